@@ -1,0 +1,148 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# /dev/ioasid: build the kernel with the overlay applied, build the
+# selftests, and run them in a QEMU guest.  `make help` lists the targets.
+
+SHELL		:= /bin/bash
+TOP		:= $(CURDIR)
+BUILD		:= $(TOP)/build
+KVER		:= 6.12
+KTARBALL	:= /usr/src/linux-source-$(KVER).tar.xz
+KSRC		:= $(BUILD)/linux-source-$(KVER)
+KOBJ		:= $(BUILD)/kobj-debug
+BZIMAGE		:= $(KOBJ)/arch/x86/boot/bzImage
+HDRS		:= $(KOBJ)/usr/include
+STDIR		:= $(BUILD)/selftests
+INITRAMFS	:= $(BUILD)/initramfs.cpio.gz
+LOG		:= $(BUILD)/guest-console.log
+JOBS		?= $(shell nproc)
+TIMEOUT		?= 1500
+
+# Everything the build and the guest need, as Debian package names.
+PACKAGES := linux-source-$(KVER) build-essential bc flex bison libelf-dev \
+	    libssl-dev cpio ccache qemu-system-x86 busybox-static sparse \
+	    python3 xz-utils kmod patch
+
+# Fixed build identity so that rebuilds hit ccache.
+KBUILD_ENV := KBUILD_BUILD_TIMESTAMP="2026-01-01" KBUILD_BUILD_USER=ioasid \
+	      KBUILD_BUILD_HOST=ioasid
+KMAKE = $(KBUILD_ENV) $(MAKE) -s -C $(KSRC) O=$(KOBJ) -j$(JOBS) \
+	CC="ccache gcc" HOSTCC="ccache gcc"
+
+CONFIG_FRAGMENTS := vm/base.config vm/debug.config \
+		    tools/testing/selftests/ioasid/config
+OVERLAY_FILES = $(shell git -C $(TOP) ls-files --cached --others \
+		  --exclude-standard -- drivers include tools Documentation \
+		  2>/dev/null)
+
+.PHONY: all help deps source kernel selftests initramfs check run \
+	lint checkpatch sparse clean distclean harness-selftest
+.DEFAULT_GOAL := help
+
+help:
+	@echo "Targets:"
+	@echo "  make check       build everything missing, boot the guest, run all tests;"
+	@echo "                   ends with 'N passed, N failed' and fails on any failure"
+	@echo "  make run         build what is missing and boot the guest to a shell"
+	@echo "  make kernel      (re)build the debug kernel under build/"
+	@echo "  make selftests   build the statically linked selftests"
+	@echo "  make lint        checkpatch --strict, sparse (C=1) and W=1 on our files"
+	@echo "  make deps        install the Debian packages the build needs"
+	@echo "  make clean       remove build outputs but keep the unpacked kernel"
+	@echo "  make distclean   remove build/ entirely"
+
+all: kernel selftests initramfs
+
+# --- host packages ---------------------------------------------------------
+deps:
+	@mkdir -p $(BUILD)
+	@missing=$$(for p in $(PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+		grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "Installing:" $$missing; \
+		apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends $$missing >/dev/null || \
+		{ echo "error: could not install $$missing" >&2; exit 1; }; \
+	fi
+
+# --- base kernel, patches and overlay ----------------------------------------
+source: $(BUILD)/.source
+	@vm/overlay.sh $(TOP) $(KSRC)
+
+$(BUILD)/.source: patches/series $(wildcard patches/*.patch) | deps
+	@rm -rf $(KSRC) $@
+	@echo "Unpacking $(KTARBALL)"
+	@tar -C $(BUILD) -xf $(KTARBALL)
+	@echo "Base kernel: Debian linux-source-$(KVER)" \
+	      "$$(dpkg-query -W -f='$${Version}' linux-source-$(KVER))," \
+	      "$$(make -s -C $(KSRC) kernelversion)"
+	@while read -r p; do \
+		case "$$p" in ''|'#'*) continue;; esac; \
+		if ! patch -d $(KSRC) -p1 -s -N --dry-run < patches/$$p >/dev/null; then \
+			echo "error: patches/$$p no longer applies to linux-source-$(KVER)" >&2; \
+			patch -d $(KSRC) -p1 -N --dry-run < patches/$$p >&2; \
+			exit 1; \
+		fi; \
+		patch -d $(KSRC) -p1 -s -N < patches/$$p; \
+		echo "Applied patches/$$p"; \
+	done < patches/series
+	@touch $@
+
+# --- kernel ------------------------------------------------------------------
+$(KOBJ)/.config: $(BUILD)/.source $(CONFIG_FRAGMENTS) vm/checkconfig.sh
+	@mkdir -p $(KOBJ)
+	@vm/overlay.sh $(TOP) $(KSRC)
+	@cat $(CONFIG_FRAGMENTS) > $(KOBJ)/fragment.config
+	@$(KMAKE) allnoconfig KCONFIG_ALLCONFIG=$(KOBJ)/fragment.config \
+		>$(KOBJ)/config.log 2>&1 || { cat $(KOBJ)/config.log; exit 1; }
+	@vm/checkconfig.sh $(KOBJ)/fragment.config $(KOBJ)/.config
+
+kernel: $(KOBJ)/.config
+	@vm/overlay.sh $(TOP) $(KSRC)
+	@start=$$(date +%s); \
+	$(KMAKE) bzImage headers && \
+	echo "Kernel build took $$(( $$(date +%s) - start )) s: $(BZIMAGE)"
+
+# --- selftests and guest -----------------------------------------------------
+selftests: kernel
+	@mkdir -p $(STDIR)
+	@$(MAKE) -s -C $(KSRC)/tools/testing/selftests/ioasid \
+		OUTPUT=$(STDIR) KHDR_INCLUDES="-isystem $(HDRS)" \
+		USERCFLAGS=-static
+
+initramfs: selftests
+	@vm/mkinitramfs.sh $(BUILD)/initramfs $(INITRAMFS) $(STDIR)
+
+harness-selftest:
+	@python3 vm/results_test.py
+
+check: harness-selftest initramfs
+	@vm/run-vm.sh check $(BZIMAGE) $(INITRAMFS) $(LOG) $(TIMEOUT); \
+	python3 vm/results.py $(LOG)
+
+run: initramfs
+	@vm/run-vm.sh shell $(BZIMAGE) $(INITRAMFS) $(BUILD)/guest-shell.log 0
+
+# --- static checks on the project's kernel files -----------------------------
+KERNEL_FILES = $(filter drivers/% include/%,$(filter %.c %.h,$(OVERLAY_FILES)))
+
+lint: checkpatch sparse
+
+checkpatch: $(BUILD)/.source
+	@$(KSRC)/scripts/checkpatch.pl --strict --no-tree --terse -f \
+		$(KERNEL_FILES) && echo "checkpatch: clean"
+
+sparse: $(KOBJ)/.config
+	@vm/overlay.sh $(TOP) $(KSRC)
+	@$(KMAKE) C=2 W=1 drivers/iommu/ioasid/ 2>&1 | tee $(BUILD)/sparse.log; \
+	if grep -q 'drivers/iommu/ioasid\|include/.*ioasid' $(BUILD)/sparse.log; then \
+		echo "sparse/W=1: warnings in our files" >&2; exit 1; fi; \
+	echo "sparse and W=1: clean"
+
+clean:
+	rm -rf $(KOBJ) $(STDIR) $(BUILD)/initramfs $(INITRAMFS) $(BUILD)/*.log
+
+distclean:
+	rm -rf $(BUILD)

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * /dev/ioasid internal definitions.
+ *
+ * Locking rules
+ * =============
+ *
+ * Lock order, outermost first:
+ *
+ *   1. ctx->objects.xa_lock (spinlock, via xa_lock())
+ *      Protects the id -> object table of a context and every change of
+ *      an object's @users count that decides its lifetime: a lookup takes
+ *      a reference only under this lock, and IOASID_DESTROY (or the close
+ *      of the file) removes an object only under this lock and only while
+ *      the table holds the sole reference.  Nothing else nests inside it
+ *      and nothing that may sleep runs under it.
+ *
+ *   2. Per-object locks, documented with the object that owns them.  They
+ *      are never taken while holding ctx->objects.xa_lock.
+ *
+ * Object lifetime
+ * ===============
+ *
+ * An object is created in two steps.  ioasid_object_alloc() reserves an id
+ * (the table entry stays empty, so lookups cannot see it) and returns the
+ * object to its creator alone.  Once fully built, ioasid_object_finalize()
+ * publishes it; on failure ioasid_object_abort() or
+ * ioasid_object_abort_and_destroy() releases the id.  A half-built object
+ * is therefore never visible to another thread.
+ *
+ * @users counts the table's reference (1) plus one for every lookup in
+ * progress and every long-term holder (an object that depends on another
+ * holds a reference on it).  An object is destroyed when the table's
+ * reference is the last one: on IOASID_DESTROY, which otherwise fails with
+ * EBUSY, or when the file is closed.
+ */
+#ifndef __IOASID_PRIVATE_H
+#define __IOASID_PRIVATE_H
+
+#include <linux/refcount.h>
+#include <linux/types.h>
+#include <linux/xarray.h>
+
+struct file;
+
+enum ioasid_object_type {
+	IOASID_OBJ_NONE,
+	IOASID_OBJ_ANY = IOASID_OBJ_NONE,
+#ifdef CONFIG_IOASID_TEST
+	IOASID_OBJ_MOCK_DEV,
+	IOASID_OBJ_MOCK_DOMAIN,
+#endif
+	IOASID_OBJ_MAX,
+};
+
+/**
+ * struct ioasid_object - Header of every object owned by a context
+ * @users: Table reference plus lookups and long-term holders
+ * @type: Kind of object, selects its destroy operation
+ * @id: Id of the object in its context, never 0
+ */
+struct ioasid_object {
+	refcount_t users;
+	enum ioasid_object_type type;
+	u32 id;
+};
+
+/**
+ * struct ioasid_ctx - A context: one per open /dev/ioasid file
+ * @file: The file the context belongs to
+ * @objects: Object table, id -> &struct ioasid_object, ids from 1
+ */
+struct ioasid_ctx {
+	struct file *file;
+	struct xarray objects;
+};
+
+/**
+ * struct ioasid_ucmd - One ioctl call in progress
+ * @ctx: Context the call operates on
+ * @ubuffer: User pointer to the command struct
+ * @user_size: Size the caller gave in the struct's size field
+ * @cmd: Kernel copy of the command struct, zero-extended to the full size
+ */
+struct ioasid_ucmd {
+	struct ioasid_ctx *ctx;
+	void __user *ubuffer;
+	u32 user_size;
+	void *cmd;
+};
+
+int ioasid_ucmd_respond(struct ioasid_ucmd *ucmd, size_t cmd_len);
+
+struct ioasid_object *_ioasid_object_alloc(struct ioasid_ctx *ctx,
+					   size_t size,
+					   enum ioasid_object_type type);
+#define ioasid_object_alloc(ctx, ptr, type)                                   \
+	container_of(_ioasid_object_alloc(ctx,                                 \
+					  sizeof(*(ptr)) +                     \
+					  BUILD_BUG_ON_ZERO(offsetof(          \
+						typeof(*(ptr)), obj) != 0),    \
+					  type),                               \
+		     typeof(*(ptr)), obj)
+
+void ioasid_object_finalize(struct ioasid_ctx *ctx, struct ioasid_object *obj);
+void ioasid_object_abort(struct ioasid_ctx *ctx, struct ioasid_object *obj);
+void ioasid_object_abort_and_destroy(struct ioasid_ctx *ctx,
+				     struct ioasid_object *obj);
+
+struct ioasid_object *ioasid_get_object(struct ioasid_ctx *ctx, u32 id,
+					enum ioasid_object_type type);
+
+/**
+ * ioasid_put_object() - Drop a reference taken by ioasid_get_object()
+ * @obj: Object to release
+ *
+ * The table always holds its own reference while an object is reachable,
+ * so this never frees the object.
+ */
+static inline void ioasid_put_object(struct ioasid_object *obj)
+{
+	refcount_dec(&obj->users);
+}
+
+#ifdef CONFIG_IOASID_TEST
+#include "ioasid_test.h"
+
+int ioasid_test_init(void);
+void ioasid_test_exit(void);
+
+void ioasid_mock_dev_destroy(struct ioasid_object *obj);
+void ioasid_mock_domain_destroy(struct ioasid_object *obj);
+
+int ioasid_test_mock_dev_add(struct ioasid_ucmd *ucmd);
+int ioasid_test_mock_domain_alloc(struct ioasid_ucmd *ucmd);
+int ioasid_test_domain_map(struct ioasid_ucmd *ucmd);
+int ioasid_test_domain_unmap(struct ioasid_ucmd *ucmd);
+int ioasid_test_iopte_get(struct ioasid_ucmd *ucmd);
+int ioasid_test_domain_info(struct ioasid_ucmd *ucmd);
+int ioasid_test_ctx_from_fd(struct ioasid_ucmd *ucmd);
+#else
+static inline int ioasid_test_init(void)
+{
+	return 0;
+}
+
+static inline void ioasid_test_exit(void)
+{
+}
+#endif
+
+#endif /* __IOASID_PRIVATE_H */

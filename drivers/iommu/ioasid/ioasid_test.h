@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * Test-only uAPI of /dev/ioasid, present only with CONFIG_IOASID_TEST.
+ *
+ * These ioctls drive the test IOMMU driver: a software IOMMU on a private
+ * "ioasid_mock" bus whose paging domains record every IOPTE, so that the
+ * selftests can check exactly what the IOMMU core asked the driver to map.
+ * They follow the conventions of the main uAPI (size first, unknown flags
+ * EOPNOTSUPP, reserved fields EINVAL).  The layout may change at any time.
+ */
+#ifndef _UAPI_IOASID_TEST_H
+#define _UAPI_IOASID_TEST_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+#include <linux/ioasid.h>
+
+enum {
+	IOASID_TEST_CMD_MOCK_DEV_ADD = IOASID_TEST_CMD_BASE,
+	IOASID_TEST_CMD_MOCK_DOMAIN_ALLOC,
+	IOASID_TEST_CMD_DOMAIN_MAP,
+	IOASID_TEST_CMD_DOMAIN_UNMAP,
+	IOASID_TEST_CMD_IOPTE_GET,
+	IOASID_TEST_CMD_DOMAIN_INFO,
+	IOASID_TEST_CMD_CTX_FROM_FD,
+};
+
+/**
+ * struct ioasid_test_mock_dev_add - ioctl(IOASID_TEST_MOCK_DEV_ADD)
+ * @size: sizeof(struct ioasid_test_mock_dev_add)
+ * @flags: Must be 0
+ * @out_dev_id: Output, id of the new mock device object
+ * @out_index: Output, the device is /sys/bus/ioasid_mock/devices/mockN
+ *             with N = @out_index
+ *
+ * Create a device on the mock bus; the IOMMU core probes it with the test
+ * IOMMU driver and puts it in an IOMMU group of its own.  Destroying the
+ * object, or closing the file, removes the device.
+ */
+struct ioasid_test_mock_dev_add {
+	__u32 size;
+	__u32 flags;
+	__u32 out_dev_id;
+	__u32 out_index;
+};
+#define IOASID_TEST_MOCK_DEV_ADD \
+	_IO(IOASID_TYPE, IOASID_TEST_CMD_MOCK_DEV_ADD)
+
+/**
+ * struct ioasid_test_mock_domain_alloc - ioctl(IOASID_TEST_MOCK_DOMAIN_ALLOC)
+ * @size: sizeof(struct ioasid_test_mock_domain_alloc)
+ * @flags: Must be 0
+ * @dev_id: Mock device object the domain is allocated for
+ * @out_domain_id: Output, id of the new mock domain object
+ *
+ * Allocate a paging domain through iommu_paging_domain_alloc() for the mock
+ * device.  The domain holds a reference on the device object, which cannot
+ * be destroyed before the domain.
+ */
+struct ioasid_test_mock_domain_alloc {
+	__u32 size;
+	__u32 flags;
+	__u32 dev_id;
+	__u32 out_domain_id;
+};
+#define IOASID_TEST_MOCK_DOMAIN_ALLOC \
+	_IO(IOASID_TYPE, IOASID_TEST_CMD_MOCK_DOMAIN_ALLOC)
+
+/**
+ * enum ioasid_test_prot - Permissions of a mock IOPTE
+ * @IOASID_TEST_PROT_READ: Device may read
+ * @IOASID_TEST_PROT_WRITE: Device may write
+ */
+enum ioasid_test_prot {
+	IOASID_TEST_PROT_READ = 1 << 0,
+	IOASID_TEST_PROT_WRITE = 1 << 1,
+};
+
+/**
+ * struct ioasid_test_domain_map - ioctl(IOASID_TEST_DOMAIN_MAP)
+ * @size: sizeof(struct ioasid_test_domain_map)
+ * @flags: Must be 0
+ * @domain_id: Mock domain object
+ * @prot: Bitmap of &enum ioasid_test_prot
+ * @iova: First IOVA
+ * @paddr: First physical address; mock domains never perform DMA
+ * @length: Bytes to map
+ *
+ * Map through iommu_map().  The IOMMU core splits the range into the
+ * largest page sizes the domain supports.
+ *
+ * Errors: %EINVAL for a zero length or a range not aligned to the smallest
+ * page size; %EOVERFLOW for a range that wraps; %ERANGE for a range outside
+ * the domain's aperture; %EEXIST when part of the range is already mapped.
+ */
+struct ioasid_test_domain_map {
+	__u32 size;
+	__u32 flags;
+	__u32 domain_id;
+	__u32 prot;
+	__aligned_u64 iova;
+	__aligned_u64 paddr;
+	__aligned_u64 length;
+};
+#define IOASID_TEST_DOMAIN_MAP _IO(IOASID_TYPE, IOASID_TEST_CMD_DOMAIN_MAP)
+
+/**
+ * struct ioasid_test_domain_unmap - ioctl(IOASID_TEST_DOMAIN_UNMAP)
+ * @size: sizeof(struct ioasid_test_domain_unmap)
+ * @flags: Must be 0
+ * @domain_id: Mock domain object
+ * @__reserved: Must be 0
+ * @iova: First IOVA
+ * @length: Bytes to unmap
+ * @out_unmapped: Output, bytes iommu_unmap() reported unmapped; unmapping
+ *                stops at the first hole
+ *
+ * Errors: %EINVAL for a zero length or a misaligned range; %EOVERFLOW for a
+ * range that wraps.
+ */
+struct ioasid_test_domain_unmap {
+	__u32 size;
+	__u32 flags;
+	__u32 domain_id;
+	__u32 __reserved;
+	__aligned_u64 iova;
+	__aligned_u64 length;
+	__aligned_u64 out_unmapped;
+};
+#define IOASID_TEST_DOMAIN_UNMAP _IO(IOASID_TYPE, IOASID_TEST_CMD_DOMAIN_UNMAP)
+
+/**
+ * struct ioasid_test_iopte_get - ioctl(IOASID_TEST_IOPTE_GET)
+ * @size: sizeof(struct ioasid_test_iopte_get)
+ * @flags: Must be 0
+ * @domain_id: Mock domain object
+ * @out_prot: Output, the IOPTE's &enum ioasid_test_prot bits
+ * @iova: Any IOVA the IOPTE translates
+ * @out_iova: Output, first IOVA of the IOPTE
+ * @out_paddr: Output, physical address @out_iova translates to
+ * @out_page_size: Output, size of the IOPTE in bytes
+ * @out_phys: Output, what iommu_iova_to_phys() returns for @iova
+ *
+ * Read back the IOPTE that translates @iova.
+ *
+ * Errors: %ENOENT when nothing is mapped at @iova.
+ */
+struct ioasid_test_iopte_get {
+	__u32 size;
+	__u32 flags;
+	__u32 domain_id;
+	__u32 out_prot;
+	__aligned_u64 iova;
+	__aligned_u64 out_iova;
+	__aligned_u64 out_paddr;
+	__aligned_u64 out_page_size;
+	__aligned_u64 out_phys;
+};
+#define IOASID_TEST_IOPTE_GET _IO(IOASID_TYPE, IOASID_TEST_CMD_IOPTE_GET)
+
+/**
+ * struct ioasid_test_domain_info - ioctl(IOASID_TEST_DOMAIN_INFO)
+ * @size: sizeof(struct ioasid_test_domain_info)
+ * @flags: Must be 0
+ * @domain_id: Mock domain object
+ * @__reserved: Must be 0
+ * @out_nr_ioptes: Output, number of IOPTEs present
+ * @out_mapped_bytes: Output, bytes the present IOPTEs translate
+ * @out_pgsize_bitmap: Output, page sizes the domain supports
+ * @out_aperture_start: Output, first IOVA the domain translates
+ * @out_aperture_last: Output, last IOVA the domain translates
+ */
+struct ioasid_test_domain_info {
+	__u32 size;
+	__u32 flags;
+	__u32 domain_id;
+	__u32 __reserved;
+	__aligned_u64 out_nr_ioptes;
+	__aligned_u64 out_mapped_bytes;
+	__aligned_u64 out_pgsize_bitmap;
+	__aligned_u64 out_aperture_start;
+	__aligned_u64 out_aperture_last;
+};
+#define IOASID_TEST_DOMAIN_INFO _IO(IOASID_TYPE, IOASID_TEST_CMD_DOMAIN_INFO)
+
+/**
+ * struct ioasid_test_ctx_from_fd - ioctl(IOASID_TEST_CTX_FROM_FD)
+ * @size: sizeof(struct ioasid_test_ctx_from_fd)
+ * @flags: Must be 0
+ * @fd: File descriptor to resolve with ioasid_ctx_from_fd(), the call a
+ *      device-owning subsystem makes when user space hands it a context
+ * @out_same: Output, 1 if @fd is the file this ioctl is issued on, else 0
+ *
+ * Errors: %EBADF if @fd is not open; %EBADFD if it is not /dev/ioasid.
+ */
+struct ioasid_test_ctx_from_fd {
+	__u32 size;
+	__u32 flags;
+	__s32 fd;
+	__u32 out_same;
+};
+#define IOASID_TEST_CTX_FROM_FD _IO(IOASID_TYPE, IOASID_TEST_CMD_CTX_FROM_FD)
+
+#endif /* _UAPI_IOASID_TEST_H */

@@ -1,0 +1,457 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * /dev/ioasid: the character device, its contexts, their object tables and
+ * the ioctl dispatcher.
+ *
+ * Each open file is a context that owns objects by u32 id.  See
+ * ioasid_private.h for the object lifetime and the locking rules.
+ */
+#define pr_fmt(fmt) "ioasid: " fmt
+
+#include <linux/compat.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/ioasid.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "ioasid_private.h"
+
+/**
+ * struct ioasid_object_ops - Operations of one kind of object
+ * @destroy: Release everything the object holds.  Called once the object
+ *           is unreachable and its last reference is gone; the core frees
+ *           the object itself afterwards.
+ */
+struct ioasid_object_ops {
+	void (*destroy)(struct ioasid_object *obj);
+};
+
+static const struct ioasid_object_ops ioasid_object_ops[IOASID_OBJ_MAX] = {
+#ifdef CONFIG_IOASID_TEST
+	[IOASID_OBJ_MOCK_DEV] = {
+		.destroy = ioasid_mock_dev_destroy,
+	},
+	[IOASID_OBJ_MOCK_DOMAIN] = {
+		.destroy = ioasid_mock_domain_destroy,
+	},
+#endif
+};
+
+struct ioasid_object *_ioasid_object_alloc(struct ioasid_ctx *ctx,
+					   size_t size,
+					   enum ioasid_object_type type)
+{
+	struct ioasid_object *obj;
+	int rc;
+
+	obj = kzalloc(size, GFP_KERNEL_ACCOUNT);
+	if (!obj)
+		return ERR_PTR(-ENOMEM);
+	obj->type = type;
+	refcount_set(&obj->users, 1);
+
+	/*
+	 * Reserve the id with an empty entry: lookups do not see the object
+	 * until ioasid_object_finalize() stores it.
+	 */
+	rc = xa_alloc(&ctx->objects, &obj->id, XA_ZERO_ENTRY, xa_limit_32b,
+		      GFP_KERNEL_ACCOUNT);
+	if (rc) {
+		kfree(obj);
+		return ERR_PTR(rc);
+	}
+	return obj;
+}
+
+/**
+ * ioasid_object_finalize() - Publish a fully built object
+ * @ctx: Context the object was allocated in
+ * @obj: Object returned by ioasid_object_alloc()
+ *
+ * After this the object is visible to lookups and to IOASID_DESTROY; its
+ * creator must not touch it again without a reference of its own.
+ */
+void ioasid_object_finalize(struct ioasid_ctx *ctx, struct ioasid_object *obj)
+{
+	void *old;
+
+	old = xa_cmpxchg(&ctx->objects, obj->id, XA_ZERO_ENTRY, obj,
+			 GFP_KERNEL_ACCOUNT);
+	/* Replacing a reserved entry never allocates, so this cannot fail. */
+	WARN_ON(old != XA_ZERO_ENTRY);
+}
+
+/**
+ * ioasid_object_abort() - Free an object that was never finalized
+ * @ctx: Context the object was allocated in
+ * @obj: Object returned by ioasid_object_alloc()
+ *
+ * For an object whose type-specific part holds nothing yet.
+ */
+void ioasid_object_abort(struct ioasid_ctx *ctx, struct ioasid_object *obj)
+{
+	void *old;
+
+	old = xa_erase(&ctx->objects, obj->id);
+	WARN_ON(old);
+	kfree(obj);
+}
+
+/**
+ * ioasid_object_abort_and_destroy() - Destroy an object never finalized
+ * @ctx: Context the object was allocated in
+ * @obj: Object returned by ioasid_object_alloc()
+ *
+ * For an object whose type-specific part is built far enough for its
+ * destroy operation to undo it.
+ */
+void ioasid_object_abort_and_destroy(struct ioasid_ctx *ctx,
+				     struct ioasid_object *obj)
+{
+	ioasid_object_ops[obj->type].destroy(obj);
+	ioasid_object_abort(ctx, obj);
+}
+
+/**
+ * ioasid_get_object() - Look up an object and take a reference on it
+ * @ctx: Context to search
+ * @id: Id of the object
+ * @type: Expected kind, or %IOASID_OBJ_ANY
+ *
+ * Return: the object, to be released with ioasid_put_object(), or
+ * ERR_PTR(-ENOENT) when @id names no published object of that kind.
+ */
+struct ioasid_object *ioasid_get_object(struct ioasid_ctx *ctx, u32 id,
+					enum ioasid_object_type type)
+{
+	struct ioasid_object *obj;
+
+	xa_lock(&ctx->objects);
+	obj = xa_load(&ctx->objects, id);
+	if (!obj || (type != IOASID_OBJ_ANY && obj->type != type) ||
+	    !refcount_inc_not_zero(&obj->users))
+		obj = ERR_PTR(-ENOENT);
+	xa_unlock(&ctx->objects);
+	return obj;
+}
+
+static void ioasid_object_destroy(struct ioasid_object *obj)
+{
+	ioasid_object_ops[obj->type].destroy(obj);
+	kfree(obj);
+}
+
+/*
+ * Take the object at @id out of the table if the table holds the only
+ * reference.  On success the caller owns the object and must destroy it.
+ */
+static struct ioasid_object *ioasid_object_remove(struct ioasid_ctx *ctx,
+						  u32 id)
+{
+	struct ioasid_object *obj;
+
+	xa_lock(&ctx->objects);
+	obj = xa_load(&ctx->objects, id);
+	if (!obj) {
+		obj = ERR_PTR(-ENOENT);
+		goto out_unlock;
+	}
+	if (!refcount_dec_if_one(&obj->users)) {
+		obj = ERR_PTR(-EBUSY);
+		goto out_unlock;
+	}
+	__xa_erase(&ctx->objects, id);
+out_unlock:
+	xa_unlock(&ctx->objects);
+	return obj;
+}
+
+static int ioasid_destroy(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_destroy *cmd = ucmd->cmd;
+	struct ioasid_object *obj;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	if (cmd->__reserved)
+		return -EINVAL;
+
+	obj = ioasid_object_remove(ucmd->ctx, cmd->id);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	ioasid_object_destroy(obj);
+	return 0;
+}
+
+static u64 ioasid_features(void)
+{
+	u64 features = 0;
+
+	if (IS_ENABLED(CONFIG_IOASID_TEST))
+		features |= IOASID_FEATURE_TEST;
+	return features;
+}
+
+static int ioasid_get_info(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_info *cmd = ucmd->cmd;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	if (cmd->__reserved)
+		return -EINVAL;
+
+	cmd->api_version = IOASID_API_VERSION;
+	cmd->features = ioasid_features();
+	return ioasid_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+/**
+ * ioasid_ucmd_respond() - Copy a command's outputs back to user space
+ * @ucmd: The call in progress
+ * @cmd_len: Size of the kernel's command struct
+ *
+ * Writes at most the size the caller declared, so an older caller with a
+ * shorter struct receives the fields it knows about.
+ *
+ * Return: 0 or -EFAULT.
+ */
+int ioasid_ucmd_respond(struct ioasid_ucmd *ucmd, size_t cmd_len)
+{
+	if (copy_to_user(ucmd->ubuffer, ucmd->cmd,
+			 min_t(size_t, ucmd->user_size, cmd_len)))
+		return -EFAULT;
+	return 0;
+}
+
+/* Every command struct, so that the dispatcher has room for any of them. */
+union ioasid_ucmd_buffer {
+	struct ioasid_destroy destroy;
+	struct ioasid_info info;
+#ifdef CONFIG_IOASID_TEST
+	struct ioasid_test_mock_dev_add mock_dev_add;
+	struct ioasid_test_mock_domain_alloc mock_domain_alloc;
+	struct ioasid_test_domain_map domain_map;
+	struct ioasid_test_domain_unmap domain_unmap;
+	struct ioasid_test_iopte_get iopte_get;
+	struct ioasid_test_domain_info domain_info;
+	struct ioasid_test_ctx_from_fd ctx_from_fd;
+#endif
+};
+
+/**
+ * struct ioasid_ioctl_op - One ioctl of the dispatch table
+ * @size: Size of the command struct this kernel knows
+ * @min_size: Size of the first published layout of the struct; smaller
+ *            sizes are refused
+ * @ioctl_num: The full ioctl number
+ * @execute: Handler, runs on a kernel copy of the struct
+ */
+struct ioasid_ioctl_op {
+	unsigned int size;
+	unsigned int min_size;
+	unsigned int ioctl_num;
+	int (*execute)(struct ioasid_ucmd *ucmd);
+};
+
+#define IOCTL_OP(_ioctl, _fn, _struct, _last)                                 \
+	[_IOC_NR(_ioctl) - IOASID_CMD_BASE] = {                                \
+		.size = sizeof(_struct) +                                      \
+			BUILD_BUG_ON_ZERO(sizeof(union ioasid_ucmd_buffer) <   \
+					  sizeof(_struct)),                    \
+		.min_size = offsetofend(_struct, _last),                       \
+		.ioctl_num = _ioctl,                                           \
+		.execute = _fn,                                                \
+	}
+
+static const struct ioasid_ioctl_op ioasid_ioctl_ops[] = {
+	IOCTL_OP(IOASID_DESTROY, ioasid_destroy, struct ioasid_destroy,
+		 __reserved),
+	IOCTL_OP(IOASID_GET_INFO, ioasid_get_info, struct ioasid_info,
+		 features),
+#ifdef CONFIG_IOASID_TEST
+	IOCTL_OP(IOASID_TEST_MOCK_DEV_ADD, ioasid_test_mock_dev_add,
+		 struct ioasid_test_mock_dev_add, out_index),
+	IOCTL_OP(IOASID_TEST_MOCK_DOMAIN_ALLOC, ioasid_test_mock_domain_alloc,
+		 struct ioasid_test_mock_domain_alloc, out_domain_id),
+	IOCTL_OP(IOASID_TEST_DOMAIN_MAP, ioasid_test_domain_map,
+		 struct ioasid_test_domain_map, length),
+	IOCTL_OP(IOASID_TEST_DOMAIN_UNMAP, ioasid_test_domain_unmap,
+		 struct ioasid_test_domain_unmap, out_unmapped),
+	IOCTL_OP(IOASID_TEST_IOPTE_GET, ioasid_test_iopte_get,
+		 struct ioasid_test_iopte_get, out_phys),
+	IOCTL_OP(IOASID_TEST_DOMAIN_INFO, ioasid_test_domain_info,
+		 struct ioasid_test_domain_info, out_aperture_last),
+	IOCTL_OP(IOASID_TEST_CTX_FROM_FD, ioasid_test_ctx_from_fd,
+		 struct ioasid_test_ctx_from_fd, out_same),
+#endif
+};
+
+static long ioasid_fops_ioctl(struct file *filp, unsigned int cmd,
+			      unsigned long arg)
+{
+	const struct ioasid_ioctl_op *op;
+	union ioasid_ucmd_buffer buf;
+	struct ioasid_ucmd ucmd = {
+		.ctx = filp->private_data,
+		.ubuffer = (void __user *)arg,
+		.cmd = &buf,
+	};
+	unsigned int nr = _IOC_NR(cmd);
+	int rc;
+
+	/* Unsigned: a number below the base wraps and is refused too. */
+	if (nr - IOASID_CMD_BASE >= ARRAY_SIZE(ioasid_ioctl_ops))
+		return -ENOTTY;
+	op = &ioasid_ioctl_ops[nr - IOASID_CMD_BASE];
+	/* Also rejects the holes of the table, whose ioctl_num is 0. */
+	if (op->ioctl_num != cmd)
+		return -ENOTTY;
+
+	rc = get_user(ucmd.user_size, (u32 __user *)ucmd.ubuffer);
+	if (rc)
+		return rc;
+	if (ucmd.user_size < op->min_size)
+		return -EINVAL;
+	rc = copy_struct_from_user(&buf, op->size, ucmd.ubuffer,
+				   ucmd.user_size);
+	if (rc)
+		return rc;
+	return op->execute(&ucmd);
+}
+
+static int ioasid_fops_open(struct inode *inode, struct file *filp)
+{
+	struct ioasid_ctx *ctx;
+
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
+	if (!ctx)
+		return -ENOMEM;
+	xa_init_flags(&ctx->objects, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
+	ctx->file = filp;
+	filp->private_data = ctx;
+	return 0;
+}
+
+/*
+ * Destroy every object of a context whose file is being released.  Objects
+ * that others depend on still hold references from their dependents, so
+ * they are skipped until those are gone; each pass destroys at least one
+ * object unless a reference leaked.
+ */
+static void ioasid_ctx_destroy_objects(struct ioasid_ctx *ctx)
+{
+	struct ioasid_object *obj;
+	unsigned long index;
+	bool progress;
+
+	do {
+		progress = false;
+		xa_for_each(&ctx->objects, index, obj) {
+			obj = ioasid_object_remove(ctx, index);
+			if (IS_ERR(obj))
+				continue;
+			ioasid_object_destroy(obj);
+			progress = true;
+		}
+	} while (progress);
+
+	/* A remaining object means a reference was leaked: keep it alive. */
+	WARN_ON(!xa_empty(&ctx->objects));
+}
+
+static int ioasid_fops_release(struct inode *inode, struct file *filp)
+{
+	struct ioasid_ctx *ctx = filp->private_data;
+
+	ioasid_ctx_destroy_objects(ctx);
+	if (xa_empty(&ctx->objects))
+		kfree(ctx);
+	return 0;
+}
+
+static const struct file_operations ioasid_fops;
+
+/**
+ * ioasid_ctx_from_fd() - Get the context of an open /dev/ioasid file
+ * @fd: File descriptor user space passed in
+ *
+ * For device-owning subsystems that bind their devices to a context.  The
+ * reference keeps the context alive; release it with ioasid_ctx_put().
+ *
+ * Return: the context, ERR_PTR(-EBADF) when @fd is not an open file, or
+ * ERR_PTR(-EBADFD) when it is not a /dev/ioasid file.
+ */
+struct ioasid_ctx *ioasid_ctx_from_fd(int fd)
+{
+	struct file *file;
+
+	file = fget(fd);
+	if (!file)
+		return ERR_PTR(-EBADF);
+	if (file->f_op != &ioasid_fops) {
+		fput(file);
+		return ERR_PTR(-EBADFD);
+	}
+	/* The file reference keeps the context alive. */
+	return file->private_data;
+}
+EXPORT_SYMBOL_NS_GPL(ioasid_ctx_from_fd, IOASID);
+
+/**
+ * ioasid_ctx_put() - Release a context reference
+ * @ctx: Context returned by ioasid_ctx_from_fd()
+ */
+void ioasid_ctx_put(struct ioasid_ctx *ctx)
+{
+	fput(ctx->file);
+}
+EXPORT_SYMBOL_NS_GPL(ioasid_ctx_put, IOASID);
+
+static const struct file_operations ioasid_fops = {
+	.owner = THIS_MODULE,
+	.open = ioasid_fops_open,
+	.release = ioasid_fops_release,
+	.unlocked_ioctl = ioasid_fops_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};
+
+static struct miscdevice ioasid_misc_dev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "ioasid",
+	.fops = &ioasid_fops,
+	.mode = 0660,
+};
+
+static int __init ioasid_init(void)
+{
+	int rc;
+
+	rc = ioasid_test_init();
+	if (rc)
+		return rc;
+
+	rc = misc_register(&ioasid_misc_dev);
+	if (rc)
+		goto err_test;
+	return 0;
+
+err_test:
+	ioasid_test_exit();
+	return rc;
+}
+
+static void __exit ioasid_exit(void)
+{
+	misc_deregister(&ioasid_misc_dev);
+	ioasid_test_exit();
+}
+
+module_init(ioasid_init);
+module_exit(ioasid_exit);
+
+MODULE_DESCRIPTION("/dev/ioasid: IO address spaces for user space");
+MODULE_LICENSE("GPL");

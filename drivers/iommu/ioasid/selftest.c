@@ -1,0 +1,675 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The test IOMMU driver of /dev/ioasid and its test-only ioctls.
+ *
+ * A software IOMMU registered on a private "ioasid_mock" bus.  Mock devices
+ * are created on demand and probed by the IOMMU core like any device; their
+ * paging domains keep a record of every IOPTE the core asks for, so that the
+ * selftests can check exactly what is mapped.  Nothing ever performs DMA
+ * through a mock domain.
+ */
+#define pr_fmt(fmt) "ioasid-test: " fmt
+
+#include <linux/bitfield.h>
+#include <linux/device.h>
+#include <linux/fwnode.h>
+#include <linux/idr.h>
+#include <linux/iommu.h>
+#include <linux/ioasid.h>
+#include <linux/log2.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/xarray.h>
+
+#include "../iommu-priv.h"
+#include "ioasid_private.h"
+
+#define MOCK_PAGE_SHIFT		12
+#define MOCK_PGSIZE_BITMAP	(SZ_4K | SZ_2M | SZ_1G)
+#define MOCK_APERTURE_LAST	(BIT_ULL(48) - 1)
+#define MOCK_PADDR_BITS		52
+
+/*
+ * A mock IOPTE is an xarray value entry stored at the index of the first
+ * IOVA page it translates: the output page frame, log2 of its size above
+ * the base page, and its permissions.
+ */
+#define MOCK_IOPTE_PROT		GENMASK(1, 0)
+#define MOCK_IOPTE_ORDER	GENMASK(6, 2)
+#define MOCK_IOPTE_PFN_SHIFT	7
+
+/**
+ * struct mock_domain - A paging domain of the test IOMMU driver
+ * @domain: The IOMMU core's domain
+ * @ioptes: IOVA page index -> IOPTE, at the first page of each IOPTE.  Its
+ *          xa_lock serialises changes, so the IOMMU core may call map and
+ *          unmap concurrently on disjoint ranges.
+ */
+struct mock_domain {
+	struct iommu_domain domain;
+	struct xarray ioptes;
+};
+
+/**
+ * struct mock_dev - A device on the mock bus
+ * @dev: The device
+ * @index: Number in the device name, mock<index>
+ */
+struct mock_dev {
+	struct device dev;
+	unsigned int index;
+};
+
+/**
+ * struct ioasid_mock_dev - Context object owning one mock device
+ * @obj: Object header
+ * @mdev: The device, removed when the object is destroyed
+ */
+struct ioasid_mock_dev {
+	struct ioasid_object obj;
+	struct mock_dev *mdev;
+};
+
+/**
+ * struct ioasid_mock_domain - Context object owning one mock paging domain
+ * @obj: Object header
+ * @dev_obj: Device object the domain was allocated for, referenced
+ * @domain: The domain
+ */
+struct ioasid_mock_domain {
+	struct ioasid_object obj;
+	struct ioasid_mock_dev *dev_obj;
+	struct iommu_domain *domain;
+};
+
+static const struct bus_type mock_bus = {
+	.name = "ioasid_mock",
+};
+
+static struct notifier_block mock_bus_nb;
+static const struct fwnode_operations mock_fwnode_ops;
+static struct fwnode_handle mock_fwnode;
+static struct iommu_device mock_iommu;
+static struct device *mock_iommu_parent;
+static DEFINE_IDA(mock_dev_ida);
+
+static const struct iommu_ops mock_ops;
+
+static struct mock_domain *to_mock_domain(struct iommu_domain *domain)
+{
+	return container_of(domain, struct mock_domain, domain);
+}
+
+static void *mock_iopte_mk(phys_addr_t paddr, size_t pgsize, int prot)
+{
+	unsigned long val;
+
+	val = FIELD_PREP(MOCK_IOPTE_ORDER, ilog2(pgsize) - MOCK_PAGE_SHIFT);
+	if (prot & IOMMU_READ)
+		val |= FIELD_PREP(MOCK_IOPTE_PROT, IOASID_TEST_PROT_READ);
+	if (prot & IOMMU_WRITE)
+		val |= FIELD_PREP(MOCK_IOPTE_PROT, IOASID_TEST_PROT_WRITE);
+	val |= (unsigned long)(paddr >> MOCK_PAGE_SHIFT) << MOCK_IOPTE_PFN_SHIFT;
+	return xa_mk_value(val);
+}
+
+static size_t mock_iopte_size(void *iopte)
+{
+	return 1UL << (FIELD_GET(MOCK_IOPTE_ORDER, xa_to_value(iopte)) +
+		       MOCK_PAGE_SHIFT);
+}
+
+static phys_addr_t mock_iopte_paddr(void *iopte)
+{
+	return (phys_addr_t)(xa_to_value(iopte) >> MOCK_IOPTE_PFN_SHIFT)
+	       << MOCK_PAGE_SHIFT;
+}
+
+static u32 mock_iopte_prot(void *iopte)
+{
+	return FIELD_GET(MOCK_IOPTE_PROT, xa_to_value(iopte));
+}
+
+/*
+ * Find the IOPTE that translates @iova.  IOPTEs are naturally aligned, so
+ * it starts at @iova rounded down to one of the supported page sizes.
+ */
+static void *mock_iopte_find(struct mock_domain *mock, unsigned long iova,
+			     unsigned long *start)
+{
+	unsigned long pgsize_bitmap = mock->domain.pgsize_bitmap;
+	unsigned int bit;
+
+	lockdep_assert_held(&mock->ioptes.xa_lock);
+	for_each_set_bit(bit, &pgsize_bitmap, BITS_PER_LONG) {
+		unsigned long head = iova & ~((1UL << bit) - 1);
+		void *iopte = xa_load(&mock->ioptes, head >> MOCK_PAGE_SHIFT);
+
+		if (iopte && head + mock_iopte_size(iopte) > iova) {
+			*start = head;
+			return iopte;
+		}
+	}
+	return NULL;
+}
+
+static int mock_map_one(struct mock_domain *mock, unsigned long iova,
+			phys_addr_t paddr, size_t pgsize, int prot, gfp_t gfp)
+{
+	unsigned long index = iova >> MOCK_PAGE_SHIFT;
+	unsigned long start;
+	int rc;
+
+	xa_lock(&mock->ioptes);
+	/* A larger IOPTE covering @iova, or any IOPTE inside the range. */
+	if (mock_iopte_find(mock, iova, &start) ||
+	    xa_find(&mock->ioptes, &index,
+		    (iova + pgsize - 1) >> MOCK_PAGE_SHIFT, XA_PRESENT)) {
+		rc = -EEXIST;
+		goto out_unlock;
+	}
+	rc = __xa_insert(&mock->ioptes, iova >> MOCK_PAGE_SHIFT,
+			 mock_iopte_mk(paddr, pgsize, prot), gfp);
+	if (rc == -EBUSY)
+		rc = -EEXIST;
+out_unlock:
+	xa_unlock(&mock->ioptes);
+	return rc;
+}
+
+static int mock_domain_map_pages(struct iommu_domain *domain,
+				 unsigned long iova, phys_addr_t paddr,
+				 size_t pgsize, size_t pgcount, int prot,
+				 gfp_t gfp, size_t *mapped)
+{
+	struct mock_domain *mock = to_mock_domain(domain);
+	int rc;
+
+	if (iova + pgsize * pgcount - 1 > domain->geometry.aperture_end ||
+	    paddr + pgsize * pgcount - 1 >= BIT_ULL(MOCK_PADDR_BITS))
+		return -ERANGE;
+
+	for (; pgcount; pgcount--) {
+		rc = mock_map_one(mock, iova, paddr, pgsize, prot, gfp);
+		if (rc)
+			return rc;
+		iova += pgsize;
+		paddr += pgsize;
+		*mapped += pgsize;
+	}
+	return 0;
+}
+
+/*
+ * Remove whole IOPTEs starting at @iova, like a hardware page table: an
+ * IOPTE larger than @pgsize is removed entirely and its size reported.
+ * Stops at the first IOVA where no IOPTE starts.
+ */
+static size_t mock_domain_unmap_pages(struct iommu_domain *domain,
+				      unsigned long iova, size_t pgsize,
+				      size_t pgcount,
+				      struct iommu_iotlb_gather *gather)
+{
+	struct mock_domain *mock = to_mock_domain(domain);
+	size_t unmapped = 0;
+
+	xa_lock(&mock->ioptes);
+	while (unmapped < pgsize * pgcount) {
+		void *iopte = __xa_erase(&mock->ioptes, iova >> MOCK_PAGE_SHIFT);
+
+		if (!iopte)
+			break;
+		unmapped += mock_iopte_size(iopte);
+		iova += mock_iopte_size(iopte);
+	}
+	xa_unlock(&mock->ioptes);
+	return unmapped;
+}
+
+static phys_addr_t mock_domain_iova_to_phys(struct iommu_domain *domain,
+					    dma_addr_t iova)
+{
+	struct mock_domain *mock = to_mock_domain(domain);
+	phys_addr_t phys = 0;
+	unsigned long start;
+	void *iopte;
+
+	xa_lock(&mock->ioptes);
+	iopte = mock_iopte_find(mock, iova, &start);
+	if (iopte)
+		phys = mock_iopte_paddr(iopte) + (iova - start);
+	xa_unlock(&mock->ioptes);
+	return phys;
+}
+
+static void mock_domain_free(struct iommu_domain *domain)
+{
+	struct mock_domain *mock = to_mock_domain(domain);
+
+	xa_destroy(&mock->ioptes);
+	kfree(mock);
+}
+
+static struct iommu_domain *mock_domain_alloc_paging(struct device *dev)
+{
+	struct mock_domain *mock;
+
+	mock = kzalloc(sizeof(*mock), GFP_KERNEL_ACCOUNT);
+	if (!mock)
+		return ERR_PTR(-ENOMEM);
+	xa_init(&mock->ioptes);
+	mock->domain.pgsize_bitmap = MOCK_PGSIZE_BITMAP;
+	mock->domain.geometry.aperture_start = 0;
+	mock->domain.geometry.aperture_end = MOCK_APERTURE_LAST;
+	mock->domain.geometry.force_aperture = true;
+	return &mock->domain;
+}
+
+static int mock_blocking_attach_dev(struct iommu_domain *domain,
+				    struct device *dev)
+{
+	return 0;
+}
+
+static struct iommu_domain mock_blocking_domain = {
+	.type = IOMMU_DOMAIN_BLOCKED,
+	.ops = &(const struct iommu_domain_ops) {
+		.attach_dev = mock_blocking_attach_dev,
+	},
+};
+
+static struct iommu_device *mock_probe_device(struct device *dev)
+{
+	if (dev->bus != &mock_bus)
+		return ERR_PTR(-ENODEV);
+	return &mock_iommu;
+}
+
+static const struct iommu_ops mock_ops = {
+	.owner = THIS_MODULE,
+	.pgsize_bitmap = MOCK_PGSIZE_BITMAP,
+	/* Mock devices never use the DMA API: they start blocked. */
+	.default_domain = &mock_blocking_domain,
+	.blocked_domain = &mock_blocking_domain,
+	.domain_alloc_paging = mock_domain_alloc_paging,
+	.probe_device = mock_probe_device,
+	.device_group = generic_device_group,
+	.default_domain_ops = &(const struct iommu_domain_ops) {
+		.map_pages = mock_domain_map_pages,
+		.unmap_pages = mock_domain_unmap_pages,
+		.iova_to_phys = mock_domain_iova_to_phys,
+		.free = mock_domain_free,
+	},
+};
+
+static void mock_dev_release(struct device *dev)
+{
+	struct mock_dev *mdev = container_of(dev, struct mock_dev, dev);
+
+	/* Set by iommu_fwspec_init() when device_add() failed before probe. */
+	if (dev->iommu)
+		dev_iommu_free(dev);
+	ida_free(&mock_dev_ida, mdev->index);
+	kfree(mdev);
+}
+
+static struct mock_dev *mock_dev_create(void)
+{
+	struct mock_dev *mdev;
+	int rc;
+
+	mdev = kzalloc(sizeof(*mdev), GFP_KERNEL_ACCOUNT);
+	if (!mdev)
+		return ERR_PTR(-ENOMEM);
+	rc = ida_alloc(&mock_dev_ida, GFP_KERNEL);
+	if (rc < 0) {
+		kfree(mdev);
+		return ERR_PTR(rc);
+	}
+	mdev->index = rc;
+
+	device_initialize(&mdev->dev);
+	mdev->dev.release = mock_dev_release;
+	mdev->dev.bus = &mock_bus;
+	rc = dev_set_name(&mdev->dev, "mock%u", mdev->index);
+	if (rc)
+		goto err_put;
+
+	/*
+	 * Name the test IOMMU as the device's IOMMU, so that the core does not
+	 * probe it with another driver registered without firmware nodes.
+	 */
+	rc = iommu_fwspec_init(&mdev->dev, &mock_fwnode);
+	if (rc)
+		goto err_put;
+
+	rc = device_add(&mdev->dev);
+	if (rc)
+		goto err_put;
+
+	/* The IOMMU core probes from the bus notifier and may have failed. */
+	if (!device_iommu_mapped(&mdev->dev)) {
+		device_unregister(&mdev->dev);
+		return ERR_PTR(-ENODEV);
+	}
+	return mdev;
+
+err_put:
+	put_device(&mdev->dev);
+	return ERR_PTR(rc);
+}
+
+void ioasid_mock_dev_destroy(struct ioasid_object *obj)
+{
+	struct ioasid_mock_dev *dev_obj =
+		container_of(obj, struct ioasid_mock_dev, obj);
+
+	device_unregister(&dev_obj->mdev->dev);
+}
+
+int ioasid_test_mock_dev_add(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_test_mock_dev_add *cmd = ucmd->cmd;
+	struct ioasid_mock_dev *dev_obj;
+	struct mock_dev *mdev;
+	int rc;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+
+	dev_obj = ioasid_object_alloc(ucmd->ctx, dev_obj, IOASID_OBJ_MOCK_DEV);
+	if (IS_ERR(dev_obj))
+		return PTR_ERR(dev_obj);
+
+	mdev = mock_dev_create();
+	if (IS_ERR(mdev)) {
+		ioasid_object_abort(ucmd->ctx, &dev_obj->obj);
+		return PTR_ERR(mdev);
+	}
+	dev_obj->mdev = mdev;
+
+	cmd->out_dev_id = dev_obj->obj.id;
+	cmd->out_index = mdev->index;
+	rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc) {
+		ioasid_object_abort_and_destroy(ucmd->ctx, &dev_obj->obj);
+		return rc;
+	}
+	ioasid_object_finalize(ucmd->ctx, &dev_obj->obj);
+	return 0;
+}
+
+void ioasid_mock_domain_destroy(struct ioasid_object *obj)
+{
+	struct ioasid_mock_domain *dom_obj =
+		container_of(obj, struct ioasid_mock_domain, obj);
+
+	iommu_domain_free(dom_obj->domain);
+	ioasid_put_object(&dom_obj->dev_obj->obj);
+}
+
+int ioasid_test_mock_domain_alloc(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_test_mock_domain_alloc *cmd = ucmd->cmd;
+	struct ioasid_mock_domain *dom_obj;
+	struct ioasid_object *dev;
+	struct iommu_domain *domain;
+	int rc;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+
+	/* The domain keeps this reference on the device until destroyed. */
+	dev = ioasid_get_object(ucmd->ctx, cmd->dev_id, IOASID_OBJ_MOCK_DEV);
+	if (IS_ERR(dev))
+		return PTR_ERR(dev);
+
+	dom_obj = ioasid_object_alloc(ucmd->ctx, dom_obj,
+				      IOASID_OBJ_MOCK_DOMAIN);
+	if (IS_ERR(dom_obj)) {
+		rc = PTR_ERR(dom_obj);
+		goto err_put_dev;
+	}
+	dom_obj->dev_obj = container_of(dev, struct ioasid_mock_dev, obj);
+
+	domain = iommu_paging_domain_alloc(&dom_obj->dev_obj->mdev->dev);
+	if (IS_ERR(domain)) {
+		rc = PTR_ERR(domain);
+		ioasid_object_abort(ucmd->ctx, &dom_obj->obj);
+		goto err_put_dev;
+	}
+	dom_obj->domain = domain;
+
+	cmd->out_domain_id = dom_obj->obj.id;
+	rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc) {
+		/* Destroying the object also drops the device reference. */
+		ioasid_object_abort_and_destroy(ucmd->ctx, &dom_obj->obj);
+		return rc;
+	}
+	ioasid_object_finalize(ucmd->ctx, &dom_obj->obj);
+	return 0;
+
+err_put_dev:
+	ioasid_put_object(dev);
+	return rc;
+}
+
+static struct ioasid_mock_domain *ioasid_get_mock_domain(struct ioasid_ucmd *ucmd,
+							 u32 id)
+{
+	struct ioasid_object *obj;
+
+	obj = ioasid_get_object(ucmd->ctx, id, IOASID_OBJ_MOCK_DOMAIN);
+	if (IS_ERR(obj))
+		return ERR_CAST(obj);
+	return container_of(obj, struct ioasid_mock_domain, obj);
+}
+
+/* Check an IOVA range from user space: non-empty and not wrapping. */
+static int ioasid_test_check_range(u64 iova, u64 length)
+{
+	u64 last;
+
+	if (!length)
+		return -EINVAL;
+	if (check_add_overflow(iova, length - 1, &last) ||
+	    last > ULONG_MAX)
+		return -EOVERFLOW;
+	return 0;
+}
+
+int ioasid_test_domain_map(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_test_domain_map *cmd = ucmd->cmd;
+	struct ioasid_mock_domain *dom_obj;
+	int prot = 0;
+	int rc;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	if (cmd->prot & ~(IOASID_TEST_PROT_READ | IOASID_TEST_PROT_WRITE))
+		return -EOPNOTSUPP;
+	rc = ioasid_test_check_range(cmd->iova, cmd->length);
+	if (rc)
+		return rc;
+	if (cmd->paddr + cmd->length < cmd->paddr)
+		return -EOVERFLOW;
+
+	if (cmd->prot & IOASID_TEST_PROT_READ)
+		prot |= IOMMU_READ;
+	if (cmd->prot & IOASID_TEST_PROT_WRITE)
+		prot |= IOMMU_WRITE;
+
+	dom_obj = ioasid_get_mock_domain(ucmd, cmd->domain_id);
+	if (IS_ERR(dom_obj))
+		return PTR_ERR(dom_obj);
+	rc = iommu_map(dom_obj->domain, cmd->iova, cmd->paddr, cmd->length,
+		       prot, GFP_KERNEL_ACCOUNT);
+	ioasid_put_object(&dom_obj->obj);
+	return rc;
+}
+
+int ioasid_test_domain_unmap(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_test_domain_unmap *cmd = ucmd->cmd;
+	struct ioasid_mock_domain *dom_obj;
+	int rc;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	if (cmd->__reserved)
+		return -EINVAL;
+	rc = ioasid_test_check_range(cmd->iova, cmd->length);
+	if (rc)
+		return rc;
+
+	dom_obj = ioasid_get_mock_domain(ucmd, cmd->domain_id);
+	if (IS_ERR(dom_obj))
+		return PTR_ERR(dom_obj);
+	if (!IS_ALIGNED(cmd->iova | cmd->length,
+			1UL << __ffs(dom_obj->domain->pgsize_bitmap))) {
+		rc = -EINVAL;
+		goto out_put;
+	}
+	cmd->out_unmapped = iommu_unmap(dom_obj->domain, cmd->iova,
+					cmd->length);
+	rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
+out_put:
+	ioasid_put_object(&dom_obj->obj);
+	return rc;
+}
+
+int ioasid_test_iopte_get(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_test_iopte_get *cmd = ucmd->cmd;
+	struct ioasid_mock_domain *dom_obj;
+	struct mock_domain *mock;
+	unsigned long start;
+	void *iopte;
+	int rc;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	if (cmd->iova > ULONG_MAX)
+		return -ENOENT;
+
+	dom_obj = ioasid_get_mock_domain(ucmd, cmd->domain_id);
+	if (IS_ERR(dom_obj))
+		return PTR_ERR(dom_obj);
+	mock = to_mock_domain(dom_obj->domain);
+
+	xa_lock(&mock->ioptes);
+	iopte = mock_iopte_find(mock, cmd->iova, &start);
+	if (iopte) {
+		cmd->out_iova = start;
+		cmd->out_paddr = mock_iopte_paddr(iopte);
+		cmd->out_page_size = mock_iopte_size(iopte);
+		cmd->out_prot = mock_iopte_prot(iopte);
+	}
+	xa_unlock(&mock->ioptes);
+
+	if (iopte) {
+		cmd->out_phys = iommu_iova_to_phys(dom_obj->domain, cmd->iova);
+		rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
+	} else {
+		rc = -ENOENT;
+	}
+	ioasid_put_object(&dom_obj->obj);
+	return rc;
+}
+
+int ioasid_test_domain_info(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_test_domain_info *cmd = ucmd->cmd;
+	struct ioasid_mock_domain *dom_obj;
+	struct mock_domain *mock;
+	unsigned long index;
+	void *iopte;
+	int rc;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	if (cmd->__reserved)
+		return -EINVAL;
+
+	dom_obj = ioasid_get_mock_domain(ucmd, cmd->domain_id);
+	if (IS_ERR(dom_obj))
+		return PTR_ERR(dom_obj);
+	mock = to_mock_domain(dom_obj->domain);
+
+	cmd->out_nr_ioptes = 0;
+	cmd->out_mapped_bytes = 0;
+	xa_lock(&mock->ioptes);
+	xa_for_each(&mock->ioptes, index, iopte) {
+		cmd->out_nr_ioptes++;
+		cmd->out_mapped_bytes += mock_iopte_size(iopte);
+	}
+	xa_unlock(&mock->ioptes);
+	cmd->out_pgsize_bitmap = dom_obj->domain->pgsize_bitmap;
+	cmd->out_aperture_start = dom_obj->domain->geometry.aperture_start;
+	cmd->out_aperture_last = dom_obj->domain->geometry.aperture_end;
+
+	rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
+	ioasid_put_object(&dom_obj->obj);
+	return rc;
+}
+
+int ioasid_test_ctx_from_fd(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_test_ctx_from_fd *cmd = ucmd->cmd;
+	struct ioasid_ctx *ctx;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+
+	ctx = ioasid_ctx_from_fd(cmd->fd);
+	if (IS_ERR(ctx))
+		return PTR_ERR(ctx);
+	cmd->out_same = ctx == ucmd->ctx;
+	ioasid_ctx_put(ctx);
+	return ioasid_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+int __init ioasid_test_init(void)
+{
+	int rc;
+
+	fwnode_init(&mock_fwnode, &mock_fwnode_ops);
+	mock_iommu.fwnode = &mock_fwnode;
+
+	mock_iommu_parent = root_device_register("ioasid_mock_iommu");
+	if (IS_ERR(mock_iommu_parent))
+		return PTR_ERR(mock_iommu_parent);
+
+	rc = bus_register(&mock_bus);
+	if (rc)
+		goto err_parent;
+
+	rc = iommu_device_sysfs_add(&mock_iommu, mock_iommu_parent, NULL,
+				    "ioasid_mock");
+	if (rc)
+		goto err_bus;
+
+	rc = iommu_device_register_bus(&mock_iommu, &mock_ops, &mock_bus,
+				       &mock_bus_nb);
+	if (rc)
+		goto err_sysfs;
+	return 0;
+
+err_sysfs:
+	iommu_device_sysfs_remove(&mock_iommu);
+err_bus:
+	bus_unregister(&mock_bus);
+err_parent:
+	root_device_unregister(mock_iommu_parent);
+	return rc;
+}
+
+void ioasid_test_exit(void)
+{
+	iommu_device_unregister_bus(&mock_iommu, &mock_bus, &mock_bus_nb);
+	iommu_device_sysfs_remove(&mock_iommu);
+	bus_unregister(&mock_bus);
+	root_device_unregister(mock_iommu_parent);
+}

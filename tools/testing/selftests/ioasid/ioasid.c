@@ -1,0 +1,826 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * /dev/ioasid selftests: the character device, the object table, the ioctl
+ * dispatcher and the test IOMMU driver.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/ioasid.h>
+
+#include "../kselftest_harness.h"
+#include "../../../../drivers/iommu/ioasid/ioasid_test.h"
+
+#define SZ_4K	0x1000ULL
+#define SZ_2M	0x200000ULL
+#define SZ_1G	0x40000000ULL
+
+#define MOCK_SYSFS "/sys/bus/ioasid_mock/devices"
+
+#ifndef offsetofend
+#define offsetofend(TYPE, MEMBER) \
+	(offsetof(TYPE, MEMBER) + sizeof(((TYPE *)0)->MEMBER))
+#endif
+
+/* Issue an ioctl and return 0 or the errno it failed with. */
+static int ioctl_err(int fd, unsigned long request, void *arg)
+{
+	return ioctl(fd, request, arg) ? errno : 0;
+}
+
+static int open_ioasid(void)
+{
+	return open("/dev/ioasid", O_RDWR | O_CLOEXEC);
+}
+
+static bool have_test_driver(int fd)
+{
+	struct ioasid_info info = { .size = sizeof(info) };
+
+	if (ioctl(fd, IOASID_GET_INFO, &info))
+		return false;
+	return info.features & IOASID_FEATURE_TEST;
+}
+
+static int destroy(int fd, __u32 id)
+{
+	struct ioasid_destroy cmd = { .size = sizeof(cmd), .id = id };
+
+	return ioctl_err(fd, IOASID_DESTROY, &cmd);
+}
+
+static int mock_dev_add(int fd, __u32 *dev_id, __u32 *index)
+{
+	struct ioasid_test_mock_dev_add cmd = { .size = sizeof(cmd) };
+	int rc;
+
+	rc = ioctl_err(fd, IOASID_TEST_MOCK_DEV_ADD, &cmd);
+	if (!rc) {
+		*dev_id = cmd.out_dev_id;
+		if (index)
+			*index = cmd.out_index;
+	}
+	return rc;
+}
+
+static int mock_domain_alloc(int fd, __u32 dev_id, __u32 *domain_id)
+{
+	struct ioasid_test_mock_domain_alloc cmd = {
+		.size = sizeof(cmd),
+		.dev_id = dev_id,
+	};
+	int rc;
+
+	rc = ioctl_err(fd, IOASID_TEST_MOCK_DOMAIN_ALLOC, &cmd);
+	if (!rc)
+		*domain_id = cmd.out_domain_id;
+	return rc;
+}
+
+static int domain_map(int fd, __u32 domain_id, __u64 iova, __u64 paddr,
+		      __u64 length, __u32 prot)
+{
+	struct ioasid_test_domain_map cmd = {
+		.size = sizeof(cmd),
+		.domain_id = domain_id,
+		.prot = prot,
+		.iova = iova,
+		.paddr = paddr,
+		.length = length,
+	};
+
+	return ioctl_err(fd, IOASID_TEST_DOMAIN_MAP, &cmd);
+}
+
+static int domain_unmap(int fd, __u32 domain_id, __u64 iova, __u64 length,
+			__u64 *unmapped)
+{
+	struct ioasid_test_domain_unmap cmd = {
+		.size = sizeof(cmd),
+		.domain_id = domain_id,
+		.iova = iova,
+		.length = length,
+		.out_unmapped = ~0ULL,
+	};
+	int rc;
+
+	rc = ioctl_err(fd, IOASID_TEST_DOMAIN_UNMAP, &cmd);
+	if (!rc)
+		*unmapped = cmd.out_unmapped;
+	return rc;
+}
+
+static int iopte_get(int fd, __u32 domain_id, __u64 iova,
+		     struct ioasid_test_iopte_get *out)
+{
+	*out = (struct ioasid_test_iopte_get) {
+		.size = sizeof(*out),
+		.domain_id = domain_id,
+		.iova = iova,
+	};
+	return ioctl_err(fd, IOASID_TEST_IOPTE_GET, out);
+}
+
+static int domain_info(int fd, __u32 domain_id,
+		       struct ioasid_test_domain_info *out)
+{
+	*out = (struct ioasid_test_domain_info) {
+		.size = sizeof(*out),
+		.domain_id = domain_id,
+	};
+	return ioctl_err(fd, IOASID_TEST_DOMAIN_INFO, out);
+}
+
+static bool mock_dev_present(__u32 index)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), MOCK_SYSFS "/mock%u", index);
+	return access(path, F_OK) == 0;
+}
+
+static bool mock_dev_has_group(__u32 index)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), MOCK_SYSFS "/mock%u/iommu_group", index);
+	return access(path, F_OK) == 0;
+}
+
+/* ---- The device node and the dispatcher -------------------------------- */
+
+TEST(open_close)
+{
+	struct stat st;
+	int fd1, fd2;
+
+	fd1 = open_ioasid();
+	ASSERT_LE(0, fd1);
+	ASSERT_EQ(0, fstat(fd1, &st));
+	ASSERT_TRUE(S_ISCHR(st.st_mode));
+	fd2 = open_ioasid();
+	ASSERT_LE(0, fd2);
+	ASSERT_NE(fd1, fd2);
+	ASSERT_EQ(0, close(fd1));
+	ASSERT_EQ(0, close(fd2));
+}
+
+TEST(get_info)
+{
+	struct ioasid_info info = {
+		.size = sizeof(info),
+		.api_version = 0xdead,
+		.features = ~0ULL,
+	};
+	int fd = open_ioasid();
+
+	ASSERT_LE(0, fd);
+	/* Outputs are fields the kernel overwrites; inputs stay as given. */
+	info.api_version = 0;
+	info.features = 0;
+	ASSERT_EQ(0, ioctl_err(fd, IOASID_GET_INFO, &info));
+	ASSERT_EQ(IOASID_API_VERSION, info.api_version);
+	ASSERT_EQ(sizeof(info), info.size);
+	ASSERT_EQ(0, info.flags);
+	/* Only known feature bits are reported. */
+	ASSERT_EQ(0, info.features & ~(__u64)IOASID_FEATURE_TEST);
+	if (!(info.features & IOASID_FEATURE_TEST))
+		TH_LOG("kernel built without CONFIG_IOASID_TEST");
+	close(fd);
+}
+
+TEST(size_too_short)
+{
+	struct ioasid_info info = {};
+	int fd = open_ioasid();
+
+	ASSERT_LE(0, fd);
+	info.size = 0;
+	EXPECT_EQ(EINVAL, ioctl_err(fd, IOASID_GET_INFO, &info));
+	info.size = offsetofend(struct ioasid_info, features) - 1;
+	EXPECT_EQ(EINVAL, ioctl_err(fd, IOASID_GET_INFO, &info));
+	info.size = sizeof(__u32);
+	EXPECT_EQ(EINVAL, ioctl_err(fd, IOASID_GET_INFO, &info));
+	close(fd);
+}
+
+TEST(size_longer)
+{
+	struct {
+		struct ioasid_info info;
+		__u64 tail[2];
+	} buf = {};
+	int fd = open_ioasid();
+
+	ASSERT_LE(0, fd);
+	/* A newer caller with a zero tail is served ... */
+	buf.info.size = sizeof(buf);
+	ASSERT_EQ(0, ioctl_err(fd, IOASID_GET_INFO, &buf));
+	ASSERT_EQ(IOASID_API_VERSION, buf.info.api_version);
+	ASSERT_EQ(0, buf.tail[0]);
+	ASSERT_EQ(0, buf.tail[1]);
+
+	/* ... but one asking for something this kernel lacks is refused. */
+	buf.info.api_version = 0;
+	buf.tail[1] = 1;
+	ASSERT_EQ(E2BIG, ioctl_err(fd, IOASID_GET_INFO, &buf));
+	ASSERT_EQ(0, buf.info.api_version);
+	close(fd);
+}
+
+TEST(bad_user_pointer)
+{
+	int fd = open_ioasid();
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(EFAULT, ioctl_err(fd, IOASID_GET_INFO, NULL));
+	EXPECT_EQ(EFAULT, ioctl_err(fd, IOASID_GET_INFO, (void *)8));
+	EXPECT_EQ(EFAULT, ioctl_err(fd, IOASID_DESTROY, NULL));
+	close(fd);
+}
+
+TEST(unknown_ioctl)
+{
+	struct ioasid_info info = { .size = sizeof(info) };
+	int fd = open_ioasid();
+
+	ASSERT_LE(0, fd);
+	/* Unused numbers of the range, both halves. */
+	EXPECT_EQ(ENOTTY, ioctl_err(fd, _IO(IOASID_TYPE, 0x3f), &info));
+	EXPECT_EQ(ENOTTY, ioctl_err(fd, _IO(IOASID_TYPE, 0x63), &info));
+	/* VFIO's and iommufd's numbers are not ours. */
+	EXPECT_EQ(ENOTTY, ioctl_err(fd, _IO(IOASID_TYPE, 0x64), &info));
+	EXPECT_EQ(ENOTTY, ioctl_err(fd, _IO(IOASID_TYPE, 0x80), &info));
+	/* Another type with our number, and our number with size bits. */
+	EXPECT_EQ(ENOTTY, ioctl_err(fd, _IO('x', IOASID_CMD_GET_INFO), &info));
+	EXPECT_EQ(ENOTTY,
+		  ioctl_err(fd, _IOWR(IOASID_TYPE, IOASID_CMD_GET_INFO,
+				      struct ioasid_info), &info));
+	close(fd);
+}
+
+TEST(unknown_flags)
+{
+	struct ioasid_info info = { .size = sizeof(info) };
+	struct ioasid_destroy d = { .size = sizeof(d), .id = 1 };
+	int fd = open_ioasid();
+
+	ASSERT_LE(0, fd);
+	info.flags = 1;
+	EXPECT_EQ(EOPNOTSUPP, ioctl_err(fd, IOASID_GET_INFO, &info));
+	info.flags = 1U << 31;
+	EXPECT_EQ(EOPNOTSUPP, ioctl_err(fd, IOASID_GET_INFO, &info));
+	d.flags = 1;
+	EXPECT_EQ(EOPNOTSUPP, ioctl_err(fd, IOASID_DESTROY, &d));
+	close(fd);
+}
+
+TEST(nonzero_reserved)
+{
+	struct ioasid_info info = { .size = sizeof(info), .__reserved = 1 };
+	struct ioasid_destroy d = { .size = sizeof(d), .id = 1,
+				    .__reserved = 1 };
+	int fd = open_ioasid();
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(EINVAL, ioctl_err(fd, IOASID_GET_INFO, &info));
+	EXPECT_EQ(EINVAL, ioctl_err(fd, IOASID_DESTROY, &d));
+	close(fd);
+}
+
+TEST(destroy_bad_id)
+{
+	int fd = open_ioasid();
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(ENOENT, destroy(fd, 0));
+	EXPECT_EQ(ENOENT, destroy(fd, 1));
+	EXPECT_EQ(ENOENT, destroy(fd, 12345));
+	EXPECT_EQ(ENOENT, destroy(fd, ~0U));
+	close(fd);
+}
+
+TEST(test_ioctls_absent_without_test_driver)
+{
+	struct ioasid_test_mock_dev_add cmd = { .size = sizeof(cmd) };
+	int fd = open_ioasid();
+	int rc;
+
+	ASSERT_LE(0, fd);
+	rc = ioctl_err(fd, IOASID_TEST_MOCK_DEV_ADD, &cmd);
+	if (have_test_driver(fd)) {
+		ASSERT_EQ(0, rc);
+		ASSERT_EQ(0, destroy(fd, cmd.out_dev_id));
+	} else {
+		ASSERT_EQ(ENOTTY, rc);
+	}
+	close(fd);
+}
+
+/* ---- The test IOMMU driver and the object table ------------------------ */
+
+FIXTURE(mock)
+{
+	int fd;
+};
+
+FIXTURE_SETUP(mock)
+{
+	self->fd = open_ioasid();
+	ASSERT_LE(0, self->fd);
+	if (!have_test_driver(self->fd))
+		SKIP(return, "kernel built without CONFIG_IOASID_TEST");
+}
+
+FIXTURE_TEARDOWN(mock)
+{
+	close(self->fd);
+}
+
+TEST_F(mock, dev_add_destroy)
+{
+	__u32 dev_id, index;
+
+	ASSERT_EQ(0, mock_dev_add(self->fd, &dev_id, &index));
+	ASSERT_NE(0, dev_id);
+	ASSERT_TRUE(mock_dev_present(index));
+	/* The IOMMU core probed it with the test driver. */
+	ASSERT_TRUE(mock_dev_has_group(index));
+
+	ASSERT_EQ(0, destroy(self->fd, dev_id));
+	ASSERT_FALSE(mock_dev_present(index));
+	ASSERT_EQ(ENOENT, destroy(self->fd, dev_id));
+}
+
+TEST_F(mock, dev_add_dispatch_errors)
+{
+	struct ioasid_test_mock_dev_add cmd = { .size = sizeof(cmd) };
+
+	cmd.flags = 1;
+	EXPECT_EQ(EOPNOTSUPP,
+		  ioctl_err(self->fd, IOASID_TEST_MOCK_DEV_ADD, &cmd));
+	cmd.flags = 0;
+	cmd.size = offsetofend(struct ioasid_test_mock_dev_add, out_index) - 1;
+	EXPECT_EQ(EINVAL, ioctl_err(self->fd, IOASID_TEST_MOCK_DEV_ADD, &cmd));
+	/* Nothing was created by the failed calls. */
+	EXPECT_EQ(ENOENT, destroy(self->fd, 1));
+}
+
+TEST_F(mock, ids_are_distinct_and_reused_only_after_destroy)
+{
+	__u32 a, b, c;
+
+	ASSERT_EQ(0, mock_dev_add(self->fd, &a, NULL));
+	ASSERT_EQ(0, mock_dev_add(self->fd, &b, NULL));
+	ASSERT_NE(a, b);
+	ASSERT_EQ(0, destroy(self->fd, a));
+	ASSERT_EQ(0, mock_dev_add(self->fd, &c, NULL));
+	ASSERT_NE(b, c);
+	ASSERT_EQ(0, destroy(self->fd, b));
+	ASSERT_EQ(0, destroy(self->fd, c));
+}
+
+TEST_F(mock, destroy_busy)
+{
+	__u32 dev_id, domain_id;
+
+	ASSERT_EQ(0, mock_dev_add(self->fd, &dev_id, NULL));
+	ASSERT_EQ(0, mock_domain_alloc(self->fd, dev_id, &domain_id));
+	ASSERT_NE(dev_id, domain_id);
+
+	/* The domain holds the device. */
+	ASSERT_EQ(EBUSY, destroy(self->fd, dev_id));
+	ASSERT_EQ(0, destroy(self->fd, domain_id));
+	ASSERT_EQ(ENOENT, destroy(self->fd, domain_id));
+	ASSERT_EQ(0, destroy(self->fd, dev_id));
+	ASSERT_EQ(ENOENT, destroy(self->fd, dev_id));
+}
+
+TEST_F(mock, wrong_object_type)
+{
+	struct ioasid_test_domain_info info;
+	__u32 dev_id, domain_id, id;
+
+	ASSERT_EQ(0, mock_dev_add(self->fd, &dev_id, NULL));
+	ASSERT_EQ(0, mock_domain_alloc(self->fd, dev_id, &domain_id));
+	/* A domain id where a device is expected, and the reverse. */
+	EXPECT_EQ(ENOENT, mock_domain_alloc(self->fd, domain_id, &id));
+	EXPECT_EQ(ENOENT, domain_info(self->fd, dev_id, &info));
+	EXPECT_EQ(ENOENT, mock_domain_alloc(self->fd, 0, &id));
+	EXPECT_EQ(ENOENT, mock_domain_alloc(self->fd, 9999, &id));
+	ASSERT_EQ(0, destroy(self->fd, domain_id));
+	ASSERT_EQ(0, destroy(self->fd, dev_id));
+}
+
+TEST_F(mock, close_with_live_objects)
+{
+	__u32 dev_id, domain_id, index[4];
+	int fd, i;
+
+	fd = open_ioasid();
+	ASSERT_LE(0, fd);
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(0, mock_dev_add(fd, &dev_id, &index[i]));
+		ASSERT_EQ(0, mock_domain_alloc(fd, dev_id, &domain_id));
+		ASSERT_EQ(0, domain_map(fd, domain_id, SZ_2M * i, SZ_1G,
+					SZ_2M + SZ_4K,
+					IOASID_TEST_PROT_READ));
+	}
+	/* Close destroys domains before the devices they hold. */
+	ASSERT_EQ(0, close(fd));
+	for (i = 0; i < 4; i++)
+		ASSERT_FALSE(mock_dev_present(index[i]));
+}
+
+TEST_F(mock, many_contexts)
+{
+	enum { NR_CTX = 64 };
+	__u32 dev_id[NR_CTX], index[NR_CTX];
+	int fds[NR_CTX];
+	int i;
+
+	for (i = 0; i < NR_CTX; i++) {
+		fds[i] = open_ioasid();
+		ASSERT_LE(0, fds[i]);
+		ASSERT_EQ(0, mock_dev_add(fds[i], &dev_id[i], &index[i]));
+	}
+	for (i = 0; i < NR_CTX; i++) {
+		/* Every context has an id space of its own. */
+		ASSERT_EQ(dev_id[0], dev_id[i]);
+		ASSERT_TRUE(mock_dev_present(index[i]));
+	}
+	/* Objects of one context are not reachable from another. */
+	ASSERT_EQ(0, destroy(fds[1], dev_id[1]));
+	ASSERT_EQ(ENOENT, destroy(fds[1], dev_id[0]));
+	ASSERT_TRUE(mock_dev_present(index[0]));
+	ASSERT_FALSE(mock_dev_present(index[1]));
+	for (i = 0; i < NR_CTX; i++)
+		ASSERT_EQ(0, close(fds[i]));
+	for (i = 0; i < NR_CTX; i++)
+		ASSERT_FALSE(mock_dev_present(index[i]));
+}
+
+TEST_F(mock, ctx_from_fd)
+{
+	struct ioasid_test_ctx_from_fd cmd = { .size = sizeof(cmd) };
+	int other, null;
+
+	other = open_ioasid();
+	ASSERT_LE(0, other);
+	null = open("/dev/null", O_RDWR);
+	ASSERT_LE(0, null);
+
+	cmd.fd = self->fd;
+	ASSERT_EQ(0, ioctl_err(self->fd, IOASID_TEST_CTX_FROM_FD, &cmd));
+	ASSERT_EQ(1, cmd.out_same);
+	cmd.fd = other;
+	ASSERT_EQ(0, ioctl_err(self->fd, IOASID_TEST_CTX_FROM_FD, &cmd));
+	ASSERT_EQ(0, cmd.out_same);
+	cmd.fd = null;
+	ASSERT_EQ(EBADFD, ioctl_err(self->fd, IOASID_TEST_CTX_FROM_FD, &cmd));
+	cmd.fd = -1;
+	ASSERT_EQ(EBADF, ioctl_err(self->fd, IOASID_TEST_CTX_FROM_FD, &cmd));
+	close(null);
+	close(other);
+}
+
+/* A process that dies with live objects releases them like a close. */
+TEST_F(mock, process_exit_releases)
+{
+	int pipefd[2];
+	__u32 index;
+	pid_t pid;
+	int status;
+
+	ASSERT_EQ(0, pipe(pipefd));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		__u32 dev_id, domain_id, idx;
+		int fd = open_ioasid();
+
+		if (fd < 0 || mock_dev_add(fd, &dev_id, &idx) ||
+		    mock_domain_alloc(fd, dev_id, &domain_id) ||
+		    domain_map(fd, domain_id, 0, 0, SZ_2M,
+			       IOASID_TEST_PROT_READ))
+			_exit(1);
+		if (write(pipefd[1], &idx, sizeof(idx)) != sizeof(idx))
+			_exit(1);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	ASSERT_EQ(sizeof(index), read(pipefd[0], &index, sizeof(index)));
+	ASSERT_FALSE(mock_dev_present(index));
+	close(pipefd[0]);
+	close(pipefd[1]);
+}
+
+/* ---- Mock paging domains: exactly what is mapped ----------------------- */
+
+FIXTURE(mock_domain)
+{
+	int fd;
+	__u32 dev_id;
+	__u32 domain_id;
+};
+
+FIXTURE_SETUP(mock_domain)
+{
+	self->fd = open_ioasid();
+	ASSERT_LE(0, self->fd);
+	if (!have_test_driver(self->fd))
+		SKIP(return, "kernel built without CONFIG_IOASID_TEST");
+	ASSERT_EQ(0, mock_dev_add(self->fd, &self->dev_id, NULL));
+	ASSERT_EQ(0, mock_domain_alloc(self->fd, self->dev_id,
+				       &self->domain_id));
+}
+
+FIXTURE_TEARDOWN(mock_domain)
+{
+	close(self->fd);
+}
+
+#define RW (IOASID_TEST_PROT_READ | IOASID_TEST_PROT_WRITE)
+
+static void check_iopte(struct __test_metadata *_metadata, int fd,
+			__u32 domain_id, __u64 iova, __u64 exp_iova,
+			__u64 exp_paddr, __u64 exp_size, __u32 exp_prot)
+{
+	struct ioasid_test_iopte_get pte;
+
+	ASSERT_EQ(0, iopte_get(fd, domain_id, iova, &pte));
+	EXPECT_EQ(exp_iova, pte.out_iova);
+	EXPECT_EQ(exp_paddr, pte.out_paddr);
+	EXPECT_EQ(exp_size, pte.out_page_size);
+	EXPECT_EQ(exp_prot, pte.out_prot);
+	/* The IOMMU core's translation agrees with the IOPTE. */
+	EXPECT_EQ(exp_paddr + (iova - exp_iova), pte.out_phys);
+}
+
+TEST_F(mock_domain, info)
+{
+	struct ioasid_test_domain_info info;
+
+	ASSERT_EQ(0, domain_info(self->fd, self->domain_id, &info));
+	EXPECT_EQ(0, info.out_nr_ioptes);
+	EXPECT_EQ(0, info.out_mapped_bytes);
+	EXPECT_EQ(SZ_4K | SZ_2M | SZ_1G, info.out_pgsize_bitmap);
+	EXPECT_EQ(0, info.out_aperture_start);
+	EXPECT_EQ((1ULL << 48) - 1, info.out_aperture_last);
+}
+
+TEST_F(mock_domain, map_4k)
+{
+	struct ioasid_test_domain_info info;
+	struct ioasid_test_iopte_get pte;
+	__u64 unmapped;
+
+	ASSERT_EQ(0, domain_map(self->fd, self->domain_id, 0x10000, 0x200000,
+				2 * SZ_4K, RW));
+	check_iopte(_metadata, self->fd, self->domain_id, 0x10000, 0x10000,
+		    0x200000, SZ_4K, RW);
+	check_iopte(_metadata, self->fd, self->domain_id, 0x11abc, 0x11000,
+		    0x201000, SZ_4K, RW);
+	ASSERT_EQ(ENOENT, iopte_get(self->fd, self->domain_id, 0xf000, &pte));
+	ASSERT_EQ(ENOENT, iopte_get(self->fd, self->domain_id, 0x12000, &pte));
+	ASSERT_EQ(0, domain_info(self->fd, self->domain_id, &info));
+	EXPECT_EQ(2, info.out_nr_ioptes);
+	EXPECT_EQ(2 * SZ_4K, info.out_mapped_bytes);
+
+	ASSERT_EQ(0, domain_unmap(self->fd, self->domain_id, 0x10000,
+				  2 * SZ_4K, &unmapped));
+	EXPECT_EQ(2 * SZ_4K, unmapped);
+	ASSERT_EQ(ENOENT, iopte_get(self->fd, self->domain_id, 0x10000, &pte));
+	ASSERT_EQ(0, domain_info(self->fd, self->domain_id, &info));
+	EXPECT_EQ(0, info.out_nr_ioptes);
+}
+
+TEST_F(mock_domain, map_large_pages)
+{
+	struct ioasid_test_domain_info info;
+	__u64 unmapped;
+
+	/* 1 GiB + 2 MiB + 4 KiB, all aligned: one IOPTE of each size. */
+	ASSERT_EQ(0, domain_map(self->fd, self->domain_id, SZ_1G, 4 * SZ_1G,
+				SZ_1G + SZ_2M + SZ_4K, IOASID_TEST_PROT_READ));
+	check_iopte(_metadata, self->fd, self->domain_id, SZ_1G + 0x12345,
+		    SZ_1G, 4 * SZ_1G, SZ_1G, IOASID_TEST_PROT_READ);
+	check_iopte(_metadata, self->fd, self->domain_id,
+		    2 * SZ_1G + SZ_2M - 1, 2 * SZ_1G, 5 * SZ_1G, SZ_2M,
+		    IOASID_TEST_PROT_READ);
+	check_iopte(_metadata, self->fd, self->domain_id, 2 * SZ_1G + SZ_2M,
+		    2 * SZ_1G + SZ_2M, 5 * SZ_1G + SZ_2M, SZ_4K,
+		    IOASID_TEST_PROT_READ);
+	ASSERT_EQ(0, domain_info(self->fd, self->domain_id, &info));
+	EXPECT_EQ(3, info.out_nr_ioptes);
+	EXPECT_EQ(SZ_1G + SZ_2M + SZ_4K, info.out_mapped_bytes);
+
+	ASSERT_EQ(0, domain_unmap(self->fd, self->domain_id, SZ_1G,
+				  SZ_1G + SZ_2M + SZ_4K, &unmapped));
+	EXPECT_EQ(SZ_1G + SZ_2M + SZ_4K, unmapped);
+	ASSERT_EQ(0, domain_info(self->fd, self->domain_id, &info));
+	EXPECT_EQ(0, info.out_nr_ioptes);
+}
+
+TEST_F(mock_domain, map_misaligned_phys_uses_small_pages)
+{
+	struct ioasid_test_domain_info info;
+
+	/* The IOVA is 2 MiB aligned but the physical address is not. */
+	ASSERT_EQ(0, domain_map(self->fd, self->domain_id, SZ_2M,
+				SZ_2M + SZ_4K, SZ_2M, RW));
+	ASSERT_EQ(0, domain_info(self->fd, self->domain_id, &info));
+	EXPECT_EQ(SZ_2M / SZ_4K, info.out_nr_ioptes);
+	check_iopte(_metadata, self->fd, self->domain_id, SZ_2M + SZ_4K,
+		    SZ_2M + SZ_4K, SZ_2M + 2 * SZ_4K, SZ_4K, RW);
+}
+
+TEST_F(mock_domain, map_prot)
+{
+	static const __u32 prots[] = {
+		0, IOASID_TEST_PROT_READ, IOASID_TEST_PROT_WRITE, RW,
+	};
+	int i;
+
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, domain_map(self->fd, self->domain_id, i * SZ_4K,
+					SZ_2M + i * SZ_4K, SZ_4K, prots[i]));
+	for (i = 0; i < 4; i++)
+		check_iopte(_metadata, self->fd, self->domain_id, i * SZ_4K,
+			    i * SZ_4K, SZ_2M + i * SZ_4K, SZ_4K, prots[i]);
+}
+
+TEST_F(mock_domain, map_overlap)
+{
+	struct ioasid_test_domain_info info;
+
+	ASSERT_EQ(0, domain_map(self->fd, self->domain_id, SZ_2M, 0, SZ_2M,
+				RW));
+	ASSERT_EQ(0, domain_map(self->fd, self->domain_id, 8 * SZ_4K, 0,
+				SZ_4K, RW));
+
+	/* Same range, a 4 KiB page inside the 2 MiB IOPTE, straddling it. */
+	EXPECT_EQ(EEXIST, domain_map(self->fd, self->domain_id, SZ_2M, 0,
+				     SZ_2M, RW));
+	EXPECT_EQ(EEXIST, domain_map(self->fd, self->domain_id,
+				     SZ_2M + 5 * SZ_4K, 0, SZ_4K, RW));
+	EXPECT_EQ(EEXIST, domain_map(self->fd, self->domain_id,
+				     SZ_2M - SZ_4K, 0, 2 * SZ_4K, RW));
+	/* A 2 MiB IOPTE over an existing 4 KiB one. */
+	EXPECT_EQ(EEXIST, domain_map(self->fd, self->domain_id, 0, 0, SZ_2M,
+				     RW));
+	/* A failed map leaves nothing behind. */
+	ASSERT_EQ(0, domain_info(self->fd, self->domain_id, &info));
+	EXPECT_EQ(2, info.out_nr_ioptes);
+	EXPECT_EQ(SZ_2M + SZ_4K, info.out_mapped_bytes);
+}
+
+TEST_F(mock_domain, map_bad_ranges)
+{
+	struct ioasid_test_domain_info info;
+	struct ioasid_test_domain_map cmd = {
+		.size = sizeof(cmd),
+		.domain_id = self->domain_id,
+		.length = SZ_4K,
+	};
+
+	EXPECT_EQ(EINVAL, domain_map(self->fd, self->domain_id, 0x1001, 0,
+				     SZ_4K, RW));
+	EXPECT_EQ(EINVAL, domain_map(self->fd, self->domain_id, 0, 0x1001,
+				     SZ_4K, RW));
+	EXPECT_EQ(EINVAL, domain_map(self->fd, self->domain_id, 0, 0,
+				     0x1001, RW));
+	EXPECT_EQ(EINVAL, domain_map(self->fd, self->domain_id, 0, 0, 0, RW));
+	EXPECT_EQ(EOVERFLOW, domain_map(self->fd, self->domain_id,
+					~0ULL - SZ_4K + 2, 0, SZ_4K, RW));
+	EXPECT_EQ(EOVERFLOW, domain_map(self->fd, self->domain_id, 0,
+					~0ULL - SZ_4K + 2, SZ_4K, RW));
+	/* Beyond the 48-bit aperture, entirely and partly. */
+	EXPECT_EQ(ERANGE, domain_map(self->fd, self->domain_id, 1ULL << 48, 0,
+				     SZ_4K, RW));
+	EXPECT_EQ(ERANGE, domain_map(self->fd, self->domain_id,
+				     (1ULL << 48) - SZ_4K, 0, 2 * SZ_4K, RW));
+	EXPECT_EQ(ENOENT, domain_map(self->fd, 9999, 0, 0, SZ_4K, RW));
+
+	cmd.prot = 1U << 2;
+	EXPECT_EQ(EOPNOTSUPP, ioctl_err(self->fd, IOASID_TEST_DOMAIN_MAP, &cmd));
+	cmd.prot = RW;
+	cmd.flags = 1;
+	EXPECT_EQ(EOPNOTSUPP, ioctl_err(self->fd, IOASID_TEST_DOMAIN_MAP, &cmd));
+
+	ASSERT_EQ(0, domain_info(self->fd, self->domain_id, &info));
+	EXPECT_EQ(0, info.out_nr_ioptes);
+}
+
+TEST_F(mock_domain, unmap)
+{
+	struct ioasid_test_domain_unmap cmd = {
+		.size = sizeof(cmd),
+		.domain_id = self->domain_id,
+		.iova = 0,
+		.length = SZ_4K,
+	};
+	struct ioasid_test_domain_info info;
+	__u64 unmapped;
+
+	ASSERT_EQ(0, domain_map(self->fd, self->domain_id, SZ_2M, 0, SZ_2M,
+				RW));
+	/* Nothing there. */
+	ASSERT_EQ(0, domain_unmap(self->fd, self->domain_id, 0, SZ_4K,
+				  &unmapped));
+	EXPECT_EQ(0, unmapped);
+	/* No IOPTE starts inside a large one: nothing is unmapped. */
+	ASSERT_EQ(0, domain_unmap(self->fd, self->domain_id, SZ_2M + SZ_4K,
+				  SZ_4K, &unmapped));
+	EXPECT_EQ(0, unmapped);
+	ASSERT_EQ(0, domain_info(self->fd, self->domain_id, &info));
+	EXPECT_EQ(1, info.out_nr_ioptes);
+	/* A request for its first 4 KiB removes the whole IOPTE. */
+	ASSERT_EQ(0, domain_unmap(self->fd, self->domain_id, SZ_2M, SZ_4K,
+				  &unmapped));
+	EXPECT_EQ(SZ_2M, unmapped);
+	ASSERT_EQ(0, domain_info(self->fd, self->domain_id, &info));
+	EXPECT_EQ(0, info.out_nr_ioptes);
+
+	EXPECT_EQ(EINVAL, domain_unmap(self->fd, self->domain_id, 0x800,
+				       SZ_4K, &unmapped));
+	EXPECT_EQ(EINVAL, domain_unmap(self->fd, self->domain_id, 0, 0,
+				       &unmapped));
+	EXPECT_EQ(EOVERFLOW, domain_unmap(self->fd, self->domain_id,
+					  ~0ULL - SZ_4K + 2, SZ_4K,
+					  &unmapped));
+	cmd.__reserved = 1;
+	EXPECT_EQ(EINVAL, ioctl_err(self->fd, IOASID_TEST_DOMAIN_UNMAP, &cmd));
+}
+
+/* ---- Concurrency: lookups, creation and destruction race --------------- */
+
+struct race_args {
+	int fd;
+	volatile bool stop;
+	int unexpected;
+};
+
+static void *race_destroyer(void *arg)
+{
+	struct race_args *args = arg;
+
+	while (!args->stop) {
+		__u32 id;
+
+		for (id = 1; id < 16; id++) {
+			__u32 domain_id;
+			int rc;
+
+			rc = mock_domain_alloc(args->fd, id, &domain_id);
+			if (!rc)
+				rc = destroy(args->fd, domain_id);
+			if (rc && rc != ENOENT && rc != EBUSY)
+				args->unexpected++;
+			rc = destroy(args->fd, id);
+			if (rc && rc != ENOENT && rc != EBUSY)
+				args->unexpected++;
+		}
+	}
+	return NULL;
+}
+
+TEST_F(mock, concurrent_create_destroy)
+{
+	struct race_args args = { .fd = self->fd };
+	pthread_t thread;
+	int i, created = 0;
+
+	ASSERT_EQ(0, pthread_create(&thread, NULL, race_destroyer, &args));
+	for (i = 0; i < 300; i++) {
+		__u32 dev_id;
+		int rc;
+
+		rc = mock_dev_add(self->fd, &dev_id, NULL);
+		if (!rc)
+			created++;
+		else
+			ASSERT_EQ(0, rc);
+		rc = destroy(self->fd, dev_id);
+		/* The other thread may have destroyed it or hold it. */
+		if (rc && rc != ENOENT && rc != EBUSY)
+			ASSERT_EQ(0, rc);
+	}
+	args.stop = true;
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	ASSERT_EQ(300, created);
+	ASSERT_EQ(0, args.unexpected);
+}
+
+TEST_HARNESS_MAIN
