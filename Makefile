@@ -46,7 +46,7 @@ help:
 	@echo "  make run         build what is missing and boot the guest to a shell"
 	@echo "  make kernel      (re)build the debug kernel under build/"
 	@echo "  make selftests   build the statically linked selftests"
-	@echo "  make lint        checkpatch --strict, sparse (C=1) and W=1 on our files"
+	@echo "  make lint        checkpatch --strict, sparse (C=2: every file) and W=1 on our files"
 	@echo "  make deps        install the Debian packages the build needs"
 	@echo "  make clean       remove build outputs but keep the unpacked kernel"
 	@echo "  make distclean   remove build/ entirely"

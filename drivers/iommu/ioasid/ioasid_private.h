@@ -94,13 +94,13 @@ int ioasid_ucmd_respond(struct ioasid_ucmd *ucmd, size_t cmd_len);
 struct ioasid_object *_ioasid_object_alloc(struct ioasid_ctx *ctx,
 					   size_t size,
 					   enum ioasid_object_type type);
-#define ioasid_object_alloc(ctx, ptr, type)                                   \
-	container_of(_ioasid_object_alloc(ctx,                                 \
-					  sizeof(*(ptr)) +                     \
-					  BUILD_BUG_ON_ZERO(offsetof(          \
-						typeof(*(ptr)), obj) != 0),    \
+/* Allocate a @_struct whose first member is its struct ioasid_object obj. */
+#define ioasid_object_alloc(ctx, _struct, type)                               \
+	container_of(_ioasid_object_alloc(ctx, sizeof(_struct) +               \
+					  BUILD_BUG_ON_ZERO(offsetof(_struct,  \
+								     obj)),    \
 					  type),                               \
-		     typeof(*(ptr)), obj)
+		     _struct, obj)
 
 void ioasid_object_finalize(struct ioasid_ctx *ctx, struct ioasid_object *obj);
 void ioasid_object_abort(struct ioasid_ctx *ctx, struct ioasid_object *obj);

@@ -16,13 +16,13 @@
 #include <linux/ioasid.h>
 
 enum {
-	IOASID_TEST_CMD_MOCK_DEV_ADD = IOASID_TEST_CMD_BASE,
-	IOASID_TEST_CMD_MOCK_DOMAIN_ALLOC,
-	IOASID_TEST_CMD_DOMAIN_MAP,
-	IOASID_TEST_CMD_DOMAIN_UNMAP,
-	IOASID_TEST_CMD_IOPTE_GET,
-	IOASID_TEST_CMD_DOMAIN_INFO,
-	IOASID_TEST_CMD_CTX_FROM_FD,
+	IOASID_CMD_TEST_MOCK_DEV_ADD = IOASID_TEST_CMD_BASE,
+	IOASID_CMD_TEST_MOCK_DOMAIN_ALLOC,
+	IOASID_CMD_TEST_DOMAIN_MAP,
+	IOASID_CMD_TEST_DOMAIN_UNMAP,
+	IOASID_CMD_TEST_IOPTE_GET,
+	IOASID_CMD_TEST_DOMAIN_INFO,
+	IOASID_CMD_TEST_CTX_FROM_FD,
 };
 
 /**
@@ -43,8 +43,9 @@ struct ioasid_test_mock_dev_add {
 	__u32 out_dev_id;
 	__u32 out_index;
 };
+
 #define IOASID_TEST_MOCK_DEV_ADD \
-	_IO(IOASID_TYPE, IOASID_TEST_CMD_MOCK_DEV_ADD)
+	_IO(IOASID_TYPE, IOASID_CMD_TEST_MOCK_DEV_ADD)
 
 /**
  * struct ioasid_test_mock_domain_alloc - ioctl(IOASID_TEST_MOCK_DOMAIN_ALLOC)
@@ -63,8 +64,9 @@ struct ioasid_test_mock_domain_alloc {
 	__u32 dev_id;
 	__u32 out_domain_id;
 };
+
 #define IOASID_TEST_MOCK_DOMAIN_ALLOC \
-	_IO(IOASID_TYPE, IOASID_TEST_CMD_MOCK_DOMAIN_ALLOC)
+	_IO(IOASID_TYPE, IOASID_CMD_TEST_MOCK_DOMAIN_ALLOC)
 
 /**
  * enum ioasid_test_prot - Permissions of a mock IOPTE
@@ -102,7 +104,8 @@ struct ioasid_test_domain_map {
 	__aligned_u64 paddr;
 	__aligned_u64 length;
 };
-#define IOASID_TEST_DOMAIN_MAP _IO(IOASID_TYPE, IOASID_TEST_CMD_DOMAIN_MAP)
+
+#define IOASID_TEST_DOMAIN_MAP _IO(IOASID_TYPE, IOASID_CMD_TEST_DOMAIN_MAP)
 
 /**
  * struct ioasid_test_domain_unmap - ioctl(IOASID_TEST_DOMAIN_UNMAP)
@@ -127,7 +130,8 @@ struct ioasid_test_domain_unmap {
 	__aligned_u64 length;
 	__aligned_u64 out_unmapped;
 };
-#define IOASID_TEST_DOMAIN_UNMAP _IO(IOASID_TYPE, IOASID_TEST_CMD_DOMAIN_UNMAP)
+
+#define IOASID_TEST_DOMAIN_UNMAP _IO(IOASID_TYPE, IOASID_CMD_TEST_DOMAIN_UNMAP)
 
 /**
  * struct ioasid_test_iopte_get - ioctl(IOASID_TEST_IOPTE_GET)
@@ -156,7 +160,8 @@ struct ioasid_test_iopte_get {
 	__aligned_u64 out_page_size;
 	__aligned_u64 out_phys;
 };
-#define IOASID_TEST_IOPTE_GET _IO(IOASID_TYPE, IOASID_TEST_CMD_IOPTE_GET)
+
+#define IOASID_TEST_IOPTE_GET _IO(IOASID_TYPE, IOASID_CMD_TEST_IOPTE_GET)
 
 /**
  * struct ioasid_test_domain_info - ioctl(IOASID_TEST_DOMAIN_INFO)
@@ -181,7 +186,8 @@ struct ioasid_test_domain_info {
 	__aligned_u64 out_aperture_start;
 	__aligned_u64 out_aperture_last;
 };
-#define IOASID_TEST_DOMAIN_INFO _IO(IOASID_TYPE, IOASID_TEST_CMD_DOMAIN_INFO)
+
+#define IOASID_TEST_DOMAIN_INFO _IO(IOASID_TYPE, IOASID_CMD_TEST_DOMAIN_INFO)
 
 /**
  * struct ioasid_test_ctx_from_fd - ioctl(IOASID_TEST_CTX_FROM_FD)
@@ -199,6 +205,7 @@ struct ioasid_test_ctx_from_fd {
 	__s32 fd;
 	__u32 out_same;
 };
-#define IOASID_TEST_CTX_FROM_FD _IO(IOASID_TYPE, IOASID_TEST_CMD_CTX_FROM_FD)
+
+#define IOASID_TEST_CTX_FROM_FD _IO(IOASID_TYPE, IOASID_CMD_TEST_CTX_FROM_FD)
 
 #endif /* _UAPI_IOASID_TEST_H */

@@ -257,35 +257,34 @@ struct ioasid_ioctl_op {
 	int (*execute)(struct ioasid_ucmd *ucmd);
 };
 
-#define IOCTL_OP(_ioctl, _fn, _struct, _last)                                 \
-	[_IOC_NR(_ioctl) - IOASID_CMD_BASE] = {                                \
+/* @_name is the ioctl without its IOASID_ prefix, e.g. DESTROY. */
+#define IOCTL_OP(_name, _fn, _struct, _last)                                  \
+	[IOASID_CMD_##_name - IOASID_CMD_BASE] = {                             \
 		.size = sizeof(_struct) +                                      \
 			BUILD_BUG_ON_ZERO(sizeof(union ioasid_ucmd_buffer) <   \
 					  sizeof(_struct)),                    \
 		.min_size = offsetofend(_struct, _last),                       \
-		.ioctl_num = _ioctl,                                           \
+		.ioctl_num = IOASID_##_name,                                   \
 		.execute = _fn,                                                \
 	}
 
 static const struct ioasid_ioctl_op ioasid_ioctl_ops[] = {
-	IOCTL_OP(IOASID_DESTROY, ioasid_destroy, struct ioasid_destroy,
-		 __reserved),
-	IOCTL_OP(IOASID_GET_INFO, ioasid_get_info, struct ioasid_info,
-		 features),
+	IOCTL_OP(DESTROY, ioasid_destroy, struct ioasid_destroy, __reserved),
+	IOCTL_OP(GET_INFO, ioasid_get_info, struct ioasid_info, features),
 #ifdef CONFIG_IOASID_TEST
-	IOCTL_OP(IOASID_TEST_MOCK_DEV_ADD, ioasid_test_mock_dev_add,
+	IOCTL_OP(TEST_MOCK_DEV_ADD, ioasid_test_mock_dev_add,
 		 struct ioasid_test_mock_dev_add, out_index),
-	IOCTL_OP(IOASID_TEST_MOCK_DOMAIN_ALLOC, ioasid_test_mock_domain_alloc,
+	IOCTL_OP(TEST_MOCK_DOMAIN_ALLOC, ioasid_test_mock_domain_alloc,
 		 struct ioasid_test_mock_domain_alloc, out_domain_id),
-	IOCTL_OP(IOASID_TEST_DOMAIN_MAP, ioasid_test_domain_map,
+	IOCTL_OP(TEST_DOMAIN_MAP, ioasid_test_domain_map,
 		 struct ioasid_test_domain_map, length),
-	IOCTL_OP(IOASID_TEST_DOMAIN_UNMAP, ioasid_test_domain_unmap,
+	IOCTL_OP(TEST_DOMAIN_UNMAP, ioasid_test_domain_unmap,
 		 struct ioasid_test_domain_unmap, out_unmapped),
-	IOCTL_OP(IOASID_TEST_IOPTE_GET, ioasid_test_iopte_get,
+	IOCTL_OP(TEST_IOPTE_GET, ioasid_test_iopte_get,
 		 struct ioasid_test_iopte_get, out_phys),
-	IOCTL_OP(IOASID_TEST_DOMAIN_INFO, ioasid_test_domain_info,
+	IOCTL_OP(TEST_DOMAIN_INFO, ioasid_test_domain_info,
 		 struct ioasid_test_domain_info, out_aperture_last),
-	IOCTL_OP(IOASID_TEST_CTX_FROM_FD, ioasid_test_ctx_from_fd,
+	IOCTL_OP(TEST_CTX_FROM_FD, ioasid_test_ctx_from_fd,
 		 struct ioasid_test_ctx_from_fd, out_same),
 #endif
 };

@@ -377,7 +377,8 @@ int ioasid_test_mock_dev_add(struct ioasid_ucmd *ucmd)
 	if (cmd->flags)
 		return -EOPNOTSUPP;
 
-	dev_obj = ioasid_object_alloc(ucmd->ctx, dev_obj, IOASID_OBJ_MOCK_DEV);
+	dev_obj = ioasid_object_alloc(ucmd->ctx, struct ioasid_mock_dev,
+				      IOASID_OBJ_MOCK_DEV);
 	if (IS_ERR(dev_obj))
 		return PTR_ERR(dev_obj);
 
@@ -424,7 +425,7 @@ int ioasid_test_mock_domain_alloc(struct ioasid_ucmd *ucmd)
 	if (IS_ERR(dev))
 		return PTR_ERR(dev);
 
-	dom_obj = ioasid_object_alloc(ucmd->ctx, dom_obj,
+	dom_obj = ioasid_object_alloc(ucmd->ctx, struct ioasid_mock_domain,
 				      IOASID_OBJ_MOCK_DOMAIN);
 	if (IS_ERR(dom_obj)) {
 		rc = PTR_ERR(dom_obj);

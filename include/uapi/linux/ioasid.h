@@ -5,8 +5,14 @@
  * Every ioctl takes a pointer to a struct that starts with its size in
  * bytes.  The kernel accepts any size from the first published layout of
  * the struct up: fields the caller does not know about are treated as
- * zero, and fields the kernel does not know about must be zero.  Unknown
- * flags and non-zero reserved fields are rejected.
+ * zero, and fields the kernel does not know about must be zero.  Outputs
+ * are written back up to the caller's size.
+ *
+ * Errors common to every ioctl: %ENOTTY for an unknown ioctl number;
+ * %EFAULT for a bad pointer; %EINVAL for a size below the first layout or
+ * a non-zero reserved field; %E2BIG for a larger size whose extra bytes
+ * are not zero; %EOPNOTSUPP for an unknown flag; %ENOENT for an id that
+ * names no object of the expected kind.  Object ids are never 0.
  */
 #ifndef _UAPI_LINUX_IOASID_H
 #define _UAPI_LINUX_IOASID_H
@@ -56,6 +62,7 @@ struct ioasid_destroy {
 	__u32 id;
 	__u32 __reserved;
 };
+
 #define IOASID_DESTROY _IO(IOASID_TYPE, IOASID_CMD_DESTROY)
 
 /**
@@ -86,6 +93,7 @@ struct ioasid_info {
 	__u32 __reserved;
 	__aligned_u64 features;
 };
+
 #define IOASID_GET_INFO _IO(IOASID_TYPE, IOASID_CMD_GET_INFO)
 
 #endif /* _UAPI_LINUX_IOASID_H */
