@@ -49,7 +49,7 @@ esac
 
 append="console=ttyS0 printk.time=1 panic=-1 panic_on_warn=1 oops=panic"
 append="$append hung_task_panic=0 softlockup_panic=0"
-append="$append intel_iommu=on,sm_on ioasid.mode=$mode"
+append="$append intel_iommu=on,sm_on ioasid_vm.mode=$mode"
 
 if [ "$mode" = check ]; then
 	# Console on stdout and, through the chardev log, in LOGFILE.

@@ -78,10 +78,13 @@ void ioasid_object_finalize(struct ioasid_ctx *ctx, struct ioasid_object *obj)
 {
 	void *old;
 
-	old = xa_cmpxchg(&ctx->objects, obj->id, XA_ZERO_ENTRY, obj,
-			 GFP_KERNEL_ACCOUNT);
-	/* Replacing a reserved entry never allocates, so this cannot fail. */
-	WARN_ON(old != XA_ZERO_ENTRY);
+	/*
+	 * The id is reserved for this object alone.  Replacing the reserved
+	 * entry never allocates, so this cannot fail, and the xarray reports
+	 * the reserved entry it replaces as NULL.
+	 */
+	old = xa_store(&ctx->objects, obj->id, obj, GFP_KERNEL_ACCOUNT);
+	WARN_ON(old);
 }
 
 /**

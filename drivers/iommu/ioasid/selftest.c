@@ -338,8 +338,11 @@ static struct mock_dev *mock_dev_create(void)
 	/*
 	 * Name the test IOMMU as the device's IOMMU, so that the core does not
 	 * probe it with another driver registered without firmware nodes.
+	 * Firmware code sets a fwspec under the probe lock; so do we.
 	 */
+	mutex_lock(&iommu_probe_device_lock);
 	rc = iommu_fwspec_init(&mdev->dev, &mock_fwnode);
+	mutex_unlock(&iommu_probe_device_lock);
 	if (rc)
 		goto err_put;
 
