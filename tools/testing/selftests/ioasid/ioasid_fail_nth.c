@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * /dev/ioasid error-path sweep: run each scenario with its Nth slab
+ * allocation failing, for N = 1, 2, ... until the scenario runs without
+ * reaching the injected failure.  Every failure must come back as a clean
+ * errno, and closing the context must leave nothing behind: no mock device
+ * here, and no leaked object for the kmemleak scan that ends the run.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/ioasid.h>
+
+#include "../kselftest_harness.h"
+#include "../../../../drivers/iommu/ioasid/ioasid_test.h"
+
+#define SZ_4K	0x1000ULL
+#define SZ_2M	0x200000ULL
+
+static bool write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t len = strlen(val);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = write(fd, val, len) == len;
+	close(fd);
+	return ok;
+}
+
+static char fail_nth_path[64];
+static int fail_nth_fd = -1;
+
+/*
+ * Arm the Nth fault-injection point of this thread; 0 disarms.  The file
+ * stays open so that arming and reading it allocate nothing themselves.
+ */
+static bool fail_nth_set(unsigned int nth)
+{
+	char buf[16];
+	int len;
+
+	len = snprintf(buf, sizeof(buf), "%u", nth);
+	return pwrite(fail_nth_fd, buf, len, 0) == len;
+}
+
+/* True if the armed failure was reached (the countdown ran out). */
+static bool fail_nth_fired(void)
+{
+	char buf[16] = {};
+	ssize_t len;
+
+	len = pread(fail_nth_fd, buf, sizeof(buf) - 1, 0);
+	return len > 0 && atoi(buf) == 0;
+}
+
+static int count_mock_devices(void)
+{
+	DIR *dir = opendir("/sys/bus/ioasid_mock/devices");
+	struct dirent *de;
+	int n = 0;
+
+	if (!dir)
+		return -1;
+	while ((de = readdir(dir)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(dir);
+	return n;
+}
+
+static int ioctl_err(int fd, unsigned long request, void *arg)
+{
+	return ioctl(fd, request, arg) ? errno : 0;
+}
+
+/* A scenario returns 0 or the errno of its first failed step. */
+typedef int (*scenario_fn)(int fd);
+
+static int scenario_dev(int fd)
+{
+	struct ioasid_test_mock_dev_add add = { .size = sizeof(add) };
+
+	return ioctl_err(fd, IOASID_TEST_MOCK_DEV_ADD, &add);
+}
+
+static int scenario_domain(int fd)
+{
+	struct ioasid_test_mock_dev_add add = { .size = sizeof(add) };
+	struct ioasid_test_mock_domain_alloc dom = { .size = sizeof(dom) };
+	struct ioasid_destroy destroy = { .size = sizeof(destroy) };
+	int rc;
+
+	rc = ioctl_err(fd, IOASID_TEST_MOCK_DEV_ADD, &add);
+	if (rc)
+		return rc;
+	dom.dev_id = add.out_dev_id;
+	rc = ioctl_err(fd, IOASID_TEST_MOCK_DOMAIN_ALLOC, &dom);
+	if (rc)
+		return rc;
+	/* The device is busy until the domain goes. */
+	destroy.id = add.out_dev_id;
+	if (ioctl_err(fd, IOASID_DESTROY, &destroy) != EBUSY)
+		return EPROTO;
+	destroy.id = dom.out_domain_id;
+	rc = ioctl_err(fd, IOASID_DESTROY, &destroy);
+	if (rc)
+		return rc;
+	destroy.id = add.out_dev_id;
+	return ioctl_err(fd, IOASID_DESTROY, &destroy);
+}
+
+static int scenario_map(int fd)
+{
+	struct ioasid_test_mock_dev_add add = { .size = sizeof(add) };
+	struct ioasid_test_mock_domain_alloc dom = { .size = sizeof(dom) };
+	struct ioasid_test_domain_map map = {
+		.size = sizeof(map),
+		.prot = IOASID_TEST_PROT_READ | IOASID_TEST_PROT_WRITE,
+		.iova = SZ_2M - 4 * SZ_4K,
+		.paddr = SZ_2M - 4 * SZ_4K,
+		/* 4 KiB IOPTEs on both sides of a 2 MiB one. */
+		.length = SZ_2M + 8 * SZ_4K,
+	};
+	struct ioasid_test_domain_info info = { .size = sizeof(info) };
+	int rc;
+
+	rc = ioctl_err(fd, IOASID_TEST_MOCK_DEV_ADD, &add);
+	if (rc)
+		return rc;
+	dom.dev_id = add.out_dev_id;
+	rc = ioctl_err(fd, IOASID_TEST_MOCK_DOMAIN_ALLOC, &dom);
+	if (rc)
+		return rc;
+	map.domain_id = dom.out_domain_id;
+	info.domain_id = dom.out_domain_id;
+	rc = ioctl_err(fd, IOASID_TEST_DOMAIN_MAP, &map);
+	if (rc) {
+		/* A failed map is undone entirely. */
+		if (ioctl_err(fd, IOASID_TEST_DOMAIN_INFO, &info) ||
+		    info.out_nr_ioptes)
+			return EPROTO;
+		return rc;
+	}
+	return 0;
+}
+
+static int scenario_get_info(int fd)
+{
+	struct ioasid_info info = { .size = sizeof(info) };
+
+	return ioctl_err(fd, IOASID_GET_INFO, &info);
+}
+
+FIXTURE(fail_nth)
+{
+	int unused;
+};
+
+FIXTURE_SETUP(fail_nth)
+{
+	struct ioasid_info info = { .size = sizeof(info) };
+	int fd;
+
+	snprintf(fail_nth_path, sizeof(fail_nth_path),
+		 "/proc/self/task/%ld/fail-nth", (long)syscall(SYS_gettid));
+	fail_nth_fd = open(fail_nth_path, O_RDWR);
+	if (fail_nth_fd < 0)
+		SKIP(return, "no %s (CONFIG_FAULT_INJECTION)", fail_nth_path);
+	/*
+	 * Count sleeping slab allocations too, and keep quiet: an injected
+	 * failure is expected here, not a report.
+	 */
+	if (!write_file("/sys/kernel/debug/failslab/ignore-gfp-wait", "N") ||
+	    !write_file("/sys/kernel/debug/failslab/verbose", "0"))
+		SKIP(return, "no failslab in debugfs (CONFIG_FAILSLAB)");
+
+	fd = open("/dev/ioasid", O_RDWR);
+	ASSERT_LE(0, fd);
+	if (ioctl(fd, IOASID_GET_INFO, &info) ||
+	    !(info.features & IOASID_FEATURE_TEST)) {
+		close(fd);
+		SKIP(return, "kernel built without CONFIG_IOASID_TEST");
+	}
+	close(fd);
+	ASSERT_EQ(0, count_mock_devices());
+}
+
+FIXTURE_TEARDOWN(fail_nth)
+{
+	if (fail_nth_fd >= 0) {
+		fail_nth_set(0);
+		close(fail_nth_fd);
+	}
+	write_file("/sys/kernel/debug/failslab/ignore-gfp-wait", "Y");
+}
+
+static void sweep(struct __test_metadata *_metadata, scenario_fn fn)
+{
+	unsigned int nth, injected = 0;
+
+	for (nth = 1; nth < 10000; nth++) {
+		bool fired;
+		int fd, rc;
+
+		/* The open is part of the scenario: it allocates the context. */
+		ASSERT_TRUE(fail_nth_set(nth));
+		fd = open("/dev/ioasid", O_RDWR);
+		rc = fd < 0 ? errno : fn(fd);
+		fired = fail_nth_fired();
+		ASSERT_TRUE(fail_nth_set(0));
+
+		/* Only allocation failures may surface, never a wrong state. */
+		if (rc && rc != ENOMEM && rc != ENOSPC && rc != ENODEV)
+			TH_LOG("nth %u: unexpected errno %d (%s)", nth, rc,
+			       strerror(rc));
+		ASSERT_TRUE(!rc || rc == ENOMEM || rc == ENOSPC ||
+			    rc == ENODEV);
+		/* An error with no injected failure is a bug. */
+		ASSERT_TRUE(fired || !rc);
+
+		if (fd >= 0)
+			ASSERT_EQ(0, close(fd));
+		ASSERT_EQ(0, count_mock_devices());
+		if (fired)
+			injected++;
+		if (!fired)
+			break;
+	}
+	/* The sweep reached the end: the scenario ran without a failure. */
+	ASSERT_GT(10000, nth);
+	ASSERT_LT(0, injected);
+	TH_LOG("%u injected failures", injected);
+}
+
+TEST_F(fail_nth, mock_dev_add)
+{
+	sweep(_metadata, scenario_dev);
+}
+
+TEST_F(fail_nth, mock_domain)
+{
+	sweep(_metadata, scenario_domain);
+}
+
+TEST_F(fail_nth, domain_map)
+{
+	sweep(_metadata, scenario_map);
+}
+
+TEST_F(fail_nth, open_get_info)
+{
+	sweep(_metadata, scenario_get_info);
+}
+
+TEST_HARNESS_MAIN
