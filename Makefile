@@ -115,7 +115,7 @@ selftests: kernel
 initramfs: selftests
 	@vm/mkinitramfs.sh $(BUILD)/initramfs $(INITRAMFS) $(STDIR)
 
-harness-selftest:
+harness-selftest: deps
 	@python3 vm/results_test.py
 
 check: harness-selftest initramfs

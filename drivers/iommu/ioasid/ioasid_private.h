@@ -18,6 +18,10 @@
  *   2. Per-object locks, documented with the object that owns them.  They
  *      are never taken while holding ctx->objects.xa_lock.
  *
+ *   3. mock_domain->ioptes.xa_lock (test IOMMU driver, spinlock): protects
+ *      the IOPTE record of one mock paging domain.  Taken inside the IOMMU
+ *      core's map and unmap paths; a leaf lock.
+ *
  * Object lifetime
  * ===============
  *

@@ -36,6 +36,8 @@ enum {
  * Create a device on the mock bus; the IOMMU core probes it with the test
  * IOMMU driver and puts it in an IOMMU group of its own.  Destroying the
  * object, or closing the file, removes the device.
+ *
+ * Errors: %ENOMEM; %ENODEV if the IOMMU core failed to probe the device.
  */
 struct ioasid_test_mock_dev_add {
 	__u32 size;
@@ -115,8 +117,10 @@ struct ioasid_test_domain_map {
  * @__reserved: Must be 0
  * @iova: First IOVA
  * @length: Bytes to unmap
- * @out_unmapped: Output, bytes iommu_unmap() reported unmapped; unmapping
- *                stops at the first hole
+ * @out_unmapped: Output, bytes iommu_unmap() reported unmapped.  Unmapping
+ *                stops at the first IOVA where no IOPTE starts, and an
+ *                IOPTE is always removed whole, so this may be less or
+ *                more than @length
  *
  * Errors: %EINVAL for a zero length or a misaligned range; %EOVERFLOW for a
  * range that wraps.

@@ -321,7 +321,7 @@ static struct mock_dev *mock_dev_create(void)
 	mdev = kzalloc(sizeof(*mdev), GFP_KERNEL_ACCOUNT);
 	if (!mdev)
 		return ERR_PTR(-ENOMEM);
-	rc = ida_alloc(&mock_dev_ida, GFP_KERNEL);
+	rc = ida_alloc(&mock_dev_ida, GFP_KERNEL_ACCOUNT);
 	if (rc < 0) {
 		kfree(mdev);
 		return ERR_PTR(rc);
