@@ -68,7 +68,7 @@ read -r -a extra <<< "${QEMU_EXTRA_ARGS:-}"
 cmd=("$qemu"
 	-machine q35,accel=tcg,kernel-irqchip=split
 	-cpu max -smp 2 -m 2G
-	-display none -no-reboot
+	-display none -no-reboot -nic none
 	-kernel "$bzimage" -initrd "$initrd"
 	-append "$append"
 	"${console[@]}"

@@ -7,20 +7,29 @@
  *
  * Lock order, outermost first:
  *
- *   1. ctx->objects.xa_lock (spinlock, via xa_lock())
- *      Protects the id -> object table of a context and every change of
- *      an object's @users count that decides its lifetime: a lookup takes
- *      a reference only under this lock, and IOASID_DESTROY (or the close
- *      of the file) removes an object only under this lock and only while
- *      the table holds the sole reference.  Nothing else nests inside it
- *      and nothing that may sleep runs under it.
+ *   1. ioasid_mock_domain->lock (test IOMMU driver, mutex): serialises
+ *      attaching one mock domain object to an IOAS and detaching it.
  *
- *   2. Per-object locks, documented with the object that owns them.  They
- *      are never taken while holding ctx->objects.xa_lock.
+ *   2. ioas->rwsem (rw_semaphore): protects the mappings of an IOAS (its
+ *      areas maple tree, whose own spinlock only guards the tree's nodes)
+ *      and the list of domains attached to it.  Held for writing while
+ *      mappings or domains change, so that every attached domain always
+ *      holds exactly the IOAS's mappings; held for reading to report them.
+ *      Pinning user memory happens before it is taken.
  *
  *   3. mock_domain->ioptes.xa_lock (test IOMMU driver, spinlock): protects
  *      the IOPTE record of one mock paging domain.  Taken inside the IOMMU
- *      core's map and unmap paths; a leaf lock.
+ *      core's map and unmap paths.
+ *
+ * Outside that order:
+ *
+ *   ctx->objects.xa_lock (spinlock, via xa_lock()): protects the id ->
+ *   object table of a context and every change of an object's @users count
+ *   that decides its lifetime: a lookup takes a reference only under this
+ *   lock, and IOASID_DESTROY (or the close of the file) removes an object
+ *   only under this lock and only while the table holds the sole reference.
+ *   No other lock is taken under it and nothing under it sleeps, so it may
+ *   be taken while holding any of the above.
  *
  * Object lifetime
  * ===============
@@ -41,15 +50,23 @@
 #ifndef __IOASID_PRIVATE_H
 #define __IOASID_PRIVATE_H
 
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/maple_tree.h>
 #include <linux/refcount.h>
+#include <linux/rwsem.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
 
 struct file;
+struct iommu_domain;
+struct mm_struct;
+struct user_struct;
 
 enum ioasid_object_type {
 	IOASID_OBJ_NONE,
 	IOASID_OBJ_ANY = IOASID_OBJ_NONE,
+	IOASID_OBJ_IOAS,
 #ifdef CONFIG_IOASID_TEST
 	IOASID_OBJ_MOCK_DEV,
 	IOASID_OBJ_MOCK_DOMAIN,
@@ -126,6 +143,71 @@ static inline void ioasid_put_object(struct ioasid_object *obj)
 	refcount_dec(&obj->users);
 }
 
+/**
+ * struct ioasid_pfn_run - Physically contiguous pinned pages
+ * @pfn: First page frame
+ * @index: Index of its page within the &struct ioasid_pages; the run
+ *         extends to the next run's index
+ */
+struct ioasid_pfn_run {
+	unsigned long pfn;
+	unsigned long index;
+};
+
+/**
+ * struct ioasid_pages - Long-term pinned range of user memory
+ * @kref: One reference per area that maps the pages
+ * @mm: Address space the pages were pinned from, for pinned_vm accounting
+ * @user: User charged for the pages in locked_vm
+ * @npages: Number of pages
+ * @writable: Pinned for device writes
+ * @charged: Charged to @user (false with CAP_IPC_LOCK)
+ * @runs: Physically contiguous runs covering the pages, in order
+ * @nr_runs: Number of runs
+ */
+struct ioasid_pages {
+	struct kref kref;
+	struct mm_struct *mm;
+	struct user_struct *user;
+	unsigned long npages;
+	bool writable;
+	bool charged;
+	struct ioasid_pfn_run *runs;
+	unsigned long nr_runs;
+};
+
+struct ioasid_pages *ioasid_pages_pin_user(unsigned long uaddr,
+					   unsigned long length, bool writable);
+void ioasid_pages_put(struct ioasid_pages *pages);
+int ioasid_pages_map(struct ioasid_pages *pages, struct iommu_domain *domain,
+		     unsigned long iova, int prot);
+void ioasid_pages_unmap(struct ioasid_pages *pages,
+			struct iommu_domain *domain, unsigned long iova);
+
+/**
+ * struct ioasid_ioas - An IO address space
+ * @obj: Object header
+ * @rwsem: See the locking rules
+ * @areas: IOVA range -> &struct ioasid_area
+ * @domains: Attached domains, &struct ioasid_ioas_domain
+ */
+struct ioasid_ioas {
+	struct ioasid_object obj;
+	struct rw_semaphore rwsem;
+	struct maple_tree areas;
+	struct list_head domains;
+};
+
+int ioasid_ioas_alloc_ioctl(struct ioasid_ucmd *ucmd);
+int ioasid_ioas_map(struct ioasid_ucmd *ucmd);
+int ioasid_ioas_unmap(struct ioasid_ucmd *ucmd);
+int ioasid_ioas_iova_ranges(struct ioasid_ucmd *ucmd);
+void ioasid_ioas_destroy(struct ioasid_object *obj);
+int ioasid_ioas_attach_domain(struct ioasid_ioas *ioas,
+			      struct iommu_domain *domain);
+void ioasid_ioas_detach_domain(struct ioasid_ioas *ioas,
+			       struct iommu_domain *domain);
+
 #ifdef CONFIG_IOASID_TEST
 #include "ioasid_test.h"
 
@@ -142,6 +224,8 @@ int ioasid_test_domain_unmap(struct ioasid_ucmd *ucmd);
 int ioasid_test_iopte_get(struct ioasid_ucmd *ucmd);
 int ioasid_test_domain_info(struct ioasid_ucmd *ucmd);
 int ioasid_test_ctx_from_fd(struct ioasid_ucmd *ucmd);
+int ioasid_test_ioas_attach(struct ioasid_ucmd *ucmd);
+int ioasid_test_ioas_detach(struct ioasid_ucmd *ucmd);
 #else
 static inline int ioasid_test_init(void)
 {

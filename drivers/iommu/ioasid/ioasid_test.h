@@ -23,6 +23,8 @@ enum {
 	IOASID_CMD_TEST_IOPTE_GET,
 	IOASID_CMD_TEST_DOMAIN_INFO,
 	IOASID_CMD_TEST_CTX_FROM_FD,
+	IOASID_CMD_TEST_IOAS_ATTACH,
+	IOASID_CMD_TEST_IOAS_DETACH,
 };
 
 /**
@@ -211,5 +213,50 @@ struct ioasid_test_ctx_from_fd {
 };
 
 #define IOASID_TEST_CTX_FROM_FD _IO(IOASID_TYPE, IOASID_CMD_TEST_CTX_FROM_FD)
+
+/**
+ * struct ioasid_test_ioas_attach - ioctl(IOASID_TEST_IOAS_ATTACH)
+ * @size: sizeof(struct ioasid_test_ioas_attach)
+ * @flags: Must be 0
+ * @domain_id: Mock domain object
+ * @ioas_id: IO address space
+ *
+ * Attach a mock domain to an IOAS, as a device attachment will: the domain
+ * is filled with the IOAS's mappings and then follows every change.  The
+ * domain holds the IOAS, which cannot be destroyed before it is detached.
+ * While attached, %IOASID_TEST_DOMAIN_MAP and %IOASID_TEST_DOMAIN_UNMAP
+ * refuse the domain with %EBUSY.
+ *
+ * Errors: %EBUSY if the domain is attached already; %EADDRINUSE if a
+ * mapping of the IOAS lies outside the domain's aperture.
+ */
+struct ioasid_test_ioas_attach {
+	__u32 size;
+	__u32 flags;
+	__u32 domain_id;
+	__u32 ioas_id;
+};
+
+#define IOASID_TEST_IOAS_ATTACH _IO(IOASID_TYPE, IOASID_CMD_TEST_IOAS_ATTACH)
+
+/**
+ * struct ioasid_test_ioas_detach - ioctl(IOASID_TEST_IOAS_DETACH)
+ * @size: sizeof(struct ioasid_test_ioas_detach)
+ * @flags: Must be 0
+ * @domain_id: Mock domain object
+ * @__reserved: Must be 0
+ *
+ * Detach a mock domain from its IOAS; the domain is left empty.
+ *
+ * Errors: %ENOENT if the domain is not attached.
+ */
+struct ioasid_test_ioas_detach {
+	__u32 size;
+	__u32 flags;
+	__u32 domain_id;
+	__u32 __reserved;
+};
+
+#define IOASID_TEST_IOAS_DETACH _IO(IOASID_TYPE, IOASID_CMD_TEST_IOAS_DETACH)
 
 #endif /* _UAPI_IOASID_TEST_H */

@@ -30,6 +30,9 @@ struct ioasid_object_ops {
 };
 
 static const struct ioasid_object_ops ioasid_object_ops[IOASID_OBJ_MAX] = {
+	[IOASID_OBJ_IOAS] = {
+		.destroy = ioasid_ioas_destroy,
+	},
 #ifdef CONFIG_IOASID_TEST
 	[IOASID_OBJ_MOCK_DEV] = {
 		.destroy = ioasid_mock_dev_destroy,
@@ -191,7 +194,7 @@ static int ioasid_destroy(struct ioasid_ucmd *ucmd)
 
 static u64 ioasid_features(void)
 {
-	u64 features = 0;
+	u64 features = IOASID_FEATURE_IOAS;
 
 	if (IS_ENABLED(CONFIG_IOASID_TEST))
 		features |= IOASID_FEATURE_TEST;
@@ -234,6 +237,10 @@ int ioasid_ucmd_respond(struct ioasid_ucmd *ucmd, size_t cmd_len)
 union ioasid_ucmd_buffer {
 	struct ioasid_destroy destroy;
 	struct ioasid_info info;
+	struct ioasid_ioas_alloc ioas_alloc;
+	struct ioasid_ioas_map ioas_map;
+	struct ioasid_ioas_unmap ioas_unmap;
+	struct ioasid_ioas_iova_ranges ioas_iova_ranges;
 #ifdef CONFIG_IOASID_TEST
 	struct ioasid_test_mock_dev_add mock_dev_add;
 	struct ioasid_test_mock_domain_alloc mock_domain_alloc;
@@ -242,6 +249,8 @@ union ioasid_ucmd_buffer {
 	struct ioasid_test_iopte_get iopte_get;
 	struct ioasid_test_domain_info domain_info;
 	struct ioasid_test_ctx_from_fd ctx_from_fd;
+	struct ioasid_test_ioas_attach ioas_attach;
+	struct ioasid_test_ioas_detach ioas_detach;
 #endif
 };
 
@@ -274,6 +283,14 @@ struct ioasid_ioctl_op {
 static const struct ioasid_ioctl_op ioasid_ioctl_ops[] = {
 	IOCTL_OP(DESTROY, ioasid_destroy, struct ioasid_destroy, __reserved),
 	IOCTL_OP(GET_INFO, ioasid_get_info, struct ioasid_info, features),
+	IOCTL_OP(IOAS_ALLOC, ioasid_ioas_alloc_ioctl, struct ioasid_ioas_alloc,
+		 __reserved),
+	IOCTL_OP(IOAS_MAP, ioasid_ioas_map, struct ioasid_ioas_map,
+		 iova_alignment),
+	IOCTL_OP(IOAS_UNMAP, ioasid_ioas_unmap, struct ioasid_ioas_unmap,
+		 out_unmapped),
+	IOCTL_OP(IOAS_IOVA_RANGES, ioasid_ioas_iova_ranges,
+		 struct ioasid_ioas_iova_ranges, out_iova_alignment),
 #ifdef CONFIG_IOASID_TEST
 	IOCTL_OP(TEST_MOCK_DEV_ADD, ioasid_test_mock_dev_add,
 		 struct ioasid_test_mock_dev_add, out_index),
@@ -289,6 +306,10 @@ static const struct ioasid_ioctl_op ioasid_ioctl_ops[] = {
 		 struct ioasid_test_domain_info, out_aperture_last),
 	IOCTL_OP(TEST_CTX_FROM_FD, ioasid_test_ctx_from_fd,
 		 struct ioasid_test_ctx_from_fd, out_same),
+	IOCTL_OP(TEST_IOAS_ATTACH, ioasid_test_ioas_attach,
+		 struct ioasid_test_ioas_attach, ioas_id),
+	IOCTL_OP(TEST_IOAS_DETACH, ioasid_test_ioas_detach,
+		 struct ioasid_test_ioas_detach, __reserved),
 #endif
 };
 

@@ -17,6 +17,7 @@
 #include <linux/iommu.h>
 #include <linux/ioasid.h>
 #include <linux/log2.h>
+#include <linux/mutex.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
@@ -75,11 +76,15 @@ struct ioasid_mock_dev {
  * @obj: Object header
  * @dev_obj: Device object the domain was allocated for, referenced
  * @domain: The domain
+ * @lock: Serialises changes of @ioas
+ * @ioas: IOAS the domain is attached to, referenced, or NULL
  */
 struct ioasid_mock_domain {
 	struct ioasid_object obj;
 	struct ioasid_mock_dev *dev_obj;
 	struct iommu_domain *domain;
+	struct mutex lock; /* serialises changes of @ioas */
+	struct ioasid_ioas *ioas;
 };
 
 static const struct bus_type mock_bus = {
@@ -408,6 +413,11 @@ void ioasid_mock_domain_destroy(struct ioasid_object *obj)
 	struct ioasid_mock_domain *dom_obj =
 		container_of(obj, struct ioasid_mock_domain, obj);
 
+	if (dom_obj->ioas) {
+		ioasid_ioas_detach_domain(dom_obj->ioas, dom_obj->domain);
+		ioasid_put_object(&dom_obj->ioas->obj);
+	}
+	mutex_destroy(&dom_obj->lock);
 	iommu_domain_free(dom_obj->domain);
 	ioasid_put_object(&dom_obj->dev_obj->obj);
 }
@@ -435,10 +445,12 @@ int ioasid_test_mock_domain_alloc(struct ioasid_ucmd *ucmd)
 		goto err_put_dev;
 	}
 	dom_obj->dev_obj = container_of(dev, struct ioasid_mock_dev, obj);
+	mutex_init(&dom_obj->lock);
 
 	domain = iommu_paging_domain_alloc(&dom_obj->dev_obj->mdev->dev);
 	if (IS_ERR(domain)) {
 		rc = PTR_ERR(domain);
+		mutex_destroy(&dom_obj->lock);
 		ioasid_object_abort(ucmd->ctx, &dom_obj->obj);
 		goto err_put_dev;
 	}
@@ -508,8 +520,14 @@ int ioasid_test_domain_map(struct ioasid_ucmd *ucmd)
 	dom_obj = ioasid_get_mock_domain(ucmd, cmd->domain_id);
 	if (IS_ERR(dom_obj))
 		return PTR_ERR(dom_obj);
-	rc = iommu_map(dom_obj->domain, cmd->iova, cmd->paddr, cmd->length,
-		       prot, GFP_KERNEL_ACCOUNT);
+	/* An attached domain holds exactly its IOAS's mappings. */
+	mutex_lock(&dom_obj->lock);
+	if (dom_obj->ioas)
+		rc = -EBUSY;
+	else
+		rc = iommu_map(dom_obj->domain, cmd->iova, cmd->paddr,
+			       cmd->length, prot, GFP_KERNEL_ACCOUNT);
+	mutex_unlock(&dom_obj->lock);
 	ioasid_put_object(&dom_obj->obj);
 	return rc;
 }
@@ -536,8 +554,15 @@ int ioasid_test_domain_unmap(struct ioasid_ucmd *ucmd)
 		rc = -EINVAL;
 		goto out_put;
 	}
+	mutex_lock(&dom_obj->lock);
+	if (dom_obj->ioas) {
+		mutex_unlock(&dom_obj->lock);
+		rc = -EBUSY;
+		goto out_put;
+	}
 	cmd->out_unmapped = iommu_unmap(dom_obj->domain, cmd->iova,
 					cmd->length);
+	mutex_unlock(&dom_obj->lock);
 	rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
 out_put:
 	ioasid_put_object(&dom_obj->obj);
@@ -633,6 +658,74 @@ int ioasid_test_ctx_from_fd(struct ioasid_ucmd *ucmd)
 	cmd->out_same = ctx == ucmd->ctx;
 	ioasid_ctx_put(ctx);
 	return ioasid_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+int ioasid_test_ioas_attach(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_test_ioas_attach *cmd = ucmd->cmd;
+	struct ioasid_mock_domain *dom_obj;
+	struct ioasid_object *ioas_obj;
+	int rc;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+
+	dom_obj = ioasid_get_mock_domain(ucmd, cmd->domain_id);
+	if (IS_ERR(dom_obj))
+		return PTR_ERR(dom_obj);
+	ioas_obj = ioasid_get_object(ucmd->ctx, cmd->ioas_id, IOASID_OBJ_IOAS);
+	if (IS_ERR(ioas_obj)) {
+		rc = PTR_ERR(ioas_obj);
+		goto out_put_domain;
+	}
+
+	mutex_lock(&dom_obj->lock);
+	if (dom_obj->ioas) {
+		rc = -EBUSY;
+	} else {
+		struct ioasid_ioas *ioas =
+			container_of(ioas_obj, struct ioasid_ioas, obj);
+
+		rc = ioasid_ioas_attach_domain(ioas, dom_obj->domain);
+		if (!rc) {
+			/* The attachment keeps the IOAS reference. */
+			dom_obj->ioas = ioas;
+			ioas_obj = NULL;
+		}
+	}
+	mutex_unlock(&dom_obj->lock);
+	if (ioas_obj)
+		ioasid_put_object(ioas_obj);
+out_put_domain:
+	ioasid_put_object(&dom_obj->obj);
+	return rc;
+}
+
+int ioasid_test_ioas_detach(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_test_ioas_detach *cmd = ucmd->cmd;
+	struct ioasid_mock_domain *dom_obj;
+	struct ioasid_ioas *ioas;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	if (cmd->__reserved)
+		return -EINVAL;
+
+	dom_obj = ioasid_get_mock_domain(ucmd, cmd->domain_id);
+	if (IS_ERR(dom_obj))
+		return PTR_ERR(dom_obj);
+	mutex_lock(&dom_obj->lock);
+	ioas = dom_obj->ioas;
+	if (ioas) {
+		ioasid_ioas_detach_domain(ioas, dom_obj->domain);
+		dom_obj->ioas = NULL;
+	}
+	mutex_unlock(&dom_obj->lock);
+	if (ioas)
+		ioasid_put_object(&ioas->obj);
+	ioasid_put_object(&dom_obj->obj);
+	return ioas ? 0 : -ENOENT;
 }
 
 int __init ioasid_test_init(void)

@@ -42,6 +42,10 @@
 enum {
 	IOASID_CMD_DESTROY = IOASID_CMD_BASE,
 	IOASID_CMD_GET_INFO,
+	IOASID_CMD_IOAS_ALLOC,
+	IOASID_CMD_IOAS_MAP,
+	IOASID_CMD_IOAS_UNMAP,
+	IOASID_CMD_IOAS_IOVA_RANGES,
 };
 
 /**
@@ -70,9 +74,13 @@ struct ioasid_destroy {
  * @IOASID_FEATURE_TEST: The test-only ioctls and the test IOMMU driver are
  *                       built in (CONFIG_IOASID_TEST).  Never set on a
  *                       production kernel.
+ * @IOASID_FEATURE_IOAS: IO address spaces: %IOASID_IOAS_ALLOC,
+ *                       %IOASID_IOAS_MAP, %IOASID_IOAS_UNMAP and
+ *                       %IOASID_IOAS_IOVA_RANGES.
  */
 enum ioasid_feature {
 	IOASID_FEATURE_TEST = 1 << 0,
+	IOASID_FEATURE_IOAS = 1 << 1,
 };
 
 /**
@@ -95,5 +103,155 @@ struct ioasid_info {
 };
 
 #define IOASID_GET_INFO _IO(IOASID_TYPE, IOASID_CMD_GET_INFO)
+
+/**
+ * struct ioasid_ioas_alloc - ioctl(IOASID_IOAS_ALLOC)
+ * @size: sizeof(struct ioasid_ioas_alloc)
+ * @flags: Must be 0
+ * @out_ioas_id: Output, id of the new IO address space
+ * @__reserved: Must be 0
+ *
+ * Create an empty IO address space (IOAS): a kernel-managed set of
+ * mappings from IOVA to user memory, kept in every page table attached to
+ * it.
+ */
+struct ioasid_ioas_alloc {
+	__u32 size;
+	__u32 flags;
+	__u32 out_ioas_id;
+	__u32 __reserved;
+};
+
+#define IOASID_IOAS_ALLOC _IO(IOASID_TYPE, IOASID_CMD_IOAS_ALLOC)
+
+/**
+ * enum ioasid_ioas_map_flags - Flags of &struct ioasid_ioas_map
+ * @IOASID_IOAS_MAP_FIXED_IOVA: Map at &struct ioasid_ioas_map.iova; without
+ *                              it the kernel chooses the IOVA
+ * @IOASID_IOAS_MAP_READ: Devices may read the memory
+ * @IOASID_IOAS_MAP_WRITE: Devices may write the memory
+ */
+enum ioasid_ioas_map_flags {
+	IOASID_IOAS_MAP_FIXED_IOVA = 1 << 0,
+	IOASID_IOAS_MAP_READ = 1 << 1,
+	IOASID_IOAS_MAP_WRITE = 1 << 2,
+};
+
+/**
+ * struct ioasid_ioas_map - ioctl(IOASID_IOAS_MAP)
+ * @size: sizeof(struct ioasid_ioas_map)
+ * @flags: Bitmap of &enum ioasid_ioas_map_flags; READ, WRITE or both
+ * @ioas_id: IO address space to map into
+ * @__reserved: Must be 0
+ * @user_va: Page aligned start of the caller's memory
+ * @length: Page aligned, non-zero length in bytes
+ * @iova: With %IOASID_IOAS_MAP_FIXED_IOVA the IOVA to map at; otherwise an
+ *        output, the IOVA the kernel chose
+ * @iova_alignment: Without %IOASID_IOAS_MAP_FIXED_IOVA, the alignment the
+ *                  chosen IOVA must have, a power of two; 0 lets the kernel
+ *                  pick one that allows the largest IOMMU pages.  Must be 0
+ *                  with %IOASID_IOAS_MAP_FIXED_IOVA.
+ *
+ * Pin the memory and map it into the IOAS, and so into every page table
+ * attached to it.  The pages are charged to the caller's RLIMIT_MEMLOCK
+ * unless it has CAP_IPC_LOCK; they stay pinned until unmapped.
+ *
+ * Errors: %EINVAL for a zero length, a misaligned address, length or
+ * alignment, or neither READ nor WRITE; %EOVERFLOW for a range that wraps;
+ * %EADDRINUSE for a fixed range outside the usable windows (see
+ * %IOASID_IOAS_IOVA_RANGES); %EEXIST when a fixed range overlaps a mapping;
+ * %ENOSPC when no free IOVA range fits; %ENOMEM when the memory lock limit
+ * would be exceeded; %EFAULT when the memory is not mapped, or is read-only
+ * and WRITE is asked for.
+ */
+struct ioasid_ioas_map {
+	__u32 size;
+	__u32 flags;
+	__u32 ioas_id;
+	__u32 __reserved;
+	__aligned_u64 user_va;
+	__aligned_u64 length;
+	__aligned_u64 iova;
+	__aligned_u64 iova_alignment;
+};
+
+#define IOASID_IOAS_MAP _IO(IOASID_TYPE, IOASID_CMD_IOAS_MAP)
+
+/**
+ * enum ioasid_ioas_unmap_flags - Flags of &struct ioasid_ioas_unmap
+ * @IOASID_IOAS_UNMAP_ALL: Unmap everything; iova and length must be 0
+ */
+enum ioasid_ioas_unmap_flags {
+	IOASID_IOAS_UNMAP_ALL = 1 << 0,
+};
+
+/**
+ * struct ioasid_ioas_unmap - ioctl(IOASID_IOAS_UNMAP)
+ * @size: sizeof(struct ioasid_ioas_unmap)
+ * @flags: Bitmap of &enum ioasid_ioas_unmap_flags
+ * @ioas_id: IO address space
+ * @__reserved: Must be 0
+ * @iova: Start of the range
+ * @length: Length of the range in bytes
+ * @out_unmapped: Output, bytes unmapped
+ *
+ * Unmap every mapping inside the range and unpin its memory.  The range
+ * must cover whole mappings: nothing is unmapped if it cuts one.
+ *
+ * Errors: %EINVAL for a zero length, a misaligned range or a range that
+ * cuts a mapping; %EOVERFLOW for a range that wraps; %ENOENT when the
+ * range holds no mapping.
+ */
+struct ioasid_ioas_unmap {
+	__u32 size;
+	__u32 flags;
+	__u32 ioas_id;
+	__u32 __reserved;
+	__aligned_u64 iova;
+	__aligned_u64 length;
+	__aligned_u64 out_unmapped;
+};
+
+#define IOASID_IOAS_UNMAP _IO(IOASID_TYPE, IOASID_CMD_IOAS_UNMAP)
+
+/**
+ * struct ioasid_iova_range - An inclusive range of IOVA
+ * @start: First IOVA
+ * @last: Last IOVA
+ */
+struct ioasid_iova_range {
+	__aligned_u64 start;
+	__aligned_u64 last;
+};
+
+/**
+ * struct ioasid_ioas_iova_ranges - ioctl(IOASID_IOAS_IOVA_RANGES)
+ * @size: sizeof(struct ioasid_ioas_iova_ranges)
+ * @flags: Must be 0
+ * @ioas_id: IO address space
+ * @num_ranges: Input, capacity of @ranges in entries; output, the number of
+ *              usable windows
+ * @ranges: User pointer to an array of &struct ioasid_iova_range
+ * @out_iova_alignment: Output, the alignment every IOVA and length must
+ *                      have
+ *
+ * Report the usable IOVA windows of the IOAS, in ascending order: the
+ * intersection of the apertures of the page tables attached to it.  With
+ * nothing attached every page aligned IOVA is usable.  Cheap: no page
+ * table is walked.
+ *
+ * Errors: %EMSGSIZE when @num_ranges is too small; @num_ranges is then set
+ * to the number needed and nothing is written to @ranges.
+ */
+struct ioasid_ioas_iova_ranges {
+	__u32 size;
+	__u32 flags;
+	__u32 ioas_id;
+	__u32 num_ranges;
+	__aligned_u64 ranges;
+	__aligned_u64 out_iova_alignment;
+};
+
+#define IOASID_IOAS_IOVA_RANGES _IO(IOASID_TYPE, IOASID_CMD_IOAS_IOVA_RANGES)
 
 #endif /* _UAPI_LINUX_IOASID_H */

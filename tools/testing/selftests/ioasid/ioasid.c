@@ -7,14 +7,19 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <linux/capability.h>
 #include <linux/ioasid.h>
 
 #include "../kselftest_harness.h"
@@ -192,7 +197,8 @@ TEST(get_info)
 	ASSERT_EQ(sizeof(info), info.size);
 	ASSERT_EQ(0, info.flags);
 	/* Only known feature bits are reported. */
-	ASSERT_EQ(0, info.features & ~(__u64)IOASID_FEATURE_TEST);
+	ASSERT_EQ(0, info.features & ~(__u64)(IOASID_FEATURE_TEST |
+					     IOASID_FEATURE_IOAS));
 	if (!(info.features & IOASID_FEATURE_TEST))
 		TH_LOG("kernel built without CONFIG_IOASID_TEST");
 	close(fd);
@@ -796,14 +802,15 @@ static void *race_destroyer(void *arg)
 	return NULL;
 }
 
-TEST_F(mock, concurrent_create_destroy)
+/* Slow under an emulated CPU with KASAN: allow more than the default. */
+TEST_F_TIMEOUT(mock, concurrent_create_destroy, 300)
 {
 	struct race_args args = { .fd = self->fd };
 	pthread_t thread;
 	int i, created = 0;
 
 	ASSERT_EQ(0, pthread_create(&thread, NULL, race_destroyer, &args));
-	for (i = 0; i < 300; i++) {
+	for (i = 0; i < 200; i++) {
 		__u32 dev_id;
 		int rc;
 
@@ -819,8 +826,513 @@ TEST_F(mock, concurrent_create_destroy)
 	}
 	args.stop = true;
 	ASSERT_EQ(0, pthread_join(thread, NULL));
-	ASSERT_EQ(300, created);
+	ASSERT_EQ(200, created);
 	ASSERT_EQ(0, args.unexpected);
+}
+
+/* ---- IO address spaces ------------------------------------------------- */
+
+static long vm_pinned_kb(void)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmPin: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+static int ioas_alloc(int fd, __u32 *ioas_id)
+{
+	struct ioasid_ioas_alloc cmd = { .size = sizeof(cmd) };
+	int rc;
+
+	rc = ioctl_err(fd, IOASID_IOAS_ALLOC, &cmd);
+	if (!rc)
+		*ioas_id = cmd.out_ioas_id;
+	return rc;
+}
+
+static int ioas_map(int fd, __u32 ioas_id, void *va, __u64 length,
+		    __u64 *iova, __u32 flags)
+{
+	struct ioasid_ioas_map cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.ioas_id = ioas_id,
+		.user_va = (uintptr_t)va,
+		.length = length,
+		.iova = *iova,
+	};
+	int rc;
+
+	rc = ioctl_err(fd, IOASID_IOAS_MAP, &cmd);
+	if (!rc)
+		*iova = cmd.iova;
+	return rc;
+}
+
+static int ioas_map_fixed(int fd, __u32 ioas_id, void *va, __u64 length,
+			  __u64 iova)
+{
+	return ioas_map(fd, ioas_id, va, length, &iova,
+			IOASID_IOAS_MAP_FIXED_IOVA | IOASID_IOAS_MAP_READ |
+			IOASID_IOAS_MAP_WRITE);
+}
+
+static int ioas_unmap(int fd, __u32 ioas_id, __u64 iova, __u64 length,
+		      __u64 *unmapped)
+{
+	struct ioasid_ioas_unmap cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = ioas_id,
+		.iova = iova,
+		.length = length,
+	};
+	int rc;
+
+	if (!iova && !length)
+		cmd.flags = IOASID_IOAS_UNMAP_ALL;
+	rc = ioctl_err(fd, IOASID_IOAS_UNMAP, &cmd);
+	if (!rc && unmapped)
+		*unmapped = cmd.out_unmapped;
+	return rc;
+}
+
+static int ioas_attach(int fd, __u32 domain_id, __u32 ioas_id)
+{
+	struct ioasid_test_ioas_attach cmd = {
+		.size = sizeof(cmd),
+		.domain_id = domain_id,
+		.ioas_id = ioas_id,
+	};
+
+	return ioctl_err(fd, IOASID_TEST_IOAS_ATTACH, &cmd);
+}
+
+static int ioas_detach(int fd, __u32 domain_id)
+{
+	struct ioasid_test_ioas_detach cmd = {
+		.size = sizeof(cmd),
+		.domain_id = domain_id,
+	};
+
+	return ioctl_err(fd, IOASID_TEST_IOAS_DETACH, &cmd);
+}
+
+#define BUF_SIZE (64 * SZ_4K)
+
+FIXTURE(ioas)
+{
+	int fd;
+	__u32 ioas_id;
+	void *buf;
+	long pinned_kb;
+};
+
+FIXTURE_SETUP(ioas)
+{
+	self->fd = open_ioasid();
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, ioas_alloc(self->fd, &self->ioas_id));
+	self->buf = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->buf);
+	memset(self->buf, 0x5a, BUF_SIZE);
+	self->pinned_kb = vm_pinned_kb();
+	ASSERT_LE(0, self->pinned_kb);
+}
+
+FIXTURE_TEARDOWN(ioas)
+{
+	close(self->fd);
+	/* Closing the context gives every pin back. */
+	EXPECT_EQ(self->pinned_kb, vm_pinned_kb());
+	munmap(self->buf, BUF_SIZE);
+}
+
+TEST_F(ioas, alloc_destroy)
+{
+	struct ioasid_ioas_alloc cmd = { .size = sizeof(cmd) };
+	__u32 id;
+
+	ASSERT_EQ(0, ioas_alloc(self->fd, &id));
+	ASSERT_NE(self->ioas_id, id);
+	ASSERT_EQ(0, destroy(self->fd, id));
+	ASSERT_EQ(ENOENT, destroy(self->fd, id));
+	cmd.flags = 1;
+	EXPECT_EQ(EOPNOTSUPP, ioctl_err(self->fd, IOASID_IOAS_ALLOC, &cmd));
+	cmd.flags = 0;
+	cmd.__reserved = 1;
+	EXPECT_EQ(EINVAL, ioctl_err(self->fd, IOASID_IOAS_ALLOC, &cmd));
+}
+
+TEST_F(ioas, feature_bit)
+{
+	struct ioasid_info info = { .size = sizeof(info) };
+
+	ASSERT_EQ(0, ioctl_err(self->fd, IOASID_GET_INFO, &info));
+	ASSERT_TRUE(info.features & IOASID_FEATURE_IOAS);
+}
+
+TEST_F(ioas, map_unmap_fixed)
+{
+	__u64 unmapped;
+
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				    BUF_SIZE, 0x100000));
+	/* Pinned once, and counted. */
+	ASSERT_EQ(self->pinned_kb + BUF_SIZE / 1024, vm_pinned_kb());
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0x100000, BUF_SIZE,
+				&unmapped));
+	ASSERT_EQ(BUF_SIZE, unmapped);
+	ASSERT_EQ(self->pinned_kb, vm_pinned_kb());
+	ASSERT_EQ(ENOENT, ioas_unmap(self->fd, self->ioas_id, 0x100000,
+				     BUF_SIZE, &unmapped));
+}
+
+TEST_F(ioas, map_kernel_chosen_iova)
+{
+	struct ioasid_ioas_map cmd = {
+		.size = sizeof(cmd),
+		.flags = IOASID_IOAS_MAP_READ,
+		.ioas_id = self->ioas_id,
+		.user_va = (uintptr_t)self->buf,
+		.length = 4 * SZ_4K,
+	};
+	__u64 a = 0, b = 0;
+
+	ASSERT_EQ(0, ioas_map(self->fd, self->ioas_id, self->buf, BUF_SIZE,
+			      &a, IOASID_IOAS_MAP_READ));
+	ASSERT_EQ(0, ioas_map(self->fd, self->ioas_id, self->buf, BUF_SIZE,
+			      &b, IOASID_IOAS_MAP_READ));
+	ASSERT_EQ(0, a % SZ_4K);
+	ASSERT_TRUE(b >= a + BUF_SIZE || a >= b + BUF_SIZE);
+
+	/* An alignment hint is honoured, a bad one refused. */
+	cmd.iova_alignment = SZ_2M;
+	ASSERT_EQ(0, ioctl_err(self->fd, IOASID_IOAS_MAP, &cmd));
+	ASSERT_EQ(0, cmd.iova % SZ_2M);
+	cmd.iova_alignment = 3 * SZ_4K;
+	ASSERT_EQ(EINVAL, ioctl_err(self->fd, IOASID_IOAS_MAP, &cmd));
+	cmd.iova_alignment = SZ_4K;
+	cmd.flags |= IOASID_IOAS_MAP_FIXED_IOVA;
+	ASSERT_EQ(EINVAL, ioctl_err(self->fd, IOASID_IOAS_MAP, &cmd));
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, 0, NULL));
+}
+
+TEST_F(ioas, map_overlap)
+{
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				    BUF_SIZE, 0x100000));
+	EXPECT_EQ(EEXIST, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+					 BUF_SIZE, 0x100000));
+	EXPECT_EQ(EEXIST, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+					 SZ_4K, 0x100000 + BUF_SIZE - SZ_4K));
+	EXPECT_EQ(EEXIST, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+					 2 * SZ_4K, 0x100000 - SZ_4K));
+	/* A failed map pins nothing. */
+	EXPECT_EQ(self->pinned_kb + BUF_SIZE / 1024, vm_pinned_kb());
+}
+
+TEST_F(ioas, map_bad_arguments)
+{
+	struct ioasid_ioas_map cmd = {
+		.size = sizeof(cmd),
+		.flags = IOASID_IOAS_MAP_READ | IOASID_IOAS_MAP_FIXED_IOVA,
+		.ioas_id = self->ioas_id,
+		.user_va = (uintptr_t)self->buf,
+		.length = SZ_4K,
+	};
+	__u8 *buf = self->buf;
+
+	EXPECT_EQ(EINVAL, ioas_map_fixed(self->fd, self->ioas_id, buf + 1,
+					 SZ_4K, 0));
+	EXPECT_EQ(EINVAL, ioas_map_fixed(self->fd, self->ioas_id, buf,
+					 SZ_4K + 1, 0));
+	EXPECT_EQ(EINVAL, ioas_map_fixed(self->fd, self->ioas_id, buf,
+					 SZ_4K, 0x800));
+	EXPECT_EQ(EINVAL, ioas_map_fixed(self->fd, self->ioas_id, buf, 0, 0));
+	EXPECT_EQ(EOVERFLOW, ioas_map_fixed(self->fd, self->ioas_id, buf,
+					    2 * SZ_4K, ~0ULL - SZ_4K + 1));
+	EXPECT_EQ(ENOENT, ioas_map_fixed(self->fd, 9999, buf, SZ_4K, 0));
+
+	cmd.flags = IOASID_IOAS_MAP_FIXED_IOVA;
+	EXPECT_EQ(EINVAL, ioctl_err(self->fd, IOASID_IOAS_MAP, &cmd));
+	cmd.flags = IOASID_IOAS_MAP_READ | (1U << 7);
+	EXPECT_EQ(EOPNOTSUPP, ioctl_err(self->fd, IOASID_IOAS_MAP, &cmd));
+	cmd.flags = IOASID_IOAS_MAP_READ;
+	cmd.__reserved = 1;
+	EXPECT_EQ(EINVAL, ioctl_err(self->fd, IOASID_IOAS_MAP, &cmd));
+	EXPECT_EQ(self->pinned_kb, vm_pinned_kb());
+}
+
+TEST_F(ioas, map_unmapped_va)
+{
+	char *half = mmap(NULL, 2 * SZ_4K, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_NE(MAP_FAILED, half);
+	half[0] = 1;
+	ASSERT_EQ(0, munmap(half + SZ_4K, SZ_4K));
+	EXPECT_EQ(EFAULT, ioas_map_fixed(self->fd, self->ioas_id,
+					 half + SZ_4K, SZ_4K, 0));
+	/* Partly mapped: the pinned part is given back. */
+	EXPECT_EQ(EFAULT, ioas_map_fixed(self->fd, self->ioas_id, half,
+					 2 * SZ_4K, 0));
+	EXPECT_EQ(self->pinned_kb, vm_pinned_kb());
+	munmap(half, SZ_4K);
+}
+
+TEST_F(ioas, map_read_only_memory)
+{
+	__u64 iova = 0;
+	void *ro = mmap(NULL, SZ_4K, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+			-1, 0);
+
+	ASSERT_NE(MAP_FAILED, ro);
+	EXPECT_EQ(EFAULT, ioas_map_fixed(self->fd, self->ioas_id, ro, SZ_4K,
+					 0));
+	EXPECT_EQ(0, ioas_map(self->fd, self->ioas_id, ro, SZ_4K, &iova,
+			      IOASID_IOAS_MAP_READ));
+	EXPECT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, 0, NULL));
+	munmap(ro, SZ_4K);
+}
+
+TEST_F(ioas, unmap_rules)
+{
+	struct ioasid_ioas_unmap cmd = {
+		.size = sizeof(cmd),
+		.flags = IOASID_IOAS_UNMAP_ALL,
+		.ioas_id = self->ioas_id,
+		.length = SZ_4K,
+	};
+	__u64 unmapped;
+
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				    4 * SZ_4K, 0x10000));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				    4 * SZ_4K, 0x20000));
+	/* Cutting a mapping is refused and changes nothing. */
+	EXPECT_EQ(EINVAL, ioas_unmap(self->fd, self->ioas_id, 0x10000,
+				     SZ_4K, &unmapped));
+	EXPECT_EQ(EINVAL, ioas_unmap(self->fd, self->ioas_id, 0x11000,
+				     0x20000, &unmapped));
+	EXPECT_EQ(ENOENT, ioas_unmap(self->fd, self->ioas_id, 0x30000,
+				     SZ_4K, &unmapped));
+	EXPECT_EQ(EINVAL, ioctl_err(self->fd, IOASID_IOAS_UNMAP, &cmd));
+	/* A range covering both and the hole between them. */
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, 0x30000,
+				&unmapped));
+	EXPECT_EQ(8 * SZ_4K, unmapped);
+
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				    4 * SZ_4K, 0x10000));
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, 0, &unmapped));
+	EXPECT_EQ(4 * SZ_4K, unmapped);
+	EXPECT_EQ(ENOENT, ioas_unmap(self->fd, self->ioas_id, 0, 0,
+				     &unmapped));
+}
+
+TEST_F(ioas, iova_ranges)
+{
+	struct ioasid_iova_range ranges[2] = {};
+	struct ioasid_ioas_iova_ranges cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = self->ioas_id,
+		.ranges = (uintptr_t)ranges,
+	};
+	__u32 dev_id, domain_id;
+
+	/* A too small array says how many are needed. */
+	ASSERT_EQ(EMSGSIZE, ioctl_err(self->fd, IOASID_IOAS_IOVA_RANGES, &cmd));
+	ASSERT_EQ(1, cmd.num_ranges);
+	ASSERT_EQ(0, ioctl_err(self->fd, IOASID_IOAS_IOVA_RANGES, &cmd));
+	ASSERT_EQ(1, cmd.num_ranges);
+	EXPECT_EQ(0, ranges[0].start);
+	EXPECT_EQ(~0ULL, ranges[0].last);
+	EXPECT_EQ(SZ_4K, cmd.out_iova_alignment);
+
+	if (!have_test_driver(self->fd))
+		SKIP(return, "kernel built without CONFIG_IOASID_TEST");
+	ASSERT_EQ(0, mock_dev_add(self->fd, &dev_id, NULL));
+	ASSERT_EQ(0, mock_domain_alloc(self->fd, dev_id, &domain_id));
+	ASSERT_EQ(0, ioas_attach(self->fd, domain_id, self->ioas_id));
+	cmd.num_ranges = 2;
+	ASSERT_EQ(0, ioctl_err(self->fd, IOASID_IOAS_IOVA_RANGES, &cmd));
+	ASSERT_EQ(1, cmd.num_ranges);
+	EXPECT_EQ(0, ranges[0].start);
+	EXPECT_EQ((1ULL << 48) - 1, ranges[0].last);
+	/* Outside the window now. */
+	EXPECT_EQ(EADDRINUSE, ioas_map_fixed(self->fd, self->ioas_id,
+					     self->buf, SZ_4K, 1ULL << 48));
+	ASSERT_EQ(0, ioas_detach(self->fd, domain_id));
+	ASSERT_EQ(ENOENT, ioas_detach(self->fd, domain_id));
+}
+
+TEST_F(ioas, domain_fill_and_follow)
+{
+	struct ioasid_test_domain_info info;
+	struct ioasid_test_iopte_get pte;
+	__u32 dev_id, domain_id;
+	__u64 unmapped;
+
+	if (!have_test_driver(self->fd))
+		SKIP(return, "kernel built without CONFIG_IOASID_TEST");
+	ASSERT_EQ(0, mock_dev_add(self->fd, &dev_id, NULL));
+	ASSERT_EQ(0, mock_domain_alloc(self->fd, dev_id, &domain_id));
+
+	/* Attach after map: the domain is filled from the pins. */
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				    BUF_SIZE / 2, 0x100000));
+	ASSERT_EQ(0, ioas_attach(self->fd, domain_id, self->ioas_id));
+	ASSERT_EQ(self->pinned_kb + BUF_SIZE / 2 / 1024, vm_pinned_kb());
+	ASSERT_EQ(0, domain_info(self->fd, domain_id, &info));
+	EXPECT_EQ(BUF_SIZE / 2, info.out_mapped_bytes);
+	ASSERT_EQ(0, iopte_get(self->fd, domain_id, 0x100000, &pte));
+	EXPECT_EQ(IOASID_TEST_PROT_READ | IOASID_TEST_PROT_WRITE,
+		  pte.out_prot);
+	EXPECT_NE(0, pte.out_paddr);
+
+	/* Map after attach reaches the domain. */
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id,
+				    (char *)self->buf + BUF_SIZE / 2,
+				    BUF_SIZE / 2, 0x200000));
+	ASSERT_EQ(0, domain_info(self->fd, domain_id, &info));
+	EXPECT_EQ(BUF_SIZE, info.out_mapped_bytes);
+	ASSERT_EQ(0, iopte_get(self->fd, domain_id, 0x200000, &pte));
+
+	/* The IOAS is busy while a domain holds it; the domain is managed. */
+	EXPECT_EQ(EBUSY, destroy(self->fd, self->ioas_id));
+	EXPECT_EQ(EBUSY, ioas_attach(self->fd, domain_id, self->ioas_id));
+	EXPECT_EQ(EBUSY, domain_map(self->fd, domain_id, 0, 0, SZ_4K,
+				    IOASID_TEST_PROT_READ));
+	EXPECT_EQ(EBUSY, domain_unmap(self->fd, domain_id, 0x100000, SZ_4K,
+				      &unmapped));
+
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0x100000,
+				BUF_SIZE / 2, &unmapped));
+	ASSERT_EQ(0, domain_info(self->fd, domain_id, &info));
+	EXPECT_EQ(BUF_SIZE / 2, info.out_mapped_bytes);
+	EXPECT_EQ(ENOENT, iopte_get(self->fd, domain_id, 0x100000, &pte));
+
+	/* Detach empties the domain; the IOAS keeps its mapping. */
+	ASSERT_EQ(0, ioas_detach(self->fd, domain_id));
+	ASSERT_EQ(0, domain_info(self->fd, domain_id, &info));
+	EXPECT_EQ(0, info.out_nr_ioptes);
+	EXPECT_EQ(self->pinned_kb + BUF_SIZE / 2 / 1024, vm_pinned_kb());
+
+	/* A mapping outside the aperture keeps a domain out. */
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf, SZ_4K,
+				    1ULL << 50));
+	EXPECT_EQ(EADDRINUSE, ioas_attach(self->fd, domain_id,
+					  self->ioas_id));
+	ASSERT_EQ(0, domain_info(self->fd, domain_id, &info));
+	EXPECT_EQ(0, info.out_nr_ioptes);
+}
+
+TEST_F(ioas, two_domains)
+{
+	struct ioasid_test_iopte_get pte1, pte2;
+	__u32 dev_id, d1, d2;
+
+	if (!have_test_driver(self->fd))
+		SKIP(return, "kernel built without CONFIG_IOASID_TEST");
+	ASSERT_EQ(0, mock_dev_add(self->fd, &dev_id, NULL));
+	ASSERT_EQ(0, mock_domain_alloc(self->fd, dev_id, &d1));
+	ASSERT_EQ(0, mock_domain_alloc(self->fd, dev_id, &d2));
+	ASSERT_EQ(0, ioas_attach(self->fd, d1, self->ioas_id));
+	ASSERT_EQ(0, ioas_attach(self->fd, d2, self->ioas_id));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				    BUF_SIZE, 0x400000));
+	/* Both domains translate to the same, once pinned, pages. */
+	ASSERT_EQ(0, iopte_get(self->fd, d1, 0x400000 + 5 * SZ_4K, &pte1));
+	ASSERT_EQ(0, iopte_get(self->fd, d2, 0x400000 + 5 * SZ_4K, &pte2));
+	EXPECT_EQ(pte1.out_phys, pte2.out_phys);
+	EXPECT_EQ(self->pinned_kb + BUF_SIZE / 1024, vm_pinned_kb());
+	/* Closing with domains attached is fine too (teardown). */
+}
+
+TEST_F(ioas, hugetlb_backing_uses_huge_ioptes)
+{
+	struct ioasid_test_iopte_get pte;
+	__u32 dev_id, domain_id;
+	void *huge;
+
+	if (!have_test_driver(self->fd))
+		SKIP(return, "kernel built without CONFIG_IOASID_TEST");
+	huge = mmap(NULL, 2 * SZ_2M, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	if (huge == MAP_FAILED)
+		SKIP(return, "no 2 MiB huge pages (vm.nr_hugepages)");
+	memset(huge, 1, 2 * SZ_2M);
+	ASSERT_EQ(0, mock_dev_add(self->fd, &dev_id, NULL));
+	ASSERT_EQ(0, mock_domain_alloc(self->fd, dev_id, &domain_id));
+	ASSERT_EQ(0, ioas_attach(self->fd, domain_id, self->ioas_id));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, huge, 2 * SZ_2M,
+				    SZ_1G));
+	/* Each folio reached the driver as one physically contiguous run. */
+	ASSERT_EQ(0, iopte_get(self->fd, domain_id, SZ_1G + SZ_4K, &pte));
+	EXPECT_EQ(SZ_2M, pte.out_page_size);
+	ASSERT_EQ(0, iopte_get(self->fd, domain_id, SZ_1G + SZ_2M, &pte));
+	EXPECT_EQ(SZ_2M, pte.out_page_size);
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, 0, NULL));
+	munmap(huge, 2 * SZ_2M);
+}
+
+/* Without CAP_IPC_LOCK, pins count against RLIMIT_MEMLOCK. */
+TEST_F(ioas, memlock_limit)
+{
+	pid_t pid;
+	int status;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct __user_cap_header_struct hdr = {
+			.version = _LINUX_CAPABILITY_VERSION_3,
+		};
+		struct __user_cap_data_struct data[2] = {};
+		struct rlimit rl = { .rlim_cur = 8 * SZ_4K,
+				     .rlim_max = 8 * SZ_4K };
+		__u64 unmapped;
+
+		if (syscall(SYS_capget, &hdr, data))
+			_exit(10);
+		data[0].effective &= ~(1U << CAP_IPC_LOCK);
+		if (syscall(SYS_capset, &hdr, data))
+			_exit(11);
+		if (setrlimit(RLIMIT_MEMLOCK, &rl))
+			_exit(12);
+		/* Over the limit: refused, nothing pinned. */
+		if (ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				   16 * SZ_4K, 0) != ENOMEM)
+			_exit(13);
+		if (vm_pinned_kb() != 0)
+			_exit(14);
+		if (ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				   8 * SZ_4K, 0))
+			_exit(15);
+		/* The limit counts what is already pinned. */
+		if (ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				   SZ_4K, 0x100000) != ENOMEM)
+			_exit(16);
+		if (ioas_unmap(self->fd, self->ioas_id, 0, 0, &unmapped) ||
+		    unmapped != 8 * SZ_4K)
+			_exit(17);
+		if (ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				   SZ_4K, 0x100000))
+			_exit(18);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
 }
 
 TEST_HARNESS_MAIN

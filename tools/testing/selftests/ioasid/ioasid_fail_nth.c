@@ -9,10 +9,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -154,6 +156,65 @@ static int scenario_map(int fd)
 	return 0;
 }
 
+static char *map_buf;
+
+/* Map with one domain attached, then fill a second one, then unmap. */
+static int scenario_ioas(int fd)
+{
+	struct ioasid_ioas_alloc ioas = { .size = sizeof(ioas) };
+	struct ioasid_test_mock_dev_add add = { .size = sizeof(add) };
+	struct ioasid_test_mock_domain_alloc dom = { .size = sizeof(dom) };
+	struct ioasid_test_ioas_attach attach = { .size = sizeof(attach) };
+	struct ioasid_ioas_map map = {
+		.size = sizeof(map),
+		.flags = IOASID_IOAS_MAP_READ | IOASID_IOAS_MAP_WRITE,
+		.user_va = (uintptr_t)map_buf,
+		.length = 16 * SZ_4K,
+	};
+	struct ioasid_ioas_unmap unmap = {
+		.size = sizeof(unmap),
+		.flags = IOASID_IOAS_UNMAP_ALL,
+	};
+	struct ioasid_test_domain_info info = { .size = sizeof(info) };
+	int rc, i;
+
+	rc = ioctl_err(fd, IOASID_IOAS_ALLOC, &ioas);
+	if (rc)
+		return rc;
+	rc = ioctl_err(fd, IOASID_TEST_MOCK_DEV_ADD, &add);
+	if (rc)
+		return rc;
+	dom.dev_id = add.out_dev_id;
+	attach.ioas_id = ioas.out_ioas_id;
+	map.ioas_id = ioas.out_ioas_id;
+	unmap.ioas_id = ioas.out_ioas_id;
+
+	for (i = 0; i < 2; i++) {
+		rc = ioctl_err(fd, IOASID_TEST_MOCK_DOMAIN_ALLOC, &dom);
+		if (rc)
+			return rc;
+		attach.domain_id = dom.out_domain_id;
+		info.domain_id = dom.out_domain_id;
+		rc = ioctl_err(fd, IOASID_TEST_IOAS_ATTACH, &attach);
+		if (rc) {
+			/* A failed fill leaves the domain empty. */
+			if (ioctl_err(fd, IOASID_TEST_DOMAIN_INFO, &info) ||
+			    info.out_nr_ioptes)
+				return EPROTO;
+			return rc;
+		}
+		if (!i) {
+			rc = ioctl_err(fd, IOASID_IOAS_MAP, &map);
+			if (rc)
+				return rc;
+		}
+		if (ioctl_err(fd, IOASID_TEST_DOMAIN_INFO, &info) ||
+		    info.out_mapped_bytes != map.length)
+			return EPROTO;
+	}
+	return ioctl_err(fd, IOASID_IOAS_UNMAP, &unmap);
+}
+
 static int scenario_get_info(int fd)
 {
 	struct ioasid_info info = { .size = sizeof(info) };
@@ -255,6 +316,16 @@ TEST_F(fail_nth, mock_domain)
 TEST_F(fail_nth, domain_map)
 {
 	sweep(_metadata, scenario_map);
+}
+
+TEST_F(fail_nth, ioas_map_fill_unmap)
+{
+	map_buf = mmap(NULL, 16 * SZ_4K, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, map_buf);
+	memset(map_buf, 0, 16 * SZ_4K);
+	sweep(_metadata, scenario_ioas);
+	munmap(map_buf, 16 * SZ_4K);
 }
 
 TEST_F(fail_nth, open_get_info)

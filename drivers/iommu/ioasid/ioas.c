@@ -1,0 +1,512 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * IO address spaces of /dev/ioasid.
+ *
+ * An IOAS is a set of areas, each mapping pinned user memory at a range of
+ * IOVA, kept in a maple tree indexed by IOVA.  Every domain attached to the
+ * IOAS holds exactly its areas: a map reaches every domain or none, and an
+ * attached domain is filled from the existing pins.
+ */
+#include <linux/iommu.h>
+#include <linux/log2.h>
+#include <linux/maple_tree.h>
+#include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "ioasid_private.h"
+
+/**
+ * struct ioasid_area - One mapping of an IOAS
+ * @pages: The pinned memory, referenced
+ * @iova: First IOVA
+ * @prot: IOMMU_READ / IOMMU_WRITE
+ */
+struct ioasid_area {
+	struct ioasid_pages *pages;
+	unsigned long iova;
+	int prot;
+};
+
+/**
+ * struct ioasid_ioas_domain - A domain attached to an IOAS
+ * @node: Entry in &struct ioasid_ioas.domains
+ * @domain: The domain, holding every area of the IOAS
+ */
+struct ioasid_ioas_domain {
+	struct list_head node;
+	struct iommu_domain *domain;
+};
+
+static unsigned long ioasid_area_last(struct ioasid_area *area)
+{
+	return area->iova + (area->pages->npages << PAGE_SHIFT) - 1;
+}
+
+/* The usable window: the intersection of the attached apertures. */
+static void ioasid_ioas_window(struct ioasid_ioas *ioas, unsigned long *start,
+			       unsigned long *last, unsigned long *align)
+{
+	struct ioasid_ioas_domain *idom;
+
+	lockdep_assert_held(&ioas->rwsem);
+	*start = 0;
+	*last = ULONG_MAX;
+	*align = PAGE_SIZE;
+	list_for_each_entry(idom, &ioas->domains, node) {
+		struct iommu_domain *domain = idom->domain;
+
+		if (domain->geometry.force_aperture) {
+			*start = max_t(unsigned long, *start,
+				       domain->geometry.aperture_start);
+			*last = min_t(unsigned long, *last,
+				      domain->geometry.aperture_end);
+		}
+		*align = max(*align, 1UL << __ffs(domain->pgsize_bitmap));
+	}
+	*start = ALIGN(*start, *align);
+	*last = ALIGN_DOWN(*last + 1, *align) - 1;
+}
+
+static int ioasid_ioas_map_domains(struct ioasid_ioas *ioas,
+				   struct ioasid_area *area)
+{
+	struct ioasid_ioas_domain *idom;
+	int rc;
+
+	lockdep_assert_held_write(&ioas->rwsem);
+	list_for_each_entry(idom, &ioas->domains, node) {
+		rc = ioasid_pages_map(area->pages, idom->domain, area->iova,
+				      area->prot);
+		if (rc)
+			goto err_unmap;
+	}
+	return 0;
+
+err_unmap:
+	list_for_each_entry_continue_reverse(idom, &ioas->domains, node)
+		ioasid_pages_unmap(area->pages, idom->domain, area->iova);
+	return rc;
+}
+
+static void ioasid_ioas_unmap_domains(struct ioasid_ioas *ioas,
+				      struct ioasid_area *area)
+{
+	struct ioasid_ioas_domain *idom;
+
+	lockdep_assert_held_write(&ioas->rwsem);
+	list_for_each_entry(idom, &ioas->domains, node)
+		ioasid_pages_unmap(area->pages, idom->domain, area->iova);
+}
+
+static void ioasid_area_free(struct ioasid_area *area)
+{
+	ioasid_pages_put(area->pages);
+	kfree(area);
+}
+
+/*
+ * Choose a free IOVA range of @length in the usable window.  Without an
+ * alignment from user space, align like the user address (up to 1 GiB)
+ * so that huge pages can become huge IOPTEs.
+ */
+static int ioasid_ioas_alloc_iova(struct ioasid_ioas *ioas,
+				  unsigned long uaddr, unsigned long length,
+				  unsigned long align, unsigned long *iova)
+{
+	MA_STATE(mas, &ioas->areas, 0, 0);
+	unsigned long start, last, win_align, size;
+	int rc;
+
+	ioasid_ioas_window(ioas, &start, &last, &win_align);
+	if (!align) {
+		unsigned int order = min3(uaddr ? __ffs(uaddr) : 30U,
+					  (unsigned int)ilog2(length), 30U);
+
+		align = 1UL << order;
+	}
+	align = max(align, win_align);
+	if (start > last)
+		return -ENOSPC;
+
+	/* A gap of length + align - 1 holds an aligned range of length. */
+	if (check_add_overflow(length, align - 1, &size))
+		return -ENOSPC;
+	rcu_read_lock();
+	rc = mas_empty_area(&mas, start, last, size);
+	rcu_read_unlock();
+	if (rc)
+		return -ENOSPC;
+	*iova = ALIGN(mas.index, align);
+	return 0;
+}
+
+int ioasid_ioas_alloc_ioctl(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_ioas_alloc *cmd = ucmd->cmd;
+	struct ioasid_ioas *ioas;
+	int rc;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	if (cmd->__reserved)
+		return -EINVAL;
+
+	ioas = ioasid_object_alloc(ucmd->ctx, struct ioasid_ioas,
+				   IOASID_OBJ_IOAS);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	init_rwsem(&ioas->rwsem);
+	mt_init(&ioas->areas);
+	INIT_LIST_HEAD(&ioas->domains);
+
+	cmd->out_ioas_id = ioas->obj.id;
+	rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc) {
+		ioasid_object_abort_and_destroy(ucmd->ctx, &ioas->obj);
+		return rc;
+	}
+	ioasid_object_finalize(ucmd->ctx, &ioas->obj);
+	return 0;
+}
+
+/* Remove every area in [first, last]; the caller checked they fit whole. */
+static unsigned long ioasid_ioas_remove_areas(struct ioasid_ioas *ioas,
+					      unsigned long first,
+					      unsigned long last)
+{
+	unsigned long index = first, unmapped = 0;
+	struct ioasid_area *area;
+
+	lockdep_assert_held_write(&ioas->rwsem);
+	mt_for_each(&ioas->areas, area, index, last) {
+		ioasid_ioas_unmap_domains(ioas, area);
+		mtree_erase(&ioas->areas, area->iova);
+		unmapped += area->pages->npages << PAGE_SHIFT;
+		ioasid_area_free(area);
+	}
+	return unmapped;
+}
+
+void ioasid_ioas_destroy(struct ioasid_object *obj)
+{
+	struct ioasid_ioas *ioas = container_of(obj, struct ioasid_ioas, obj);
+
+	/* Attached domains hold a reference: none is left. */
+	WARN_ON(!list_empty(&ioas->domains));
+	down_write(&ioas->rwsem);
+	ioasid_ioas_remove_areas(ioas, 0, ULONG_MAX);
+	up_write(&ioas->rwsem);
+	mtree_destroy(&ioas->areas);
+}
+
+static struct ioasid_ioas *ioasid_get_ioas(struct ioasid_ctx *ctx, u32 id)
+{
+	struct ioasid_object *obj;
+
+	obj = ioasid_get_object(ctx, id, IOASID_OBJ_IOAS);
+	if (IS_ERR(obj))
+		return ERR_CAST(obj);
+	return container_of(obj, struct ioasid_ioas, obj);
+}
+
+/* Check a user range: non-empty, page aligned, not wrapping. */
+static int ioasid_check_range(u64 start, u64 length, unsigned long align)
+{
+	u64 last;
+
+	if (!length || !IS_ALIGNED(start | length, align))
+		return -EINVAL;
+	if (check_add_overflow(start, length - 1, &last) || last > ULONG_MAX)
+		return -EOVERFLOW;
+	return 0;
+}
+
+static int ioasid_ioas_add_area(struct ioasid_ioas *ioas,
+				struct ioasid_ioas_map *cmd,
+				struct ioasid_area *area)
+{
+	unsigned long start, last, align;
+	int rc;
+
+	lockdep_assert_held_write(&ioas->rwsem);
+	if (cmd->flags & IOASID_IOAS_MAP_FIXED_IOVA) {
+		ioasid_ioas_window(ioas, &start, &last, &align);
+		if (!IS_ALIGNED(cmd->iova, align))
+			return -EINVAL;
+		if (cmd->iova < start || cmd->iova + cmd->length - 1 > last)
+			return -EADDRINUSE;
+		area->iova = cmd->iova;
+	} else {
+		rc = ioasid_ioas_alloc_iova(ioas, cmd->user_va, cmd->length,
+					    cmd->iova_alignment, &area->iova);
+		if (rc)
+			return rc;
+	}
+
+	rc = mtree_insert_range(&ioas->areas, area->iova,
+				ioasid_area_last(area), area,
+				GFP_KERNEL_ACCOUNT);
+	if (rc)
+		return rc;
+
+	rc = ioasid_ioas_map_domains(ioas, area);
+	if (rc) {
+		mtree_erase(&ioas->areas, area->iova);
+		return rc;
+	}
+	return 0;
+}
+
+int ioasid_ioas_map(struct ioasid_ucmd *ucmd)
+{
+	const u32 known = IOASID_IOAS_MAP_FIXED_IOVA | IOASID_IOAS_MAP_READ |
+			  IOASID_IOAS_MAP_WRITE;
+	struct ioasid_ioas_map *cmd = ucmd->cmd;
+	struct ioasid_area *area;
+	struct ioasid_ioas *ioas;
+	int rc;
+
+	if (cmd->flags & ~known)
+		return -EOPNOTSUPP;
+	if (cmd->__reserved)
+		return -EINVAL;
+	if (!(cmd->flags & (IOASID_IOAS_MAP_READ | IOASID_IOAS_MAP_WRITE)))
+		return -EINVAL;
+	rc = ioasid_check_range(cmd->user_va, cmd->length, PAGE_SIZE);
+	if (rc)
+		return rc;
+	if (cmd->flags & IOASID_IOAS_MAP_FIXED_IOVA) {
+		if (cmd->iova_alignment)
+			return -EINVAL;
+		rc = ioasid_check_range(cmd->iova, cmd->length, PAGE_SIZE);
+		if (rc)
+			return rc;
+	} else if (cmd->iova_alignment &&
+		   (!is_power_of_2(cmd->iova_alignment) ||
+		    cmd->iova_alignment > ULONG_MAX / 2)) {
+		return -EINVAL;
+	}
+
+	ioas = ioasid_get_ioas(ucmd->ctx, cmd->ioas_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+
+	area = kzalloc(sizeof(*area), GFP_KERNEL_ACCOUNT);
+	if (!area) {
+		rc = -ENOMEM;
+		goto out_put;
+	}
+	if (cmd->flags & IOASID_IOAS_MAP_READ)
+		area->prot |= IOMMU_READ;
+	if (cmd->flags & IOASID_IOAS_MAP_WRITE)
+		area->prot |= IOMMU_WRITE;
+
+	/* Pin before taking the lock: it may take long and fault memory in. */
+	area->pages = ioasid_pages_pin_user(cmd->user_va, cmd->length,
+					    area->prot & IOMMU_WRITE);
+	if (IS_ERR(area->pages)) {
+		rc = PTR_ERR(area->pages);
+		kfree(area);
+		goto out_put;
+	}
+
+	down_write(&ioas->rwsem);
+	rc = ioasid_ioas_add_area(ioas, cmd, area);
+	if (rc) {
+		up_write(&ioas->rwsem);
+		ioasid_area_free(area);
+		goto out_put;
+	}
+	cmd->iova = area->iova;
+	rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc) {
+		/* User space cannot learn the IOVA: undo the map. */
+		ioasid_ioas_remove_areas(ioas, area->iova, area->iova);
+	}
+	up_write(&ioas->rwsem);
+out_put:
+	ioasid_put_object(&ioas->obj);
+	return rc;
+}
+
+int ioasid_ioas_unmap(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_ioas_unmap *cmd = ucmd->cmd;
+	unsigned long first, last, index;
+	struct ioasid_area *area;
+	struct ioasid_ioas *ioas;
+	bool found = false;
+	int rc;
+
+	if (cmd->flags & ~IOASID_IOAS_UNMAP_ALL)
+		return -EOPNOTSUPP;
+	if (cmd->__reserved)
+		return -EINVAL;
+	if (cmd->flags & IOASID_IOAS_UNMAP_ALL) {
+		if (cmd->iova || cmd->length)
+			return -EINVAL;
+		first = 0;
+		last = ULONG_MAX;
+	} else {
+		rc = ioasid_check_range(cmd->iova, cmd->length, PAGE_SIZE);
+		if (rc)
+			return rc;
+		first = cmd->iova;
+		last = cmd->iova + cmd->length - 1;
+	}
+
+	ioas = ioasid_get_ioas(ucmd->ctx, cmd->ioas_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+
+	down_write(&ioas->rwsem);
+	/* Refuse before changing anything if the range cuts a mapping. */
+	index = first;
+	mt_for_each(&ioas->areas, area, index, last) {
+		if (area->iova < first || ioasid_area_last(area) > last) {
+			rc = -EINVAL;
+			goto out_unlock;
+		}
+		found = true;
+	}
+	if (!found) {
+		rc = -ENOENT;
+		goto out_unlock;
+	}
+	cmd->out_unmapped = ioasid_ioas_remove_areas(ioas, first, last);
+	rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
+out_unlock:
+	up_write(&ioas->rwsem);
+	ioasid_put_object(&ioas->obj);
+	return rc;
+}
+
+int ioasid_ioas_iova_ranges(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_ioas_iova_ranges *cmd = ucmd->cmd;
+	struct ioasid_iova_range range;
+	unsigned long start, last, align;
+	struct ioasid_ioas *ioas;
+	u32 capacity;
+	int rc;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+
+	ioas = ioasid_get_ioas(ucmd->ctx, cmd->ioas_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	down_read(&ioas->rwsem);
+	ioasid_ioas_window(ioas, &start, &last, &align);
+	up_read(&ioas->rwsem);
+	ioasid_put_object(&ioas->obj);
+
+	capacity = cmd->num_ranges;
+	cmd->num_ranges = start <= last ? 1 : 0;
+	cmd->out_iova_alignment = align;
+	if (capacity < cmd->num_ranges) {
+		rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
+		return rc ? rc : -EMSGSIZE;
+	}
+	if (cmd->num_ranges) {
+		range.start = start;
+		range.last = last;
+		if (copy_to_user(u64_to_user_ptr(cmd->ranges), &range,
+				 sizeof(range)))
+			return -EFAULT;
+	}
+	return ioasid_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+/**
+ * ioasid_ioas_attach_domain() - Make a domain hold the IOAS's mappings
+ * @ioas: IO address space
+ * @domain: Paging domain not attached to any IOAS
+ *
+ * Fills @domain from the existing pins.  On failure @domain and the IOAS
+ * are as they were.
+ *
+ * Return: 0; -EADDRINUSE when a mapping lies outside the domain's
+ * aperture or is not aligned to its smallest page; -ENOMEM or another
+ * error of iommu_map().
+ */
+int ioasid_ioas_attach_domain(struct ioasid_ioas *ioas,
+			      struct iommu_domain *domain)
+{
+	struct ioasid_ioas_domain *idom;
+	struct ioasid_area *area, *done;
+	unsigned long index = 0;
+	int rc = 0;
+
+	idom = kzalloc(sizeof(*idom), GFP_KERNEL_ACCOUNT);
+	if (!idom)
+		return -ENOMEM;
+	idom->domain = domain;
+
+	down_write(&ioas->rwsem);
+	/* Every mapping must stay usable through the new domain. */
+	mt_for_each(&ioas->areas, area, index, ULONG_MAX) {
+		unsigned long len = area->pages->npages << PAGE_SHIFT;
+
+		if ((domain->geometry.force_aperture &&
+		     (area->iova < domain->geometry.aperture_start ||
+		      ioasid_area_last(area) > domain->geometry.aperture_end)) ||
+		    !IS_ALIGNED(area->iova | len,
+				1UL << __ffs(domain->pgsize_bitmap))) {
+			rc = -EADDRINUSE;
+			goto out_unlock;
+		}
+	}
+
+	index = 0;
+	mt_for_each(&ioas->areas, area, index, ULONG_MAX) {
+		rc = ioasid_pages_map(area->pages, domain, area->iova,
+				      area->prot);
+		if (rc)
+			goto err_unmap;
+	}
+	list_add_tail(&idom->node, &ioas->domains);
+	up_write(&ioas->rwsem);
+	return 0;
+
+err_unmap:
+	index = 0;
+	mt_for_each(&ioas->areas, done, index, ULONG_MAX) {
+		if (done == area)
+			break;
+		ioasid_pages_unmap(done->pages, domain, done->iova);
+	}
+out_unlock:
+	up_write(&ioas->rwsem);
+	kfree(idom);
+	return rc;
+}
+
+/**
+ * ioasid_ioas_detach_domain() - Undo ioasid_ioas_attach_domain()
+ * @ioas: IO address space
+ * @domain: Attached domain; left without any mapping
+ */
+void ioasid_ioas_detach_domain(struct ioasid_ioas *ioas,
+			       struct iommu_domain *domain)
+{
+	struct ioasid_ioas_domain *idom;
+	struct ioasid_area *area;
+	unsigned long index = 0;
+
+	down_write(&ioas->rwsem);
+	list_for_each_entry(idom, &ioas->domains, node) {
+		if (idom->domain == domain)
+			break;
+	}
+	if (WARN_ON(list_entry_is_head(idom, &ioas->domains, node)))
+		goto out_unlock;
+	list_del(&idom->node);
+	mt_for_each(&ioas->areas, area, index, ULONG_MAX)
+		ioasid_pages_unmap(area->pages, domain, area->iova);
+	kfree(idom);
+out_unlock:
+	up_write(&ioas->rwsem);
+}
