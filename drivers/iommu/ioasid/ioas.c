@@ -22,11 +22,14 @@
  * @pages: The pinned memory, referenced
  * @iova: First IOVA
  * @prot: IOMMU_READ / IOMMU_WRITE
+ * @copy_node: Entry in the private list of an IOASID_IOAS_COPY building
+ *             the area, before it is inserted
  */
 struct ioasid_area {
 	struct ioasid_pages *pages;
 	unsigned long iova;
 	int prot;
+	struct list_head copy_node;
 };
 
 /**
@@ -171,6 +174,14 @@ int ioasid_ioas_alloc_ioctl(struct ioasid_ucmd *ucmd)
 	return 0;
 }
 
+static void ioasid_ioas_remove_area(struct ioasid_ioas *ioas,
+				    struct ioasid_area *area)
+{
+	ioasid_ioas_unmap_domains(ioas, area);
+	mtree_erase(&ioas->areas, area->iova);
+	ioasid_area_free(area);
+}
+
 /* Remove every area in [first, last]; the caller checked they fit whole. */
 static unsigned long ioasid_ioas_remove_areas(struct ioasid_ioas *ioas,
 					      unsigned long first,
@@ -181,10 +192,8 @@ static unsigned long ioasid_ioas_remove_areas(struct ioasid_ioas *ioas,
 
 	lockdep_assert_held_write(&ioas->rwsem);
 	mt_for_each(&ioas->areas, area, index, last) {
-		ioasid_ioas_unmap_domains(ioas, area);
-		mtree_erase(&ioas->areas, area->iova);
 		unmapped += area->pages->npages << PAGE_SHIFT;
-		ioasid_area_free(area);
+		ioasid_ioas_remove_area(ioas, area);
 	}
 	return unmapped;
 }
@@ -223,28 +232,36 @@ static int ioasid_check_range(u64 start, u64 length, unsigned long align)
 	return 0;
 }
 
-static int ioasid_ioas_add_area(struct ioasid_ioas *ioas,
-				struct ioasid_ioas_map *cmd,
-				struct ioasid_area *area)
+/*
+ * Find where [iova, iova + length) goes: at @iova with FIXED_IOVA, else at
+ * a free range the kernel chooses, aligned to @align or like @hint.
+ */
+static int ioasid_ioas_place(struct ioasid_ioas *ioas, u32 flags, u64 iova,
+			     unsigned long length, unsigned long hint,
+			     unsigned long align, unsigned long *out)
 {
-	unsigned long start, last, align;
+	unsigned long start, last, win_align;
+
+	lockdep_assert_held_write(&ioas->rwsem);
+	if (!(flags & IOASID_IOAS_MAP_FIXED_IOVA))
+		return ioasid_ioas_alloc_iova(ioas, hint, length, align, out);
+
+	ioasid_ioas_window(ioas, &start, &last, &win_align);
+	if (!IS_ALIGNED(iova, win_align))
+		return -EINVAL;
+	if (iova < start || iova + length - 1 > last)
+		return -EADDRINUSE;
+	*out = iova;
+	return 0;
+}
+
+/* Insert a placed area and map it into every attached domain. */
+static int ioasid_ioas_insert_area(struct ioasid_ioas *ioas,
+				   struct ioasid_area *area)
+{
 	int rc;
 
 	lockdep_assert_held_write(&ioas->rwsem);
-	if (cmd->flags & IOASID_IOAS_MAP_FIXED_IOVA) {
-		ioasid_ioas_window(ioas, &start, &last, &align);
-		if (!IS_ALIGNED(cmd->iova, align))
-			return -EINVAL;
-		if (cmd->iova < start || cmd->iova + cmd->length - 1 > last)
-			return -EADDRINUSE;
-		area->iova = cmd->iova;
-	} else {
-		rc = ioasid_ioas_alloc_iova(ioas, cmd->user_va, cmd->length,
-					    cmd->iova_alignment, &area->iova);
-		if (rc)
-			return rc;
-	}
-
 	rc = mtree_insert_range(&ioas->areas, area->iova,
 				ioasid_area_last(area), area,
 				GFP_KERNEL_ACCOUNT);
@@ -259,35 +276,55 @@ static int ioasid_ioas_add_area(struct ioasid_ioas *ioas,
 	return 0;
 }
 
-int ioasid_ioas_map(struct ioasid_ucmd *ucmd)
+/* Check the flags, permissions and IOVA arguments shared by MAP and COPY. */
+static int ioasid_check_map_args(u32 flags, u64 iova, u64 length,
+				 u64 iova_alignment)
 {
 	const u32 known = IOASID_IOAS_MAP_FIXED_IOVA | IOASID_IOAS_MAP_READ |
 			  IOASID_IOAS_MAP_WRITE;
+
+	if (flags & ~known)
+		return -EOPNOTSUPP;
+	if (!(flags & (IOASID_IOAS_MAP_READ | IOASID_IOAS_MAP_WRITE)))
+		return -EINVAL;
+	if (flags & IOASID_IOAS_MAP_FIXED_IOVA) {
+		if (iova_alignment)
+			return -EINVAL;
+		return ioasid_check_range(iova, length, PAGE_SIZE);
+	}
+	if (iova_alignment && (!is_power_of_2(iova_alignment) ||
+			       iova_alignment > ULONG_MAX / 2))
+		return -EINVAL;
+	return 0;
+}
+
+static int ioasid_map_prot(u32 flags)
+{
+	int prot = 0;
+
+	if (flags & IOASID_IOAS_MAP_READ)
+		prot |= IOMMU_READ;
+	if (flags & IOASID_IOAS_MAP_WRITE)
+		prot |= IOMMU_WRITE;
+	return prot;
+}
+
+int ioasid_ioas_map(struct ioasid_ucmd *ucmd)
+{
 	struct ioasid_ioas_map *cmd = ucmd->cmd;
 	struct ioasid_area *area;
 	struct ioasid_ioas *ioas;
 	int rc;
 
-	if (cmd->flags & ~known)
-		return -EOPNOTSUPP;
+	rc = ioasid_check_map_args(cmd->flags, cmd->iova, cmd->length,
+				   cmd->iova_alignment);
+	if (rc)
+		return rc;
 	if (cmd->__reserved)
-		return -EINVAL;
-	if (!(cmd->flags & (IOASID_IOAS_MAP_READ | IOASID_IOAS_MAP_WRITE)))
 		return -EINVAL;
 	rc = ioasid_check_range(cmd->user_va, cmd->length, PAGE_SIZE);
 	if (rc)
 		return rc;
-	if (cmd->flags & IOASID_IOAS_MAP_FIXED_IOVA) {
-		if (cmd->iova_alignment)
-			return -EINVAL;
-		rc = ioasid_check_range(cmd->iova, cmd->length, PAGE_SIZE);
-		if (rc)
-			return rc;
-	} else if (cmd->iova_alignment &&
-		   (!is_power_of_2(cmd->iova_alignment) ||
-		    cmd->iova_alignment > ULONG_MAX / 2)) {
-		return -EINVAL;
-	}
 
 	ioas = ioasid_get_ioas(ucmd->ctx, cmd->ioas_id);
 	if (IS_ERR(ioas))
@@ -298,10 +335,7 @@ int ioasid_ioas_map(struct ioasid_ucmd *ucmd)
 		rc = -ENOMEM;
 		goto out_put;
 	}
-	if (cmd->flags & IOASID_IOAS_MAP_READ)
-		area->prot |= IOMMU_READ;
-	if (cmd->flags & IOASID_IOAS_MAP_WRITE)
-		area->prot |= IOMMU_WRITE;
+	area->prot = ioasid_map_prot(cmd->flags);
 
 	/* Pin before taking the lock: it may take long and fault memory in. */
 	area->pages = ioasid_pages_pin_user(cmd->user_va, cmd->length,
@@ -313,7 +347,10 @@ int ioasid_ioas_map(struct ioasid_ucmd *ucmd)
 	}
 
 	down_write(&ioas->rwsem);
-	rc = ioasid_ioas_add_area(ioas, cmd, area);
+	rc = ioasid_ioas_place(ioas, cmd->flags, cmd->iova, cmd->length,
+			       cmd->user_va, cmd->iova_alignment, &area->iova);
+	if (!rc)
+		rc = ioasid_ioas_insert_area(ioas, area);
 	if (rc) {
 		up_write(&ioas->rwsem);
 		ioasid_area_free(area);
@@ -328,6 +365,126 @@ int ioasid_ioas_map(struct ioasid_ucmd *ucmd)
 	up_write(&ioas->rwsem);
 out_put:
 	ioasid_put_object(&ioas->obj);
+	return rc;
+}
+
+static void ioasid_free_copies(struct list_head *copies)
+{
+	struct ioasid_area *area, *next;
+
+	list_for_each_entry_safe(area, next, copies, copy_node) {
+		list_del(&area->copy_node);
+		ioasid_area_free(area);
+	}
+}
+
+/* New areas sharing the pages of every area in [first, last] of @src. */
+static int ioasid_ioas_collect_copies(struct ioasid_ioas *src,
+				      unsigned long first, unsigned long last,
+				      int prot, struct list_head *copies)
+{
+	struct ioasid_area *area, *copy;
+	unsigned long index = first;
+	int rc = -ENOENT;
+
+	down_read(&src->rwsem);
+	mt_for_each(&src->areas, area, index, last) {
+		if (area->iova < first || ioasid_area_last(area) > last) {
+			rc = -EINVAL;
+			break;
+		}
+		if ((prot & IOMMU_WRITE) && !area->pages->writable) {
+			rc = -EPERM;
+			break;
+		}
+		copy = kzalloc(sizeof(*copy), GFP_KERNEL_ACCOUNT);
+		if (!copy) {
+			rc = -ENOMEM;
+			break;
+		}
+		kref_get(&area->pages->kref);
+		copy->pages = area->pages;
+		/* The offset in the range, until the copy is placed. */
+		copy->iova = area->iova - first;
+		copy->prot = prot;
+		list_add_tail(&copy->copy_node, copies);
+		rc = 0;
+	}
+	up_read(&src->rwsem);
+	if (rc)
+		ioasid_free_copies(copies);
+	return rc;
+}
+
+int ioasid_ioas_copy(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_ioas_copy *cmd = ucmd->cmd;
+	struct ioasid_area *copy, *done, *next;
+	struct ioasid_ioas *ioas;
+	unsigned long base;
+	LIST_HEAD(copies);
+	int rc;
+
+	rc = ioasid_check_map_args(cmd->flags, cmd->dst_iova, cmd->length,
+				   cmd->iova_alignment);
+	if (rc)
+		return rc;
+	rc = ioasid_check_range(cmd->src_iova, cmd->length, PAGE_SIZE);
+	if (rc)
+		return rc;
+
+	ioas = ioasid_get_ioas(ucmd->ctx, cmd->src_ioas_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	rc = ioasid_ioas_collect_copies(ioas, cmd->src_iova,
+					cmd->src_iova + cmd->length - 1,
+					ioasid_map_prot(cmd->flags), &copies);
+	ioasid_put_object(&ioas->obj);
+	if (rc)
+		return rc;
+
+	ioas = ioasid_get_ioas(ucmd->ctx, cmd->dst_ioas_id);
+	if (IS_ERR(ioas)) {
+		rc = PTR_ERR(ioas);
+		goto out_free;
+	}
+	down_write(&ioas->rwsem);
+	rc = ioasid_ioas_place(ioas, cmd->flags, cmd->dst_iova, cmd->length,
+			       cmd->src_iova, cmd->iova_alignment, &base);
+	if (rc)
+		goto out_unlock;
+	list_for_each_entry(copy, &copies, copy_node) {
+		copy->iova += base;
+		rc = ioasid_ioas_insert_area(ioas, copy);
+		if (rc)
+			break;
+	}
+	if (!rc) {
+		cmd->dst_iova = base;
+		rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
+		if (!rc) {
+			/* The IOAS owns the copies now. */
+			list_for_each_entry_safe(copy, next, &copies, copy_node)
+				list_del(&copy->copy_node);
+			goto out_unlock;
+		}
+	}
+	/*
+	 * Take out what was inserted: the copies before the one that failed,
+	 * or all of them when user space cannot learn the IOVA.  The copies
+	 * left on the list were never inserted and are freed below.
+	 */
+	list_for_each_entry_safe(done, next, &copies, copy_node) {
+		if (done == copy)
+			break;
+		list_del(&done->copy_node);
+		ioasid_ioas_remove_area(ioas, done);
+	}
+out_unlock:
+	up_write(&ioas->rwsem);
+	ioasid_put_object(&ioas->obj);
+out_free:
+	ioasid_free_copies(&copies);
 	return rc;
 }
 

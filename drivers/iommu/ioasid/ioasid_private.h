@@ -202,6 +202,7 @@ int ioasid_ioas_alloc_ioctl(struct ioasid_ucmd *ucmd);
 int ioasid_ioas_map(struct ioasid_ucmd *ucmd);
 int ioasid_ioas_unmap(struct ioasid_ucmd *ucmd);
 int ioasid_ioas_iova_ranges(struct ioasid_ucmd *ucmd);
+int ioasid_ioas_copy(struct ioasid_ucmd *ucmd);
 void ioasid_ioas_destroy(struct ioasid_object *obj);
 int ioasid_ioas_attach_domain(struct ioasid_ioas *ioas,
 			      struct iommu_domain *domain);

@@ -241,6 +241,7 @@ union ioasid_ucmd_buffer {
 	struct ioasid_ioas_map ioas_map;
 	struct ioasid_ioas_unmap ioas_unmap;
 	struct ioasid_ioas_iova_ranges ioas_iova_ranges;
+	struct ioasid_ioas_copy ioas_copy;
 #ifdef CONFIG_IOASID_TEST
 	struct ioasid_test_mock_dev_add mock_dev_add;
 	struct ioasid_test_mock_domain_alloc mock_domain_alloc;
@@ -291,6 +292,8 @@ static const struct ioasid_ioctl_op ioasid_ioctl_ops[] = {
 		 out_unmapped),
 	IOCTL_OP(IOAS_IOVA_RANGES, ioasid_ioas_iova_ranges,
 		 struct ioasid_ioas_iova_ranges, out_iova_alignment),
+	IOCTL_OP(IOAS_COPY, ioasid_ioas_copy, struct ioasid_ioas_copy,
+		 iova_alignment),
 #ifdef CONFIG_IOASID_TEST
 	IOCTL_OP(TEST_MOCK_DEV_ADD, ioasid_test_mock_dev_add,
 		 struct ioasid_test_mock_dev_add, out_index),

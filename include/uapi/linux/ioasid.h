@@ -46,6 +46,7 @@ enum {
 	IOASID_CMD_IOAS_MAP,
 	IOASID_CMD_IOAS_UNMAP,
 	IOASID_CMD_IOAS_IOVA_RANGES,
+	IOASID_CMD_IOAS_COPY,
 };
 
 /**
@@ -75,8 +76,8 @@ struct ioasid_destroy {
  *                       built in (CONFIG_IOASID_TEST).  Never set on a
  *                       production kernel.
  * @IOASID_FEATURE_IOAS: IO address spaces: %IOASID_IOAS_ALLOC,
- *                       %IOASID_IOAS_MAP, %IOASID_IOAS_UNMAP and
- *                       %IOASID_IOAS_IOVA_RANGES.
+ *                       %IOASID_IOAS_MAP, %IOASID_IOAS_UNMAP,
+ *                       %IOASID_IOAS_IOVA_RANGES and %IOASID_IOAS_COPY.
  */
 enum ioasid_feature {
 	IOASID_FEATURE_TEST = 1 << 0,
@@ -253,5 +254,41 @@ struct ioasid_ioas_iova_ranges {
 };
 
 #define IOASID_IOAS_IOVA_RANGES _IO(IOASID_TYPE, IOASID_CMD_IOAS_IOVA_RANGES)
+
+/**
+ * struct ioasid_ioas_copy - ioctl(IOASID_IOAS_COPY)
+ * @size: sizeof(struct ioasid_ioas_copy)
+ * @flags: Bitmap of &enum ioasid_ioas_map_flags; READ, WRITE or both
+ * @dst_ioas_id: IO address space to map into
+ * @src_ioas_id: IO address space whose mappings are copied; may be
+ *               @dst_ioas_id
+ * @src_iova: Start of the source range
+ * @length: Length of the source range in bytes
+ * @dst_iova: With %IOASID_IOAS_MAP_FIXED_IOVA the IOVA the source range
+ *            lands at; otherwise an output, the IOVA the kernel chose
+ * @iova_alignment: As in &struct ioasid_ioas_map
+ *
+ * Map again, at @dst_iova, every mapping of the source range, at the same
+ * offsets.  The new mappings share the pinned pages of the originals:
+ * nothing is pinned or charged again, and the pages stay pinned until the
+ * last mapping of them is gone.  The source range must cover whole
+ * mappings.
+ *
+ * Errors: as %IOASID_IOAS_MAP for the destination, and %EINVAL when the
+ * source range cuts a mapping; %ENOENT when it holds none; %EPERM when
+ * WRITE is asked for memory that was mapped read-only.
+ */
+struct ioasid_ioas_copy {
+	__u32 size;
+	__u32 flags;
+	__u32 dst_ioas_id;
+	__u32 src_ioas_id;
+	__aligned_u64 src_iova;
+	__aligned_u64 length;
+	__aligned_u64 dst_iova;
+	__aligned_u64 iova_alignment;
+};
+
+#define IOASID_IOAS_COPY _IO(IOASID_TYPE, IOASID_CMD_IOAS_COPY)
 
 #endif /* _UAPI_LINUX_IOASID_H */

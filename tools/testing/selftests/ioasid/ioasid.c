@@ -1335,4 +1335,102 @@ TEST_F(ioas, memlock_limit)
 	ASSERT_EQ(0, WEXITSTATUS(status));
 }
 
+static int ioas_copy(int fd, __u32 dst, __u32 src, __u64 src_iova,
+		     __u64 length, __u64 *dst_iova, __u32 flags)
+{
+	struct ioasid_ioas_copy cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.dst_ioas_id = dst,
+		.src_ioas_id = src,
+		.src_iova = src_iova,
+		.length = length,
+		.dst_iova = *dst_iova,
+	};
+	int rc;
+
+	rc = ioctl_err(fd, IOASID_IOAS_COPY, &cmd);
+	if (!rc)
+		*dst_iova = cmd.dst_iova;
+	return rc;
+}
+
+#define RW_FIXED (IOASID_IOAS_MAP_FIXED_IOVA | IOASID_IOAS_MAP_READ | \
+		  IOASID_IOAS_MAP_WRITE)
+
+TEST_F(ioas, copy_shares_pins)
+{
+	struct ioasid_test_iopte_get pte1, pte2;
+	__u32 other, dev_id, d1, d2;
+	__u64 dst = 0x800000, unmapped;
+
+	if (!have_test_driver(self->fd))
+		SKIP(return, "kernel built without CONFIG_IOASID_TEST");
+	ASSERT_EQ(0, ioas_alloc(self->fd, &other));
+	ASSERT_EQ(0, mock_dev_add(self->fd, &dev_id, NULL));
+	ASSERT_EQ(0, mock_domain_alloc(self->fd, dev_id, &d1));
+	ASSERT_EQ(0, mock_domain_alloc(self->fd, dev_id, &d2));
+	ASSERT_EQ(0, ioas_attach(self->fd, d1, self->ioas_id));
+	ASSERT_EQ(0, ioas_attach(self->fd, d2, other));
+
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				    BUF_SIZE / 2, 0x100000));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id,
+				    (char *)self->buf + BUF_SIZE / 2,
+				    BUF_SIZE / 2, 0x200000));
+	/* Both mappings and the hole between them, into another IOAS. */
+	ASSERT_EQ(0, ioas_copy(self->fd, other, self->ioas_id, 0x100000,
+			       0x100000 + BUF_SIZE / 2, &dst, RW_FIXED));
+	EXPECT_EQ(self->pinned_kb + BUF_SIZE / 1024, vm_pinned_kb());
+	ASSERT_EQ(0, iopte_get(self->fd, d1, 0x200000 + SZ_4K, &pte1));
+	ASSERT_EQ(0, iopte_get(self->fd, d2, dst + 0x100000 + SZ_4K, &pte2));
+	EXPECT_EQ(pte1.out_phys, pte2.out_phys);
+
+	/* The copy keeps the pages pinned after the original goes. */
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, 0, &unmapped));
+	EXPECT_EQ(BUF_SIZE, unmapped);
+	EXPECT_EQ(self->pinned_kb + BUF_SIZE / 1024, vm_pinned_kb());
+	ASSERT_EQ(0, iopte_get(self->fd, d2, dst, &pte2));
+	ASSERT_EQ(0, ioas_unmap(self->fd, other, 0, 0, &unmapped));
+	EXPECT_EQ(BUF_SIZE, unmapped);
+	EXPECT_EQ(self->pinned_kb, vm_pinned_kb());
+}
+
+TEST_F(ioas, copy_errors)
+{
+	__u64 dst = 0, ro_iova = 0x900000;
+	void *ro;
+
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				    4 * SZ_4K, 0x100000));
+	/* Same IOAS, kernel-chosen destination. */
+	ASSERT_EQ(0, ioas_copy(self->fd, self->ioas_id, self->ioas_id,
+			       0x100000, 4 * SZ_4K, &dst,
+			       IOASID_IOAS_MAP_READ));
+	EXPECT_NE(0x100000, dst);
+	EXPECT_EQ(EEXIST, ioas_copy(self->fd, self->ioas_id, self->ioas_id,
+				    0x100000, 4 * SZ_4K, &dst, RW_FIXED));
+	dst = 0x400000;
+	EXPECT_EQ(EINVAL, ioas_copy(self->fd, self->ioas_id, self->ioas_id,
+				    0x101000, SZ_4K, &dst, RW_FIXED));
+	EXPECT_EQ(ENOENT, ioas_copy(self->fd, self->ioas_id, self->ioas_id,
+				    0x300000, SZ_4K, &dst, RW_FIXED));
+	EXPECT_EQ(ENOENT, ioas_copy(self->fd, 9999, self->ioas_id, 0x100000,
+				    4 * SZ_4K, &dst, RW_FIXED));
+	EXPECT_EQ(EINVAL, ioas_copy(self->fd, self->ioas_id, self->ioas_id,
+				    0x100000, 4 * SZ_4K, &dst,
+				    IOASID_IOAS_MAP_FIXED_IOVA));
+
+	/* Read-only memory cannot become writable through a copy. */
+	ro = mmap(NULL, SZ_4K, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, ro);
+	ASSERT_EQ(0, ioas_map(self->fd, self->ioas_id, ro, SZ_4K, &ro_iova,
+			      IOASID_IOAS_MAP_FIXED_IOVA |
+			      IOASID_IOAS_MAP_READ));
+	EXPECT_EQ(EPERM, ioas_copy(self->fd, self->ioas_id, self->ioas_id,
+				   ro_iova, SZ_4K, &dst, RW_FIXED));
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, 0, NULL));
+	munmap(ro, SZ_4K);
+}
+
 TEST_HARNESS_MAIN

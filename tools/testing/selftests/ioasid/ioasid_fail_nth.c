@@ -175,6 +175,11 @@ static int scenario_ioas(int fd)
 		.size = sizeof(unmap),
 		.flags = IOASID_IOAS_UNMAP_ALL,
 	};
+	struct ioasid_ioas_copy copy = {
+		.size = sizeof(copy),
+		.flags = IOASID_IOAS_MAP_READ,
+		.length = 16 * SZ_4K,
+	};
 	struct ioasid_test_domain_info info = { .size = sizeof(info) };
 	int rc, i;
 
@@ -212,6 +217,20 @@ static int scenario_ioas(int fd)
 		    info.out_mapped_bytes != map.length)
 			return EPROTO;
 	}
+	/* A copy inside the same IOAS reaches both domains. */
+	copy.dst_ioas_id = ioas.out_ioas_id;
+	copy.src_ioas_id = ioas.out_ioas_id;
+	copy.src_iova = map.iova;
+	rc = ioctl_err(fd, IOASID_IOAS_COPY, &copy);
+	if (rc) {
+		if (ioctl_err(fd, IOASID_TEST_DOMAIN_INFO, &info) ||
+		    info.out_mapped_bytes != map.length)
+			return EPROTO;
+		return rc;
+	}
+	if (ioctl_err(fd, IOASID_TEST_DOMAIN_INFO, &info) ||
+	    info.out_mapped_bytes != 2 * map.length)
+		return EPROTO;
 	return ioctl_err(fd, IOASID_IOAS_UNMAP, &unmap);
 }
 
