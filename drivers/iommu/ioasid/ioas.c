@@ -338,7 +338,8 @@ int ioasid_ioas_map(struct ioasid_ucmd *ucmd)
 	area->prot = ioasid_map_prot(cmd->flags);
 
 	/* Pin before taking the lock: it may take long and fault memory in. */
-	area->pages = ioasid_pages_pin_user(cmd->user_va, cmd->length,
+	area->pages = ioasid_pages_pin_user(ucmd->ctx, cmd->user_va,
+					    cmd->length,
 					    area->prot & IOMMU_WRITE);
 	if (IS_ERR(area->pages)) {
 		rc = PTR_ERR(area->pages);

@@ -90,10 +90,14 @@ struct ioasid_object {
  * struct ioasid_ctx - A context: one per open /dev/ioasid file
  * @file: The file the context belongs to
  * @objects: Object table, id -> &struct ioasid_object, ids from 1
+ * @account_mode: &enum ioasid_account_mode for new pins
+ * @npinned: Pages pinned through this context, to refuse a mode change
  */
 struct ioasid_ctx {
 	struct file *file;
 	struct xarray objects;
+	u32 account_mode;
+	atomic_long_t npinned;
 };
 
 /**
@@ -157,26 +161,32 @@ struct ioasid_pfn_run {
 /**
  * struct ioasid_pages - Long-term pinned range of user memory
  * @kref: One reference per area that maps the pages
+ * @ctx: Context the pages were pinned through
  * @mm: Address space the pages were pinned from, for pinned_vm accounting
  * @user: User charged for the pages in locked_vm
  * @npages: Number of pages
  * @writable: Pinned for device writes
- * @charged: Charged to @user (false with CAP_IPC_LOCK)
+ * @account_mode: Where the pages are charged, &enum ioasid_account_mode
+ * @charged: Charged to the locked_vm of @user or @mm (per user, not with
+ *           CAP_IPC_LOCK)
  * @runs: Physically contiguous runs covering the pages, in order
  * @nr_runs: Number of runs
  */
 struct ioasid_pages {
 	struct kref kref;
+	struct ioasid_ctx *ctx;
 	struct mm_struct *mm;
 	struct user_struct *user;
 	unsigned long npages;
 	bool writable;
+	u32 account_mode;
 	bool charged;
 	struct ioasid_pfn_run *runs;
 	unsigned long nr_runs;
 };
 
-struct ioasid_pages *ioasid_pages_pin_user(unsigned long uaddr,
+struct ioasid_pages *ioasid_pages_pin_user(struct ioasid_ctx *ctx,
+					   unsigned long uaddr,
 					   unsigned long length, bool writable);
 void ioasid_pages_put(struct ioasid_pages *pages);
 int ioasid_pages_map(struct ioasid_pages *pages, struct iommu_domain *domain,

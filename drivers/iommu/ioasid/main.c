@@ -194,7 +194,7 @@ static int ioasid_destroy(struct ioasid_ucmd *ucmd)
 
 static u64 ioasid_features(void)
 {
-	u64 features = IOASID_FEATURE_IOAS;
+	u64 features = IOASID_FEATURE_IOAS | IOASID_FEATURE_ACCOUNT_MODE;
 
 	if (IS_ENABLED(CONFIG_IOASID_TEST))
 		features |= IOASID_FEATURE_TEST;
@@ -213,6 +213,38 @@ static int ioasid_get_info(struct ioasid_ucmd *ucmd)
 	cmd->api_version = IOASID_API_VERSION;
 	cmd->features = ioasid_features();
 	return ioasid_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+static int ioasid_option(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_option *cmd = ucmd->cmd;
+	struct ioasid_ctx *ctx = ucmd->ctx;
+
+	if (cmd->flags & ~IOASID_OPTION_SET)
+		return -EOPNOTSUPP;
+	if (cmd->__reserved)
+		return -EINVAL;
+	if (cmd->option_id != IOASID_OPTION_ACCOUNT_MODE)
+		return -EOPNOTSUPP;
+
+	if (!(cmd->flags & IOASID_OPTION_SET)) {
+		cmd->val64 = READ_ONCE(ctx->account_mode);
+		return ioasid_ucmd_respond(ucmd, sizeof(*cmd));
+	}
+	if (cmd->val64 != IOASID_ACCOUNT_USER &&
+	    cmd->val64 != IOASID_ACCOUNT_MM)
+		return -EINVAL;
+	if (!capable(CAP_SYS_RESOURCE))
+		return -EPERM;
+	/*
+	 * Pins remember the mode they were charged in, so a map racing with
+	 * this cannot be uncharged wrongly; the check only keeps a context
+	 * from mixing modes by accident.
+	 */
+	if (atomic_long_read(&ctx->npinned))
+		return -EBUSY;
+	WRITE_ONCE(ctx->account_mode, cmd->val64);
+	return 0;
 }
 
 /**
@@ -242,6 +274,7 @@ union ioasid_ucmd_buffer {
 	struct ioasid_ioas_unmap ioas_unmap;
 	struct ioasid_ioas_iova_ranges ioas_iova_ranges;
 	struct ioasid_ioas_copy ioas_copy;
+	struct ioasid_option option;
 #ifdef CONFIG_IOASID_TEST
 	struct ioasid_test_mock_dev_add mock_dev_add;
 	struct ioasid_test_mock_domain_alloc mock_domain_alloc;
@@ -294,6 +327,7 @@ static const struct ioasid_ioctl_op ioasid_ioctl_ops[] = {
 		 struct ioasid_ioas_iova_ranges, out_iova_alignment),
 	IOCTL_OP(IOAS_COPY, ioasid_ioas_copy, struct ioasid_ioas_copy,
 		 iova_alignment),
+	IOCTL_OP(OPTION, ioasid_option, struct ioasid_option, val64),
 #ifdef CONFIG_IOASID_TEST
 	IOCTL_OP(TEST_MOCK_DEV_ADD, ioasid_test_mock_dev_add,
 		 struct ioasid_test_mock_dev_add, out_index),
@@ -357,6 +391,8 @@ static int ioasid_fops_open(struct inode *inode, struct file *filp)
 	if (!ctx)
 		return -ENOMEM;
 	xa_init_flags(&ctx->objects, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
+	ctx->account_mode = IOASID_ACCOUNT_USER;
+	atomic_long_set(&ctx->npinned, 0);
 	ctx->file = filp;
 	filp->private_data = ctx;
 	return 0;

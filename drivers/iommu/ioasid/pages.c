@@ -25,6 +25,19 @@
 static int ioasid_pages_charge(struct ioasid_pages *pages)
 {
 	unsigned long limit, cur, new;
+	int rc;
+
+	if (pages->account_mode == IOASID_ACCOUNT_MM) {
+		/*
+		 * VFIO type1's accounting: always counted in the mm's
+		 * locked_vm, limited unless the caller has CAP_IPC_LOCK.
+		 */
+		rc = account_locked_vm(pages->mm, pages->npages, true);
+		if (rc)
+			return rc;
+		pages->charged = true;
+		goto out;
+	}
 
 	if (capable(CAP_IPC_LOCK))
 		goto out;
@@ -40,14 +53,25 @@ static int ioasid_pages_charge(struct ioasid_pages *pages)
 	pages->charged = true;
 out:
 	atomic64_add(pages->npages, &pages->mm->pinned_vm);
+	atomic_long_add(pages->npages, &pages->ctx->npinned);
 	return 0;
 }
 
 static void ioasid_pages_uncharge(struct ioasid_pages *pages)
 {
+	atomic_long_sub(pages->npages, &pages->ctx->npinned);
 	atomic64_sub(pages->npages, &pages->mm->pinned_vm);
-	if (pages->charged)
+	if (!pages->charged)
+		return;
+	if (pages->account_mode == IOASID_ACCOUNT_USER) {
 		atomic_long_sub(pages->npages, &pages->user->locked_vm);
+		return;
+	}
+	/* A process that is gone has no locked_vm left to give back. */
+	if (mmget_not_zero(pages->mm)) {
+		account_locked_vm(pages->mm, pages->npages, false);
+		mmput(pages->mm);
+	}
 }
 
 static unsigned long ioasid_run_npages(struct ioasid_pages *pages,
@@ -114,18 +138,20 @@ static int ioasid_pages_add_runs(struct ioasid_pages *pages,
 
 /**
  * ioasid_pages_pin_user() - Pin a range of the caller's memory
+ * @ctx: Context pinning, whose account mode applies
  * @uaddr: Page aligned user address
  * @length: Page aligned, non-zero length in bytes
  * @writable: Pin for device writes too
  *
- * Charges the pages to the caller's RLIMIT_MEMLOCK (unless it has
- * CAP_IPC_LOCK), then pins them long term.
+ * Charges the pages to the caller's RLIMIT_MEMLOCK as the context's
+ * account mode says (unless it has CAP_IPC_LOCK), then pins them long term.
  *
  * Return: the pinned pages, or ERR_PTR(): -ENOMEM when the limit or memory
  * runs out, -EFAULT when part of the range is not mapped or not writable
  * while @writable is set.
  */
-struct ioasid_pages *ioasid_pages_pin_user(unsigned long uaddr,
+struct ioasid_pages *ioasid_pages_pin_user(struct ioasid_ctx *ctx,
+					   unsigned long uaddr,
 					   unsigned long length, bool writable)
 {
 	unsigned int gup_flags = FOLL_LONGTERM | (writable ? FOLL_WRITE : 0);
@@ -138,6 +164,8 @@ struct ioasid_pages *ioasid_pages_pin_user(unsigned long uaddr,
 	if (!pages)
 		return ERR_PTR(-ENOMEM);
 	kref_init(&pages->kref);
+	pages->ctx = ctx;
+	pages->account_mode = READ_ONCE(ctx->account_mode);
 	pages->npages = length >> PAGE_SHIFT;
 	pages->writable = writable;
 	pages->user = get_uid(current_user());

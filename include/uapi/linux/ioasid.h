@@ -47,6 +47,7 @@ enum {
 	IOASID_CMD_IOAS_UNMAP,
 	IOASID_CMD_IOAS_IOVA_RANGES,
 	IOASID_CMD_IOAS_COPY,
+	IOASID_CMD_OPTION,
 };
 
 /**
@@ -78,10 +79,13 @@ struct ioasid_destroy {
  * @IOASID_FEATURE_IOAS: IO address spaces: %IOASID_IOAS_ALLOC,
  *                       %IOASID_IOAS_MAP, %IOASID_IOAS_UNMAP,
  *                       %IOASID_IOAS_IOVA_RANGES and %IOASID_IOAS_COPY.
+ * @IOASID_FEATURE_ACCOUNT_MODE: %IOASID_OPTION_ACCOUNT_MODE of
+ *                               %IOASID_OPTION.
  */
 enum ioasid_feature {
 	IOASID_FEATURE_TEST = 1 << 0,
 	IOASID_FEATURE_IOAS = 1 << 1,
+	IOASID_FEATURE_ACCOUNT_MODE = 1 << 2,
 };
 
 /**
@@ -290,5 +294,65 @@ struct ioasid_ioas_copy {
 };
 
 #define IOASID_IOAS_COPY _IO(IOASID_TYPE, IOASID_CMD_IOAS_COPY)
+
+/**
+ * enum ioasid_option_id - Options of a context
+ * @IOASID_OPTION_ACCOUNT_MODE: How pinned memory is charged, an
+ *                              &enum ioasid_account_mode.  Setting it needs
+ *                              CAP_SYS_RESOURCE and a context that holds no
+ *                              pinned memory.
+ */
+enum ioasid_option_id {
+	IOASID_OPTION_ACCOUNT_MODE = 1,
+};
+
+/**
+ * enum ioasid_account_mode - Where pinned memory is charged
+ * @IOASID_ACCOUNT_USER: To the user's locked_vm against its RLIMIT_MEMLOCK,
+ *                       shared by all its processes (the default)
+ * @IOASID_ACCOUNT_MM: To the process's locked_vm (VmLck) against its
+ *                     RLIMIT_MEMLOCK, as VFIO type1 does
+ *
+ * In both modes a caller with CAP_IPC_LOCK is not limited (per user it is
+ * not charged either, per mm it still counts in VmLck), and pinned memory
+ * shows in the process's VmPin.
+ */
+enum ioasid_account_mode {
+	IOASID_ACCOUNT_USER = 0,
+	IOASID_ACCOUNT_MM = 1,
+};
+
+/**
+ * enum ioasid_option_flags - Flags of &struct ioasid_option
+ * @IOASID_OPTION_SET: Set the option to @val64; without it, read it into
+ *                     @val64
+ */
+enum ioasid_option_flags {
+	IOASID_OPTION_SET = 1 << 0,
+};
+
+/**
+ * struct ioasid_option - ioctl(IOASID_OPTION)
+ * @size: sizeof(struct ioasid_option)
+ * @flags: Bitmap of &enum ioasid_option_flags
+ * @option_id: An &enum ioasid_option_id
+ * @__reserved: Must be 0
+ * @val64: The value to set, or the value read
+ *
+ * Read or change an option of the context.
+ *
+ * Errors: %EOPNOTSUPP for an unknown option; %EINVAL for a value the
+ * option does not take; %EPERM without the capability the option needs;
+ * %EBUSY when the option cannot change any more.
+ */
+struct ioasid_option {
+	__u32 size;
+	__u32 flags;
+	__u32 option_id;
+	__u32 __reserved;
+	__aligned_u64 val64;
+};
+
+#define IOASID_OPTION _IO(IOASID_TYPE, IOASID_CMD_OPTION)
 
 #endif /* _UAPI_LINUX_IOASID_H */

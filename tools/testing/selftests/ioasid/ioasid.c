@@ -198,7 +198,8 @@ TEST(get_info)
 	ASSERT_EQ(0, info.flags);
 	/* Only known feature bits are reported. */
 	ASSERT_EQ(0, info.features & ~(__u64)(IOASID_FEATURE_TEST |
-					     IOASID_FEATURE_IOAS));
+					     IOASID_FEATURE_IOAS |
+					     IOASID_FEATURE_ACCOUNT_MODE));
 	if (!(info.features & IOASID_FEATURE_TEST))
 		TH_LOG("kernel built without CONFIG_IOASID_TEST");
 	close(fd);
@@ -1285,54 +1286,156 @@ TEST_F(ioas, hugetlb_backing_uses_huge_ioptes)
 	munmap(huge, 2 * SZ_2M);
 }
 
-/* Without CAP_IPC_LOCK, pins count against RLIMIT_MEMLOCK. */
-TEST_F(ioas, memlock_limit)
+static long status_kb(const char *key)
 {
-	pid_t pid;
+	char line[256], fmt[32];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return -1;
+	snprintf(fmt, sizeof(fmt), "%s: %%ld kB", key);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, fmt, &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+static int drop_cap(int cap)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = {};
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -1;
+	data[cap / 32].effective &= ~(1U << (cap % 32));
+	return syscall(SYS_capset, &hdr, data);
+}
+
+static int set_account_mode(int fd, __u64 mode)
+{
+	struct ioasid_option cmd = {
+		.size = sizeof(cmd),
+		.flags = IOASID_OPTION_SET,
+		.option_id = IOASID_OPTION_ACCOUNT_MODE,
+		.val64 = mode,
+	};
+
+	return ioctl_err(fd, IOASID_OPTION, &cmd);
+}
+
+/*
+ * In a child without CAP_IPC_LOCK and an RLIMIT_MEMLOCK of 8 pages: pins
+ * beyond the limit are refused and everything pinned counts.
+ */
+static int memlock_child(int fd, __u32 ioas_id, void *buf)
+{
+	struct rlimit rl = { .rlim_cur = 8 * SZ_4K, .rlim_max = 8 * SZ_4K };
+	__u64 unmapped;
+
+	if (drop_cap(CAP_IPC_LOCK))
+		return 11;
+	if (setrlimit(RLIMIT_MEMLOCK, &rl))
+		return 12;
+	if (ioas_map_fixed(fd, ioas_id, buf, 16 * SZ_4K, 0) != ENOMEM)
+		return 13;
+	if (vm_pinned_kb() != 0)
+		return 14;
+	if (ioas_map_fixed(fd, ioas_id, buf, 8 * SZ_4K, 0))
+		return 15;
+	/* The limit counts what is already pinned. */
+	if (ioas_map_fixed(fd, ioas_id, buf, SZ_4K, 0x100000) != ENOMEM)
+		return 16;
+	if (ioas_unmap(fd, ioas_id, 0, 0, &unmapped) ||
+	    unmapped != 8 * SZ_4K)
+		return 17;
+	if (ioas_map_fixed(fd, ioas_id, buf, SZ_4K, 0x100000))
+		return 18;
+	if (ioas_unmap(fd, ioas_id, 0, 0, &unmapped))
+		return 19;
+	return 0;
+}
+
+static void memlock_test(struct __test_metadata *_metadata, int fd,
+			 __u32 ioas_id, void *buf)
+{
 	int status;
+	pid_t pid;
 
 	pid = fork();
 	ASSERT_LE(0, pid);
-	if (!pid) {
-		struct __user_cap_header_struct hdr = {
-			.version = _LINUX_CAPABILITY_VERSION_3,
-		};
-		struct __user_cap_data_struct data[2] = {};
-		struct rlimit rl = { .rlim_cur = 8 * SZ_4K,
-				     .rlim_max = 8 * SZ_4K };
-		__u64 unmapped;
-
-		if (syscall(SYS_capget, &hdr, data))
-			_exit(10);
-		data[0].effective &= ~(1U << CAP_IPC_LOCK);
-		if (syscall(SYS_capset, &hdr, data))
-			_exit(11);
-		if (setrlimit(RLIMIT_MEMLOCK, &rl))
-			_exit(12);
-		/* Over the limit: refused, nothing pinned. */
-		if (ioas_map_fixed(self->fd, self->ioas_id, self->buf,
-				   16 * SZ_4K, 0) != ENOMEM)
-			_exit(13);
-		if (vm_pinned_kb() != 0)
-			_exit(14);
-		if (ioas_map_fixed(self->fd, self->ioas_id, self->buf,
-				   8 * SZ_4K, 0))
-			_exit(15);
-		/* The limit counts what is already pinned. */
-		if (ioas_map_fixed(self->fd, self->ioas_id, self->buf,
-				   SZ_4K, 0x100000) != ENOMEM)
-			_exit(16);
-		if (ioas_unmap(self->fd, self->ioas_id, 0, 0, &unmapped) ||
-		    unmapped != 8 * SZ_4K)
-			_exit(17);
-		if (ioas_map_fixed(self->fd, self->ioas_id, self->buf,
-				   SZ_4K, 0x100000))
-			_exit(18);
-		_exit(0);
-	}
+	if (!pid)
+		_exit(memlock_child(fd, ioas_id, buf));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	ASSERT_EQ(0, WEXITSTATUS(status));
+}
+
+/* Without CAP_IPC_LOCK, pins count against RLIMIT_MEMLOCK. */
+TEST_F(ioas, memlock_limit_per_user)
+{
+	memlock_test(_metadata, self->fd, self->ioas_id, self->buf);
+}
+
+TEST_F(ioas, memlock_limit_per_mm)
+{
+	ASSERT_EQ(0, set_account_mode(self->fd, IOASID_ACCOUNT_MM));
+	memlock_test(_metadata, self->fd, self->ioas_id, self->buf);
+}
+
+TEST_F(ioas, account_mode_option)
+{
+	struct ioasid_option get = {
+		.size = sizeof(get),
+		.option_id = IOASID_OPTION_ACCOUNT_MODE,
+		.val64 = 99,
+	};
+	long locked_kb = status_kb("VmLck");
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(0, ioctl_err(self->fd, IOASID_OPTION, &get));
+	ASSERT_EQ(IOASID_ACCOUNT_USER, get.val64);
+
+	/* Per user: the process's VmLck does not move. */
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				    BUF_SIZE, 0));
+	EXPECT_EQ(locked_kb, status_kb("VmLck"));
+	/* No change while pinned memory exists. */
+	EXPECT_EQ(EBUSY, set_account_mode(self->fd, IOASID_ACCOUNT_MM));
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, 0, NULL));
+
+	EXPECT_EQ(EINVAL, set_account_mode(self->fd, 2));
+	get.option_id = 77;
+	EXPECT_EQ(EOPNOTSUPP, ioctl_err(self->fd, IOASID_OPTION, &get));
+	get.option_id = IOASID_OPTION_ACCOUNT_MODE;
+	get.flags = 1U << 5;
+	EXPECT_EQ(EOPNOTSUPP, ioctl_err(self->fd, IOASID_OPTION, &get));
+	get.flags = 0;
+
+	/* Changing it needs CAP_SYS_RESOURCE. */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(drop_cap(CAP_SYS_RESOURCE) ? 10 :
+		      set_account_mode(self->fd, IOASID_ACCOUNT_MM));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(EPERM, WEXITSTATUS(status));
+
+	/* Per mm: counted in VmLck, even for a capable caller. */
+	ASSERT_EQ(0, set_account_mode(self->fd, IOASID_ACCOUNT_MM));
+	ASSERT_EQ(0, ioctl_err(self->fd, IOASID_OPTION, &get));
+	ASSERT_EQ(IOASID_ACCOUNT_MM, get.val64);
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				    BUF_SIZE, 0));
+	EXPECT_EQ(locked_kb + BUF_SIZE / 1024, status_kb("VmLck"));
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, 0, NULL));
+	EXPECT_EQ(locked_kb, status_kb("VmLck"));
+	ASSERT_EQ(0, set_account_mode(self->fd, IOASID_ACCOUNT_USER));
 }
 
 static int ioas_copy(int fd, __u32 dst, __u32 src, __u64 src_iova,
