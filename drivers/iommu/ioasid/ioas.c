@@ -7,7 +7,11 @@
  * IOAS holds exactly its areas: a map reaches every domain or none, and an
  * attached domain is filled from the existing pins.
  */
+#include <linux/fcntl.h>
+#include <linux/file.h>
+#include <linux/fs.h>
 #include <linux/iommu.h>
+#include <linux/memfd.h>
 #include <linux/log2.h>
 #include <linux/maple_tree.h>
 #include <linux/mm.h>
@@ -309,11 +313,60 @@ static int ioasid_map_prot(u32 flags)
 	return prot;
 }
 
+/*
+ * Map newly pinned pages into the IOAS named by @ioas_id and report the
+ * IOVA through @iova, a field of the command struct.  Consumes @pages.
+ */
+static int ioasid_ioas_map_pages(struct ioasid_ucmd *ucmd, size_t cmd_len,
+				 u32 ioas_id, u32 flags, u64 *iova,
+				 unsigned long hint, u64 iova_alignment,
+				 struct ioasid_pages *pages)
+{
+	struct ioasid_area *area;
+	struct ioasid_ioas *ioas;
+	int rc;
+
+	area = kzalloc(sizeof(*area), GFP_KERNEL_ACCOUNT);
+	if (!area) {
+		ioasid_pages_put(pages);
+		return -ENOMEM;
+	}
+	area->pages = pages;
+	area->prot = ioasid_map_prot(flags);
+
+	ioas = ioasid_get_ioas(ucmd->ctx, ioas_id);
+	if (IS_ERR(ioas)) {
+		ioasid_area_free(area);
+		return PTR_ERR(ioas);
+	}
+
+	down_write(&ioas->rwsem);
+	rc = ioasid_ioas_place(ioas, flags, *iova,
+			       pages->npages << PAGE_SHIFT, hint,
+			       iova_alignment, &area->iova);
+	if (!rc)
+		rc = ioasid_ioas_insert_area(ioas, area);
+	if (rc) {
+		up_write(&ioas->rwsem);
+		ioasid_area_free(area);
+		goto out_put;
+	}
+	*iova = area->iova;
+	rc = ioasid_ucmd_respond(ucmd, cmd_len);
+	if (rc) {
+		/* User space cannot learn the IOVA: undo the map. */
+		ioasid_ioas_remove_areas(ioas, area->iova, area->iova);
+	}
+	up_write(&ioas->rwsem);
+out_put:
+	ioasid_put_object(&ioas->obj);
+	return rc;
+}
+
 int ioasid_ioas_map(struct ioasid_ucmd *ucmd)
 {
 	struct ioasid_ioas_map *cmd = ucmd->cmd;
-	struct ioasid_area *area;
-	struct ioasid_ioas *ioas;
+	struct ioasid_pages *pages;
 	int rc;
 
 	rc = ioasid_check_map_args(cmd->flags, cmd->iova, cmd->length,
@@ -326,46 +379,62 @@ int ioasid_ioas_map(struct ioasid_ucmd *ucmd)
 	if (rc)
 		return rc;
 
-	ioas = ioasid_get_ioas(ucmd->ctx, cmd->ioas_id);
-	if (IS_ERR(ioas))
-		return PTR_ERR(ioas);
+	/* Pin before taking any lock: it may take long and fault memory in. */
+	pages = ioasid_pages_pin_user(ucmd->ctx, cmd->user_va, cmd->length,
+				      cmd->flags & IOASID_IOAS_MAP_WRITE);
+	if (IS_ERR(pages))
+		return PTR_ERR(pages);
+	return ioasid_ioas_map_pages(ucmd, sizeof(*cmd), cmd->ioas_id,
+				     cmd->flags, &cmd->iova, cmd->user_va,
+				     cmd->iova_alignment, pages);
+}
 
-	area = kzalloc(sizeof(*area), GFP_KERNEL_ACCOUNT);
-	if (!area) {
-		rc = -ENOMEM;
-		goto out_put;
-	}
-	area->prot = ioasid_map_prot(cmd->flags);
+int ioasid_ioas_map_file(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_ioas_map_file *cmd = ucmd->cmd;
+	bool writable = cmd->flags & IOASID_IOAS_MAP_WRITE;
+	struct ioasid_pages *pages;
+	struct file *file;
+	int rc;
 
-	/* Pin before taking the lock: it may take long and fault memory in. */
-	area->pages = ioasid_pages_pin_user(ucmd->ctx, cmd->user_va,
-					    cmd->length,
-					    area->prot & IOMMU_WRITE);
-	if (IS_ERR(area->pages)) {
-		rc = PTR_ERR(area->pages);
-		kfree(area);
-		goto out_put;
+	rc = ioasid_check_map_args(cmd->flags, cmd->iova, cmd->length,
+				   cmd->iova_alignment);
+	if (rc)
+		return rc;
+	rc = ioasid_check_range(cmd->start, cmd->length, PAGE_SIZE);
+	if (rc)
+		return rc;
+	if (cmd->start + cmd->length - 1 > LLONG_MAX)
+		return -EOVERFLOW;
+
+	file = fget(cmd->fd);
+	if (!file)
+		return -EBADF;
+	/* Devices must not write what the caller itself could not. */
+	if (writable && !(file->f_mode & FMODE_WRITE)) {
+		rc = -EBADF;
+		goto out_fput;
+	}
+	if (writable) {
+		long seals = memfd_fcntl(file, F_GET_SEALS, 0);
+
+		if (seals > 0 && (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE))) {
+			rc = -EPERM;
+			goto out_fput;
+		}
 	}
 
-	down_write(&ioas->rwsem);
-	rc = ioasid_ioas_place(ioas, cmd->flags, cmd->iova, cmd->length,
-			       cmd->user_va, cmd->iova_alignment, &area->iova);
-	if (!rc)
-		rc = ioasid_ioas_insert_area(ioas, area);
-	if (rc) {
-		up_write(&ioas->rwsem);
-		ioasid_area_free(area);
-		goto out_put;
+	pages = ioasid_pages_pin_file(ucmd->ctx, file, cmd->start, cmd->length,
+				      writable);
+	if (IS_ERR(pages)) {
+		rc = PTR_ERR(pages);
+		goto out_fput;
 	}
-	cmd->iova = area->iova;
-	rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
-	if (rc) {
-		/* User space cannot learn the IOVA: undo the map. */
-		ioasid_ioas_remove_areas(ioas, area->iova, area->iova);
-	}
-	up_write(&ioas->rwsem);
-out_put:
-	ioasid_put_object(&ioas->obj);
+	rc = ioasid_ioas_map_pages(ucmd, sizeof(*cmd), cmd->ioas_id,
+				   cmd->flags, &cmd->iova, cmd->start,
+				   cmd->iova_alignment, pages);
+out_fput:
+	fput(file);
 	return rc;
 }
 

@@ -167,6 +167,7 @@ struct ioasid_pfn_run {
  * @npages: Number of pages
  * @writable: Pinned for device writes
  * @account_mode: Where the pages are charged, &enum ioasid_account_mode
+ * @file: Pinned from a file, one pin per folio
  * @charged: Charged to the locked_vm of @user or @mm (per user, not with
  *           CAP_IPC_LOCK)
  * @runs: Physically contiguous runs covering the pages, in order
@@ -181,12 +182,16 @@ struct ioasid_pages {
 	bool writable;
 	u32 account_mode;
 	bool charged;
+	bool file;
 	struct ioasid_pfn_run *runs;
 	unsigned long nr_runs;
 };
 
 struct ioasid_pages *ioasid_pages_pin_user(struct ioasid_ctx *ctx,
 					   unsigned long uaddr,
+					   unsigned long length, bool writable);
+struct ioasid_pages *ioasid_pages_pin_file(struct ioasid_ctx *ctx,
+					   struct file *file, loff_t start,
 					   unsigned long length, bool writable);
 void ioasid_pages_put(struct ioasid_pages *pages);
 int ioasid_pages_map(struct ioasid_pages *pages, struct iommu_domain *domain,
@@ -213,6 +218,7 @@ int ioasid_ioas_map(struct ioasid_ucmd *ucmd);
 int ioasid_ioas_unmap(struct ioasid_ucmd *ucmd);
 int ioasid_ioas_iova_ranges(struct ioasid_ucmd *ucmd);
 int ioasid_ioas_copy(struct ioasid_ucmd *ucmd);
+int ioasid_ioas_map_file(struct ioasid_ucmd *ucmd);
 void ioasid_ioas_destroy(struct ioasid_object *obj);
 int ioasid_ioas_attach_domain(struct ioasid_ioas *ioas,
 			      struct iommu_domain *domain);

@@ -194,7 +194,8 @@ static int ioasid_destroy(struct ioasid_ucmd *ucmd)
 
 static u64 ioasid_features(void)
 {
-	u64 features = IOASID_FEATURE_IOAS | IOASID_FEATURE_ACCOUNT_MODE;
+	u64 features = IOASID_FEATURE_IOAS | IOASID_FEATURE_ACCOUNT_MODE |
+		       IOASID_FEATURE_MAP_FILE;
 
 	if (IS_ENABLED(CONFIG_IOASID_TEST))
 		features |= IOASID_FEATURE_TEST;
@@ -275,6 +276,7 @@ union ioasid_ucmd_buffer {
 	struct ioasid_ioas_iova_ranges ioas_iova_ranges;
 	struct ioasid_ioas_copy ioas_copy;
 	struct ioasid_option option;
+	struct ioasid_ioas_map_file ioas_map_file;
 #ifdef CONFIG_IOASID_TEST
 	struct ioasid_test_mock_dev_add mock_dev_add;
 	struct ioasid_test_mock_domain_alloc mock_domain_alloc;
@@ -328,6 +330,8 @@ static const struct ioasid_ioctl_op ioasid_ioctl_ops[] = {
 	IOCTL_OP(IOAS_COPY, ioasid_ioas_copy, struct ioasid_ioas_copy,
 		 iova_alignment),
 	IOCTL_OP(OPTION, ioasid_option, struct ioasid_option, val64),
+	IOCTL_OP(IOAS_MAP_FILE, ioasid_ioas_map_file,
+		 struct ioasid_ioas_map_file, iova_alignment),
 #ifdef CONFIG_IOASID_TEST
 	IOCTL_OP(TEST_MOCK_DEV_ADD, ioasid_test_mock_dev_add,
 		 struct ioasid_test_mock_dev_add, out_index),

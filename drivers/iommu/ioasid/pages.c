@@ -8,7 +8,9 @@
  * large IOPTEs.  Every page of the range is pinned once and charged once,
  * however many areas, IOASes and domains use the object.
  */
+#include <linux/fs.h>
 #include <linux/highmem.h>
+#include <linux/hugetlb.h>
 #include <linux/iommu.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
@@ -16,6 +18,7 @@
 #include <linux/sched/user.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
+#include <linux/falloc.h>
 
 #include "ioasid_private.h"
 
@@ -83,9 +86,29 @@ static unsigned long ioasid_run_npages(struct ioasid_pages *pages,
 	return end - pages->runs[i].index;
 }
 
+/* File pins hold one pin per folio: drop each folio's pin once. */
+static void ioasid_pages_unpin_folios(struct ioasid_pages *pages,
+				      unsigned long pfn, unsigned long n)
+{
+	while (n) {
+		struct page *page = pfn_to_page(pfn);
+		struct folio *folio = page_folio(page);
+		unsigned long in_folio;
+
+		in_folio = min(n, folio_nr_pages(folio) -
+				  folio_page_idx(folio, page));
+		if (pages->writable)
+			set_page_dirty_lock(&folio->page);
+		unpin_folio(folio);
+		pfn += in_folio;
+		n -= in_folio;
+	}
+}
+
 static void ioasid_pages_unpin(struct ioasid_pages *pages,
 			       unsigned long npinned)
 {
+	struct page *page;
 	unsigned long i;
 
 	for (i = 0; i < pages->nr_runs; i++) {
@@ -96,44 +119,87 @@ static void ioasid_pages_unpin(struct ioasid_pages *pages,
 			break;
 		if (pages->runs[i].index + n > npinned)
 			n = npinned - pages->runs[i].index;
-		unpin_user_page_range_dirty_lock(pfn_to_page(pages->runs[i].pfn),
-						 n, pages->writable);
+		page = pfn_to_page(pages->runs[i].pfn);
+		if (pages->file)
+			ioasid_pages_unpin_folios(pages, pages->runs[i].pfn, n);
+		else
+			unpin_user_page_range_dirty_lock(page, n,
+							 pages->writable);
 	}
 }
 
-/* Append pinned pages to the runs, extending the last run when it can. */
-static int ioasid_pages_add_runs(struct ioasid_pages *pages,
-				 struct page **batch, unsigned long n,
-				 unsigned long index, unsigned long *max_runs)
+/*
+ * Append @n pinned pages starting at @pfn, the pages at @index on, to the
+ * runs, extending the last run when they continue it physically.
+ */
+static int ioasid_pages_add_range(struct ioasid_pages *pages,
+				  unsigned long pfn, unsigned long n,
+				  unsigned long index, unsigned long *max_runs)
 {
-	unsigned long i;
+	struct ioasid_pfn_run *last;
 
-	for (i = 0; i < n; i++) {
-		unsigned long pfn = page_to_pfn(batch[i]);
-		struct ioasid_pfn_run *last;
-
-		if (pages->nr_runs) {
-			last = &pages->runs[pages->nr_runs - 1];
-			if (last->pfn + (index + i - last->index) == pfn)
-				continue;
-		}
-		if (pages->nr_runs == *max_runs) {
-			unsigned long grow = max(*max_runs * 2, 16UL);
-			struct ioasid_pfn_run *runs;
-
-			grow = min(grow, pages->npages);
-			runs = kvrealloc(pages->runs, grow * sizeof(*runs),
-					 GFP_KERNEL_ACCOUNT);
-			if (!runs)
-				return -ENOMEM;
-			pages->runs = runs;
-			*max_runs = grow;
-		}
-		pages->runs[pages->nr_runs].pfn = pfn;
-		pages->runs[pages->nr_runs].index = index + i;
-		pages->nr_runs++;
+	if (pages->nr_runs) {
+		last = &pages->runs[pages->nr_runs - 1];
+		if (last->pfn + (index - last->index) == pfn)
+			return 0;
 	}
+	if (pages->nr_runs == *max_runs) {
+		unsigned long grow = min(max(*max_runs * 2, 16UL),
+					 pages->npages);
+		struct ioasid_pfn_run *runs;
+
+		runs = kvrealloc(pages->runs, grow * sizeof(*runs),
+				 GFP_KERNEL_ACCOUNT);
+		if (!runs)
+			return -ENOMEM;
+		pages->runs = runs;
+		*max_runs = grow;
+	}
+	pages->runs[pages->nr_runs].pfn = pfn;
+	pages->runs[pages->nr_runs].index = index;
+	pages->nr_runs++;
 	return 0;
+}
+
+static struct ioasid_pages *ioasid_pages_alloc(struct ioasid_ctx *ctx,
+					       unsigned long length,
+					       bool writable)
+{
+	struct ioasid_pages *pages;
+	int rc;
+
+	pages = kzalloc(sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	if (!pages)
+		return ERR_PTR(-ENOMEM);
+	kref_init(&pages->kref);
+	pages->ctx = ctx;
+	pages->account_mode = READ_ONCE(ctx->account_mode);
+	pages->npages = length >> PAGE_SHIFT;
+	pages->writable = writable;
+	pages->user = get_uid(current_user());
+	mmgrab(current->mm);
+	pages->mm = current->mm;
+
+	rc = ioasid_pages_charge(pages);
+	if (rc) {
+		mmdrop(pages->mm);
+		free_uid(pages->user);
+		kfree(pages);
+		return ERR_PTR(rc);
+	}
+	return pages;
+}
+
+/* Free pages whose first @npinned pages are pinned. */
+static void ioasid_pages_free(struct ioasid_pages *pages,
+			      unsigned long npinned)
+{
+	ioasid_pages_unpin(pages, npinned);
+	ioasid_pages_uncharge(pages);
+	kvfree(pages->runs);
+	mmdrop(pages->mm);
+	free_uid(pages->user);
+	kfree(pages);
 }
 
 /**
@@ -158,63 +224,177 @@ struct ioasid_pages *ioasid_pages_pin_user(struct ioasid_ctx *ctx,
 	unsigned long max_runs = 0, done = 0;
 	struct ioasid_pages *pages;
 	struct page **batch;
-	int rc;
+	int rc = 0;
 
-	pages = kzalloc(sizeof(*pages), GFP_KERNEL_ACCOUNT);
-	if (!pages)
-		return ERR_PTR(-ENOMEM);
-	kref_init(&pages->kref);
-	pages->ctx = ctx;
-	pages->account_mode = READ_ONCE(ctx->account_mode);
-	pages->npages = length >> PAGE_SHIFT;
-	pages->writable = writable;
-	pages->user = get_uid(current_user());
-	mmgrab(current->mm);
-	pages->mm = current->mm;
-
-	rc = ioasid_pages_charge(pages);
-	if (rc)
-		goto err_free;
+	pages = ioasid_pages_alloc(ctx, length, writable);
+	if (IS_ERR(pages))
+		return pages;
 
 	batch = kmalloc_array(min(pages->npages, IOASID_PIN_BATCH),
 			      sizeof(*batch), GFP_KERNEL_ACCOUNT);
 	if (!batch) {
 		rc = -ENOMEM;
-		goto err_uncharge;
+		goto err;
 	}
 
 	while (done < pages->npages) {
 		unsigned long n = min(pages->npages - done, IOASID_PIN_BATCH);
-		long pinned;
+		long pinned, i;
 
 		pinned = pin_user_pages_fast(uaddr + (done << PAGE_SHIFT), n,
 					     gup_flags, batch);
 		if (pinned <= 0) {
 			rc = pinned ? pinned : -EFAULT;
-			goto err_unpin;
+			goto err;
 		}
-		rc = ioasid_pages_add_runs(pages, batch, pinned, done,
-					   &max_runs);
-		if (rc) {
-			unpin_user_pages(batch, pinned);
-			goto err_unpin;
+		for (i = 0; i < pinned; i++) {
+			rc = ioasid_pages_add_range(pages,
+						    page_to_pfn(batch[i]), 1,
+						    done, &max_runs);
+			if (rc) {
+				unpin_user_pages(batch + i, pinned - i);
+				goto err;
+			}
+			done++;
 		}
-		done += pinned;
 		cond_resched();
 	}
 	kfree(batch);
 	return pages;
 
-err_unpin:
-	ioasid_pages_unpin(pages, done);
+err:
 	kfree(batch);
-err_uncharge:
-	ioasid_pages_uncharge(pages);
-err_free:
-	kvfree(pages->runs);
-	mmdrop(pages->mm);
-	free_uid(pages->user);
-	kfree(pages);
+	ioasid_pages_free(pages, done);
+	return ERR_PTR(rc);
+}
+
+/*
+ * memfd_pin_folios() allocates a missing hugetlb folio without taking a
+ * reservation for it, which the hugetlb code of this kernel does not allow
+ * (alloc_hugetlb_folio_reserve() expects one).  So for hugetlbfs the range
+ * is populated the regular way first, by fallocate(), and pinned under the
+ * inode lock after checking that every folio is there: the lock keeps holes
+ * from being punched and the file from being truncated meanwhile.  On
+ * success the inode lock is held shared.
+ */
+static int ioasid_hugetlb_prepare(struct file *file, loff_t start,
+				  unsigned long length)
+{
+	struct hstate *h = hstate_file(file);
+	pgoff_t idx = start >> huge_page_shift(h);
+	pgoff_t last = (start + length - 1) >> huge_page_shift(h);
+	int rc;
+
+	if (file->f_mode & FMODE_WRITE) {
+		rc = vfs_fallocate(file, FALLOC_FL_KEEP_SIZE, start, length);
+		if (rc)
+			return rc == -ENOSPC ? -ENOMEM : rc;
+	}
+
+	inode_lock_shared(file_inode(file));
+	for (; idx <= last; idx++) {
+		struct folio *folio;
+
+		folio = filemap_get_folio(file->f_mapping,
+					  idx << huge_page_order(h));
+		if (IS_ERR(folio)) {
+			inode_unlock_shared(file_inode(file));
+			return -EFAULT;
+		}
+		folio_put(folio);
+	}
+	return 0;
+}
+
+/**
+ * ioasid_pages_pin_file() - Pin a range of a memfd or hugetlbfs file
+ * @ctx: Context pinning, whose account mode applies
+ * @file: The file
+ * @start: Page aligned offset in the file
+ * @length: Page aligned, non-zero length in bytes
+ * @writable: Pin for device writes too
+ *
+ * Pins whole folios through the page cache, without walking page tables:
+ * one pin per folio, however large.  Charges like ioasid_pages_pin_user().
+ * Missing pages are allocated; for hugetlbfs only through a file open for
+ * writing.
+ *
+ * Return: the pinned pages, or ERR_PTR(): -ENOMEM; -EINVAL when the file
+ * is neither shmem nor hugetlbfs or the range ends beyond it; -EFAULT when
+ * hugetlbfs pages are missing and the file is not open for writing.
+ */
+struct ioasid_pages *ioasid_pages_pin_file(struct ioasid_ctx *ctx,
+					   struct file *file, loff_t start,
+					   unsigned long length, bool writable)
+{
+	bool hugetlb = is_file_hugepages(file);
+	unsigned long max_runs = 0, done = 0;
+	struct ioasid_pages *pages;
+	struct folio **folios;
+	unsigned int max;
+	int rc = 0;
+
+	if (start + length > i_size_read(file_inode(file)))
+		return ERR_PTR(-EINVAL);
+
+	pages = ioasid_pages_alloc(ctx, length, writable);
+	if (IS_ERR(pages))
+		return pages;
+	pages->file = true;
+
+	if (hugetlb) {
+		rc = ioasid_hugetlb_prepare(file, start, length);
+		if (rc) {
+			ioasid_pages_free(pages, 0);
+			return ERR_PTR(rc);
+		}
+	}
+
+	max = min(pages->npages, IOASID_PIN_BATCH);
+	folios = kmalloc_array(max, sizeof(*folios), GFP_KERNEL_ACCOUNT);
+	if (!folios) {
+		rc = -ENOMEM;
+		goto err;
+	}
+
+	while (done < pages->npages) {
+		loff_t pos = start + ((loff_t)done << PAGE_SHIFT);
+		pgoff_t offset = 0;
+		long n, i;
+
+		n = memfd_pin_folios(file, pos, start + length - 1, folios, max,
+				     &offset);
+		if (n <= 0) {
+			rc = n ? n : -EFAULT;
+			goto err;
+		}
+		for (i = 0; i < n; i++) {
+			unsigned long first = i ? 0 : offset >> PAGE_SHIFT;
+			unsigned long cnt;
+
+			cnt = min(folio_nr_pages(folios[i]) - first,
+				  pages->npages - done);
+			rc = ioasid_pages_add_range(pages,
+						    folio_pfn(folios[i]) + first,
+						    cnt, done, &max_runs);
+			if (rc) {
+				unpin_folios(folios + i, n - i);
+				goto err;
+			}
+			done += cnt;
+		}
+		cond_resched();
+	}
+	if (hugetlb)
+		inode_unlock_shared(file_inode(file));
+	kfree(folios);
+	return pages;
+
+err:
+	if (hugetlb)
+		inode_unlock_shared(file_inode(file));
+	kfree(folios);
+	ioasid_pages_free(pages, done);
 	return ERR_PTR(rc);
 }
 
@@ -223,12 +403,7 @@ static void ioasid_pages_release(struct kref *kref)
 	struct ioasid_pages *pages =
 		container_of(kref, struct ioasid_pages, kref);
 
-	ioasid_pages_unpin(pages, pages->npages);
-	ioasid_pages_uncharge(pages);
-	kvfree(pages->runs);
-	mmdrop(pages->mm);
-	free_uid(pages->user);
-	kfree(pages);
+	ioasid_pages_free(pages, pages->npages);
 }
 
 /**

@@ -48,6 +48,7 @@ enum {
 	IOASID_CMD_IOAS_IOVA_RANGES,
 	IOASID_CMD_IOAS_COPY,
 	IOASID_CMD_OPTION,
+	IOASID_CMD_IOAS_MAP_FILE,
 };
 
 /**
@@ -81,11 +82,13 @@ struct ioasid_destroy {
  *                       %IOASID_IOAS_IOVA_RANGES and %IOASID_IOAS_COPY.
  * @IOASID_FEATURE_ACCOUNT_MODE: %IOASID_OPTION_ACCOUNT_MODE of
  *                               %IOASID_OPTION.
+ * @IOASID_FEATURE_MAP_FILE: %IOASID_IOAS_MAP_FILE.
  */
 enum ioasid_feature {
 	IOASID_FEATURE_TEST = 1 << 0,
 	IOASID_FEATURE_IOAS = 1 << 1,
 	IOASID_FEATURE_ACCOUNT_MODE = 1 << 2,
+	IOASID_FEATURE_MAP_FILE = 1 << 3,
 };
 
 /**
@@ -354,5 +357,39 @@ struct ioasid_option {
 };
 
 #define IOASID_OPTION _IO(IOASID_TYPE, IOASID_CMD_OPTION)
+
+/**
+ * struct ioasid_ioas_map_file - ioctl(IOASID_IOAS_MAP_FILE)
+ * @size: sizeof(struct ioasid_ioas_map_file)
+ * @flags: As in &struct ioasid_ioas_map
+ * @ioas_id: IO address space to map into
+ * @fd: A memfd (shmem or hugetlbfs) or a hugetlbfs file
+ * @start: Page aligned offset in the file
+ * @length: Page aligned, non-zero length in bytes
+ * @iova: As in &struct ioasid_ioas_map
+ * @iova_alignment: As in &struct ioasid_ioas_map
+ *
+ * Like %IOASID_IOAS_MAP, but for the memory of a file: the kernel pins
+ * whole folios through the page cache, without walking page tables, one
+ * pin per folio however large.  Missing pages are allocated.  Without an
+ * alignment, the IOVA is aligned like @start.
+ *
+ * Errors: as %IOASID_IOAS_MAP, and %EBADF when @fd is not open, or WRITE
+ * is asked and it is not open for writing; %EPERM when WRITE is asked and
+ * the memfd is sealed against writes; %EINVAL when the file is neither
+ * shmem nor hugetlbfs, or the range goes beyond its end.
+ */
+struct ioasid_ioas_map_file {
+	__u32 size;
+	__u32 flags;
+	__u32 ioas_id;
+	__s32 fd;
+	__aligned_u64 start;
+	__aligned_u64 length;
+	__aligned_u64 iova;
+	__aligned_u64 iova_alignment;
+};
+
+#define IOASID_IOAS_MAP_FILE _IO(IOASID_TYPE, IOASID_CMD_IOAS_MAP_FILE)
 
 #endif /* _UAPI_LINUX_IOASID_H */

@@ -199,7 +199,8 @@ TEST(get_info)
 	/* Only known feature bits are reported. */
 	ASSERT_EQ(0, info.features & ~(__u64)(IOASID_FEATURE_TEST |
 					     IOASID_FEATURE_IOAS |
-					     IOASID_FEATURE_ACCOUNT_MODE));
+					     IOASID_FEATURE_ACCOUNT_MODE |
+					     IOASID_FEATURE_MAP_FILE));
 	if (!(info.features & IOASID_FEATURE_TEST))
 		TH_LOG("kernel built without CONFIG_IOASID_TEST");
 	close(fd);
@@ -1534,6 +1535,151 @@ TEST_F(ioas, copy_errors)
 				   ro_iova, SZ_4K, &dst, RW_FIXED));
 	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, 0, NULL));
 	munmap(ro, SZ_4K);
+}
+
+static int ioas_map_file(int fd, __u32 ioas_id, int mfd, __u64 start,
+			 __u64 length, __u64 *iova, __u32 flags)
+{
+	struct ioasid_ioas_map_file cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.ioas_id = ioas_id,
+		.fd = mfd,
+		.start = start,
+		.length = length,
+		.iova = *iova,
+	};
+	int rc;
+
+	rc = ioctl_err(fd, IOASID_IOAS_MAP_FILE, &cmd);
+	if (!rc)
+		*iova = cmd.iova;
+	return rc;
+}
+
+/* The file's pages are the ones its mapping in memory shows. */
+TEST_F(ioas, map_file_memfd)
+{
+	struct ioasid_test_iopte_get by_file, by_va;
+	__u32 dev_id, domain_id;
+	__u64 iova = 0x1000000;
+	int mfd;
+	char *va;
+
+	if (!have_test_driver(self->fd))
+		SKIP(return, "kernel built without CONFIG_IOASID_TEST");
+	mfd = memfd_create("ioasid", MFD_ALLOW_SEALING);
+	ASSERT_LE(0, mfd);
+	ASSERT_EQ(0, ftruncate(mfd, 16 * SZ_4K));
+	va = mmap(NULL, 16 * SZ_4K, PROT_READ | PROT_WRITE, MAP_SHARED, mfd,
+		  0);
+	ASSERT_NE(MAP_FAILED, va);
+	memset(va, 7, 16 * SZ_4K);
+
+	ASSERT_EQ(0, mock_dev_add(self->fd, &dev_id, NULL));
+	ASSERT_EQ(0, mock_domain_alloc(self->fd, dev_id, &domain_id));
+	ASSERT_EQ(0, ioas_attach(self->fd, domain_id, self->ioas_id));
+	ASSERT_EQ(0, ioas_map_file(self->fd, self->ioas_id, mfd, 4 * SZ_4K,
+				   8 * SZ_4K, &iova, RW_FIXED));
+	EXPECT_EQ(self->pinned_kb + 8 * SZ_4K / 1024, vm_pinned_kb());
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, va + 4 * SZ_4K,
+				    8 * SZ_4K, 0x2000000));
+	ASSERT_EQ(0, iopte_get(self->fd, domain_id, 0x1000000 + 3 * SZ_4K,
+			       &by_file));
+	ASSERT_EQ(0, iopte_get(self->fd, domain_id, 0x2000000 + 3 * SZ_4K,
+			       &by_va));
+	EXPECT_EQ(by_va.out_phys, by_file.out_phys);
+
+	/* Beyond the end, misaligned, not a memfd, bad fd. */
+	iova = 0;
+	EXPECT_EQ(EINVAL, ioas_map_file(self->fd, self->ioas_id, mfd,
+					12 * SZ_4K, 8 * SZ_4K, &iova,
+					IOASID_IOAS_MAP_READ));
+	EXPECT_EQ(EINVAL, ioas_map_file(self->fd, self->ioas_id, mfd, 100,
+					SZ_4K, &iova, IOASID_IOAS_MAP_READ));
+	EXPECT_EQ(EINVAL, ioas_map_file(self->fd, self->ioas_id, self->fd, 0,
+					SZ_4K, &iova, IOASID_IOAS_MAP_READ));
+	EXPECT_EQ(EBADF, ioas_map_file(self->fd, self->ioas_id, -1, 0, SZ_4K,
+				       &iova, IOASID_IOAS_MAP_READ));
+
+	/* A write seal keeps devices from writing, not from reading. */
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, 0, NULL));
+	ASSERT_EQ(0, munmap(va, 16 * SZ_4K));
+	ASSERT_EQ(0, fcntl(mfd, F_ADD_SEALS, F_SEAL_WRITE));
+	EXPECT_EQ(EPERM, ioas_map_file(self->fd, self->ioas_id, mfd, 0, SZ_4K,
+				       &iova, IOASID_IOAS_MAP_READ |
+				       IOASID_IOAS_MAP_WRITE));
+	EXPECT_EQ(0, ioas_map_file(self->fd, self->ioas_id, mfd, 0, SZ_4K,
+				   &iova, IOASID_IOAS_MAP_READ));
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, 0, NULL));
+	EXPECT_EQ(self->pinned_kb, vm_pinned_kb());
+	close(mfd);
+}
+
+TEST_F(ioas, map_file_read_only_fd)
+{
+	char path[64];
+	__u64 iova = 0;
+	int mfd, ro;
+
+	mfd = memfd_create("ioasid", 0);
+	ASSERT_LE(0, mfd);
+	ASSERT_EQ(0, ftruncate(mfd, SZ_4K));
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", mfd);
+	ro = open(path, O_RDONLY);
+	ASSERT_LE(0, ro);
+	EXPECT_EQ(EBADF, ioas_map_file(self->fd, self->ioas_id, ro, 0, SZ_4K,
+				       &iova, IOASID_IOAS_MAP_READ |
+				       IOASID_IOAS_MAP_WRITE));
+	EXPECT_EQ(0, ioas_map_file(self->fd, self->ioas_id, ro, 0, SZ_4K,
+				   &iova, IOASID_IOAS_MAP_READ));
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, 0, NULL));
+	close(ro);
+	close(mfd);
+}
+
+/* One pin per 2 MiB folio, and 2 MiB IOPTEs, without page tables. */
+TEST_F(ioas, map_file_hugetlb)
+{
+	struct ioasid_test_iopte_get pte;
+	__u32 dev_id, domain_id;
+	__u64 iova = 0;
+	char path[64];
+	int mfd, ro;
+
+	if (!have_test_driver(self->fd))
+		SKIP(return, "kernel built without CONFIG_IOASID_TEST");
+	mfd = memfd_create("ioasid", MFD_HUGETLB);
+	if (mfd < 0)
+		SKIP(return, "no hugetlbfs memfd");
+	ASSERT_EQ(0, ftruncate(mfd, 2 * SZ_2M));
+	ASSERT_EQ(0, mock_dev_add(self->fd, &dev_id, NULL));
+	ASSERT_EQ(0, mock_domain_alloc(self->fd, dev_id, &domain_id));
+	ASSERT_EQ(0, ioas_attach(self->fd, domain_id, self->ioas_id));
+	/* Nothing was faulted in: the pages are allocated by the pin. */
+	ASSERT_EQ(0, ioas_map_file(self->fd, self->ioas_id, mfd, 0, 2 * SZ_2M,
+				   &iova, IOASID_IOAS_MAP_READ |
+				   IOASID_IOAS_MAP_WRITE));
+	EXPECT_EQ(0, iova % SZ_2M);
+	ASSERT_EQ(0, iopte_get(self->fd, domain_id, iova + SZ_2M + SZ_4K,
+			       &pte));
+	EXPECT_EQ(SZ_2M, pte.out_page_size);
+	EXPECT_EQ(self->pinned_kb + 2 * SZ_2M / 1024, vm_pinned_kb());
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, 0, NULL));
+	close(mfd);
+
+	/* A read-only file cannot have its missing huge pages allocated. */
+	mfd = memfd_create("ioasid", MFD_HUGETLB);
+	ASSERT_LE(0, mfd);
+	ASSERT_EQ(0, ftruncate(mfd, SZ_2M));
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", mfd);
+	ro = open(path, O_RDONLY);
+	ASSERT_LE(0, ro);
+	EXPECT_EQ(EFAULT, ioas_map_file(self->fd, self->ioas_id, ro, 0, SZ_2M,
+					&iova, IOASID_IOAS_MAP_READ));
+	EXPECT_EQ(self->pinned_kb, vm_pinned_kb());
+	close(ro);
+	close(mfd);
 }
 
 TEST_HARNESS_MAIN
