@@ -17,6 +17,7 @@
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/uaccess.h>
 
 #include "ioasid_private.h"
@@ -51,7 +52,27 @@ static unsigned long ioasid_area_last(struct ioasid_area *area)
 	return area->iova + (area->pages->npages << PAGE_SHIFT) - 1;
 }
 
-/* The usable window: the intersection of the attached apertures. */
+/*
+ * Shrink [*start, *last] to whole multiples of @align; false if nothing is
+ * left.  *last == ULONG_MAX stands for the end of the address space.
+ */
+static bool ioasid_align_window(unsigned long *start, unsigned long *last,
+				unsigned long align)
+{
+	unsigned long s = ALIGN(*start, align);
+	unsigned long end = ALIGN_DOWN(*last + 1, align);
+
+	if (s < *start || (*last != ULONG_MAX && !end) || end - 1 < s)
+		return false;
+	*start = s;
+	*last = end - 1;
+	return true;
+}
+
+/*
+ * The aperture window: the intersection of the attached apertures, and the
+ * alignment they need.  An empty window has *start > *last.
+ */
 static void ioasid_ioas_window(struct ioasid_ioas *ioas, unsigned long *start,
 			       unsigned long *last, unsigned long *align)
 {
@@ -72,8 +93,69 @@ static void ioasid_ioas_window(struct ioasid_ioas *ioas, unsigned long *start,
 		}
 		*align = max(*align, 1UL << __ffs(domain->pgsize_bitmap));
 	}
-	*start = ALIGN(*start, *align);
-	*last = ALIGN_DOWN(*last + 1, *align) - 1;
+	if (!ioasid_align_window(start, last, *align)) {
+		*start = 1;
+		*last = 0;
+	}
+}
+
+/* Bound on the allowed ranges of an IOAS, so copies stay within 64 KiB. */
+#define IOASID_MAX_ALLOWED	4096
+
+/**
+ * struct ioasid_window - A usable IOVA window
+ * @start: First IOVA
+ * @last: Last IOVA
+ */
+struct ioasid_window {
+	unsigned long start;
+	unsigned long last;
+};
+
+/*
+ * Iterate the usable windows: the aperture window intersected with each
+ * allowed range, or the aperture window alone when nothing is allowed
+ * explicitly.  Start with *@i = 0; returns false after the last.
+ */
+static bool ioasid_ioas_next_window(struct ioasid_ioas *ioas, unsigned int *i,
+				    struct ioasid_window *win)
+{
+	unsigned long start, last, align;
+
+	ioasid_ioas_window(ioas, &start, &last, &align);
+	if (!ioas->allowed) {
+		if (*i || start > last)
+			return false;
+		(*i)++;
+		win->start = start;
+		win->last = last;
+		return true;
+	}
+	while (*i < ioas->nr_allowed) {
+		struct ioasid_iova_range *range = &ioas->allowed[(*i)++];
+		unsigned long s = max_t(unsigned long, range->start, start);
+		unsigned long l = min_t(unsigned long, range->last, last);
+
+		if (s <= l && ioasid_align_window(&s, &l, align)) {
+			win->start = s;
+			win->last = l;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Is [first, last] inside one usable window? */
+static bool ioasid_ioas_usable(struct ioasid_ioas *ioas, unsigned long first,
+			       unsigned long last)
+{
+	struct ioasid_window win;
+	unsigned int i = 0;
+
+	while (ioasid_ioas_next_window(ioas, &i, &win))
+		if (first >= win.start && last <= win.last)
+			return true;
+	return false;
 }
 
 static int ioasid_ioas_map_domains(struct ioasid_ioas *ioas,
@@ -123,8 +205,9 @@ static int ioasid_ioas_alloc_iova(struct ioasid_ioas *ioas,
 				  unsigned long align, unsigned long *iova)
 {
 	MA_STATE(mas, &ioas->areas, 0, 0);
-	unsigned long start, last, win_align, size;
-	int rc;
+	unsigned long start, last, win_align;
+	struct ioasid_window win;
+	unsigned int i = 0;
 
 	ioasid_ioas_window(ioas, &start, &last, &win_align);
 	if (!align) {
@@ -134,19 +217,38 @@ static int ioasid_ioas_alloc_iova(struct ioasid_ioas *ioas,
 		align = 1UL << order;
 	}
 	align = max(align, win_align);
-	if (start > last)
-		return -ENOSPC;
 
-	/* A gap of length + align - 1 holds an aligned range of length. */
-	if (check_add_overflow(length, align - 1, &size))
-		return -ENOSPC;
-	rcu_read_lock();
-	rc = mas_empty_area(&mas, start, last, size);
-	rcu_read_unlock();
-	if (rc)
-		return -ENOSPC;
-	*iova = ALIGN(mas.index, align);
-	return 0;
+	while (ioasid_ioas_next_window(ioas, &i, &win)) {
+		unsigned long min = win.start;
+
+		/* Each round skips at least one mapping: it terminates. */
+		for (;;) {
+			struct ioasid_area *area;
+			unsigned long cand, index;
+			int rc;
+
+			mas_reset(&mas);
+			rcu_read_lock();
+			rc = mas_empty_area(&mas, min, win.last, length);
+			rcu_read_unlock();
+			if (rc)
+				break;
+			cand = ALIGN(mas.index, align);
+			if (cand < mas.index || cand > win.last ||
+			    win.last - cand < length - 1)
+				break;
+			index = cand;
+			area = mt_find(&ioas->areas, &index, cand + length - 1);
+			if (!area) {
+				*iova = cand;
+				return 0;
+			}
+			min = ioasid_area_last(area) + 1;
+			if (!min || min > win.last)
+				break;
+		}
+	}
+	return -ENOSPC;
 }
 
 int ioasid_ioas_alloc_ioctl(struct ioasid_ucmd *ucmd)
@@ -212,6 +314,7 @@ void ioasid_ioas_destroy(struct ioasid_object *obj)
 	ioasid_ioas_remove_areas(ioas, 0, ULONG_MAX);
 	up_write(&ioas->rwsem);
 	mtree_destroy(&ioas->areas);
+	kvfree(ioas->allowed);
 }
 
 static struct ioasid_ioas *ioasid_get_ioas(struct ioasid_ctx *ctx, u32 id)
@@ -253,7 +356,7 @@ static int ioasid_ioas_place(struct ioasid_ioas *ioas, u32 flags, u64 iova,
 	ioasid_ioas_window(ioas, &start, &last, &win_align);
 	if (!IS_ALIGNED(iova, win_align))
 		return -EINVAL;
-	if (iova < start || iova + length - 1 > last)
+	if (!ioasid_ioas_usable(ioas, iova, iova + length - 1))
 		return -EADDRINUSE;
 	*out = iova;
 	return 0;
@@ -613,11 +716,13 @@ out_unlock:
 int ioasid_ioas_iova_ranges(struct ioasid_ucmd *ucmd)
 {
 	struct ioasid_ioas_iova_ranges *cmd = ucmd->cmd;
-	struct ioasid_iova_range range;
 	unsigned long start, last, align;
+	struct ioasid_iova_range *ranges;
+	struct ioasid_window win;
 	struct ioasid_ioas *ioas;
+	unsigned int i = 0, n = 0;
 	u32 capacity;
-	int rc;
+	int rc = 0;
 
 	if (cmd->flags)
 		return -EOPNOTSUPP;
@@ -625,26 +730,210 @@ int ioasid_ioas_iova_ranges(struct ioasid_ucmd *ucmd)
 	ioas = ioasid_get_ioas(ucmd->ctx, cmd->ioas_id);
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
+	/* At most one window per allowed range: at most 64 KiB. */
+	ranges = kvmalloc_array(IOASID_MAX_ALLOWED + 1, sizeof(*ranges),
+				GFP_KERNEL_ACCOUNT);
+	if (!ranges) {
+		ioasid_put_object(&ioas->obj);
+		return -ENOMEM;
+	}
 	down_read(&ioas->rwsem);
 	ioasid_ioas_window(ioas, &start, &last, &align);
+	while (ioasid_ioas_next_window(ioas, &i, &win)) {
+		ranges[n].start = win.start;
+		ranges[n].last = win.last;
+		n++;
+	}
 	up_read(&ioas->rwsem);
 	ioasid_put_object(&ioas->obj);
 
 	capacity = cmd->num_ranges;
-	cmd->num_ranges = start <= last ? 1 : 0;
+	cmd->num_ranges = n;
 	cmd->out_iova_alignment = align;
-	if (capacity < cmd->num_ranges) {
-		rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
-		return rc ? rc : -EMSGSIZE;
+	if (capacity < n)
+		rc = -EMSGSIZE;
+	else if (copy_to_user(u64_to_user_ptr(cmd->ranges), ranges,
+			      n * sizeof(*ranges)))
+		rc = -EFAULT;
+	kvfree(ranges);
+	if (rc == -EFAULT)
+		return rc;
+	/* With -EMSGSIZE too, so that user space learns the number. */
+	return ioasid_ucmd_respond(ucmd, sizeof(*cmd)) ?: rc;
+}
+
+static int ioasid_range_cmp(const void *a, const void *b)
+{
+	const struct ioasid_iova_range *ra = a, *rb = b;
+
+	if (ra->start == rb->start)
+		return 0;
+	return ra->start < rb->start ? -1 : 1;
+}
+
+/* Does every mapping lie inside @ranges, and every range inside the window? */
+static int ioasid_ioas_check_allowed(struct ioasid_ioas *ioas,
+				     struct ioasid_iova_range *ranges,
+				     unsigned int n)
+{
+	unsigned long start, last, align, index = 0;
+	struct ioasid_area *area;
+	unsigned int i;
+
+	lockdep_assert_held_write(&ioas->rwsem);
+	ioasid_ioas_window(ioas, &start, &last, &align);
+	for (i = 0; i < n; i++)
+		if (ranges[i].start < start || ranges[i].last > last)
+			return -EADDRINUSE;
+	if (!n)
+		return 0;
+	mt_for_each(&ioas->areas, area, index, ULONG_MAX) {
+		for (i = 0; i < n; i++)
+			if (area->iova >= ranges[i].start &&
+			    ioasid_area_last(area) <= ranges[i].last)
+				break;
+		if (i == n)
+			return -EADDRINUSE;
 	}
-	if (cmd->num_ranges) {
-		range.start = start;
-		range.last = last;
-		if (copy_to_user(u64_to_user_ptr(cmd->ranges), &range,
-				 sizeof(range)))
-			return -EFAULT;
+	return 0;
+}
+
+/* Make @ranges (sorted, owned) the allowed set; frees the old one. */
+static int ioasid_ioas_set_allowed(struct ioasid_ioas *ioas,
+				   struct ioasid_iova_range *ranges,
+				   unsigned int n)
+{
+	int rc;
+
+	rc = ioasid_ioas_check_allowed(ioas, ranges, n);
+	if (rc)
+		return rc;
+	kvfree(ioas->allowed);
+	ioas->allowed = n ? ranges : NULL;
+	ioas->nr_allowed = n;
+	if (!n)
+		kvfree(ranges);
+	return 0;
+}
+
+int ioasid_ioas_allow_iovas(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_ioas_allow_iovas *cmd = ucmd->cmd;
+	struct ioasid_iova_range *ranges = NULL;
+	struct ioasid_ioas *ioas;
+	unsigned int i;
+	int rc;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	if (cmd->num_iovas > IOASID_MAX_ALLOWED)
+		return -EINVAL;
+
+	if (cmd->num_iovas) {
+		ranges = kvmalloc_array(cmd->num_iovas, sizeof(*ranges),
+					GFP_KERNEL_ACCOUNT);
+		if (!ranges)
+			return -ENOMEM;
+		if (copy_from_user(ranges, u64_to_user_ptr(cmd->allowed_iovas),
+				   cmd->num_iovas * sizeof(*ranges))) {
+			rc = -EFAULT;
+			goto out_free;
+		}
 	}
-	return ioasid_ucmd_respond(ucmd, sizeof(*cmd));
+	sort(ranges, cmd->num_iovas, sizeof(*ranges), ioasid_range_cmp, NULL);
+	for (i = 0; i < cmd->num_iovas; i++) {
+		rc = -EINVAL;
+		if (ranges[i].start > ranges[i].last ||
+		    ranges[i].last > ULONG_MAX ||
+		    !IS_ALIGNED(ranges[i].start, PAGE_SIZE) ||
+		    !IS_ALIGNED(ranges[i].last + 1, PAGE_SIZE))
+			goto out_free;
+		if (i && ranges[i].start <= ranges[i - 1].last)
+			goto out_free;
+	}
+
+	ioas = ioasid_get_ioas(ucmd->ctx, cmd->ioas_id);
+	if (IS_ERR(ioas)) {
+		rc = PTR_ERR(ioas);
+		goto out_free;
+	}
+	down_write(&ioas->rwsem);
+	rc = ioasid_ioas_set_allowed(ioas, ranges, cmd->num_iovas);
+	up_write(&ioas->rwsem);
+	ioasid_put_object(&ioas->obj);
+	if (!rc)
+		return 0;
+out_free:
+	kvfree(ranges);
+	return rc;
+}
+
+int ioasid_ioas_reserve(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_ioas_reserve *cmd = ucmd->cmd;
+	struct ioasid_iova_range *range, *old;
+	unsigned int old_nr;
+	struct ioasid_ioas *ioas;
+	unsigned long iova;
+	int rc;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	if (cmd->__reserved)
+		return -EINVAL;
+	rc = ioasid_check_range(0, cmd->length, PAGE_SIZE);
+	if (rc)
+		return rc;
+	if (cmd->iova_alignment && (!is_power_of_2(cmd->iova_alignment) ||
+				    cmd->iova_alignment > ULONG_MAX / 2))
+		return -EINVAL;
+
+	range = kzalloc(sizeof(*range), GFP_KERNEL_ACCOUNT);
+	if (!range)
+		return -ENOMEM;
+	ioas = ioasid_get_ioas(ucmd->ctx, cmd->ioas_id);
+	if (IS_ERR(ioas)) {
+		kfree(range);
+		return PTR_ERR(ioas);
+	}
+
+	down_write(&ioas->rwsem);
+	/*
+	 * The window replaces the allowed set, so it is searched for in the
+	 * apertures alone.  Keep the old set until the new one is in place
+	 * for good.
+	 */
+	old = ioas->allowed;
+	old_nr = ioas->nr_allowed;
+	ioas->allowed = NULL;
+	ioas->nr_allowed = 0;
+	rc = ioasid_ioas_alloc_iova(ioas, 0, cmd->length, cmd->iova_alignment,
+				    &iova);
+	if (rc)
+		goto err_restore;
+	range->start = iova;
+	range->last = iova + cmd->length - 1;
+	rc = ioasid_ioas_check_allowed(ioas, range, 1);
+	if (rc)
+		goto err_restore;
+	ioas->allowed = range;
+	ioas->nr_allowed = 1;
+	cmd->out_iova = iova;
+	rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc)
+		goto err_restore;
+	up_write(&ioas->rwsem);
+	ioasid_put_object(&ioas->obj);
+	kvfree(old);
+	return 0;
+
+err_restore:
+	ioas->allowed = old;
+	ioas->nr_allowed = old_nr;
+	up_write(&ioas->rwsem);
+	ioasid_put_object(&ioas->obj);
+	kfree(range);
+	return rc;
 }
 
 /**
@@ -665,6 +954,7 @@ int ioasid_ioas_attach_domain(struct ioasid_ioas *ioas,
 	struct ioasid_ioas_domain *idom;
 	struct ioasid_area *area, *done;
 	unsigned long index = 0;
+	unsigned int i;
 	int rc = 0;
 
 	idom = kzalloc(sizeof(*idom), GFP_KERNEL_ACCOUNT);
@@ -682,6 +972,15 @@ int ioasid_ioas_attach_domain(struct ioasid_ioas *ioas,
 		      ioasid_area_last(area) > domain->geometry.aperture_end)) ||
 		    !IS_ALIGNED(area->iova | len,
 				1UL << __ffs(domain->pgsize_bitmap))) {
+			rc = -EADDRINUSE;
+			goto out_unlock;
+		}
+	}
+	/* So must every allowed range. */
+	for (i = 0; domain->geometry.force_aperture && i < ioas->nr_allowed;
+	     i++) {
+		if (ioas->allowed[i].start < domain->geometry.aperture_start ||
+		    ioas->allowed[i].last > domain->geometry.aperture_end) {
 			rc = -EADDRINUSE;
 			goto out_unlock;
 		}

@@ -50,6 +50,7 @@
 #ifndef __IOASID_PRIVATE_H
 #define __IOASID_PRIVATE_H
 
+#include <linux/ioasid.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/maple_tree.h>
@@ -205,12 +206,16 @@ void ioasid_pages_unmap(struct ioasid_pages *pages,
  * @rwsem: See the locking rules
  * @areas: IOVA range -> &struct ioasid_area
  * @domains: Attached domains, &struct ioasid_ioas_domain
+ * @allowed: Allowed IOVA ranges, sorted, or NULL for no restriction
+ * @nr_allowed: Number of entries in @allowed
  */
 struct ioasid_ioas {
 	struct ioasid_object obj;
 	struct rw_semaphore rwsem;
 	struct maple_tree areas;
 	struct list_head domains;
+	struct ioasid_iova_range *allowed;
+	unsigned int nr_allowed;
 };
 
 int ioasid_ioas_alloc_ioctl(struct ioasid_ucmd *ucmd);
@@ -219,6 +224,8 @@ int ioasid_ioas_unmap(struct ioasid_ucmd *ucmd);
 int ioasid_ioas_iova_ranges(struct ioasid_ucmd *ucmd);
 int ioasid_ioas_copy(struct ioasid_ucmd *ucmd);
 int ioasid_ioas_map_file(struct ioasid_ucmd *ucmd);
+int ioasid_ioas_allow_iovas(struct ioasid_ucmd *ucmd);
+int ioasid_ioas_reserve(struct ioasid_ucmd *ucmd);
 void ioasid_ioas_destroy(struct ioasid_object *obj);
 int ioasid_ioas_attach_domain(struct ioasid_ioas *ioas,
 			      struct iommu_domain *domain);

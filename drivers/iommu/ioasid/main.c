@@ -195,7 +195,7 @@ static int ioasid_destroy(struct ioasid_ucmd *ucmd)
 static u64 ioasid_features(void)
 {
 	u64 features = IOASID_FEATURE_IOAS | IOASID_FEATURE_ACCOUNT_MODE |
-		       IOASID_FEATURE_MAP_FILE;
+		       IOASID_FEATURE_MAP_FILE | IOASID_FEATURE_ALLOW_IOVAS;
 
 	if (IS_ENABLED(CONFIG_IOASID_TEST))
 		features |= IOASID_FEATURE_TEST;
@@ -277,6 +277,8 @@ union ioasid_ucmd_buffer {
 	struct ioasid_ioas_copy ioas_copy;
 	struct ioasid_option option;
 	struct ioasid_ioas_map_file ioas_map_file;
+	struct ioasid_ioas_allow_iovas ioas_allow_iovas;
+	struct ioasid_ioas_reserve ioas_reserve;
 #ifdef CONFIG_IOASID_TEST
 	struct ioasid_test_mock_dev_add mock_dev_add;
 	struct ioasid_test_mock_domain_alloc mock_domain_alloc;
@@ -332,6 +334,10 @@ static const struct ioasid_ioctl_op ioasid_ioctl_ops[] = {
 	IOCTL_OP(OPTION, ioasid_option, struct ioasid_option, val64),
 	IOCTL_OP(IOAS_MAP_FILE, ioasid_ioas_map_file,
 		 struct ioasid_ioas_map_file, iova_alignment),
+	IOCTL_OP(IOAS_ALLOW_IOVAS, ioasid_ioas_allow_iovas,
+		 struct ioasid_ioas_allow_iovas, allowed_iovas),
+	IOCTL_OP(IOAS_RESERVE, ioasid_ioas_reserve,
+		 struct ioasid_ioas_reserve, out_iova),
 #ifdef CONFIG_IOASID_TEST
 	IOCTL_OP(TEST_MOCK_DEV_ADD, ioasid_test_mock_dev_add,
 		 struct ioasid_test_mock_dev_add, out_index),

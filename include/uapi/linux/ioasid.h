@@ -49,6 +49,8 @@ enum {
 	IOASID_CMD_IOAS_COPY,
 	IOASID_CMD_OPTION,
 	IOASID_CMD_IOAS_MAP_FILE,
+	IOASID_CMD_IOAS_ALLOW_IOVAS,
+	IOASID_CMD_IOAS_RESERVE,
 };
 
 /**
@@ -83,12 +85,15 @@ struct ioasid_destroy {
  * @IOASID_FEATURE_ACCOUNT_MODE: %IOASID_OPTION_ACCOUNT_MODE of
  *                               %IOASID_OPTION.
  * @IOASID_FEATURE_MAP_FILE: %IOASID_IOAS_MAP_FILE.
+ * @IOASID_FEATURE_ALLOW_IOVAS: %IOASID_IOAS_ALLOW_IOVAS and
+ *                              %IOASID_IOAS_RESERVE.
  */
 enum ioasid_feature {
 	IOASID_FEATURE_TEST = 1 << 0,
 	IOASID_FEATURE_IOAS = 1 << 1,
 	IOASID_FEATURE_ACCOUNT_MODE = 1 << 2,
 	IOASID_FEATURE_MAP_FILE = 1 << 3,
+	IOASID_FEATURE_ALLOW_IOVAS = 1 << 4,
 };
 
 /**
@@ -244,9 +249,10 @@ struct ioasid_iova_range {
  *                      have
  *
  * Report the usable IOVA windows of the IOAS, in ascending order: the
- * intersection of the apertures of the page tables attached to it.  With
- * nothing attached every page aligned IOVA is usable.  Cheap: no page
- * table is walked.
+ * intersection of the apertures of the page tables attached to it, within
+ * the allowed ranges if %IOASID_IOAS_ALLOW_IOVAS or %IOASID_IOAS_RESERVE
+ * set some.  With nothing attached or allowed every page aligned IOVA is
+ * usable.  Cheap: no page table is walked.
  *
  * Errors: %EMSGSIZE when @num_ranges is too small; @num_ranges is then set
  * to the number needed and nothing is written to @ranges.
@@ -391,5 +397,67 @@ struct ioasid_ioas_map_file {
 };
 
 #define IOASID_IOAS_MAP_FILE _IO(IOASID_TYPE, IOASID_CMD_IOAS_MAP_FILE)
+
+/**
+ * struct ioasid_ioas_allow_iovas - ioctl(IOASID_IOAS_ALLOW_IOVAS)
+ * @size: sizeof(struct ioasid_ioas_allow_iovas)
+ * @flags: Must be 0
+ * @ioas_id: IO address space
+ * @num_iovas: Number of ranges in @allowed_iovas, at most 4096; 0 lifts
+ *             the restriction
+ * @allowed_iovas: User pointer to an array of &struct ioasid_iova_range,
+ *                 page aligned (start, and last + 1), not overlapping, in
+ *                 any order
+ *
+ * Declare the IOVA the IOAS needs: from now on it maps only inside these
+ * ranges, and a page table whose aperture does not cover all of them can
+ * no longer be attached (it fails with %EADDRINUSE) instead of silently
+ * shrinking the usable space.  Replaces the previous set.
+ *
+ * Errors: %EINVAL for a misaligned, empty or overlapping range, or more
+ * than 4096; %EADDRINUSE when an existing mapping lies outside the ranges,
+ * or a range is outside the aperture of an attached page table.
+ */
+struct ioasid_ioas_allow_iovas {
+	__u32 size;
+	__u32 flags;
+	__u32 ioas_id;
+	__u32 num_iovas;
+	__aligned_u64 allowed_iovas;
+};
+
+#define IOASID_IOAS_ALLOW_IOVAS _IO(IOASID_TYPE, IOASID_CMD_IOAS_ALLOW_IOVAS)
+
+/**
+ * struct ioasid_ioas_reserve - ioctl(IOASID_IOAS_RESERVE)
+ * @size: sizeof(struct ioasid_ioas_reserve)
+ * @flags: Must be 0
+ * @ioas_id: IO address space
+ * @__reserved: Must be 0
+ * @length: Page aligned, non-zero number of bytes of IOVA needed
+ * @iova_alignment: Alignment of the window, a power of two; 0 lets the
+ *                  kernel pick the largest up to 1 GiB that fits @length
+ * @out_iova: Output, first IOVA of the window
+ *
+ * The simple flow: the kernel picks a free window of @length in the usable
+ * windows and makes it the only allowed range of the IOAS, as
+ * %IOASID_IOAS_ALLOW_IOVAS would.  Every later %IOASID_IOAS_MAP without
+ * %IOASID_IOAS_MAP_FIXED_IOVA lands inside it.
+ *
+ * Errors: %EINVAL for a zero or misaligned length or a bad alignment;
+ * %ENOSPC when no usable window is large enough; %EADDRINUSE when the IOAS
+ * has mappings, which would fall outside the window.
+ */
+struct ioasid_ioas_reserve {
+	__u32 size;
+	__u32 flags;
+	__u32 ioas_id;
+	__u32 __reserved;
+	__aligned_u64 length;
+	__aligned_u64 iova_alignment;
+	__aligned_u64 out_iova;
+};
+
+#define IOASID_IOAS_RESERVE _IO(IOASID_TYPE, IOASID_CMD_IOAS_RESERVE)
 
 #endif /* _UAPI_LINUX_IOASID_H */

@@ -200,7 +200,8 @@ TEST(get_info)
 	ASSERT_EQ(0, info.features & ~(__u64)(IOASID_FEATURE_TEST |
 					     IOASID_FEATURE_IOAS |
 					     IOASID_FEATURE_ACCOUNT_MODE |
-					     IOASID_FEATURE_MAP_FILE));
+					     IOASID_FEATURE_MAP_FILE |
+					     IOASID_FEATURE_ALLOW_IOVAS));
 	if (!(info.features & IOASID_FEATURE_TEST))
 		TH_LOG("kernel built without CONFIG_IOASID_TEST");
 	close(fd);
@@ -1680,6 +1681,164 @@ TEST_F(ioas, map_file_hugetlb)
 	EXPECT_EQ(self->pinned_kb, vm_pinned_kb());
 	close(ro);
 	close(mfd);
+}
+
+static int ioas_allow(int fd, __u32 ioas_id, struct ioasid_iova_range *r,
+		      __u32 n)
+{
+	struct ioasid_ioas_allow_iovas cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = ioas_id,
+		.num_iovas = n,
+		.allowed_iovas = (uintptr_t)r,
+	};
+
+	return ioctl_err(fd, IOASID_IOAS_ALLOW_IOVAS, &cmd);
+}
+
+static int ioas_ranges(int fd, __u32 ioas_id, struct ioasid_iova_range *r,
+		       __u32 *n)
+{
+	struct ioasid_ioas_iova_ranges cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = ioas_id,
+		.num_ranges = *n,
+		.ranges = (uintptr_t)r,
+	};
+	int rc;
+
+	rc = ioctl_err(fd, IOASID_IOAS_IOVA_RANGES, &cmd);
+	*n = cmd.num_ranges;
+	return rc;
+}
+
+TEST_F(ioas, allow_iovas)
+{
+	struct ioasid_iova_range allow[2] = {
+		{ .start = 0x400000, .last = 0x4fffff },
+		{ .start = 0x100000, .last = 0x1fffff },
+	};
+	struct ioasid_iova_range bad[2], got[4];
+	__u64 iova = 0;
+	__u32 n = 4;
+
+	ASSERT_EQ(0, ioas_allow(self->fd, self->ioas_id, allow, 2));
+	ASSERT_EQ(0, ioas_ranges(self->fd, self->ioas_id, got, &n));
+	ASSERT_EQ(2, n);
+	EXPECT_EQ(0x100000, got[0].start);
+	EXPECT_EQ(0x1fffff, got[0].last);
+	EXPECT_EQ(0x400000, got[1].start);
+	EXPECT_EQ(0x4fffff, got[1].last);
+
+	EXPECT_EQ(EADDRINUSE, ioas_map_fixed(self->fd, self->ioas_id,
+					     self->buf, SZ_4K, 0x300000));
+	EXPECT_EQ(EADDRINUSE, ioas_map_fixed(self->fd, self->ioas_id,
+					     self->buf, 2 * SZ_4K,
+					     0x200000 - SZ_4K));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				    SZ_4K, 0x100000));
+	ASSERT_EQ(0, ioas_map(self->fd, self->ioas_id, self->buf, BUF_SIZE,
+			      &iova, IOASID_IOAS_MAP_READ));
+	EXPECT_TRUE((iova >= 0x100000 && iova + BUF_SIZE - 1 <= 0x1fffff) ||
+		    (iova >= 0x400000 && iova + BUF_SIZE - 1 <= 0x4fffff));
+
+	/* A set leaving out a mapping is refused. */
+	EXPECT_EQ(EADDRINUSE, ioas_allow(self->fd, self->ioas_id, allow, 1));
+	/* Bad sets. */
+	bad[0] = (struct ioasid_iova_range){ 0x100000, 0x1fffff };
+	bad[1] = (struct ioasid_iova_range){ 0x1ff000, 0x2fffff };
+	EXPECT_EQ(EINVAL, ioas_allow(self->fd, self->ioas_id, bad, 2));
+	bad[0] = (struct ioasid_iova_range){ 0x100800, 0x1fffff };
+	EXPECT_EQ(EINVAL, ioas_allow(self->fd, self->ioas_id, bad, 1));
+	bad[0] = (struct ioasid_iova_range){ 0x200000, 0x1fffff };
+	EXPECT_EQ(EINVAL, ioas_allow(self->fd, self->ioas_id, bad, 1));
+	EXPECT_EQ(EINVAL, ioas_allow(self->fd, self->ioas_id, bad, 4097));
+	EXPECT_EQ(EFAULT, ioas_allow(self->fd, self->ioas_id, NULL, 1));
+
+	/* No set: everything is usable again. */
+	ASSERT_EQ(0, ioas_allow(self->fd, self->ioas_id, NULL, 0));
+	n = 4;
+	ASSERT_EQ(0, ioas_ranges(self->fd, self->ioas_id, got, &n));
+	ASSERT_EQ(1, n);
+	EXPECT_EQ(~0ULL, got[0].last);
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, 0, NULL));
+}
+
+/* Allowed ranges keep a page table with a smaller aperture out. */
+TEST_F(ioas, allow_iovas_blocks_attach)
+{
+	struct ioasid_iova_range high = {
+		.start = 1ULL << 50, .last = (1ULL << 50) + SZ_2M - 1,
+	};
+	__u32 dev_id, domain_id;
+
+	if (!have_test_driver(self->fd))
+		SKIP(return, "kernel built without CONFIG_IOASID_TEST");
+	ASSERT_EQ(0, mock_dev_add(self->fd, &dev_id, NULL));
+	ASSERT_EQ(0, mock_domain_alloc(self->fd, dev_id, &domain_id));
+	ASSERT_EQ(0, ioas_allow(self->fd, self->ioas_id, &high, 1));
+	EXPECT_EQ(EADDRINUSE, ioas_attach(self->fd, domain_id,
+					  self->ioas_id));
+	ASSERT_EQ(0, ioas_allow(self->fd, self->ioas_id, NULL, 0));
+	ASSERT_EQ(0, ioas_attach(self->fd, domain_id, self->ioas_id));
+	/* And cannot be declared once such a page table is attached. */
+	EXPECT_EQ(EADDRINUSE, ioas_allow(self->fd, self->ioas_id, &high, 1));
+}
+
+static int ioas_reserve(int fd, __u32 ioas_id, __u64 length, __u64 align,
+			__u64 *iova)
+{
+	struct ioasid_ioas_reserve cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = ioas_id,
+		.length = length,
+		.iova_alignment = align,
+	};
+	int rc;
+
+	rc = ioctl_err(fd, IOASID_IOAS_RESERVE, &cmd);
+	if (!rc)
+		*iova = cmd.out_iova;
+	return rc;
+}
+
+/* The simple flow: reserve N bytes, then map without choosing IOVAs. */
+TEST_F(ioas, reserve_simple_flow)
+{
+	struct ioasid_iova_range got[2];
+	__u64 base, iova;
+	__u32 n = 2;
+	int i;
+
+	ASSERT_EQ(0, ioas_reserve(self->fd, self->ioas_id, 4 * BUF_SIZE, 0,
+				  &base));
+	EXPECT_EQ(0, base % (4 * BUF_SIZE));
+	ASSERT_EQ(0, ioas_ranges(self->fd, self->ioas_id, got, &n));
+	ASSERT_EQ(1, n);
+	EXPECT_EQ(base, got[0].start);
+	EXPECT_EQ(base + 4 * BUF_SIZE - 1, got[0].last);
+
+	for (i = 0; i < 4; i++) {
+		iova = 0;
+		ASSERT_EQ(0, ioas_map(self->fd, self->ioas_id, self->buf,
+				      BUF_SIZE, &iova, IOASID_IOAS_MAP_READ));
+		EXPECT_TRUE(iova >= base &&
+			    iova + BUF_SIZE - 1 <= base + 4 * BUF_SIZE - 1);
+	}
+	iova = 0;
+	EXPECT_EQ(ENOSPC, ioas_map(self->fd, self->ioas_id, self->buf,
+				   BUF_SIZE, &iova, IOASID_IOAS_MAP_READ));
+	/* With mappings, a new window would leave them out. */
+	EXPECT_EQ(EADDRINUSE, ioas_reserve(self->fd, self->ioas_id, SZ_4K, 0,
+					   &iova));
+	EXPECT_EQ(EINVAL, ioas_reserve(self->fd, self->ioas_id, 0, 0, &iova));
+	EXPECT_EQ(EINVAL, ioas_reserve(self->fd, self->ioas_id, SZ_4K,
+				       3 * SZ_4K, &iova));
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, 0, NULL));
+	/* Empty again: a new window replaces the old one. */
+	ASSERT_EQ(0, ioas_reserve(self->fd, self->ioas_id, SZ_1G, SZ_1G,
+				  &iova));
+	EXPECT_EQ(0, iova % SZ_1G);
 }
 
 TEST_HARNESS_MAIN
