@@ -16,7 +16,7 @@ STDIR		:= $(BUILD)/selftests
 INITRAMFS	:= $(BUILD)/initramfs.cpio.gz
 LOG		:= $(BUILD)/guest-console.log
 JOBS		?= $(shell nproc)
-TIMEOUT		?= 1500
+TIMEOUT		?= 2400
 
 # Everything the build and the guest need, as Debian package names.
 PACKAGES := linux-source-$(KVER) build-essential bc flex bison libelf-dev \

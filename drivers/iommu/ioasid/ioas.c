@@ -11,9 +11,9 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/iommu.h>
-#include <linux/memfd.h>
 #include <linux/log2.h>
 #include <linux/maple_tree.h>
+#include <linux/memfd.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
@@ -297,9 +297,26 @@ static unsigned long ioasid_ioas_remove_areas(struct ioasid_ioas *ioas,
 	struct ioasid_area *area;
 
 	lockdep_assert_held_write(&ioas->rwsem);
+	if (first == 0 && last == ULONG_MAX) {
+		/*
+		 * Everything: free the areas, then the whole tree at once,
+		 * rather than erasing entry by entry.  Every reader of the
+		 * tree holds the rwsem, so nobody sees the freed areas.
+		 */
+		mt_for_each(&ioas->areas, area, index, ULONG_MAX) {
+			unmapped += area->pages->npages << PAGE_SHIFT;
+			ioasid_ioas_unmap_domains(ioas, area);
+			ioasid_area_free(area);
+			cond_resched();
+		}
+		mtree_destroy(&ioas->areas);
+		mt_init(&ioas->areas);
+		return unmapped;
+	}
 	mt_for_each(&ioas->areas, area, index, last) {
 		unmapped += area->pages->npages << PAGE_SHIFT;
 		ioasid_ioas_remove_area(ioas, area);
+		cond_resched();
 	}
 	return unmapped;
 }
@@ -582,6 +599,7 @@ static int ioasid_ioas_collect_copies(struct ioasid_ioas *src,
 		copy->prot = prot;
 		list_add_tail(&copy->copy_node, copies);
 		rc = 0;
+		cond_resched();
 	}
 	up_read(&src->rwsem);
 	if (rc)
@@ -700,6 +718,7 @@ int ioasid_ioas_unmap(struct ioasid_ucmd *ucmd)
 			goto out_unlock;
 		}
 		found = true;
+		cond_resched();
 	}
 	if (!found) {
 		rc = -ENOENT;
@@ -787,13 +806,15 @@ static int ioasid_ioas_check_allowed(struct ioasid_ioas *ioas,
 			return -EADDRINUSE;
 	if (!n)
 		return 0;
+	/* Both are sorted: walk them together. */
+	i = 0;
 	mt_for_each(&ioas->areas, area, index, ULONG_MAX) {
-		for (i = 0; i < n; i++)
-			if (area->iova >= ranges[i].start &&
-			    ioasid_area_last(area) <= ranges[i].last)
-				break;
-		if (i == n)
+		while (i < n && ranges[i].last < area->iova)
+			i++;
+		if (i == n || area->iova < ranges[i].start ||
+		    ioasid_area_last(area) > ranges[i].last)
 			return -EADDRINUSE;
+		cond_resched();
 	}
 	return 0;
 }
@@ -975,6 +996,7 @@ int ioasid_ioas_attach_domain(struct ioasid_ioas *ioas,
 			rc = -EADDRINUSE;
 			goto out_unlock;
 		}
+		cond_resched();
 	}
 	/* So must every allowed range. */
 	for (i = 0; domain->geometry.force_aperture && i < ioas->nr_allowed;
@@ -992,6 +1014,7 @@ int ioasid_ioas_attach_domain(struct ioasid_ioas *ioas,
 				      area->prot);
 		if (rc)
 			goto err_unmap;
+		cond_resched();
 	}
 	list_add_tail(&idom->node, &ioas->domains);
 	up_write(&ioas->rwsem);
@@ -1003,6 +1026,7 @@ err_unmap:
 		if (done == area)
 			break;
 		ioasid_pages_unmap(done->pages, domain, done->iova);
+		cond_resched();
 	}
 out_unlock:
 	up_write(&ioas->rwsem);
@@ -1030,8 +1054,10 @@ void ioasid_ioas_detach_domain(struct ioasid_ioas *ioas,
 	if (WARN_ON(list_entry_is_head(idom, &ioas->domains, node)))
 		goto out_unlock;
 	list_del(&idom->node);
-	mt_for_each(&ioas->areas, area, index, ULONG_MAX)
+	mt_for_each(&ioas->areas, area, index, ULONG_MAX) {
 		ioasid_pages_unmap(area->pages, domain, area->iova);
+		cond_resched();
+	}
 	kfree(idom);
 out_unlock:
 	up_write(&ioas->rwsem);

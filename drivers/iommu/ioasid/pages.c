@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Pinned user memory of /dev/ioasid.
+ * Pinned memory of /dev/ioasid.
  *
- * A struct ioasid_pages holds long-term pins on a range of user memory and
- * describes it as runs of physically contiguous pages, so that a 2 MiB or
- * 1 GiB folio reaches iommu_map() as one run and the IOMMU driver can use
- * large IOPTEs.  Every page of the range is pinned once and charged once,
- * however many areas, IOASes and domains use the object.
+ * A struct ioasid_pages holds long-term pins on a range of user memory, or
+ * of a memfd or hugetlbfs file, and describes it as runs of physically
+ * contiguous pages, so that a 2 MiB or 1 GiB folio reaches iommu_map() as
+ * one run and the IOMMU driver can use large IOPTEs.  Every page of the
+ * range is pinned once and charged once, however many areas, IOASes and
+ * domains use the object.
  */
 #include <linux/fs.h>
 #include <linux/highmem.h>

@@ -1841,4 +1841,95 @@ TEST_F(ioas, reserve_simple_flow)
 	EXPECT_EQ(0, iova % SZ_1G);
 }
 
+/* Many small mappings of one page: each is pinned, mapped and counted. */
+TEST_F_TIMEOUT(ioas, many_mappings, 900)
+{
+	enum { NR = 100000 };
+	struct ioasid_test_domain_info info;
+	__u32 dev_id, domain_id;
+	__u64 unmapped;
+	int i;
+
+	if (!have_test_driver(self->fd))
+		SKIP(return, "kernel built without CONFIG_IOASID_TEST");
+	ASSERT_EQ(0, mock_dev_add(self->fd, &dev_id, NULL));
+	ASSERT_EQ(0, mock_domain_alloc(self->fd, dev_id, &domain_id));
+	ASSERT_EQ(0, ioas_attach(self->fd, domain_id, self->ioas_id));
+	for (i = 0; i < NR; i++)
+		ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+					    SZ_4K, (__u64)i * 2 * SZ_4K));
+	ASSERT_EQ(self->pinned_kb + NR * 4, vm_pinned_kb());
+	ASSERT_EQ(0, domain_info(self->fd, domain_id, &info));
+	EXPECT_EQ(NR, info.out_nr_ioptes);
+	/* A range holding a thousand of them, then all the others. */
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, 2000 * SZ_4K,
+				&unmapped));
+	EXPECT_EQ(1000 * SZ_4K, unmapped);
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, 0, &unmapped));
+	EXPECT_EQ((NR - 1000) * SZ_4K, unmapped);
+	ASSERT_EQ(0, domain_info(self->fd, domain_id, &info));
+	EXPECT_EQ(0, info.out_nr_ioptes);
+	EXPECT_EQ(self->pinned_kb, vm_pinned_kb());
+}
+
+/*
+ * A child's mappings live in the context, not in the child: they survive
+ * its exit in a context the parent shares, and are released with a
+ * context only the child had.  A write seal on a memfd can only be added
+ * while none of its pages is pinned, which makes the pins observable.
+ */
+TEST_F(ioas, fork_and_process_death)
+{
+	int to_child[2], to_parent[2];
+	__u64 unmapped;
+	int status, mfd;
+	pid_t pid;
+	char c;
+
+	mfd = memfd_create("ioasid", MFD_ALLOW_SEALING);
+	ASSERT_LE(0, mfd);
+	ASSERT_EQ(0, ftruncate(mfd, 4 * SZ_4K));
+	ASSERT_EQ(0, pipe(to_child));
+	ASSERT_EQ(0, pipe(to_parent));
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		__u64 iova = 0x100000;
+		int own = open_ioasid();
+		__u32 ioas;
+
+		/* Pins in the shared context and in a context of its own. */
+		if (ioas_map_file(self->fd, self->ioas_id, mfd, 0, 2 * SZ_4K,
+				  &iova, RW_FIXED) ||
+		    own < 0 || ioas_alloc(own, &ioas) ||
+		    ioas_map_file(own, ioas, mfd, 2 * SZ_4K, 2 * SZ_4K, &iova,
+				  IOASID_IOAS_MAP_READ))
+			_exit(1);
+		if (write(to_parent[1], "m", 1) != 1 ||
+		    read(to_child[0], &c, 1) != 1)
+			_exit(2);
+		_exit(0);	/* Without closing anything. */
+	}
+	ASSERT_EQ(1, read(to_parent[0], &c, 1));
+	/* Pinned by the child's mappings: no seal. */
+	EXPECT_EQ(-1, fcntl(mfd, F_ADD_SEALS, F_SEAL_WRITE));
+	EXPECT_EQ(EBUSY, errno);
+	ASSERT_EQ(1, write(to_child[1], "x", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+
+	/* The child's own context is gone, the shared one still pins. */
+	EXPECT_EQ(-1, fcntl(mfd, F_ADD_SEALS, F_SEAL_WRITE));
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, 0, &unmapped));
+	EXPECT_EQ(2 * SZ_4K, unmapped);
+	EXPECT_EQ(0, fcntl(mfd, F_ADD_SEALS, F_SEAL_WRITE));
+	close(mfd);
+	close(to_child[0]);
+	close(to_child[1]);
+	close(to_parent[0]);
+	close(to_parent[1]);
+}
+
 TEST_HARNESS_MAIN
