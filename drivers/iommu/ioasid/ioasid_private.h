@@ -171,8 +171,11 @@ struct ioasid_pfn_run {
  * @file: Pinned from a file, one pin per folio
  * @charged: Charged to the locked_vm of @user or @mm (per user, not with
  *           CAP_IPC_LOCK)
- * @runs: Physically contiguous runs covering the pages, in order
+ * @runs: Physically contiguous runs covering the pages, in order; points
+ *        to @run0 while there is only one
  * @nr_runs: Number of runs
+ * @run0: Storage for the first run, so that a physically contiguous range
+ *        needs no array
  */
 struct ioasid_pages {
 	struct kref kref;
@@ -186,6 +189,7 @@ struct ioasid_pages {
 	bool file;
 	struct ioasid_pfn_run *runs;
 	unsigned long nr_runs;
+	struct ioasid_pfn_run run0;
 };
 
 struct ioasid_pages *ioasid_pages_pin_user(struct ioasid_ctx *ctx,

@@ -25,6 +25,8 @@
 
 /* Bound on the temporary page array of one pinning step: 64 KiB. */
 #define IOASID_PIN_BATCH	(SZ_64K / sizeof(struct page *))
+/* Small pins use an on-stack page array instead. */
+#define IOASID_PIN_SMALL	16
 
 static int ioasid_pages_charge(struct ioasid_pages *pages)
 {
@@ -149,8 +151,16 @@ static int ioasid_pages_add_range(struct ioasid_pages *pages,
 					 pages->npages);
 		struct ioasid_pfn_run *runs;
 
-		runs = kvrealloc(pages->runs, grow * sizeof(*runs),
-				 GFP_KERNEL_ACCOUNT);
+		if (pages->runs == &pages->run0) {
+			/* Leave the inline first run for an array. */
+			runs = kvmalloc_array(grow, sizeof(*runs),
+					      GFP_KERNEL_ACCOUNT);
+			if (runs)
+				runs[0] = pages->run0;
+		} else {
+			runs = kvrealloc(pages->runs, grow * sizeof(*runs),
+					 GFP_KERNEL_ACCOUNT);
+		}
 		if (!runs)
 			return -ENOMEM;
 		pages->runs = runs;
@@ -180,6 +190,8 @@ static struct ioasid_pages *ioasid_pages_alloc(struct ioasid_ctx *ctx,
 	pages->user = get_uid(current_user());
 	mmgrab(current->mm);
 	pages->mm = current->mm;
+	/* Most pinned ranges are one run: no allocation for it. */
+	pages->runs = &pages->run0;
 
 	rc = ioasid_pages_charge(pages);
 	if (rc) {
@@ -197,7 +209,8 @@ static void ioasid_pages_free(struct ioasid_pages *pages,
 {
 	ioasid_pages_unpin(pages, npinned);
 	ioasid_pages_uncharge(pages);
-	kvfree(pages->runs);
+	if (pages->runs != &pages->run0)
+		kvfree(pages->runs);
 	mmdrop(pages->mm);
 	free_uid(pages->user);
 	kfree(pages);
@@ -222,20 +235,23 @@ struct ioasid_pages *ioasid_pages_pin_user(struct ioasid_ctx *ctx,
 					   unsigned long length, bool writable)
 {
 	unsigned int gup_flags = FOLL_LONGTERM | (writable ? FOLL_WRITE : 0);
-	unsigned long max_runs = 0, done = 0;
+	unsigned long max_runs = 1, done = 0;
+	struct page *small[IOASID_PIN_SMALL];
 	struct ioasid_pages *pages;
-	struct page **batch;
+	struct page **batch = small;
 	int rc = 0;
 
 	pages = ioasid_pages_alloc(ctx, length, writable);
 	if (IS_ERR(pages))
 		return pages;
 
-	batch = kmalloc_array(min(pages->npages, IOASID_PIN_BATCH),
-			      sizeof(*batch), GFP_KERNEL_ACCOUNT);
-	if (!batch) {
-		rc = -ENOMEM;
-		goto err;
+	if (pages->npages > IOASID_PIN_SMALL) {
+		batch = kmalloc_array(min(pages->npages, IOASID_PIN_BATCH),
+				      sizeof(*batch), GFP_KERNEL_ACCOUNT);
+		if (!batch) {
+			rc = -ENOMEM;
+			goto err;
+		}
 	}
 
 	while (done < pages->npages) {
@@ -260,11 +276,13 @@ struct ioasid_pages *ioasid_pages_pin_user(struct ioasid_ctx *ctx,
 		}
 		cond_resched();
 	}
-	kfree(batch);
+	if (batch != small)
+		kfree(batch);
 	return pages;
 
 err:
-	kfree(batch);
+	if (batch != small)
+		kfree(batch);
 	ioasid_pages_free(pages, done);
 	return ERR_PTR(rc);
 }
@@ -329,7 +347,7 @@ struct ioasid_pages *ioasid_pages_pin_file(struct ioasid_ctx *ctx,
 					   unsigned long length, bool writable)
 {
 	bool hugetlb = is_file_hugepages(file);
-	unsigned long max_runs = 0, done = 0;
+	unsigned long max_runs = 1, done = 0;
 	struct ioasid_pages *pages;
 	struct folio **folios;
 	unsigned int max;
