@@ -344,8 +344,16 @@ static struct ioasid_ioas *ioasid_get_ioas(struct ioasid_ctx *ctx, u32 id)
 	return container_of(obj, struct ioasid_ioas, obj);
 }
 
-/* Check a user range: non-empty, page aligned, not wrapping. */
-static int ioasid_check_range(u64 start, u64 length, unsigned long align)
+/**
+ * ioasid_check_range() - Check a range from user space
+ * @start: First address
+ * @length: Length in bytes
+ * @align: Alignment @start and @length must have
+ *
+ * Return: 0; -EINVAL for an empty or misaligned range; -EOVERFLOW for one
+ * that wraps or does not fit an unsigned long.
+ */
+int ioasid_check_range(u64 start, u64 length, unsigned long align)
 {
 	u64 last;
 

@@ -222,6 +222,7 @@ struct ioasid_ioas {
 	unsigned int nr_allowed;
 };
 
+int ioasid_check_range(u64 start, u64 length, unsigned long align);
 int ioasid_ioas_alloc_ioctl(struct ioasid_ucmd *ucmd);
 int ioasid_ioas_map(struct ioasid_ucmd *ucmd);
 int ioasid_ioas_unmap(struct ioasid_ucmd *ucmd);

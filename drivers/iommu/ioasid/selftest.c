@@ -482,19 +482,6 @@ static struct ioasid_mock_domain *ioasid_get_mock_domain(struct ioasid_ucmd *ucm
 	return container_of(obj, struct ioasid_mock_domain, obj);
 }
 
-/* Check an IOVA range from user space: non-empty and not wrapping. */
-static int ioasid_test_check_range(u64 iova, u64 length)
-{
-	u64 last;
-
-	if (!length)
-		return -EINVAL;
-	if (check_add_overflow(iova, length - 1, &last) ||
-	    last > ULONG_MAX)
-		return -EOVERFLOW;
-	return 0;
-}
-
 int ioasid_test_domain_map(struct ioasid_ucmd *ucmd)
 {
 	struct ioasid_test_domain_map *cmd = ucmd->cmd;
@@ -506,7 +493,8 @@ int ioasid_test_domain_map(struct ioasid_ucmd *ucmd)
 		return -EOPNOTSUPP;
 	if (cmd->prot & ~(IOASID_TEST_PROT_READ | IOASID_TEST_PROT_WRITE))
 		return -EOPNOTSUPP;
-	rc = ioasid_test_check_range(cmd->iova, cmd->length);
+	/* Alignment is the IOMMU core's to check. */
+	rc = ioasid_check_range(cmd->iova, cmd->length, 1);
 	if (rc)
 		return rc;
 	if (cmd->paddr + cmd->length < cmd->paddr)
@@ -542,7 +530,7 @@ int ioasid_test_domain_unmap(struct ioasid_ucmd *ucmd)
 		return -EOPNOTSUPP;
 	if (cmd->__reserved)
 		return -EINVAL;
-	rc = ioasid_test_check_range(cmd->iova, cmd->length);
+	rc = ioasid_check_range(cmd->iova, cmd->length, 1);
 	if (rc)
 		return rc;
 
