@@ -757,14 +757,15 @@ int ioasid_ioas_iova_ranges(struct ioasid_ucmd *ucmd)
 	ioas = ioasid_get_ioas(ucmd->ctx, cmd->ioas_id);
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
-	/* At most one window per allowed range: at most 64 KiB. */
-	ranges = kvmalloc_array(IOASID_MAX_ALLOWED + 1, sizeof(*ranges),
-				GFP_KERNEL_ACCOUNT);
+	down_read(&ioas->rwsem);
+	/* At most one window per allowed range, so at most 64 KiB. */
+	ranges = kvmalloc_array(ioas->allowed ? ioas->nr_allowed : 1,
+				sizeof(*ranges), GFP_KERNEL_ACCOUNT);
 	if (!ranges) {
+		up_read(&ioas->rwsem);
 		ioasid_put_object(&ioas->obj);
 		return -ENOMEM;
 	}
-	down_read(&ioas->rwsem);
 	ioasid_ioas_window(ioas, &start, &last, &align);
 	while (ioasid_ioas_next_window(ioas, &i, &win)) {
 		ranges[n].start = win.start;
