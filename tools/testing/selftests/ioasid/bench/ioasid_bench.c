@@ -1,0 +1,805 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Map and unmap throughput of /dev/ioasid, compared with iommufd and with
+ * the floor every such API stands on: pinning the pages (pin_user_pages()
+ * with FOLL_LONGTERM, timed by CONFIG_GUP_TEST's PIN_LONGTERM_BENCHMARK).
+ *
+ * For each buffer size and backing (4 KiB pages, THP, 2 MiB hugetlbfs) one
+ * buffer is allocated and faulted in, then every API maps and unmaps it
+ * (gup pins and unpins it) once untimed and RUNS times timed, the APIs
+ * taking turns.  Both IO address spaces have a mock paging domain attached,
+ * so that a map goes through iommu_map() as it would with a real device.
+ * /dev/ioasid is also measured on an IOAS without a domain ("domain":
+ * "none"): pinning and bookkeeping alone, which tells the domain's share.
+ * Each ioctl is timed with CLOCK_MONOTONIC; gup_test times the pinning
+ * itself, in microseconds.
+ *
+ * Every line for the host starts with "ioasid-bench: " and is one JSON
+ * object; vm/bench_report.py reads them from the guest console.  Any
+ * failure prints an object of type "error" and exits 1.  Not a selftest:
+ * `make bench` builds it and runs it in a guest of its own.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/iommufd.h>
+#include <linux/ioasid.h>
+
+#include "../../../../../drivers/iommu/ioasid/ioasid_test.h"
+#include "../../../../../drivers/iommu/iommufd/iommufd_test.h"
+#include "../../../../../mm/gup_test.h"
+
+#define PFX		"ioasid-bench: "
+#define SZ_4K		0x1000ULL
+#define SZ_2M		0x200000ULL
+#define SZ_1M		0x100000ULL
+/* Inside both mock domains' apertures, and aligned for any IOPTE size. */
+#define BENCH_IOVA	(1ULL << 30)
+#define MAX_RUNS	101
+#define FOLL_WRITE_FLAG	0x1	/* FOLL_WRITE in include/linux/mm_types.h */
+
+enum backing { BACKING_4K, BACKING_THP, BACKING_HUGETLB, NR_BACKINGS };
+static const char *const backing_name[NR_BACKINGS] = { "4k", "thp", "hugetlb" };
+
+/*
+ * What is measured: the API as results name it, the domain the mappings go
+ * into, and the name -a selects it by.
+ */
+enum api { API_GUP, API_IOASID, API_IOASID_NODOM, API_IOMMUFD, NR_APIS };
+static const struct {
+	const char *api;
+	const char *domain;
+} api_desc[NR_APIS] = {
+	[API_GUP] = { "gup", "none" },
+	[API_IOASID] = { "ioasid", "mock" },
+	[API_IOASID_NODOM] = { "ioasid", "none" },
+	[API_IOMMUFD] = { "iommufd", "mock" },
+};
+static const char *const api_option[NR_APIS] = {
+	"gup", "ioasid", "ioasid-nodomain", "iommufd"
+};
+
+static int runs = 7;
+static bool want_api[NR_APIS] = { true, true, true, true };
+static bool want_backing[NR_BACKINGS] = { true, true, true };
+static unsigned long long sizes[8] = { 64 * SZ_1M, 512 * SZ_1M };
+static int nr_sizes = 2;
+static int nr_results;
+
+/* ---- output ------------------------------------------------------------ */
+
+/* Print @s as a JSON string. */
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+static void emit_msg(const char *type, const char *fmt, va_list ap)
+{
+	char msg[512];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	printf(PFX "{\"type\": \"%s\", \"msg\": ", type);
+	json_str(msg);
+	printf("}\n");
+	fflush(stdout);
+}
+
+static void note(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	emit_msg("note", fmt, ap);
+	va_end(ap);
+}
+
+static void __attribute__((noreturn)) die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	emit_msg("error", fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+static void xioctl(int fd, unsigned long req, void *arg, const char *what)
+{
+	if (ioctl(fd, req, arg))
+		die("%s: %s (errno %d)", what, strerror(errno), errno);
+}
+
+static unsigned long long now_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts))
+		die("clock_gettime: %s", strerror(errno));
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* ---- /proc and /sys ---------------------------------------------------- */
+
+static long read_long(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long v;
+
+	if (!f)
+		die("open %s: %s", path, strerror(errno));
+	if (fscanf(f, "%ld", &v) != 1)
+		die("read %s: no number", path);
+	fclose(f);
+	return v;
+}
+
+static void write_long(const char *path, long v)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		die("open %s: %s", path, strerror(errno));
+	if (fprintf(f, "%ld\n", v) < 0 || fclose(f))
+		die("write %s: %s", path, strerror(errno));
+}
+
+/* A "Key:   N kB" field of /proc/meminfo. */
+static long meminfo(const char *key)
+{
+	char line[256], k[64];
+	FILE *f = fopen("/proc/meminfo", "r");
+	long v = -1, n;
+
+	if (!f)
+		die("open /proc/meminfo: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63[^:]: %ld", k, &n) == 2 && !strcmp(k, key)) {
+			v = n;
+			break;
+		}
+	fclose(f);
+	if (v < 0)
+		die("/proc/meminfo has no %s", key);
+	return v;
+}
+
+/* A "Key:   N kB" field of the /proc/self/smaps entry of the VMA at @va. */
+static long smaps_kb(void *va, const char *key)
+{
+	unsigned long start, end, addr = (unsigned long)va;
+	char line[512], k[64];
+	bool in = false;
+	long v = -1, n;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	if (!f)
+		die("open /proc/self/smaps: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {
+			if (in)
+				break;
+			in = start <= addr && addr < end;
+			continue;
+		}
+		if (in && sscanf(line, "%63[^:]: %ld", k, &n) == 2 &&
+		    !strcmp(k, key)) {
+			v = n;
+			break;
+		}
+	}
+	fclose(f);
+	if (v < 0)
+		die("/proc/self/smaps: no %s for the VMA at %p", key, va);
+	return v;
+}
+
+/* ---- buffers ----------------------------------------------------------- */
+
+struct buffer {
+	enum backing backing;
+	void *va;
+	size_t len;
+};
+
+static void ensure_hugetlb_pages(size_t len)
+{
+	const char *nr = "/proc/sys/vm/nr_hugepages";
+	long want = len / SZ_2M;
+
+	if (meminfo("Hugepagesize") != 2048)
+		die("the default huge page size is %ld kB, not 2048 kB",
+		    meminfo("Hugepagesize"));
+	if (meminfo("HugePages_Free") < want) {
+		write_long(nr, read_long(nr) + want - meminfo("HugePages_Free"));
+		if (meminfo("HugePages_Free") < want)
+			die("%ld free 2 MiB huge pages, %ld needed (%s is %ld)",
+			    meminfo("HugePages_Free"), want, nr, read_long(nr));
+	}
+}
+
+static void thp_check_enabled(void)
+{
+	const char *path = "/sys/kernel/mm/transparent_hugepage/enabled";
+	char line[128] = "";
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		die("open %s: %s (kernel without THP?)", path, strerror(errno));
+	if (!fgets(line, sizeof(line), f))
+		die("read %s: empty", path);
+	fclose(f);
+	if (!strstr(line, "[always]") && !strstr(line, "[madvise]"))
+		die("THP is off (%s: %s)", path, line);
+}
+
+static void *map_anon(size_t len, int extra_flags)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | extra_flags, -1, 0);
+
+	if (p == MAP_FAILED)
+		die("mmap of %zu bytes: %s", len, strerror(errno));
+	return p;
+}
+
+/* Allocate @len bytes with @backing and fault every page in. */
+static void buffer_alloc(struct buffer *b, enum backing backing, size_t len)
+{
+	unsigned long head, p;
+	long kb = len / 1024;
+
+	b->backing = backing;
+	b->len = len;
+	switch (backing) {
+	case BACKING_4K:
+		b->va = map_anon(len, 0);
+		if (madvise(b->va, len, MADV_NOHUGEPAGE))
+			die("madvise(MADV_NOHUGEPAGE): %s", strerror(errno));
+		break;
+	case BACKING_THP:
+		thp_check_enabled();
+		/* Map 2 MiB more, keep the aligned middle. */
+		p = (unsigned long)map_anon(len + SZ_2M, 0);
+		head = ((p + SZ_2M - 1) & ~(SZ_2M - 1)) - p;
+		if (head && munmap((void *)p, head))
+			die("munmap: %s", strerror(errno));
+		if (munmap((void *)(p + head + len), SZ_2M - head))
+			die("munmap: %s", strerror(errno));
+		b->va = (void *)(p + head);
+		if (madvise(b->va, len, MADV_HUGEPAGE))
+			die("madvise(MADV_HUGEPAGE): %s", strerror(errno));
+		break;
+	case BACKING_HUGETLB:
+		ensure_hugetlb_pages(len);
+		b->va = map_anon(len, MAP_HUGETLB);
+		break;
+	default:
+		die("unknown backing %d", backing);
+	}
+
+	/* Pre-fault: every API below pins pages that are present. */
+	memset(b->va, 0x5a, len);
+
+	/* Check that the backing is what it claims to be. */
+	switch (backing) {
+	case BACKING_4K:
+		if (smaps_kb(b->va, "Rss") != kb ||
+		    smaps_kb(b->va, "AnonHugePages") != 0)
+			die("4k buffer: Rss %ld kB, AnonHugePages %ld kB, expected %ld and 0",
+			    smaps_kb(b->va, "Rss"),
+			    smaps_kb(b->va, "AnonHugePages"), kb);
+		break;
+	case BACKING_THP:
+		if (smaps_kb(b->va, "AnonHugePages") != kb)
+			die("thp buffer: AnonHugePages %ld kB of %ld kB; not all of it got huge pages",
+			    smaps_kb(b->va, "AnonHugePages"), kb);
+		break;
+	case BACKING_HUGETLB:
+		if (smaps_kb(b->va, "KernelPageSize") != 2048 ||
+		    smaps_kb(b->va, "Private_Hugetlb") != kb)
+			die("hugetlb buffer: KernelPageSize %ld kB, Private_Hugetlb %ld kB of %ld kB",
+			    smaps_kb(b->va, "KernelPageSize"),
+			    smaps_kb(b->va, "Private_Hugetlb"), kb);
+		break;
+	default:
+		break;
+	}
+}
+
+static void buffer_free(struct buffer *b)
+{
+	if (munmap(b->va, b->len))
+		die("munmap: %s", strerror(errno));
+	b->va = NULL;
+}
+
+/* ---- the APIs ---------------------------------------------------------- */
+
+struct ioasid_side {
+	int fd;
+	__u32 ioas_id;
+	__u32 dev_id;
+	__u32 domain_id;
+	__u32 bare_ioas_id;	/* no domain attached */
+};
+
+struct iommufd_side {
+	int fd;
+	__u32 ioas_id;
+	__u32 hwpt_id;
+};
+
+static struct ioasid_side ioasid;
+static struct iommufd_side iommufd;
+static int gup_fd = -1;
+
+static void ioasid_setup(void)
+{
+	struct ioasid_info info = { .size = sizeof(info) };
+	struct ioasid_ioas_alloc alloc = { .size = sizeof(alloc) };
+	struct ioasid_test_mock_dev_add dev = { .size = sizeof(dev) };
+	struct ioasid_test_mock_domain_alloc dom = { .size = sizeof(dom) };
+	struct ioasid_test_ioas_attach attach = { .size = sizeof(attach) };
+	const __u64 need = IOASID_FEATURE_IOAS | IOASID_FEATURE_TEST;
+
+	ioasid.fd = open("/dev/ioasid", O_RDWR | O_CLOEXEC);
+	if (ioasid.fd < 0)
+		die("open /dev/ioasid: %s", strerror(errno));
+	xioctl(ioasid.fd, IOASID_GET_INFO, &info, "IOASID_GET_INFO");
+	if ((info.features & need) != need)
+		die("/dev/ioasid features 0x%llx lack IOAS or TEST (CONFIG_IOASID_TEST)",
+		    (unsigned long long)info.features);
+	xioctl(ioasid.fd, IOASID_IOAS_ALLOC, &alloc, "IOASID_IOAS_ALLOC");
+	ioasid.ioas_id = alloc.out_ioas_id;
+	alloc.out_ioas_id = 0;
+	xioctl(ioasid.fd, IOASID_IOAS_ALLOC, &alloc, "IOASID_IOAS_ALLOC");
+	ioasid.bare_ioas_id = alloc.out_ioas_id;
+	xioctl(ioasid.fd, IOASID_TEST_MOCK_DEV_ADD, &dev,
+	       "IOASID_TEST_MOCK_DEV_ADD");
+	ioasid.dev_id = dev.out_dev_id;
+	dom.dev_id = ioasid.dev_id;
+	xioctl(ioasid.fd, IOASID_TEST_MOCK_DOMAIN_ALLOC, &dom,
+	       "IOASID_TEST_MOCK_DOMAIN_ALLOC");
+	ioasid.domain_id = dom.out_domain_id;
+	attach.domain_id = ioasid.domain_id;
+	attach.ioas_id = ioasid.ioas_id;
+	xioctl(ioasid.fd, IOASID_TEST_IOAS_ATTACH, &attach,
+	       "IOASID_TEST_IOAS_ATTACH");
+}
+
+static void ioasid_map(struct buffer *b, __u32 ioas_id)
+{
+	struct ioasid_ioas_map cmd = {
+		.size = sizeof(cmd),
+		.flags = IOASID_IOAS_MAP_FIXED_IOVA | IOASID_IOAS_MAP_READ |
+			 IOASID_IOAS_MAP_WRITE,
+		.ioas_id = ioas_id,
+		.user_va = (uintptr_t)b->va,
+		.length = b->len,
+		.iova = BENCH_IOVA,
+	};
+
+	xioctl(ioasid.fd, IOASID_IOAS_MAP, &cmd, "IOASID_IOAS_MAP");
+	if (cmd.iova != BENCH_IOVA)
+		die("IOASID_IOAS_MAP moved a fixed IOVA to 0x%llx",
+		    (unsigned long long)cmd.iova);
+}
+
+static void ioasid_unmap(struct buffer *b, __u32 ioas_id)
+{
+	struct ioasid_ioas_unmap cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = ioas_id,
+		.iova = BENCH_IOVA,
+		.length = b->len,
+	};
+
+	xioctl(ioasid.fd, IOASID_IOAS_UNMAP, &cmd, "IOASID_IOAS_UNMAP");
+	if (cmd.out_unmapped != b->len)
+		die("IOASID_IOAS_UNMAP unmapped %llu of %zu bytes",
+		    (unsigned long long)cmd.out_unmapped, b->len);
+}
+
+/* The mock domain's IOPTE count while @b is mapped; checks its bytes. */
+static unsigned long long ioasid_domain_ioptes(struct buffer *b)
+{
+	struct ioasid_test_domain_info info = {
+		.size = sizeof(info),
+		.domain_id = ioasid.domain_id,
+	};
+
+	xioctl(ioasid.fd, IOASID_TEST_DOMAIN_INFO, &info,
+	       "IOASID_TEST_DOMAIN_INFO");
+	if (info.out_mapped_bytes != b->len)
+		die("the mock domain translates %llu bytes, %zu mapped",
+		    (unsigned long long)info.out_mapped_bytes, b->len);
+	return info.out_nr_ioptes;
+}
+
+/* Whether the Intel IOMMU driver registered DMAR units. */
+static bool have_vtd(void)
+{
+	glob_t g;
+	bool found;
+
+	found = !glob("/sys/class/iommu/dmar*", GLOB_NOSORT, NULL, &g);
+	if (found)
+		globfree(&g);
+	return found;
+}
+
+/*
+ * Returns false, with the reason printed, if iommufd's mock domain cannot
+ * be had because VT-d is present; any other failure is fatal.
+ *
+ * iommufd's mock devices have no fwspec, so the IOMMU core probes them with
+ * the first IOMMU registered without a fwnode: VT-d's, registered at boot.
+ * It finds no DMAR unit for them and refuses; the device is left without
+ * an IOMMU and iommufd_device_bind() fails its IOMMU_CAP_CACHE_COHERENCY
+ * check with EINVAL.  See the README's Benchmark section.
+ */
+static bool iommufd_setup(void)
+{
+	struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
+	struct iommu_test_cmd mock = {
+		.size = sizeof(mock),
+		.op = IOMMU_TEST_OP_MOCK_DOMAIN,
+	};
+
+	iommufd.fd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
+	if (iommufd.fd < 0)
+		die("open /dev/iommu: %s", strerror(errno));
+	xioctl(iommufd.fd, IOMMU_IOAS_ALLOC, &alloc, "IOMMU_IOAS_ALLOC");
+	iommufd.ioas_id = alloc.out_ioas_id;
+	mock.id = iommufd.ioas_id;
+	if (ioctl(iommufd.fd, IOMMU_TEST_CMD, &mock)) {
+		char msg[512];
+		int err = errno;
+
+		if (!have_vtd())
+			die("IOMMU_TEST_CMD(IOMMU_TEST_OP_MOCK_DOMAIN): %s (errno %d)",
+			    strerror(err), err);
+		snprintf(msg, sizeof(msg),
+			 "IOMMU_TEST_OP_MOCK_DOMAIN failed with %s (errno %d) while VT-d is present: iommufd's mock device has no fwspec, so the IOMMU core probes it with VT-d's ops, which refuse it, and the device has no IOMMU; boot without VT-d (BENCH_VTD=0) to measure iommufd",
+			 strerror(err), err);
+		printf(PFX "{\"type\": \"skip\", \"api\": \"iommufd\", \"msg\": ");
+		json_str(msg);
+		printf("}\n");
+		fflush(stdout);
+		close(iommufd.fd);
+		iommufd.fd = -1;
+		return false;
+	}
+	iommufd.hwpt_id = mock.mock_domain.out_hwpt_id;
+	return true;
+}
+
+static void iommufd_map(struct buffer *b)
+{
+	struct iommu_ioas_map cmd = {
+		.size = sizeof(cmd),
+		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+			 IOMMU_IOAS_MAP_WRITEABLE,
+		.ioas_id = iommufd.ioas_id,
+		.user_va = (uintptr_t)b->va,
+		.length = b->len,
+		.iova = BENCH_IOVA,
+	};
+
+	xioctl(iommufd.fd, IOMMU_IOAS_MAP, &cmd, "IOMMU_IOAS_MAP");
+}
+
+static void iommufd_unmap(struct buffer *b)
+{
+	struct iommu_ioas_unmap cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = iommufd.ioas_id,
+		.iova = BENCH_IOVA,
+		.length = b->len,
+	};
+
+	xioctl(iommufd.fd, IOMMU_IOAS_UNMAP, &cmd, "IOMMU_IOAS_UNMAP");
+	if (cmd.length != b->len)
+		die("IOMMU_IOAS_UNMAP unmapped %llu of %zu bytes",
+		    (unsigned long long)cmd.length, b->len);
+}
+
+static void gup_setup(void)
+{
+	const char *path = "/sys/kernel/debug/gup_test";
+
+	gup_fd = open(path, O_RDWR | O_CLOEXEC);
+	if (gup_fd < 0)
+		die("open %s: %s (CONFIG_GUP_TEST, debugfs mounted?)", path,
+		    strerror(errno));
+}
+
+/* Pin and unpin @b once; returns the pinning time in ns. */
+static unsigned long long gup_pin(struct buffer *b)
+{
+	struct gup_test cmd = {
+		.addr = (uintptr_t)b->va,
+		.size = b->len,
+		.nr_pages_per_call = b->len / SZ_4K,
+		.gup_flags = FOLL_WRITE_FLAG,
+	};
+
+	xioctl(gup_fd, PIN_LONGTERM_BENCHMARK, &cmd,
+	       "gup_test PIN_LONGTERM_BENCHMARK");
+	if (cmd.size != b->len)
+		die("PIN_LONGTERM_BENCHMARK pinned %llu of %zu bytes",
+		    (unsigned long long)cmd.size, b->len);
+	return cmd.get_delta_usec * 1000ULL;
+}
+
+/* ---- measuring --------------------------------------------------------- */
+
+enum { OP_MAP, OP_UNMAP, NR_OPS };
+
+struct samples {
+	unsigned long long ns[NR_OPS][MAX_RUNS];
+};
+
+/* One round of @api on @b: fills @t[OP_MAP] and @t[OP_UNMAP] (gup: pin). */
+static void one_round(enum api api, struct buffer *b, unsigned long long *t)
+{
+	unsigned long long t0;
+	__u32 ioas_id;
+
+	switch (api) {
+	case API_GUP:
+		t[OP_MAP] = gup_pin(b);
+		t[OP_UNMAP] = 0;
+		break;
+	case API_IOASID:
+	case API_IOASID_NODOM:
+		ioas_id = api == API_IOASID ? ioasid.ioas_id :
+					      ioasid.bare_ioas_id;
+		t0 = now_ns();
+		ioasid_map(b, ioas_id);
+		t[OP_MAP] = now_ns() - t0;
+		t0 = now_ns();
+		ioasid_unmap(b, ioas_id);
+		t[OP_UNMAP] = now_ns() - t0;
+		break;
+	case API_IOMMUFD:
+		t0 = now_ns();
+		iommufd_map(b);
+		t[OP_MAP] = now_ns() - t0;
+		t0 = now_ns();
+		iommufd_unmap(b);
+		t[OP_UNMAP] = now_ns() - t0;
+		break;
+	default:
+		die("unknown api %d", api);
+	}
+}
+
+static int cmp_ull(const void *a, const void *b)
+{
+	unsigned long long x = *(const unsigned long long *)a;
+	unsigned long long y = *(const unsigned long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void emit_result(enum api api, const char *op, struct buffer *b,
+			unsigned long long *ns, long long ioptes)
+{
+	unsigned long long sorted[MAX_RUNS], median;
+	double pages = (double)b->len / SZ_4K;
+	int i;
+
+	memcpy(sorted, ns, runs * sizeof(*ns));
+	qsort(sorted, runs, sizeof(*sorted), cmp_ull);
+	median = runs % 2 ? sorted[runs / 2] :
+		 (sorted[runs / 2 - 1] + sorted[runs / 2]) / 2;
+	printf(PFX "{\"type\": \"result\", \"api\": \"%s\", \"op\": \"%s\", "
+	       "\"backing\": \"%s\", \"bytes\": %zu, \"ns_per_4k_page\": %.3f, "
+	       "\"runs\": %d, \"domain\": \"%s\", \"median_ns\": %llu, "
+	       "\"min_ns\": %llu, \"max_ns\": %llu, \"samples_ns\": [",
+	       api_desc[api].api, op, backing_name[b->backing], b->len,
+	       median / pages, runs, api_desc[api].domain, median,
+	       sorted[0], sorted[runs - 1]);
+	for (i = 0; i < runs; i++)
+		printf("%s%llu", i ? ", " : "", ns[i]);
+	printf("]");
+	if (ioptes >= 0)
+		printf(", \"ioptes\": %lld", ioptes);
+	printf("}\n");
+	fflush(stdout);
+	nr_results++;
+}
+
+static void bench_buffer(enum backing backing, size_t len)
+{
+	static struct samples s[NR_APIS];
+	unsigned long long t[NR_OPS];
+	long long ioptes = -1;
+	struct buffer b;
+	int r, i;
+
+	buffer_alloc(&b, backing, len);
+	note("%s buffer of %zu MiB at %p faulted in", backing_name[backing],
+	     len / SZ_1M, b.va);
+
+	/* One untimed round each, and a look at the mock domain. */
+	for (i = 0; i < NR_APIS; i++) {
+		if (!want_api[i])
+			continue;
+		if (i == API_IOASID) {
+			ioasid_map(&b, ioasid.ioas_id);
+			ioptes = ioasid_domain_ioptes(&b);
+			ioasid_unmap(&b, ioasid.ioas_id);
+		} else {
+			one_round(i, &b, t);
+		}
+	}
+
+	/* The APIs take turns, starting with a different one each round. */
+	for (r = 0; r < runs; r++) {
+		for (i = 0; i < NR_APIS; i++) {
+			enum api api = (r + i) % NR_APIS;
+
+			if (!want_api[api])
+				continue;
+			one_round(api, &b, t);
+			s[api].ns[OP_MAP][r] = t[OP_MAP];
+			s[api].ns[OP_UNMAP][r] = t[OP_UNMAP];
+		}
+	}
+
+	for (i = 0; i < NR_APIS; i++) {
+		if (!want_api[i])
+			continue;
+		if (i == API_GUP) {
+			emit_result(i, "pin", &b, s[i].ns[OP_MAP], -1);
+			continue;
+		}
+		emit_result(i, "map", &b, s[i].ns[OP_MAP],
+			    i == API_IOASID ? ioptes : -1);
+		emit_result(i, "unmap", &b, s[i].ns[OP_UNMAP], -1);
+	}
+	buffer_free(&b);
+}
+
+/* ---- main -------------------------------------------------------------- */
+
+static void usage(const char *argv0)
+{
+	fprintf(stderr,
+		"usage: %s [-r RUNS] [-s MIB[,MIB...]] [-b 4k,thp,hugetlb]\n"
+		"       [-a gup,ioasid,ioasid-nodomain,iommufd]\n"
+		"  -r  timed rounds per API and buffer (default 7, at most %d)\n"
+		"  -s  buffer sizes in MiB, multiples of 2 (default 64,512)\n"
+		"  -b  backings to measure (default all)\n"
+		"  -a  APIs to measure (default all)\n",
+		argv0, MAX_RUNS);
+	exit(2);
+}
+
+/* Parse a comma-separated subset of @names into @want. */
+static void parse_set(char *arg, const char *const *names, int n, bool *want,
+		      const char *argv0)
+{
+	char *tok, *save = NULL;
+	int i;
+
+	for (i = 0; i < n; i++)
+		want[i] = false;
+	for (tok = strtok_r(arg, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < n; i++)
+			if (!strcmp(tok, names[i]))
+				break;
+		if (i == n)
+			usage(argv0);
+		want[i] = true;
+	}
+}
+
+static void parse_sizes(char *arg, const char *argv0)
+{
+	char *tok, *end, *save = NULL;
+	unsigned long mib;
+
+	nr_sizes = 0;
+	for (tok = strtok_r(arg, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		errno = 0;
+		mib = strtoul(tok, &end, 10);
+		if (errno || *end || !mib || mib % 2 || mib > 65536 ||
+		    nr_sizes == (int)(sizeof(sizes) / sizeof(sizes[0])))
+			usage(argv0);
+		sizes[nr_sizes++] = mib * SZ_1M;
+	}
+	if (!nr_sizes)
+		usage(argv0);
+}
+
+int main(int argc, char **argv)
+{
+	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
+	struct utsname u;
+	int opt, i, b;
+
+	while ((opt = getopt(argc, argv, "r:s:b:a:h")) != -1) {
+		switch (opt) {
+		case 'r':
+			runs = atoi(optarg);
+			if (runs < 1 || runs > MAX_RUNS)
+				usage(argv[0]);
+			break;
+		case 's':
+			parse_sizes(optarg, argv[0]);
+			break;
+		case 'b':
+			parse_set(optarg, backing_name, NR_BACKINGS,
+				  want_backing, argv[0]);
+			break;
+		case 'a':
+			parse_set(optarg, api_option, NR_APIS, want_api,
+				  argv[0]);
+			break;
+		default:
+			usage(argv[0]);
+		}
+	}
+	if (optind != argc)
+		usage(argv[0]);
+
+	if (uname(&u))
+		die("uname: %s", strerror(errno));
+	printf(PFX "{\"type\": \"kernel\", \"release\": ");
+	json_str(u.release);
+	printf(", \"version\": ");
+	json_str(u.version);
+	printf(", \"runs\": %d}\n", runs);
+	fflush(stdout);
+
+	/* Pins are charged to RLIMIT_MEMLOCK; take that out of the picture. */
+	if (setrlimit(RLIMIT_MEMLOCK, &unlimited))
+		die("setrlimit(RLIMIT_MEMLOCK): %s", strerror(errno));
+
+	if (want_api[API_GUP])
+		gup_setup();
+	if (want_api[API_IOASID] || want_api[API_IOASID_NODOM])
+		ioasid_setup();
+	if (want_api[API_IOMMUFD] && !iommufd_setup())
+		want_api[API_IOMMUFD] = false;
+
+	for (i = 0; i < nr_sizes; i++)
+		for (b = 0; b < NR_BACKINGS; b++)
+			if (want_backing[b])
+				bench_buffer(b, sizes[i]);
+
+	printf(PFX "{\"type\": \"done\", \"results\": %d}\n", nr_results);
+	fflush(stdout);
+	return 0;
+}
