@@ -2,13 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0
 # Boot the test kernel in QEMU (TCG) with an emulated scalable-mode VT-d and
 # the edu PCI device.
-# Usage: run-vm.sh check|shell BZIMAGE INITRAMFS LOGFILE TIMEOUT_SECONDS
+# Usage: run-vm.sh check|shell|bench BZIMAGE INITRAMFS LOGFILE TIMEOUT_SECONDS
 #
 # check: non-interactive; the serial console goes to stdout and LOGFILE,
 #        vm/results.py decides pass/fail from LOGFILE.  On timeout the line
 #        "run-vm: timeout" is appended to LOGFILE.
 # shell: interactive console (Ctrl-A x quits, Ctrl-A c switches to the QEMU
 #        monitor); TIMEOUT_SECONDS 0 means no time limit.
+# bench: like check, for the benchmark (vm/bench_report.py reads LOGFILE),
+#        with BENCH_MEM of guest RAM (default 4G), the emulated VT-d only if
+#        BENCH_VTD=1 (default 0), and BENCH_APPEND added to the kernel
+#        command line.
 # Commas inside QEMU option strings are not array separators.
 # shellcheck disable=SC2054
 set -eu
@@ -19,7 +23,7 @@ die() {
 }
 
 [ $# -eq 5 ] ||
-	die "usage: $0 check|shell BZIMAGE INITRAMFS LOGFILE TIMEOUT_SECONDS"
+	die "usage: $0 check|shell|bench BZIMAGE INITRAMFS LOGFILE TIMEOUT_SECONDS"
 mode=$1
 bzimage=$2
 initrd=$3
@@ -31,13 +35,13 @@ mkdir -p "$(dirname "$log")"
 : > "$log"
 
 case "$mode" in
-check|shell) ;;
-*) die "unknown mode '$mode' (check or shell)" ;;
+check|shell|bench) ;;
+*) die "unknown mode '$mode' (check, shell or bench)" ;;
 esac
 case "$limit" in
 ''|*[!0-9]*) die "TIMEOUT_SECONDS must be a number, got '$limit'" ;;
 esac
-[ "$mode" = shell ] || [ "$limit" -gt 0 ] || die "check mode needs a timeout"
+[ "$mode" = shell ] || [ "$limit" -gt 0 ] || die "$mode mode needs a timeout"
 [ -f "$bzimage" ] || die "no kernel image $bzimage (run 'make kernel')"
 [ -f "$initrd" ] || die "no initramfs $initrd (run 'make initramfs')"
 qemu=${QEMU:-qemu-system-x86_64}
@@ -50,8 +54,19 @@ esac
 append="console=ttyS0 printk.time=1 panic=-1 panic_on_warn=1 oops=panic"
 append="$append hung_task_panic=0 softlockup_panic=0"
 append="$append intel_iommu=on,sm_on ioasid_vm.mode=$mode"
+mem=2G
+vtd=(-device intel-iommu,x-scalable-mode=on,intremap=on,aw-bits=48)
+if [ "$mode" = bench ]; then
+	mem=${BENCH_MEM:-4G}
+	case "${BENCH_VTD:-0}" in
+	0) vtd=() ;;
+	1) ;;
+	*) die "BENCH_VTD must be 0 or 1, got '$BENCH_VTD'" ;;
+	esac
+	append="$append ${BENCH_APPEND:-}"
+fi
 
-if [ "$mode" = check ]; then
+if [ "$mode" = check ] || [ "$mode" = bench ]; then
 	# Console on stdout and, through the chardev log, in LOGFILE.
 	console=(-chardev "stdio,id=con,logfile=$log"
 		 -serial chardev:con -monitor none)
@@ -67,12 +82,12 @@ read -r -a extra <<< "${QEMU_EXTRA_ARGS:-}"
 # intremap=on needs kernel-irqchip=split (or off) under KVM; TCG ignores it.
 cmd=("$qemu"
 	-machine q35,accel=tcg,kernel-irqchip=split
-	-cpu max -smp 2 -m 2G
+	-cpu max -smp 2 -m "$mem"
 	-display none -no-reboot -nic none
 	-kernel "$bzimage" -initrd "$initrd"
 	-append "$append"
 	"${console[@]}"
-	-device intel-iommu,x-scalable-mode=on,intremap=on,aw-bits=48
+	"${vtd[@]}"
 	-device edu,dma_mask=0xffffffffffffffff
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
 	"${extra[@]}")
@@ -87,7 +102,7 @@ done
 echo "$line" >&2
 start=$(date +%s)
 rc=0
-if [ "$mode" = check ]; then
+if [ "$mode" = check ] || [ "$mode" = bench ]; then
 	timeout --foreground -k 10 "$limit" "${cmd[@]}" </dev/null || rc=$?
 elif [ "$limit" -gt 0 ]; then
 	timeout --foreground -k 10 "$limit" "${cmd[@]}" || rc=$?
