@@ -36,7 +36,9 @@ OVERLAY_FILES = $(shell git -C $(TOP) ls-files --cached --others \
 		  2>/dev/null)
 
 .PHONY: all help deps source kernel selftests initramfs check run \
-	lint checkpatch sparse clean distclean harness-selftest
+	lint checkpatch sparse clean distclean harness-selftest \
+	bench bench-deps bench-kernel bench-prog bench-initramfs \
+	bench-harness-selftest
 .DEFAULT_GOAL := help
 
 help:
@@ -46,6 +48,10 @@ help:
 	@echo "  make run         build what is missing and boot the guest to a shell"
 	@echo "  make kernel      (re)build the debug kernel under build/"
 	@echo "  make selftests   build the statically linked selftests"
+	@echo "  make bench       benchmark map/unmap of /dev/ioasid against iommufd and the"
+	@echo "                   gup pin floor on a non-debug kernel, in one guest run;"
+	@echo "                   writes build/bench/results.json and map.png"
+	@echo "                   (BENCH_RUNS=$(BENCH_RUNS), BENCH_SIZES=$(BENCH_SIZES) MiB; see README.md)"
 	@echo "  make lint        checkpatch --strict, sparse (C=2: every file) and W=1 on our files"
 	@echo "  make deps        install the Debian packages the build needs"
 	@echo "  make clean       remove build outputs but keep the unpacked kernel"
@@ -54,9 +60,9 @@ help:
 all: kernel selftests initramfs
 
 # --- host packages ---------------------------------------------------------
-deps:
-	@mkdir -p $(BUILD)
-	@missing=$$(for p in $(PACKAGES); do \
+# $(call apt_install_missing,PACKAGES): install those not installed yet.
+define apt_install_missing
+@missing=$$(for p in $(1); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
 		grep -q 'install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -66,6 +72,11 @@ deps:
 			--no-install-recommends $$missing >/dev/null || \
 		{ echo "error: could not install $$missing" >&2; exit 1; }; \
 	fi
+endef
+
+deps:
+	@mkdir -p $(BUILD)
+	$(call apt_install_missing,$(PACKAGES))
 
 # --- base kernel, patches and overlay ----------------------------------------
 source: $(BUILD)/.source
@@ -125,6 +136,69 @@ check: harness-selftest initramfs
 run: initramfs
 	@vm/run-vm.sh shell $(BZIMAGE) $(INITRAMFS) $(BUILD)/guest-shell.log 0
 
+# --- benchmark ---------------------------------------------------------------
+# A non-debug kernel of its own (vm/bench.config turns the debugging off),
+# the static benchmark program and an initramfs holding only it, all under
+# $(BENCH_KOBJ) and $(BENCH_DIR); nothing here touches the test kernel's
+# outputs.  BENCH_SIZES are buffer sizes in MiB.  The guest has no emulated
+# VT-d unless BENCH_VTD=1: with it, iommufd's mock domain cannot be created
+# (see README.md, "Benchmark").
+BENCH_DIR	:= $(BUILD)/bench
+BENCH_KOBJ	:= $(BUILD)/kobj-bench
+BENCH_BZIMAGE	:= $(BENCH_KOBJ)/arch/x86/boot/bzImage
+BENCH_HDRS	:= $(BENCH_KOBJ)/usr/include
+BENCH_BIN	:= $(BENCH_DIR)/bin
+BENCH_INITRAMFS	:= $(BENCH_DIR)/initramfs.cpio.gz
+BENCH_LOG	:= $(BENCH_DIR)/guest-console.log
+BENCH_RUNS	?= 7
+BENCH_SIZES	?= 64,512
+BENCH_MEM	?= 4G
+BENCH_VTD	?= 0
+BENCH_TIMEOUT	?= 1200
+# Needed by `make bench` only, so not in PACKAGES.
+BENCH_PACKAGES	:= gnuplot-nox
+BENCH_FRAGMENTS	:= vm/base.config tools/testing/selftests/ioasid/config \
+		   vm/bench.config
+BKMAKE = $(KBUILD_ENV) $(MAKE) -s -C $(KSRC) O=$(BENCH_KOBJ) -j$(JOBS) \
+	 CC="ccache gcc" HOSTCC="ccache gcc"
+
+bench-deps: deps
+	$(call apt_install_missing,$(BENCH_PACKAGES))
+
+$(BENCH_KOBJ)/.config: $(BUILD)/.source $(BENCH_FRAGMENTS) vm/bench-config.sh \
+		       vm/checkconfig.sh
+	@mkdir -p $(BENCH_KOBJ)
+	@vm/overlay.sh $(TOP) $(KSRC)
+	@vm/bench-config.sh merge $(BENCH_KOBJ)/fragment.config $(BENCH_FRAGMENTS)
+	@$(BKMAKE) allnoconfig KCONFIG_ALLCONFIG=$(BENCH_KOBJ)/fragment.config \
+		>$(BENCH_KOBJ)/config.log 2>&1 || \
+		{ cat $(BENCH_KOBJ)/config.log; exit 1; }
+	@vm/bench-config.sh verify $(BENCH_KOBJ)/fragment.config $(BENCH_KOBJ)/.config
+
+bench-kernel: $(BENCH_KOBJ)/.config
+	@vm/overlay.sh $(TOP) $(KSRC)
+	@start=$$(date +%s); \
+	$(BKMAKE) bzImage headers && \
+	echo "Benchmark kernel build took $$(( $$(date +%s) - start )) s: $(BENCH_BZIMAGE)"
+
+bench-prog: bench-kernel
+	@mkdir -p $(BENCH_BIN)
+	@$(MAKE) -s -C $(KSRC)/tools/testing/selftests/ioasid/bench \
+		OUTPUT=$(BENCH_BIN) KHDR_INCLUDES="-isystem $(BENCH_HDRS)"
+
+bench-initramfs: bench-prog
+	@vm/mkinitramfs.sh $(BENCH_DIR)/initramfs $(BENCH_INITRAMFS) $(BENCH_BIN)
+
+bench-harness-selftest: bench-deps
+	@python3 vm/bench_report_test.py
+
+bench: bench-harness-selftest bench-initramfs
+	@BENCH_MEM=$(BENCH_MEM) BENCH_VTD=$(BENCH_VTD) \
+	BENCH_APPEND="ioasid_bench.runs=$(BENCH_RUNS) ioasid_bench.sizes=$(BENCH_SIZES)" \
+	vm/run-vm.sh bench $(BENCH_BZIMAGE) $(BENCH_INITRAMFS) $(BENCH_LOG) \
+		$(BENCH_TIMEOUT); \
+	python3 vm/bench_report.py $(BENCH_LOG) $(BENCH_DIR)
+
 # --- static checks on the project's kernel files -----------------------------
 KERNEL_FILES = $(filter drivers/% include/%,$(filter %.c %.h,$(OVERLAY_FILES)))
 
@@ -143,6 +217,7 @@ sparse: $(KOBJ)/.config
 
 clean:
 	rm -rf $(KOBJ) $(STDIR) $(BUILD)/initramfs $(INITRAMFS) $(BUILD)/*.log
+	rm -rf $(BENCH_KOBJ) $(BENCH_DIR)
 
 distclean:
 	rm -rf $(BUILD)
