@@ -482,3 +482,36 @@ void ioasid_pages_unmap(struct ioasid_pages *pages,
 
 	WARN_ON(iommu_unmap(domain, iova, length) != length);
 }
+
+/**
+ * ioasid_pages_get_pages() - The struct pages behind part of the range
+ * @pages: Pinned pages
+ * @index: First page, counted from the start of the range
+ * @n: Number of pages, @index + @n <= @pages->npages
+ * @out: Array of @n entries to fill
+ *
+ * The pages stay pinned as long as @pages lives; no reference is taken.
+ */
+void ioasid_pages_get_pages(struct ioasid_pages *pages, unsigned long index,
+			    unsigned long n, struct page **out)
+{
+	unsigned long lo = 0, hi = pages->nr_runs, run;
+
+	/* The last run starting at or before @index. */
+	while (hi - lo > 1) {
+		unsigned long mid = lo + (hi - lo) / 2;
+
+		if (pages->runs[mid].index <= index)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	for (run = lo; n; run++) {
+		unsigned long end = run + 1 < pages->nr_runs ?
+				    pages->runs[run + 1].index : pages->npages;
+
+		for (; n && index < end; n--, index++)
+			*out++ = pfn_to_page(pages->runs[run].pfn + index -
+					     pages->runs[run].index);
+	}
+}
