@@ -262,7 +262,7 @@ struct ioasid_ioas {
 	struct list_head domains;
 	struct ioasid_iova_range *allowed;
 	unsigned int nr_allowed;
-	struct mutex access_lock;
+	struct mutex access_lock; /* protects @accesses, see the locking rules */
 	struct list_head accesses;
 };
 

@@ -256,7 +256,7 @@ struct ioasid_pages *ioasid_pages_pin_user(struct ioasid_ctx *ctx,
 
 	while (done < pages->npages) {
 		unsigned long n = min(pages->npages - done, IOASID_PIN_BATCH);
-		long pinned, i;
+		long pinned, i, len;
 
 		pinned = pin_user_pages_fast(uaddr + (done << PAGE_SHIFT), n,
 					     gup_flags, batch);
@@ -264,15 +264,23 @@ struct ioasid_pages *ioasid_pages_pin_user(struct ioasid_ctx *ctx,
 			rc = pinned ? pinned : -EFAULT;
 			goto err;
 		}
-		for (i = 0; i < pinned; i++) {
-			rc = ioasid_pages_add_range(pages,
-						    page_to_pfn(batch[i]), 1,
-						    done, &max_runs);
+		for (i = 0; i < pinned; i += len) {
+			unsigned long pfn = page_to_pfn(batch[i]);
+
+			/*
+			 * The pages of a huge folio come back in order: take
+			 * each physically contiguous stretch in one step.
+			 */
+			for (len = 1; i + len < pinned &&
+			     page_to_pfn(batch[i + len]) == pfn + len; len++)
+				;
+			rc = ioasid_pages_add_range(pages, pfn, len, done,
+						    &max_runs);
 			if (rc) {
 				unpin_user_pages(batch + i, pinned - i);
 				goto err;
 			}
-			done++;
+			done += len;
 		}
 		cond_resched();
 	}

@@ -28,6 +28,7 @@
 #include "ioasid_private.h"
 
 #define MOCK_PAGE_SHIFT		12
+#define MOCK_PAGE_SIZE		BIT(MOCK_PAGE_SHIFT)
 #define MOCK_PGSIZE_BITMAP	(SZ_4K | SZ_2M | SZ_1G)
 #define MOCK_APERTURE_LAST	(BIT_ULL(48) - 1)
 #define MOCK_PADDR_BITS		52
@@ -188,18 +189,42 @@ static void *mock_iopte_find(struct mock_domain *mock, unsigned long iova,
 	return NULL;
 }
 
+/* Is @iova translated by an IOPTE larger than @pgsize? */
+static bool mock_iopte_find_larger(struct mock_domain *mock,
+				   unsigned long iova, size_t pgsize)
+{
+	unsigned long pgsize_bitmap = mock->domain.pgsize_bitmap;
+	unsigned int bit;
+
+	lockdep_assert_held(&mock->ioptes.xa_lock);
+	for_each_set_bit(bit, &pgsize_bitmap, BITS_PER_LONG) {
+		unsigned long head = iova & ~((1UL << bit) - 1);
+		void *iopte;
+
+		if ((1UL << bit) <= pgsize)
+			continue;
+		iopte = xa_load(&mock->ioptes, head >> MOCK_PAGE_SHIFT);
+		if (iopte && head + mock_iopte_size(iopte) > iova)
+			return true;
+	}
+	return false;
+}
+
 static int mock_map_one(struct mock_domain *mock, unsigned long iova,
 			phys_addr_t paddr, size_t pgsize, int prot, gfp_t gfp)
 {
 	unsigned long index = iova >> MOCK_PAGE_SHIFT;
-	unsigned long start;
 	int rc;
 
 	xa_lock(&mock->ioptes);
-	/* A larger IOPTE covering @iova, or any IOPTE inside the range. */
-	if (mock_iopte_find(mock, iova, &start) ||
-	    xa_find(&mock->ioptes, &index,
-		    (iova + pgsize - 1) >> MOCK_PAGE_SHIFT, XA_PRESENT)) {
+	/*
+	 * A larger IOPTE covering @iova, or any IOPTE inside the range.  The
+	 * insert itself finds one at @iova, which is all a base page needs.
+	 */
+	if (mock_iopte_find_larger(mock, iova, pgsize) ||
+	    (pgsize > MOCK_PAGE_SIZE &&
+	     xa_find(&mock->ioptes, &index,
+		     (iova + pgsize - 1) >> MOCK_PAGE_SHIFT, XA_PRESENT))) {
 		rc = -EEXIST;
 		goto out_unlock;
 	}

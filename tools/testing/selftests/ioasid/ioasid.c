@@ -1288,6 +1288,71 @@ TEST_F(ioas, hugetlb_backing_uses_huge_ioptes)
 	munmap(huge, 2 * SZ_2M);
 }
 
+/* AnonHugePages of the mapping that starts at @addr, in kB, or -1. */
+static long anon_huge_kb(void *addr)
+{
+	char line[256], start[32];
+	bool in = false;
+	long kb = -1;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	if (!f)
+		return -1;
+	snprintf(start, sizeof(start), "%lx-", (unsigned long)addr);
+	while (fgets(line, sizeof(line), f)) {
+		if (strchr(line, '-') && strchr(line, ' ') &&
+		    strchr(line, '-') < strchr(line, ' '))
+			in = !strncmp(line, start, strlen(start));
+		else if (in && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
+			break;
+	}
+	fclose(f);
+	return kb;
+}
+
+TEST_F(ioas, thp_backing_uses_huge_ioptes)
+{
+	struct ioasid_test_iopte_get pte;
+	__u32 dev_id, domain_id;
+	char *area, *thp;
+
+	if (!have_test_driver(self->fd))
+		SKIP(return, "kernel built without CONFIG_IOASID_TEST");
+	/* 4 MiB at a 2 MiB boundary, inside a larger reservation. */
+	area = mmap(NULL, 3 * SZ_2M, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, area);
+	thp = (char *)(((uintptr_t)area + SZ_2M - 1) & ~(SZ_2M - 1));
+	if (thp != area)
+		ASSERT_EQ(0, munmap(area, thp - area));
+	if (thp + 2 * SZ_2M != area + 3 * SZ_2M)
+		ASSERT_EQ(0, munmap(thp + 2 * SZ_2M,
+				    area + 3 * SZ_2M - (thp + 2 * SZ_2M)));
+	if (madvise(thp, 2 * SZ_2M, MADV_HUGEPAGE))
+		SKIP(return, "no transparent huge pages (madvise: %s)",
+		     strerror(errno));
+	memset(thp, 1, 2 * SZ_2M);
+	if (anon_huge_kb(thp) < (long)(2 * SZ_2M / 1024))
+		SKIP(return, "THP not used for the buffer (AnonHugePages %ld kB)",
+		     anon_huge_kb(thp));
+
+	ASSERT_EQ(0, mock_dev_add(self->fd, &dev_id, NULL));
+	ASSERT_EQ(0, mock_domain_alloc(self->fd, dev_id, &domain_id));
+	ASSERT_EQ(0, ioas_attach(self->fd, domain_id, self->ioas_id));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, thp, 2 * SZ_2M,
+				    SZ_1G));
+	EXPECT_EQ(self->pinned_kb + 2 * SZ_2M / 1024, vm_pinned_kb());
+	/* Each THP reached the driver as one physically contiguous run. */
+	ASSERT_EQ(0, iopte_get(self->fd, domain_id, SZ_1G + SZ_4K, &pte));
+	EXPECT_EQ(SZ_2M, pte.out_page_size);
+	ASSERT_EQ(0, iopte_get(self->fd, domain_id, SZ_1G + SZ_2M + 5 * SZ_4K,
+			       &pte));
+	EXPECT_EQ(SZ_2M, pte.out_page_size);
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, 0, NULL));
+	EXPECT_EQ(self->pinned_kb, vm_pinned_kb());
+	munmap(thp, 2 * SZ_2M);
+}
+
 static long status_kb(const char *key)
 {
 	char line[256], fmt[32];
