@@ -6,14 +6,49 @@
 #ifndef __LINUX_IOASID_H
 #define __LINUX_IOASID_H
 
+#include <linux/bits.h>
 #include <linux/err.h>
+#include <linux/types.h>
 #include <uapi/linux/ioasid.h>
 
+struct ioasid_access;
 struct ioasid_ctx;
+struct page;
+
+/**
+ * struct ioasid_access_ops - Callbacks of an in-kernel access
+ * @unmap: User space is unmapping IOVA [@iova, @iova + @length - 1] of the
+ *         IOAS, and the access holds pins in that range.  The callback must
+ *         stop using the range and release every pin it holds there with
+ *         ioasid_access_unpin_pages() before it returns.  It may sleep and
+ *         may call ioasid_access_unpin_pages() and ioasid_access_rw(), but
+ *         not ioasid_access_pin_pages() on the same range nor
+ *         ioasid_access_destroy().  It is called for every access of the
+ *         IOAS, so it ignores ranges it holds nothing in.
+ */
+struct ioasid_access_ops {
+	void (*unmap)(void *data, unsigned long iova, unsigned long length);
+};
+
+/* The access writes the memory (pin for writing, or copy into it). */
+#define IOASID_ACCESS_WRITE	BIT(0)
 
 #if IS_ENABLED(CONFIG_IOASID)
 struct ioasid_ctx *ioasid_ctx_from_fd(int fd);
 void ioasid_ctx_put(struct ioasid_ctx *ctx);
+
+struct ioasid_access *ioasid_access_create(struct ioasid_ctx *ctx,
+					   u32 ioas_id,
+					   const struct ioasid_access_ops *ops,
+					   void *data);
+void ioasid_access_destroy(struct ioasid_access *access);
+int ioasid_access_pin_pages(struct ioasid_access *access, unsigned long iova,
+			    unsigned long length, struct page **out_pages,
+			    unsigned int flags);
+void ioasid_access_unpin_pages(struct ioasid_access *access,
+			       unsigned long iova, unsigned long length);
+int ioasid_access_rw(struct ioasid_access *access, unsigned long iova,
+		     void *data, size_t length, unsigned int flags);
 #else
 static inline struct ioasid_ctx *ioasid_ctx_from_fd(int fd)
 {
@@ -22,6 +57,39 @@ static inline struct ioasid_ctx *ioasid_ctx_from_fd(int fd)
 
 static inline void ioasid_ctx_put(struct ioasid_ctx *ctx)
 {
+}
+
+static inline struct ioasid_access *
+ioasid_access_create(struct ioasid_ctx *ctx, u32 ioas_id,
+		     const struct ioasid_access_ops *ops, void *data)
+{
+	return ERR_PTR(-EOPNOTSUPP);
+}
+
+static inline void ioasid_access_destroy(struct ioasid_access *access)
+{
+}
+
+static inline int ioasid_access_pin_pages(struct ioasid_access *access,
+					  unsigned long iova,
+					  unsigned long length,
+					  struct page **out_pages,
+					  unsigned int flags)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void ioasid_access_unpin_pages(struct ioasid_access *access,
+					     unsigned long iova,
+					     unsigned long length)
+{
+}
+
+static inline int ioasid_access_rw(struct ioasid_access *access,
+				   unsigned long iova, void *data,
+				   size_t length, unsigned int flags)
+{
+	return -EOPNOTSUPP;
 }
 #endif
 

@@ -23,21 +23,6 @@
 #include "ioasid_private.h"
 
 /**
- * struct ioasid_area - One mapping of an IOAS
- * @pages: The pinned memory, referenced
- * @iova: First IOVA
- * @prot: IOMMU_READ / IOMMU_WRITE
- * @copy_node: Entry in the private list of an IOASID_IOAS_COPY building
- *             the area, before it is inserted
- */
-struct ioasid_area {
-	struct ioasid_pages *pages;
-	unsigned long iova;
-	int prot;
-	struct list_head copy_node;
-};
-
-/**
  * struct ioasid_ioas_domain - A domain attached to an IOAS
  * @node: Entry in &struct ioasid_ioas.domains
  * @domain: The domain, holding every area of the IOAS
@@ -46,11 +31,6 @@ struct ioasid_ioas_domain {
 	struct list_head node;
 	struct iommu_domain *domain;
 };
-
-static unsigned long ioasid_area_last(struct ioasid_area *area)
-{
-	return area->iova + (area->pages->npages << PAGE_SHIFT) - 1;
-}
 
 /*
  * Shrink [*start, *last] to whole multiples of @align; false if nothing is
@@ -191,6 +171,8 @@ static void ioasid_ioas_unmap_domains(struct ioasid_ioas *ioas,
 
 static void ioasid_area_free(struct ioasid_area *area)
 {
+	/* Unmap waits for accesses, and they hold the IOAS. */
+	WARN_ON(atomic_read(&area->num_accesses));
 	ioasid_pages_put(area->pages);
 	kfree(area);
 }
@@ -269,6 +251,8 @@ int ioasid_ioas_alloc_ioctl(struct ioasid_ucmd *ucmd)
 	init_rwsem(&ioas->rwsem);
 	mt_init(&ioas->areas);
 	INIT_LIST_HEAD(&ioas->domains);
+	mutex_init(&ioas->access_lock);
+	INIT_LIST_HEAD(&ioas->accesses);
 
 	cmd->out_ioas_id = ioas->obj.id;
 	rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
@@ -325,16 +309,25 @@ void ioasid_ioas_destroy(struct ioasid_object *obj)
 {
 	struct ioasid_ioas *ioas = container_of(obj, struct ioasid_ioas, obj);
 
-	/* Attached domains hold a reference: none is left. */
+	/* Attached domains and accesses hold a reference: none is left. */
 	WARN_ON(!list_empty(&ioas->domains));
+	WARN_ON(!list_empty(&ioas->accesses));
 	down_write(&ioas->rwsem);
 	ioasid_ioas_remove_areas(ioas, 0, ULONG_MAX);
 	up_write(&ioas->rwsem);
 	mtree_destroy(&ioas->areas);
+	mutex_destroy(&ioas->access_lock);
 	kvfree(ioas->allowed);
 }
 
-static struct ioasid_ioas *ioasid_get_ioas(struct ioasid_ctx *ctx, u32 id)
+/**
+ * ioasid_get_ioas() - Look up an IOAS and take a reference on it
+ * @ctx: Context
+ * @id: Id of the IOAS
+ *
+ * Return: the IOAS, released with ioasid_put_object(), or ERR_PTR(-ENOENT).
+ */
+struct ioasid_ioas *ioasid_get_ioas(struct ioasid_ctx *ctx, u32 id)
 {
 	struct ioasid_object *obj;
 
@@ -687,13 +680,26 @@ out_free:
 	return rc;
 }
 
+/* Tell every access of @ioas that [first, last] is being unmapped. */
+static void ioasid_ioas_notify_accesses(struct ioasid_ioas *ioas,
+					unsigned long first,
+					unsigned long last)
+{
+	struct ioasid_access *access;
+
+	mutex_lock(&ioas->access_lock);
+	list_for_each_entry(access, &ioas->accesses, node)
+		access->ops->unmap(access->data, first, last - first + 1);
+	mutex_unlock(&ioas->access_lock);
+}
+
 int ioasid_ioas_unmap(struct ioasid_ucmd *ucmd)
 {
 	struct ioasid_ioas_unmap *cmd = ucmd->cmd;
-	unsigned long first, last, index;
+	unsigned long first, last, index, busy_first, busy_last;
+	bool found, notified = false;
 	struct ioasid_area *area;
 	struct ioasid_ioas *ioas;
-	bool found = false;
 	int rc;
 
 	if (cmd->flags & ~IOASID_IOAS_UNMAP_ALL)
@@ -717,6 +723,10 @@ int ioasid_ioas_unmap(struct ioasid_ucmd *ucmd)
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
 
+again:
+	busy_first = ULONG_MAX;
+	busy_last = 0;
+	found = false;
 	down_write(&ioas->rwsem);
 	/* Refuse before changing anything if the range cuts a mapping. */
 	index = first;
@@ -725,12 +735,32 @@ int ioasid_ioas_unmap(struct ioasid_ucmd *ucmd)
 			rc = -EINVAL;
 			goto out_unlock;
 		}
+		if (atomic_read(&area->num_accesses)) {
+			busy_first = min(busy_first, area->iova);
+			busy_last = max(busy_last, ioasid_area_last(area));
+		}
 		found = true;
 		cond_resched();
 	}
 	if (!found) {
 		rc = -ENOENT;
 		goto out_unlock;
+	}
+	if (busy_first <= busy_last) {
+		/*
+		 * In-kernel accesses hold pins in the range: ask them to let
+		 * go, without the rwsem, which they need to unpin.  Whatever
+		 * changed meanwhile is checked again.  An access that still
+		 * holds pins after its callback makes the unmap fail.
+		 */
+		if (notified) {
+			rc = -EBUSY;
+			goto out_unlock;
+		}
+		up_write(&ioas->rwsem);
+		ioasid_ioas_notify_accesses(ioas, busy_first, busy_last);
+		notified = true;
+		goto again;
 	}
 	cmd->out_unmapped = ioasid_ioas_remove_areas(ioas, first, last);
 	rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd));

@@ -10,14 +10,27 @@
  *   1. ioasid_mock_domain->lock (test IOMMU driver, mutex): serialises
  *      attaching one mock domain object to an IOAS and detaching it.
  *
- *   2. ioas->rwsem (rw_semaphore): protects the mappings of an IOAS (its
+ *   2. ioas->access_lock (mutex): protects the list of in-kernel accesses
+ *      of an IOAS and serialises the calls of their unmap callbacks, so
+ *      that an access is never called after ioasid_access_destroy().  Never
+ *      taken while holding ioas->rwsem: an unmap that finds pinned pages
+ *      drops the rwsem, calls the callbacks under this lock, and starts
+ *      over.
+ *
+ *   3. Locks of access users, e.g. ioasid_mock_access->lock (test IOMMU
+ *      driver, mutex): held around ioasid_access_pin_pages() and
+ *      ioasid_access_unpin_pages(), including inside the unmap callback.
+ *
+ *   4. ioas->rwsem (rw_semaphore): protects the mappings of an IOAS (its
  *      areas maple tree, whose own spinlock only guards the tree's nodes)
  *      and the list of domains attached to it.  Held for writing while
  *      mappings or domains change, so that every attached domain always
- *      holds exactly the IOAS's mappings; held for reading to report them.
- *      Pinning user memory happens before it is taken.
+ *      holds exactly the IOAS's mappings; held for reading to report them
+ *      and for access pins and copies.  Pinning user memory happens before
+ *      it is taken.  An area with access pins (area->num_accesses) is
+ *      never removed.
  *
- *   3. mock_domain->ioptes.xa_lock (test IOMMU driver, spinlock): protects
+ *   5. mock_domain->ioptes.xa_lock (test IOMMU driver, spinlock): protects
  *      the IOPTE record of one mock paging domain.  Taken inside the IOMMU
  *      core's map and unmap paths.
  *
@@ -54,6 +67,7 @@
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/maple_tree.h>
+#include <linux/mutex.h>
 #include <linux/refcount.h>
 #include <linux/rwsem.h>
 #include <linux/types.h>
@@ -71,6 +85,7 @@ enum ioasid_object_type {
 #ifdef CONFIG_IOASID_TEST
 	IOASID_OBJ_MOCK_DEV,
 	IOASID_OBJ_MOCK_DOMAIN,
+	IOASID_OBJ_MOCK_ACCESS,
 #endif
 	IOASID_OBJ_MAX,
 };
@@ -203,6 +218,31 @@ int ioasid_pages_map(struct ioasid_pages *pages, struct iommu_domain *domain,
 		     unsigned long iova, int prot);
 void ioasid_pages_unmap(struct ioasid_pages *pages,
 			struct iommu_domain *domain, unsigned long iova);
+void ioasid_pages_get_pages(struct ioasid_pages *pages, unsigned long index,
+			    unsigned long n, struct page **out);
+
+/**
+ * struct ioasid_area - One mapping of an IOAS
+ * @pages: The pinned memory, referenced
+ * @iova: First IOVA
+ * @prot: IOMMU_READ / IOMMU_WRITE
+ * @num_accesses: Pins of in-kernel accesses in the area; the area is not
+ *                removed while there are any
+ * @copy_node: Entry in the private list of an IOASID_IOAS_COPY building
+ *             the area, before it is inserted
+ */
+struct ioasid_area {
+	struct ioasid_pages *pages;
+	unsigned long iova;
+	int prot;
+	atomic_t num_accesses;
+	struct list_head copy_node;
+};
+
+static inline unsigned long ioasid_area_last(struct ioasid_area *area)
+{
+	return area->iova + (area->pages->npages << PAGE_SHIFT) - 1;
+}
 
 /**
  * struct ioasid_ioas - An IO address space
@@ -212,6 +252,8 @@ void ioasid_pages_unmap(struct ioasid_pages *pages,
  * @domains: Attached domains, &struct ioasid_ioas_domain
  * @allowed: Allowed IOVA ranges, sorted, or NULL for no restriction
  * @nr_allowed: Number of entries in @allowed
+ * @access_lock: See the locking rules
+ * @accesses: In-kernel accesses, &struct ioasid_access
  */
 struct ioasid_ioas {
 	struct ioasid_object obj;
@@ -220,9 +262,28 @@ struct ioasid_ioas {
 	struct list_head domains;
 	struct ioasid_iova_range *allowed;
 	unsigned int nr_allowed;
+	struct mutex access_lock; /* protects @accesses, see the locking rules */
+	struct list_head accesses;
+};
+
+/**
+ * struct ioasid_access - An in-kernel user of an IOAS
+ * @ioas: The IOAS, referenced
+ * @ops: Callbacks of the user
+ * @data: Argument of the callbacks
+ * @node: Entry in &struct ioasid_ioas.accesses
+ * @npins: Pin calls not yet undone, to catch a user that leaks them
+ */
+struct ioasid_access {
+	struct ioasid_ioas *ioas;
+	const struct ioasid_access_ops *ops;
+	void *data;
+	struct list_head node;
+	atomic_t npins;
 };
 
 int ioasid_check_range(u64 start, u64 length, unsigned long align);
+struct ioasid_ioas *ioasid_get_ioas(struct ioasid_ctx *ctx, u32 id);
 int ioasid_ioas_alloc_ioctl(struct ioasid_ucmd *ucmd);
 int ioasid_ioas_map(struct ioasid_ucmd *ucmd);
 int ioasid_ioas_unmap(struct ioasid_ucmd *ucmd);
@@ -245,6 +306,7 @@ void ioasid_test_exit(void);
 
 void ioasid_mock_dev_destroy(struct ioasid_object *obj);
 void ioasid_mock_domain_destroy(struct ioasid_object *obj);
+void ioasid_mock_access_destroy(struct ioasid_object *obj);
 
 int ioasid_test_mock_dev_add(struct ioasid_ucmd *ucmd);
 int ioasid_test_mock_domain_alloc(struct ioasid_ucmd *ucmd);
@@ -255,6 +317,11 @@ int ioasid_test_domain_info(struct ioasid_ucmd *ucmd);
 int ioasid_test_ctx_from_fd(struct ioasid_ucmd *ucmd);
 int ioasid_test_ioas_attach(struct ioasid_ucmd *ucmd);
 int ioasid_test_ioas_detach(struct ioasid_ucmd *ucmd);
+int ioasid_test_access_create(struct ioasid_ucmd *ucmd);
+int ioasid_test_access_pin(struct ioasid_ucmd *ucmd);
+int ioasid_test_access_unpin(struct ioasid_ucmd *ucmd);
+int ioasid_test_access_rw(struct ioasid_ucmd *ucmd);
+int ioasid_test_access_info(struct ioasid_ucmd *ucmd);
 #else
 static inline int ioasid_test_init(void)
 {

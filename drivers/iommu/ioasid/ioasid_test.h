@@ -25,6 +25,11 @@ enum {
 	IOASID_CMD_TEST_CTX_FROM_FD,
 	IOASID_CMD_TEST_IOAS_ATTACH,
 	IOASID_CMD_TEST_IOAS_DETACH,
+	IOASID_CMD_TEST_ACCESS_CREATE,
+	IOASID_CMD_TEST_ACCESS_PIN,
+	IOASID_CMD_TEST_ACCESS_UNPIN,
+	IOASID_CMD_TEST_ACCESS_RW,
+	IOASID_CMD_TEST_ACCESS_INFO,
 };
 
 /**
@@ -258,5 +263,143 @@ struct ioasid_test_ioas_detach {
 };
 
 #define IOASID_TEST_IOAS_DETACH _IO(IOASID_TYPE, IOASID_CMD_TEST_IOAS_DETACH)
+
+/**
+ * enum ioasid_test_access_flags - Flags of IOASID_TEST_ACCESS_CREATE
+ * @IOASID_TEST_ACCESS_KEEP_PINS: The access's unmap callback only counts
+ *                                the call and releases nothing, like a
+ *                                broken driver, so that the unmap fails
+ */
+enum ioasid_test_access_flags {
+	IOASID_TEST_ACCESS_KEEP_PINS = 1 << 0,
+};
+
+/**
+ * struct ioasid_test_access_create - ioctl(IOASID_TEST_ACCESS_CREATE)
+ * @size: sizeof(struct ioasid_test_access_create)
+ * @flags: Bitmap of &enum ioasid_test_access_flags
+ * @ioas_id: IO address space
+ * @out_access_id: Output, id of the new mock access object
+ *
+ * Create an in-kernel access to an IOAS through ioasid_access_create(),
+ * the way a driver of a software-DMA device does.  Its unmap callback
+ * releases every pin of the access that overlaps the unmapped range and
+ * counts the call.  The access holds the IOAS, which cannot be destroyed
+ * before the access object; destroying the object releases its pins.
+ *
+ * Errors: %ENOENT if @ioas_id names no IOAS.
+ */
+struct ioasid_test_access_create {
+	__u32 size;
+	__u32 flags;
+	__u32 ioas_id;
+	__u32 out_access_id;
+};
+
+#define IOASID_TEST_ACCESS_CREATE \
+	_IO(IOASID_TYPE, IOASID_CMD_TEST_ACCESS_CREATE)
+
+/**
+ * enum ioasid_test_access_rw_flags - Flags of the access pin and copy ioctls
+ * @IOASID_TEST_ACCESS_RW_WRITE: The access writes the IOAS's memory:
+ *                               %IOASID_ACCESS_WRITE
+ */
+enum ioasid_test_access_rw_flags {
+	IOASID_TEST_ACCESS_RW_WRITE = 1 << 0,
+};
+
+/**
+ * struct ioasid_test_access_pin - ioctl(IOASID_TEST_ACCESS_PIN)
+ * @size: sizeof(struct ioasid_test_access_pin)
+ * @flags: Bitmap of &enum ioasid_test_access_rw_flags
+ * @access_id: Mock access object
+ * @out_pin_id: Output, number of the pin within the access
+ * @iova: First IOVA, of any alignment
+ * @length: Bytes to pin, at most 16 MiB
+ * @data: User pointer to @length bytes, or 0.  If given, the bytes at
+ *        @iova are read through the pinned pages into it
+ *
+ * Pin through ioasid_access_pin_pages() and keep the pin until
+ * %IOASID_TEST_ACCESS_UNPIN, the unmap callback, or the object's end.
+ *
+ * Errors: %EINVAL for a zero @length; %E2BIG above 16 MiB; %EOVERFLOW for
+ * a range that wraps; %ENOENT when part of the range is not mapped;
+ * %EPERM when a mapping does not allow the access; %EFAULT for a bad
+ * @data.
+ */
+struct ioasid_test_access_pin {
+	__u32 size;
+	__u32 flags;
+	__u32 access_id;
+	__u32 out_pin_id;
+	__aligned_u64 iova;
+	__aligned_u64 length;
+	__aligned_u64 data;
+};
+
+#define IOASID_TEST_ACCESS_PIN _IO(IOASID_TYPE, IOASID_CMD_TEST_ACCESS_PIN)
+
+/**
+ * struct ioasid_test_access_unpin - ioctl(IOASID_TEST_ACCESS_UNPIN)
+ * @size: sizeof(struct ioasid_test_access_unpin)
+ * @flags: Must be 0
+ * @access_id: Mock access object
+ * @pin_id: Pin to release, from %IOASID_TEST_ACCESS_PIN
+ *
+ * Errors: %ENOENT if the access holds no pin @pin_id.
+ */
+struct ioasid_test_access_unpin {
+	__u32 size;
+	__u32 flags;
+	__u32 access_id;
+	__u32 pin_id;
+};
+
+#define IOASID_TEST_ACCESS_UNPIN _IO(IOASID_TYPE, IOASID_CMD_TEST_ACCESS_UNPIN)
+
+/**
+ * struct ioasid_test_access_rw - ioctl(IOASID_TEST_ACCESS_RW)
+ * @size: sizeof(struct ioasid_test_access_rw)
+ * @flags: Bitmap of &enum ioasid_test_access_rw_flags
+ * @access_id: Mock access object
+ * @__reserved: Must be 0
+ * @iova: First IOVA, of any alignment
+ * @length: Bytes to copy, at most 64 KiB
+ * @data: User pointer to @length bytes: copied into the IOAS's memory with
+ *        %IOASID_TEST_ACCESS_RW_WRITE, else filled from it
+ *
+ * Copy through ioasid_access_rw().
+ *
+ * Errors: as %IOASID_TEST_ACCESS_PIN, with %E2BIG above 64 KiB.
+ */
+struct ioasid_test_access_rw {
+	__u32 size;
+	__u32 flags;
+	__u32 access_id;
+	__u32 __reserved;
+	__aligned_u64 iova;
+	__aligned_u64 length;
+	__aligned_u64 data;
+};
+
+#define IOASID_TEST_ACCESS_RW _IO(IOASID_TYPE, IOASID_CMD_TEST_ACCESS_RW)
+
+/**
+ * struct ioasid_test_access_info - ioctl(IOASID_TEST_ACCESS_INFO)
+ * @size: sizeof(struct ioasid_test_access_info)
+ * @flags: Must be 0
+ * @access_id: Mock access object
+ * @out_nr_pins: Output, pins the access holds
+ * @out_unmap_calls: Output, times the unmap callback was called
+ */
+struct ioasid_test_access_info {
+	__u32 size;
+	__u32 flags;
+	__u32 access_id;
+	__u32 out_nr_pins;
+	__aligned_u64 out_unmap_calls;
+};
+
+#define IOASID_TEST_ACCESS_INFO _IO(IOASID_TYPE, IOASID_CMD_TEST_ACCESS_INFO)
 
 #endif /* _UAPI_IOASID_TEST_H */

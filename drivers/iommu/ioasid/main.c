@@ -40,6 +40,9 @@ static const struct ioasid_object_ops ioasid_object_ops[IOASID_OBJ_MAX] = {
 	[IOASID_OBJ_MOCK_DOMAIN] = {
 		.destroy = ioasid_mock_domain_destroy,
 	},
+	[IOASID_OBJ_MOCK_ACCESS] = {
+		.destroy = ioasid_mock_access_destroy,
+	},
 #endif
 };
 
@@ -289,6 +292,11 @@ union ioasid_ucmd_buffer {
 	struct ioasid_test_ctx_from_fd ctx_from_fd;
 	struct ioasid_test_ioas_attach ioas_attach;
 	struct ioasid_test_ioas_detach ioas_detach;
+	struct ioasid_test_access_create access_create;
+	struct ioasid_test_access_pin access_pin;
+	struct ioasid_test_access_unpin access_unpin;
+	struct ioasid_test_access_rw access_rw;
+	struct ioasid_test_access_info access_info;
 #endif
 };
 
@@ -357,6 +365,16 @@ static const struct ioasid_ioctl_op ioasid_ioctl_ops[] = {
 		 struct ioasid_test_ioas_attach, ioas_id),
 	IOCTL_OP(TEST_IOAS_DETACH, ioasid_test_ioas_detach,
 		 struct ioasid_test_ioas_detach, __reserved),
+	IOCTL_OP(TEST_ACCESS_CREATE, ioasid_test_access_create,
+		 struct ioasid_test_access_create, out_access_id),
+	IOCTL_OP(TEST_ACCESS_PIN, ioasid_test_access_pin,
+		 struct ioasid_test_access_pin, data),
+	IOCTL_OP(TEST_ACCESS_UNPIN, ioasid_test_access_unpin,
+		 struct ioasid_test_access_unpin, pin_id),
+	IOCTL_OP(TEST_ACCESS_RW, ioasid_test_access_rw,
+		 struct ioasid_test_access_rw, data),
+	IOCTL_OP(TEST_ACCESS_INFO, ioasid_test_access_info,
+		 struct ioasid_test_access_info, out_unmap_calls),
 #endif
 };
 

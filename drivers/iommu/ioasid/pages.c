@@ -256,7 +256,7 @@ struct ioasid_pages *ioasid_pages_pin_user(struct ioasid_ctx *ctx,
 
 	while (done < pages->npages) {
 		unsigned long n = min(pages->npages - done, IOASID_PIN_BATCH);
-		long pinned, i;
+		long pinned, i, len;
 
 		pinned = pin_user_pages_fast(uaddr + (done << PAGE_SHIFT), n,
 					     gup_flags, batch);
@@ -264,15 +264,23 @@ struct ioasid_pages *ioasid_pages_pin_user(struct ioasid_ctx *ctx,
 			rc = pinned ? pinned : -EFAULT;
 			goto err;
 		}
-		for (i = 0; i < pinned; i++) {
-			rc = ioasid_pages_add_range(pages,
-						    page_to_pfn(batch[i]), 1,
-						    done, &max_runs);
+		for (i = 0; i < pinned; i += len) {
+			unsigned long pfn = page_to_pfn(batch[i]);
+
+			/*
+			 * The pages of a huge folio come back in order: take
+			 * each physically contiguous stretch in one step.
+			 */
+			for (len = 1; i + len < pinned &&
+			     page_to_pfn(batch[i + len]) == pfn + len; len++)
+				;
+			rc = ioasid_pages_add_range(pages, pfn, len, done,
+						    &max_runs);
 			if (rc) {
 				unpin_user_pages(batch + i, pinned - i);
 				goto err;
 			}
-			done++;
+			done += len;
 		}
 		cond_resched();
 	}
@@ -481,4 +489,37 @@ void ioasid_pages_unmap(struct ioasid_pages *pages,
 	size_t length = pages->npages << PAGE_SHIFT;
 
 	WARN_ON(iommu_unmap(domain, iova, length) != length);
+}
+
+/**
+ * ioasid_pages_get_pages() - The struct pages behind part of the range
+ * @pages: Pinned pages
+ * @index: First page, counted from the start of the range
+ * @n: Number of pages, @index + @n <= @pages->npages
+ * @out: Array of @n entries to fill
+ *
+ * The pages stay pinned as long as @pages lives; no reference is taken.
+ */
+void ioasid_pages_get_pages(struct ioasid_pages *pages, unsigned long index,
+			    unsigned long n, struct page **out)
+{
+	unsigned long lo = 0, hi = pages->nr_runs, run;
+
+	/* The last run starting at or before @index. */
+	while (hi - lo > 1) {
+		unsigned long mid = lo + (hi - lo) / 2;
+
+		if (pages->runs[mid].index <= index)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	for (run = lo; n; run++) {
+		unsigned long end = run + 1 < pages->nr_runs ?
+				    pages->runs[run + 1].index : pages->npages;
+
+		for (; n && index < end; n--, index++)
+			*out++ = pfn_to_page(pages->runs[run].pfn + index -
+					     pages->runs[run].index);
+	}
 }

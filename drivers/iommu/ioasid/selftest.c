@@ -13,6 +13,7 @@
 #include <linux/bitfield.h>
 #include <linux/device.h>
 #include <linux/fwnode.h>
+#include <linux/highmem.h>
 #include <linux/idr.h>
 #include <linux/iommu.h>
 #include <linux/ioasid.h>
@@ -20,12 +21,14 @@
 #include <linux/mutex.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 #include <linux/xarray.h>
 
 #include "../iommu-priv.h"
 #include "ioasid_private.h"
 
 #define MOCK_PAGE_SHIFT		12
+#define MOCK_PAGE_SIZE		BIT(MOCK_PAGE_SHIFT)
 #define MOCK_PGSIZE_BITMAP	(SZ_4K | SZ_2M | SZ_1G)
 #define MOCK_APERTURE_LAST	(BIT_ULL(48) - 1)
 #define MOCK_PADDR_BITS		52
@@ -85,6 +88,34 @@ struct ioasid_mock_domain {
 	struct iommu_domain *domain;
 	struct mutex lock; /* serialises changes of @ioas */
 	struct ioasid_ioas *ioas;
+};
+
+/**
+ * struct ioasid_mock_access - Context object owning one in-kernel access
+ * @obj: Object header
+ * @access: The access
+ * @flags: &enum ioasid_test_access_flags
+ * @lock: Protects @pins and @unmap_calls
+ * @pins: Pin id -> &struct mock_access_pin
+ * @unmap_calls: Calls of the unmap callback
+ */
+struct ioasid_mock_access {
+	struct ioasid_object obj;
+	struct ioasid_access *access;
+	u32 flags;
+	struct mutex lock; /* protects @pins and @unmap_calls */
+	struct xarray pins;
+	u64 unmap_calls;
+};
+
+/**
+ * struct mock_access_pin - One pin of a mock access
+ * @iova: First IOVA
+ * @length: Bytes
+ */
+struct mock_access_pin {
+	unsigned long iova;
+	unsigned long length;
 };
 
 static const struct bus_type mock_bus = {
@@ -158,18 +189,42 @@ static void *mock_iopte_find(struct mock_domain *mock, unsigned long iova,
 	return NULL;
 }
 
+/* Is @iova translated by an IOPTE larger than @pgsize? */
+static bool mock_iopte_find_larger(struct mock_domain *mock,
+				   unsigned long iova, size_t pgsize)
+{
+	unsigned long pgsize_bitmap = mock->domain.pgsize_bitmap;
+	unsigned int bit;
+
+	lockdep_assert_held(&mock->ioptes.xa_lock);
+	for_each_set_bit(bit, &pgsize_bitmap, BITS_PER_LONG) {
+		unsigned long head = iova & ~((1UL << bit) - 1);
+		void *iopte;
+
+		if ((1UL << bit) <= pgsize)
+			continue;
+		iopte = xa_load(&mock->ioptes, head >> MOCK_PAGE_SHIFT);
+		if (iopte && head + mock_iopte_size(iopte) > iova)
+			return true;
+	}
+	return false;
+}
+
 static int mock_map_one(struct mock_domain *mock, unsigned long iova,
 			phys_addr_t paddr, size_t pgsize, int prot, gfp_t gfp)
 {
 	unsigned long index = iova >> MOCK_PAGE_SHIFT;
-	unsigned long start;
 	int rc;
 
 	xa_lock(&mock->ioptes);
-	/* A larger IOPTE covering @iova, or any IOPTE inside the range. */
-	if (mock_iopte_find(mock, iova, &start) ||
-	    xa_find(&mock->ioptes, &index,
-		    (iova + pgsize - 1) >> MOCK_PAGE_SHIFT, XA_PRESENT)) {
+	/*
+	 * A larger IOPTE covering @iova, or any IOPTE inside the range.  The
+	 * insert itself finds one at @iova, which is all a base page needs.
+	 */
+	if (mock_iopte_find_larger(mock, iova, pgsize) ||
+	    (pgsize > MOCK_PAGE_SIZE &&
+	     xa_find(&mock->ioptes, &index,
+		     (iova + pgsize - 1) >> MOCK_PAGE_SHIFT, XA_PRESENT))) {
 		rc = -EEXIST;
 		goto out_unlock;
 	}
@@ -714,6 +769,285 @@ int ioasid_test_ioas_detach(struct ioasid_ucmd *ucmd)
 		ioasid_put_object(&ioas->obj);
 	ioasid_put_object(&dom_obj->obj);
 	return ioas ? 0 : -ENOENT;
+}
+
+/* Release pins overlapping [iova, last], or all with last == ULONG_MAX. */
+static void mock_access_unpin_range(struct ioasid_mock_access *acc,
+				    unsigned long iova, unsigned long last)
+{
+	struct mock_access_pin *pin;
+	unsigned long id;
+
+	lockdep_assert_held(&acc->lock);
+	xa_for_each(&acc->pins, id, pin) {
+		if (pin->iova > last || pin->iova + pin->length - 1 < iova)
+			continue;
+		ioasid_access_unpin_pages(acc->access, pin->iova, pin->length);
+		xa_erase(&acc->pins, id);
+		kfree(pin);
+	}
+}
+
+static void mock_access_unmap(void *data, unsigned long iova,
+			      unsigned long length)
+{
+	struct ioasid_mock_access *acc = data;
+
+	mutex_lock(&acc->lock);
+	acc->unmap_calls++;
+	if (!(acc->flags & IOASID_TEST_ACCESS_KEEP_PINS))
+		mock_access_unpin_range(acc, iova, iova + length - 1);
+	mutex_unlock(&acc->lock);
+}
+
+static const struct ioasid_access_ops mock_access_ops = {
+	.unmap = mock_access_unmap,
+};
+
+void ioasid_mock_access_destroy(struct ioasid_object *obj)
+{
+	struct ioasid_mock_access *acc =
+		container_of(obj, struct ioasid_mock_access, obj);
+
+	mutex_lock(&acc->lock);
+	mock_access_unpin_range(acc, 0, ULONG_MAX);
+	mutex_unlock(&acc->lock);
+	/* Waits for a callback in progress; none comes after it. */
+	ioasid_access_destroy(acc->access);
+	xa_destroy(&acc->pins);
+	mutex_destroy(&acc->lock);
+}
+
+int ioasid_test_access_create(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_test_access_create *cmd = ucmd->cmd;
+	struct ioasid_mock_access *acc;
+	struct ioasid_access *access;
+	int rc;
+
+	if (cmd->flags & ~IOASID_TEST_ACCESS_KEEP_PINS)
+		return -EOPNOTSUPP;
+
+	acc = ioasid_object_alloc(ucmd->ctx, struct ioasid_mock_access,
+				  IOASID_OBJ_MOCK_ACCESS);
+	if (IS_ERR(acc))
+		return PTR_ERR(acc);
+	acc->flags = cmd->flags;
+	mutex_init(&acc->lock);
+	xa_init_flags(&acc->pins, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
+
+	access = ioasid_access_create(ucmd->ctx, cmd->ioas_id,
+				      &mock_access_ops, acc);
+	if (IS_ERR(access)) {
+		mutex_destroy(&acc->lock);
+		ioasid_object_abort(ucmd->ctx, &acc->obj);
+		return PTR_ERR(access);
+	}
+	acc->access = access;
+
+	cmd->out_access_id = acc->obj.id;
+	rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc) {
+		ioasid_object_abort_and_destroy(ucmd->ctx, &acc->obj);
+		return rc;
+	}
+	ioasid_object_finalize(ucmd->ctx, &acc->obj);
+	return 0;
+}
+
+static struct ioasid_mock_access *ioasid_get_mock_access(struct ioasid_ucmd *ucmd,
+							 u32 id)
+{
+	struct ioasid_object *obj;
+
+	obj = ioasid_get_object(ucmd->ctx, id, IOASID_OBJ_MOCK_ACCESS);
+	if (IS_ERR(obj))
+		return ERR_CAST(obj);
+	return container_of(obj, struct ioasid_mock_access, obj);
+}
+
+static unsigned int mock_access_flags(u32 flags)
+{
+	return flags & IOASID_TEST_ACCESS_RW_WRITE ? IOASID_ACCESS_WRITE : 0;
+}
+
+/* Read [iova, iova + length) through the pages a pin returned. */
+static int mock_access_read_pages(struct page **pages, unsigned long iova,
+				  unsigned long length, void __user *data)
+{
+	unsigned long offset = offset_in_page(iova), done = 0;
+
+	while (done < length) {
+		size_t n = min(PAGE_SIZE - offset, length - done);
+		void *va = kmap_local_page(*pages++);
+		unsigned long left;
+
+		left = copy_to_user(data + done, va + offset, n);
+		kunmap_local(va);
+		if (left)
+			return -EFAULT;
+		done += n;
+		offset = 0;
+	}
+	return 0;
+}
+
+#define MOCK_ACCESS_MAX_PIN	SZ_16M
+#define MOCK_ACCESS_MAX_RW	SZ_64K
+
+int ioasid_test_access_pin(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_test_access_pin *cmd = ucmd->cmd;
+	struct ioasid_mock_access *acc;
+	struct mock_access_pin *pin;
+	struct page **pages;
+	unsigned long npages;
+	u32 id;
+	int rc;
+
+	if (cmd->flags & ~IOASID_TEST_ACCESS_RW_WRITE)
+		return -EOPNOTSUPP;
+	rc = ioasid_check_range(cmd->iova, cmd->length, 1);
+	if (rc)
+		return rc;
+	if (cmd->length > MOCK_ACCESS_MAX_PIN)
+		return -E2BIG;
+	npages = DIV_ROUND_UP(offset_in_page(cmd->iova) + cmd->length,
+			      PAGE_SIZE);
+
+	pin = kzalloc(sizeof(*pin), GFP_KERNEL_ACCOUNT);
+	pages = kvmalloc_array(npages, sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	if (!pin || !pages) {
+		rc = -ENOMEM;
+		goto out_free;
+	}
+	pin->iova = cmd->iova;
+	pin->length = cmd->length;
+
+	acc = ioasid_get_mock_access(ucmd, cmd->access_id);
+	if (IS_ERR(acc)) {
+		rc = PTR_ERR(acc);
+		goto out_free;
+	}
+	mutex_lock(&acc->lock);
+	rc = ioasid_access_pin_pages(acc->access, cmd->iova, cmd->length,
+				     pages, mock_access_flags(cmd->flags));
+	if (rc)
+		goto out_unlock;
+	rc = xa_alloc(&acc->pins, &id, pin, xa_limit_32b, GFP_KERNEL_ACCOUNT);
+	if (rc)
+		goto err_unpin;
+	if (cmd->data) {
+		rc = mock_access_read_pages(pages, cmd->iova, cmd->length,
+					    u64_to_user_ptr(cmd->data));
+		if (rc)
+			goto err_erase;
+	}
+	cmd->out_pin_id = id;
+	rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc)
+		goto err_erase;
+	/* The access owns the pin now. */
+	pin = NULL;
+	goto out_unlock;
+
+err_erase:
+	xa_erase(&acc->pins, id);
+err_unpin:
+	ioasid_access_unpin_pages(acc->access, cmd->iova, cmd->length);
+out_unlock:
+	mutex_unlock(&acc->lock);
+	ioasid_put_object(&acc->obj);
+out_free:
+	kvfree(pages);
+	kfree(pin);
+	return rc;
+}
+
+int ioasid_test_access_unpin(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_test_access_unpin *cmd = ucmd->cmd;
+	struct ioasid_mock_access *acc;
+	struct mock_access_pin *pin;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+
+	acc = ioasid_get_mock_access(ucmd, cmd->access_id);
+	if (IS_ERR(acc))
+		return PTR_ERR(acc);
+	mutex_lock(&acc->lock);
+	pin = xa_erase(&acc->pins, cmd->pin_id);
+	if (pin)
+		ioasid_access_unpin_pages(acc->access, pin->iova, pin->length);
+	mutex_unlock(&acc->lock);
+	ioasid_put_object(&acc->obj);
+	kfree(pin);
+	return pin ? 0 : -ENOENT;
+}
+
+int ioasid_test_access_rw(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_test_access_rw *cmd = ucmd->cmd;
+	bool write = cmd->flags & IOASID_TEST_ACCESS_RW_WRITE;
+	void __user *data = u64_to_user_ptr(cmd->data);
+	struct ioasid_mock_access *acc;
+	void *buf;
+	int rc;
+
+	if (cmd->flags & ~IOASID_TEST_ACCESS_RW_WRITE)
+		return -EOPNOTSUPP;
+	if (cmd->__reserved)
+		return -EINVAL;
+	rc = ioasid_check_range(cmd->iova, cmd->length, 1);
+	if (rc)
+		return rc;
+	if (cmd->length > MOCK_ACCESS_MAX_RW)
+		return -E2BIG;
+
+	buf = kvmalloc(cmd->length, GFP_KERNEL_ACCOUNT);
+	if (!buf)
+		return -ENOMEM;
+	if (write && copy_from_user(buf, data, cmd->length)) {
+		rc = -EFAULT;
+		goto out_free;
+	}
+	acc = ioasid_get_mock_access(ucmd, cmd->access_id);
+	if (IS_ERR(acc)) {
+		rc = PTR_ERR(acc);
+		goto out_free;
+	}
+	rc = ioasid_access_rw(acc->access, cmd->iova, buf, cmd->length,
+			      mock_access_flags(cmd->flags));
+	ioasid_put_object(&acc->obj);
+	if (!rc && !write && copy_to_user(data, buf, cmd->length))
+		rc = -EFAULT;
+out_free:
+	kvfree(buf);
+	return rc;
+}
+
+int ioasid_test_access_info(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_test_access_info *cmd = ucmd->cmd;
+	struct ioasid_mock_access *acc;
+	struct mock_access_pin *pin;
+	unsigned long id;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+
+	acc = ioasid_get_mock_access(ucmd, cmd->access_id);
+	if (IS_ERR(acc))
+		return PTR_ERR(acc);
+	cmd->out_nr_pins = 0;
+	mutex_lock(&acc->lock);
+	xa_for_each(&acc->pins, id, pin)
+		cmd->out_nr_pins++;
+	cmd->out_unmap_calls = acc->unmap_calls;
+	mutex_unlock(&acc->lock);
+	ioasid_put_object(&acc->obj);
+	return ioasid_ucmd_respond(ucmd, sizeof(*cmd));
 }
 
 int __init ioasid_test_init(void)

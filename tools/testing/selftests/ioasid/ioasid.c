@@ -1288,6 +1288,71 @@ TEST_F(ioas, hugetlb_backing_uses_huge_ioptes)
 	munmap(huge, 2 * SZ_2M);
 }
 
+/* AnonHugePages of the mapping that starts at @addr, in kB, or -1. */
+static long anon_huge_kb(void *addr)
+{
+	char line[256], start[32];
+	bool in = false;
+	long kb = -1;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	if (!f)
+		return -1;
+	snprintf(start, sizeof(start), "%lx-", (unsigned long)addr);
+	while (fgets(line, sizeof(line), f)) {
+		if (strchr(line, '-') && strchr(line, ' ') &&
+		    strchr(line, '-') < strchr(line, ' '))
+			in = !strncmp(line, start, strlen(start));
+		else if (in && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
+			break;
+	}
+	fclose(f);
+	return kb;
+}
+
+TEST_F(ioas, thp_backing_uses_huge_ioptes)
+{
+	struct ioasid_test_iopte_get pte;
+	__u32 dev_id, domain_id;
+	char *area, *thp;
+
+	if (!have_test_driver(self->fd))
+		SKIP(return, "kernel built without CONFIG_IOASID_TEST");
+	/* 4 MiB at a 2 MiB boundary, inside a larger reservation. */
+	area = mmap(NULL, 3 * SZ_2M, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, area);
+	thp = (char *)(((uintptr_t)area + SZ_2M - 1) & ~(SZ_2M - 1));
+	if (thp != area)
+		ASSERT_EQ(0, munmap(area, thp - area));
+	if (thp + 2 * SZ_2M != area + 3 * SZ_2M)
+		ASSERT_EQ(0, munmap(thp + 2 * SZ_2M,
+				    area + 3 * SZ_2M - (thp + 2 * SZ_2M)));
+	if (madvise(thp, 2 * SZ_2M, MADV_HUGEPAGE))
+		SKIP(return, "no transparent huge pages (madvise: %s)",
+		     strerror(errno));
+	memset(thp, 1, 2 * SZ_2M);
+	if (anon_huge_kb(thp) < (long)(2 * SZ_2M / 1024))
+		SKIP(return, "THP not used for the buffer (AnonHugePages %ld kB)",
+		     anon_huge_kb(thp));
+
+	ASSERT_EQ(0, mock_dev_add(self->fd, &dev_id, NULL));
+	ASSERT_EQ(0, mock_domain_alloc(self->fd, dev_id, &domain_id));
+	ASSERT_EQ(0, ioas_attach(self->fd, domain_id, self->ioas_id));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, thp, 2 * SZ_2M,
+				    SZ_1G));
+	EXPECT_EQ(self->pinned_kb + 2 * SZ_2M / 1024, vm_pinned_kb());
+	/* Each THP reached the driver as one physically contiguous run. */
+	ASSERT_EQ(0, iopte_get(self->fd, domain_id, SZ_1G + SZ_4K, &pte));
+	EXPECT_EQ(SZ_2M, pte.out_page_size);
+	ASSERT_EQ(0, iopte_get(self->fd, domain_id, SZ_1G + SZ_2M + 5 * SZ_4K,
+			       &pte));
+	EXPECT_EQ(SZ_2M, pte.out_page_size);
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, 0, NULL));
+	EXPECT_EQ(self->pinned_kb, vm_pinned_kb());
+	munmap(thp, 2 * SZ_2M);
+}
+
 static long status_kb(const char *key)
 {
 	char line[256], fmt[32];
@@ -1930,6 +1995,466 @@ TEST_F(ioas, fork_and_process_death)
 	close(to_child[1]);
 	close(to_parent[0]);
 	close(to_parent[1]);
+}
+
+/* ---- In-kernel accesses ------------------------------------------------- */
+
+static int access_create(int fd, __u32 ioas_id, __u32 flags, __u32 *id)
+{
+	struct ioasid_test_access_create cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.ioas_id = ioas_id,
+	};
+	int rc;
+
+	rc = ioctl_err(fd, IOASID_TEST_ACCESS_CREATE, &cmd);
+	if (!rc)
+		*id = cmd.out_access_id;
+	return rc;
+}
+
+static int access_pin(int fd, __u32 id, __u64 iova, __u64 length,
+		      __u32 flags, void *data, __u32 *pin_id)
+{
+	struct ioasid_test_access_pin cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.access_id = id,
+		.iova = iova,
+		.length = length,
+		.data = (uintptr_t)data,
+	};
+	int rc;
+
+	rc = ioctl_err(fd, IOASID_TEST_ACCESS_PIN, &cmd);
+	if (!rc && pin_id)
+		*pin_id = cmd.out_pin_id;
+	return rc;
+}
+
+static int access_unpin(int fd, __u32 id, __u32 pin_id)
+{
+	struct ioasid_test_access_unpin cmd = {
+		.size = sizeof(cmd),
+		.access_id = id,
+		.pin_id = pin_id,
+	};
+
+	return ioctl_err(fd, IOASID_TEST_ACCESS_UNPIN, &cmd);
+}
+
+static int access_rw(int fd, __u32 id, __u64 iova, __u64 length,
+		     __u32 flags, void *data)
+{
+	struct ioasid_test_access_rw cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.access_id = id,
+		.iova = iova,
+		.length = length,
+		.data = (uintptr_t)data,
+	};
+
+	return ioctl_err(fd, IOASID_TEST_ACCESS_RW, &cmd);
+}
+
+static void access_info(struct __test_metadata *_metadata, int fd, __u32 id,
+			__u32 *nr_pins, __u64 *unmap_calls)
+{
+	struct ioasid_test_access_info cmd = {
+		.size = sizeof(cmd),
+		.access_id = id,
+	};
+
+	ASSERT_EQ(0, ioctl_err(fd, IOASID_TEST_ACCESS_INFO, &cmd));
+	*nr_pins = cmd.out_nr_pins;
+	*unmap_calls = cmd.out_unmap_calls;
+}
+
+static void fill_pattern(void *buf, size_t len, unsigned int seed)
+{
+	unsigned char *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (unsigned char)(i * 7 + (i >> 12) + seed);
+}
+
+#define ACCESS_IOVA	0x100000ULL
+
+FIXTURE(access)
+{
+	int fd;
+	__u32 ioas_id;
+	__u32 access_id;
+	unsigned char *buf;
+	long pinned_kb;
+};
+
+FIXTURE_SETUP(access)
+{
+	self->fd = open_ioasid();
+	ASSERT_LE(0, self->fd);
+	if (!have_test_driver(self->fd))
+		SKIP(return, "kernel built without CONFIG_IOASID_TEST");
+	ASSERT_EQ(0, ioas_alloc(self->fd, &self->ioas_id));
+	self->buf = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->buf);
+	fill_pattern(self->buf, BUF_SIZE, 3);
+	self->pinned_kb = vm_pinned_kb();
+	ASSERT_LE(0, self->pinned_kb);
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				    BUF_SIZE, ACCESS_IOVA));
+	ASSERT_EQ(0, access_create(self->fd, self->ioas_id, 0,
+				   &self->access_id));
+}
+
+FIXTURE_TEARDOWN(access)
+{
+	close(self->fd);
+	if (self->buf && self->buf != MAP_FAILED) {
+		/* Closing the context gives every pin back. */
+		EXPECT_EQ(self->pinned_kb, vm_pinned_kb());
+		munmap(self->buf, BUF_SIZE);
+	}
+}
+
+TEST_F(access, pin_reads_mapped_pages)
+{
+	unsigned char out[3 * SZ_4K + 5];
+	__u64 calls;
+	__u32 pin, n;
+
+	/* Not page aligned at either end: three pages and a bit. */
+	memset(out, 0, sizeof(out));
+	ASSERT_EQ(0, access_pin(self->fd, self->access_id, ACCESS_IOVA + 100,
+				sizeof(out), 0, out, &pin));
+	EXPECT_EQ(0, memcmp(out, self->buf + 100, sizeof(out)));
+	/* The pages are the mapping's: nothing is pinned or charged again. */
+	EXPECT_EQ(self->pinned_kb + BUF_SIZE / 1024, vm_pinned_kb());
+	access_info(_metadata, self->fd, self->access_id, &n, &calls);
+	EXPECT_EQ(1, n);
+	EXPECT_EQ(0, calls);
+
+	ASSERT_EQ(0, access_unpin(self->fd, self->access_id, pin));
+	EXPECT_EQ(ENOENT, access_unpin(self->fd, self->access_id, pin));
+	access_info(_metadata, self->fd, self->access_id, &n, &calls);
+	EXPECT_EQ(0, n);
+	/* Without pins, an unmap does not call the access. */
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, 0, NULL));
+	access_info(_metadata, self->fd, self->access_id, &n, &calls);
+	EXPECT_EQ(0, calls);
+}
+
+TEST_F(access, rw_copies_both_ways)
+{
+	unsigned char data[5000], back[5000];
+
+	/* A device write lands in the user's memory. */
+	fill_pattern(data, sizeof(data), 99);
+	ASSERT_EQ(0, access_rw(self->fd, self->access_id, ACCESS_IOVA + 4000,
+			       sizeof(data), IOASID_TEST_ACCESS_RW_WRITE,
+			       data));
+	EXPECT_EQ(0, memcmp(self->buf + 4000, data, sizeof(data)));
+	/* And a device read sees what user space wrote. */
+	self->buf[4000] ^= 0xff;
+	ASSERT_EQ(0, access_rw(self->fd, self->access_id, ACCESS_IOVA + 4000,
+			       sizeof(back), 0, back));
+	EXPECT_EQ(0, memcmp(self->buf + 4000, back, sizeof(back)));
+	EXPECT_EQ(self->pinned_kb + BUF_SIZE / 1024, vm_pinned_kb());
+}
+
+TEST_F(access, ranges_across_mappings)
+{
+	unsigned char out[2 * SZ_4K];
+	__u64 iova = ACCESS_IOVA + BUF_SIZE;
+	__u32 pin;
+
+	/* A second mapping right after the first: one range spans both. */
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				    BUF_SIZE, iova));
+	ASSERT_EQ(0, access_pin(self->fd, self->access_id, iova - SZ_4K,
+				sizeof(out), 0, out, &pin));
+	EXPECT_EQ(0, memcmp(out, self->buf + BUF_SIZE - SZ_4K, SZ_4K));
+	EXPECT_EQ(0, memcmp(out + SZ_4K, self->buf, SZ_4K));
+	ASSERT_EQ(0, access_rw(self->fd, self->access_id, iova - 10, 20, 0,
+			       out));
+	EXPECT_EQ(0, memcmp(out, self->buf + BUF_SIZE - 10, 10));
+	EXPECT_EQ(0, memcmp(out + 10, self->buf, 10));
+	ASSERT_EQ(0, access_unpin(self->fd, self->access_id, pin));
+
+	/* A hole in the range: refused, nothing pinned or copied. */
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, iova, BUF_SIZE,
+				NULL));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				    BUF_SIZE, iova + SZ_4K));
+	EXPECT_EQ(ENOENT, access_pin(self->fd, self->access_id, iova - SZ_4K,
+				     3 * SZ_4K, 0, NULL, &pin));
+	memset(out, 0xee, sizeof(out));
+	EXPECT_EQ(ENOENT, access_rw(self->fd, self->access_id, iova - 10,
+				    SZ_4K + 20, IOASID_TEST_ACCESS_RW_WRITE,
+				    out));
+	EXPECT_NE(0xee, self->buf[BUF_SIZE - 1]);
+	/* Nothing is held: both mappings go without calling the access. */
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, 0, NULL));
+}
+
+TEST_F(access, bad_arguments)
+{
+	struct ioasid_test_access_rw rw = {
+		.size = sizeof(rw),
+		.__reserved = 1,
+		.iova = ACCESS_IOVA,
+		.length = 16,
+	};
+	unsigned char data[16];
+	__u32 id;
+
+	EXPECT_EQ(EINVAL, access_pin(self->fd, self->access_id, ACCESS_IOVA,
+				     0, 0, NULL, NULL));
+	EXPECT_EQ(EOVERFLOW, access_pin(self->fd, self->access_id,
+					~0ULL - 10, 100, 0, NULL, NULL));
+	EXPECT_EQ(E2BIG, access_pin(self->fd, self->access_id, ACCESS_IOVA,
+				    16 * 1024 * 1024 + 1, 0, NULL, NULL));
+	EXPECT_EQ(ENOENT, access_pin(self->fd, self->access_id, 0, SZ_4K, 0,
+				     NULL, NULL));
+	EXPECT_EQ(ENOENT, access_pin(self->fd, self->access_id,
+				     ACCESS_IOVA + BUF_SIZE - 1, 2, 0, NULL,
+				     NULL));
+	EXPECT_EQ(EOPNOTSUPP, access_pin(self->fd, self->access_id,
+					 ACCESS_IOVA, SZ_4K, 1U << 5, NULL,
+					 NULL));
+	EXPECT_EQ(ENOENT, access_pin(self->fd, 9999, ACCESS_IOVA, SZ_4K, 0,
+				     NULL, NULL));
+	/* An IOAS is not an access. */
+	EXPECT_EQ(ENOENT, access_pin(self->fd, self->ioas_id, ACCESS_IOVA,
+				     SZ_4K, 0, NULL, NULL));
+	/* A bad output buffer undoes the pin. */
+	EXPECT_EQ(EFAULT, access_pin(self->fd, self->access_id, ACCESS_IOVA,
+				     SZ_4K, 0, (void *)8, NULL));
+
+	EXPECT_EQ(EINVAL, access_rw(self->fd, self->access_id, ACCESS_IOVA, 0,
+				    0, data));
+	EXPECT_EQ(E2BIG, access_rw(self->fd, self->access_id, ACCESS_IOVA,
+				   64 * 1024 + 1, 0, data));
+	EXPECT_EQ(EFAULT, access_rw(self->fd, self->access_id, ACCESS_IOVA,
+				    sizeof(data), 0, NULL));
+	EXPECT_EQ(ENOENT, access_rw(self->fd, self->access_id, 0x10,
+				    sizeof(data), 0, data));
+
+	EXPECT_EQ(ENOENT, access_create(self->fd, 9999, 0, &id));
+	EXPECT_EQ(EOPNOTSUPP, access_create(self->fd, self->ioas_id, 1U << 7,
+					    &id));
+	EXPECT_EQ(ENOENT, access_unpin(self->fd, self->access_id, 1));
+	rw.access_id = self->access_id;
+	rw.data = (uintptr_t)data;
+	EXPECT_EQ(EINVAL, ioctl_err(self->fd, IOASID_TEST_ACCESS_RW, &rw));
+	/* Nothing was left pinned: the unmap goes without a callback. */
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, 0, NULL));
+}
+
+TEST_F(access, permissions)
+{
+	unsigned char data[16] = { 1 };
+	__u64 ro = 0x10000000, wo = 0x20000000;
+	__u32 pin;
+
+	ASSERT_EQ(0, ioas_map(self->fd, self->ioas_id, self->buf, SZ_4K, &ro,
+			      IOASID_IOAS_MAP_READ |
+			      IOASID_IOAS_MAP_FIXED_IOVA));
+	ASSERT_EQ(0, ioas_map(self->fd, self->ioas_id, self->buf, SZ_4K, &wo,
+			      IOASID_IOAS_MAP_WRITE |
+			      IOASID_IOAS_MAP_FIXED_IOVA));
+	/* Read-only: readable, never written. */
+	EXPECT_EQ(0, access_rw(self->fd, self->access_id, ro, sizeof(data), 0,
+			       data));
+	EXPECT_EQ(EPERM, access_rw(self->fd, self->access_id, ro,
+				   sizeof(data), IOASID_TEST_ACCESS_RW_WRITE,
+				   data));
+	EXPECT_EQ(EPERM, access_pin(self->fd, self->access_id, ro, SZ_4K,
+				    IOASID_TEST_ACCESS_RW_WRITE, NULL, &pin));
+	ASSERT_EQ(0, access_pin(self->fd, self->access_id, ro, SZ_4K, 0, NULL,
+				&pin));
+	ASSERT_EQ(0, access_unpin(self->fd, self->access_id, pin));
+	/* Write-only: written, never read. */
+	EXPECT_EQ(0, access_rw(self->fd, self->access_id, wo, sizeof(data),
+			       IOASID_TEST_ACCESS_RW_WRITE, data));
+	EXPECT_EQ(EPERM, access_rw(self->fd, self->access_id, wo,
+				   sizeof(data), 0, data));
+	EXPECT_EQ(EPERM, access_pin(self->fd, self->access_id, wo, SZ_4K, 0,
+				    NULL, &pin));
+	/* Read-write allows a writing pin. */
+	ASSERT_EQ(0, access_pin(self->fd, self->access_id, ACCESS_IOVA, SZ_4K,
+				IOASID_TEST_ACCESS_RW_WRITE, NULL, &pin));
+	ASSERT_EQ(0, access_unpin(self->fd, self->access_id, pin));
+}
+
+TEST_F(access, unmap_calls_the_access)
+{
+	__u32 pin, other, n, n2;
+	__u64 calls, calls2, unmapped;
+
+	ASSERT_EQ(0, access_create(self->fd, self->ioas_id, 0, &other));
+	ASSERT_EQ(0, access_pin(self->fd, self->access_id, ACCESS_IOVA + SZ_4K,
+				SZ_4K, 0, NULL, &pin));
+	/* The unmap asks the accesses to let go, then succeeds. */
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, ACCESS_IOVA,
+				BUF_SIZE, &unmapped));
+	EXPECT_EQ(BUF_SIZE, unmapped);
+	access_info(_metadata, self->fd, self->access_id, &n, &calls);
+	EXPECT_EQ(0, n);
+	EXPECT_EQ(1, calls);
+	/* Every access of the IOAS hears of it, pins or not. */
+	access_info(_metadata, self->fd, other, &n2, &calls2);
+	EXPECT_EQ(0, n2);
+	EXPECT_EQ(1, calls2);
+	EXPECT_EQ(self->pinned_kb, vm_pinned_kb());
+
+	/* Also for "unmap everything". */
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				    BUF_SIZE, ACCESS_IOVA));
+	ASSERT_EQ(0, access_pin(self->fd, self->access_id, ACCESS_IOVA,
+				BUF_SIZE, 0, NULL, &pin));
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, 0, &unmapped));
+	EXPECT_EQ(BUF_SIZE, unmapped);
+	access_info(_metadata, self->fd, self->access_id, &n, &calls);
+	EXPECT_EQ(0, n);
+	EXPECT_EQ(2, calls);
+	EXPECT_EQ(self->pinned_kb, vm_pinned_kb());
+}
+
+TEST_F(access, pins_kept_make_unmap_fail)
+{
+	__u32 keeper, pin, n;
+	__u64 calls, unmapped;
+
+	ASSERT_EQ(0, access_create(self->fd, self->ioas_id,
+				   IOASID_TEST_ACCESS_KEEP_PINS, &keeper));
+	ASSERT_EQ(0, access_pin(self->fd, keeper, ACCESS_IOVA, SZ_4K, 0, NULL,
+				&pin));
+	EXPECT_EQ(EBUSY, ioas_unmap(self->fd, self->ioas_id, ACCESS_IOVA,
+				    BUF_SIZE, NULL));
+	EXPECT_EQ(EBUSY, ioas_unmap(self->fd, self->ioas_id, 0, 0, NULL));
+	access_info(_metadata, self->fd, keeper, &n, &calls);
+	EXPECT_EQ(1, n);
+	EXPECT_EQ(2, calls);
+	/* The mapping is intact. */
+	EXPECT_EQ(0, access_rw(self->fd, self->access_id, ACCESS_IOVA, 8, 0,
+			       &unmapped));
+	EXPECT_EQ(self->pinned_kb + BUF_SIZE / 1024, vm_pinned_kb());
+	ASSERT_EQ(0, access_unpin(self->fd, keeper, pin));
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, 0, &unmapped));
+	EXPECT_EQ(BUF_SIZE, unmapped);
+}
+
+TEST_F(access, pins_follow_copies)
+{
+	__u64 dst = 0x40000000, unmapped, calls;
+	__u32 pin, n;
+
+	/* A pin in the copy holds the copy, not the original. */
+	ASSERT_EQ(0, ioas_copy(self->fd, self->ioas_id, self->ioas_id,
+			       ACCESS_IOVA, BUF_SIZE, &dst, RW_FIXED));
+	ASSERT_EQ(0, access_pin(self->fd, self->access_id, dst, SZ_4K, 0,
+				NULL, &pin));
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, ACCESS_IOVA,
+				BUF_SIZE, &unmapped));
+	access_info(_metadata, self->fd, self->access_id, &n, &calls);
+	EXPECT_EQ(1, n);
+	EXPECT_EQ(0, calls);
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, dst, BUF_SIZE,
+				&unmapped));
+	access_info(_metadata, self->fd, self->access_id, &n, &calls);
+	EXPECT_EQ(0, n);
+	EXPECT_EQ(1, calls);
+}
+
+TEST_F(access, holds_its_ioas)
+{
+	__u32 pin;
+
+	ASSERT_EQ(0, access_pin(self->fd, self->access_id, ACCESS_IOVA, SZ_4K,
+				0, NULL, &pin));
+	EXPECT_EQ(EBUSY, destroy(self->fd, self->ioas_id));
+	/* Destroying the access releases its pins and the IOAS. */
+	ASSERT_EQ(0, destroy(self->fd, self->access_id));
+	ASSERT_EQ(0, destroy(self->fd, self->ioas_id));
+	EXPECT_EQ(self->pinned_kb, vm_pinned_kb());
+}
+
+TEST_F(access, close_with_pins)
+{
+	__u32 ioas, acc, pin;
+	int fd = open_ioasid();
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ioas_alloc(fd, &ioas));
+	ASSERT_EQ(0, ioas_map_fixed(fd, ioas, self->buf, BUF_SIZE,
+				    ACCESS_IOVA));
+	ASSERT_EQ(0, access_create(fd, ioas, IOASID_TEST_ACCESS_KEEP_PINS,
+				   &acc));
+	ASSERT_EQ(0, access_pin(fd, acc, ACCESS_IOVA, BUF_SIZE, 0, NULL,
+				&pin));
+	EXPECT_EQ(self->pinned_kb + 2 * BUF_SIZE / 1024, vm_pinned_kb());
+	ASSERT_EQ(0, close(fd));
+	EXPECT_EQ(self->pinned_kb + BUF_SIZE / 1024, vm_pinned_kb());
+}
+
+struct access_race {
+	int fd;
+	__u32 ioas_id;
+	__u32 access_id;
+	void *buf;
+	int errors;
+};
+
+static void *access_race_mapper(void *arg)
+{
+	struct access_race *r = arg;
+	int i;
+
+	for (i = 0; i < 300; i++) {
+		if (ioas_map_fixed(r->fd, r->ioas_id, r->buf, BUF_SIZE,
+				   ACCESS_IOVA) ||
+		    ioas_unmap(r->fd, r->ioas_id, ACCESS_IOVA, BUF_SIZE,
+			       NULL))
+			r->errors++;
+	}
+	return NULL;
+}
+
+/* Pins racing with map and unmap: every unmap gets its pins back. */
+TEST_F(access, race_pin_unmap)
+{
+	struct access_race r = {
+		.fd = self->fd,
+		.ioas_id = self->ioas_id,
+		.access_id = self->access_id,
+		.buf = self->buf,
+	};
+	int i, pinned = 0, rc;
+	pthread_t thread;
+	__u32 pin;
+
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, 0, NULL));
+	ASSERT_EQ(0, pthread_create(&thread, NULL, access_race_mapper, &r));
+	for (i = 0; i < 600; i++) {
+		rc = access_pin(self->fd, self->access_id, ACCESS_IOVA, SZ_4K,
+				0, NULL, &pin);
+		if (rc == ENOENT)
+			continue;
+		ASSERT_EQ(0, rc);
+		pinned++;
+		/* The unmap callback may have released it already. */
+		rc = access_unpin(self->fd, self->access_id, pin);
+		ASSERT_TRUE(!rc || rc == ENOENT);
+	}
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	EXPECT_EQ(0, r.errors);
+	TH_LOG("%d pins while mapped", pinned);
+	EXPECT_EQ(self->pinned_kb, vm_pinned_kb());
 }
 
 TEST_HARNESS_MAIN

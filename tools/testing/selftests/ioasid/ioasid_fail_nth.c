@@ -234,6 +234,160 @@ static int scenario_ioas(int fd)
 	return ioctl_err(fd, IOASID_IOAS_UNMAP, &unmap);
 }
 
+/* Map, then pin, copy and unmap through an in-kernel access. */
+static int scenario_access(int fd)
+{
+	struct ioasid_ioas_alloc ioas = { .size = sizeof(ioas) };
+	struct ioasid_ioas_map map = {
+		.size = sizeof(map),
+		.flags = IOASID_IOAS_MAP_READ | IOASID_IOAS_MAP_WRITE,
+		.user_va = (uintptr_t)map_buf,
+		.length = 16 * SZ_4K,
+	};
+	struct ioasid_test_access_create create = { .size = sizeof(create) };
+	struct ioasid_test_access_pin pin = {
+		.size = sizeof(pin),
+		.length = 3 * SZ_4K,
+	};
+	struct ioasid_test_access_rw rw = {
+		.size = sizeof(rw),
+		.flags = IOASID_TEST_ACCESS_RW_WRITE,
+		.length = 2 * SZ_4K,
+		.data = (uintptr_t)(map_buf + 16 * SZ_4K),
+	};
+	struct ioasid_ioas_unmap unmap = {
+		.size = sizeof(unmap),
+		.flags = IOASID_IOAS_UNMAP_ALL,
+	};
+	struct ioasid_test_access_info info = { .size = sizeof(info) };
+	int rc;
+
+	rc = ioctl_err(fd, IOASID_IOAS_ALLOC, &ioas);
+	if (rc)
+		return rc;
+	map.ioas_id = ioas.out_ioas_id;
+	rc = ioctl_err(fd, IOASID_IOAS_MAP, &map);
+	if (rc)
+		return rc;
+	create.ioas_id = ioas.out_ioas_id;
+	rc = ioctl_err(fd, IOASID_TEST_ACCESS_CREATE, &create);
+	if (rc)
+		return rc;
+	pin.access_id = create.out_access_id;
+	pin.iova = map.iova + 100;
+	pin.data = (uintptr_t)(map_buf + 16 * SZ_4K);
+	rc = ioctl_err(fd, IOASID_TEST_ACCESS_PIN, &pin);
+	if (rc)
+		return rc;
+	rw.access_id = create.out_access_id;
+	rw.iova = map.iova + SZ_4K;
+	rc = ioctl_err(fd, IOASID_TEST_ACCESS_RW, &rw);
+	if (rc)
+		return rc;
+	rw.flags = 0;
+	rc = ioctl_err(fd, IOASID_TEST_ACCESS_RW, &rw);
+	if (rc)
+		return rc;
+	/* The unmap releases the pin through the callback. */
+	unmap.ioas_id = ioas.out_ioas_id;
+	rc = ioctl_err(fd, IOASID_IOAS_UNMAP, &unmap);
+	if (rc)
+		return rc;
+	info.access_id = create.out_access_id;
+	if (ioctl_err(fd, IOASID_TEST_ACCESS_INFO, &info) ||
+	    info.out_nr_pins || info.out_unmap_calls != 1)
+		return EPROTO;
+	return 0;
+}
+
+static int memfd = -1;
+
+/* Map a memfd into one IOAS, copy it into another, allow, reserve. */
+static int scenario_file_copy_allow(int fd)
+{
+	struct ioasid_ioas_alloc a = { .size = sizeof(a) };
+	struct ioasid_ioas_alloc b = { .size = sizeof(b) };
+	struct ioasid_ioas_map_file mapf = {
+		.size = sizeof(mapf),
+		.flags = IOASID_IOAS_MAP_READ | IOASID_IOAS_MAP_WRITE |
+			 IOASID_IOAS_MAP_FIXED_IOVA,
+		.fd = memfd,
+		.length = 8 * SZ_4K,
+		.iova = SZ_2M,
+	};
+	struct ioasid_ioas_copy copy = {
+		.size = sizeof(copy),
+		.flags = IOASID_IOAS_MAP_READ,
+		.src_iova = SZ_2M,
+		.length = 8 * SZ_4K,
+	};
+	struct ioasid_iova_range ranges[2] = {
+		{ .start = 0, .last = 4 * SZ_2M - 1 },
+		{ .start = 8 * SZ_2M, .last = 16 * SZ_2M - 1 },
+	};
+	struct ioasid_ioas_allow_iovas allow = {
+		.size = sizeof(allow),
+		.num_iovas = 2,
+		.allowed_iovas = (uintptr_t)ranges,
+	};
+	struct ioasid_ioas_reserve reserve = {
+		.size = sizeof(reserve),
+		.length = SZ_2M,
+	};
+	struct ioasid_ioas_unmap unmap = {
+		.size = sizeof(unmap),
+		.flags = IOASID_IOAS_UNMAP_ALL,
+	};
+	int rc;
+
+	rc = ioctl_err(fd, IOASID_IOAS_ALLOC, &a);
+	if (rc)
+		return rc;
+	rc = ioctl_err(fd, IOASID_IOAS_ALLOC, &b);
+	if (rc)
+		return rc;
+	mapf.ioas_id = a.out_ioas_id;
+	rc = ioctl_err(fd, IOASID_IOAS_MAP_FILE, &mapf);
+	if (rc)
+		return rc;
+	copy.src_ioas_id = a.out_ioas_id;
+	copy.dst_ioas_id = b.out_ioas_id;
+	rc = ioctl_err(fd, IOASID_IOAS_COPY, &copy);
+	if (rc)
+		return rc;
+	allow.ioas_id = a.out_ioas_id;
+	rc = ioctl_err(fd, IOASID_IOAS_ALLOW_IOVAS, &allow);
+	if (rc)
+		return rc;
+	/* The copy landed where the mapping is: inside the allowed ranges. */
+	allow.ioas_id = b.out_ioas_id;
+	rc = ioctl_err(fd, IOASID_IOAS_ALLOW_IOVAS, &allow);
+	if (rc)
+		return rc;
+	/* Reserving replaces the allowed set; the mapping blocks it here. */
+	reserve.ioas_id = a.out_ioas_id;
+	rc = ioctl_err(fd, IOASID_IOAS_RESERVE, &reserve);
+	if (rc != EADDRINUSE)
+		return rc ? rc : EPROTO;
+	/* Without mappings it succeeds. */
+	unmap.ioas_id = b.out_ioas_id;
+	rc = ioctl_err(fd, IOASID_IOAS_UNMAP, &unmap);
+	if (rc)
+		return rc;
+	reserve.ioas_id = b.out_ioas_id;
+	rc = ioctl_err(fd, IOASID_IOAS_RESERVE, &reserve);
+	if (rc)
+		return rc;
+	copy.dst_ioas_id = a.out_ioas_id;
+	copy.src_ioas_id = a.out_ioas_id;
+	copy.flags = IOASID_IOAS_MAP_READ | IOASID_IOAS_MAP_FIXED_IOVA;
+	copy.dst_iova = 8 * SZ_2M;
+	rc = ioctl_err(fd, IOASID_IOAS_COPY, &copy);
+	if (rc)
+		return rc;
+	return 0;
+}
+
 static int scenario_get_info(int fd)
 {
 	struct ioasid_info info = { .size = sizeof(info) };
@@ -284,9 +438,28 @@ FIXTURE_TEARDOWN(fail_nth)
 	write_file("/sys/kernel/debug/failslab/ignore-gfp-wait", "Y");
 }
 
+/* VmPin of this process in kB, or -1. */
+static long vm_pinned_kb(void)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmPin: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
 static void sweep(struct __test_metadata *_metadata, scenario_fn fn)
 {
 	unsigned int nth, injected = 0;
+	long pinned = vm_pinned_kb();
+
+	ASSERT_LE(0, pinned);
 
 	for (nth = 1; nth < 10000; nth++) {
 		bool fired;
@@ -311,6 +484,8 @@ static void sweep(struct __test_metadata *_metadata, scenario_fn fn)
 		if (fd >= 0)
 			ASSERT_EQ(0, close(fd));
 		ASSERT_EQ(0, count_mock_devices());
+		/* Every pin is given back with the context. */
+		ASSERT_EQ(pinned, vm_pinned_kb());
 		if (fired)
 			injected++;
 		if (!fired)
@@ -345,6 +520,25 @@ TEST_F(fail_nth, ioas_map_fill_unmap)
 	memset(map_buf, 0, 16 * SZ_4K);
 	sweep(_metadata, scenario_ioas);
 	munmap(map_buf, 16 * SZ_4K);
+}
+
+TEST_F(fail_nth, access_pin_rw_unmap)
+{
+	map_buf = mmap(NULL, 18 * SZ_4K, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, map_buf);
+	memset(map_buf, 0, 18 * SZ_4K);
+	sweep(_metadata, scenario_access);
+	munmap(map_buf, 18 * SZ_4K);
+}
+
+TEST_F(fail_nth, map_file_copy_allow)
+{
+	memfd = memfd_create("ioasid-fail-nth", 0);
+	ASSERT_LE(0, memfd);
+	ASSERT_EQ(0, ftruncate(memfd, 8 * SZ_4K));
+	sweep(_metadata, scenario_file_copy_allow);
+	close(memfd);
 }
 
 TEST_F(fail_nth, open_get_info)

@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * In-kernel accesses to an IO address space.
+ *
+ * A device whose DMA is done by software (a vDPA simulator, a mediated
+ * device) has no IOMMU translation to attach.  Its driver reaches an IOAS
+ * through an access instead: it pins the pages behind an IOVA range, or
+ * copies to and from one.  The pages are the ones the IOAS already holds
+ * pinned for its mappings, so an access neither pins nor charges memory a
+ * second time.  While an access holds pins in a mapping, the mapping stays;
+ * an unmap of it first calls the access's unmap callback, which must let go.
+ */
+#include <linux/highmem.h>
+#include <linux/iommu.h>
+#include <linux/ioasid.h>
+#include <linux/maple_tree.h>
+#include <linux/slab.h>
+
+#include "ioasid_private.h"
+
+/**
+ * ioasid_access_create() - Create an in-kernel access to an IOAS
+ * @ctx: Context owning the IOAS; the caller keeps its own reference on it
+ *       (from ioasid_ctx_from_fd()) until ioasid_access_destroy()
+ * @ioas_id: Id of the IOAS in @ctx
+ * @ops: Callbacks; @ops->unmap is required
+ * @data: Argument passed to the callbacks
+ *
+ * The access holds the IOAS, which user space cannot destroy
+ * (IOASID_DESTROY fails with EBUSY) until ioasid_access_destroy().  May
+ * sleep.
+ *
+ * Return: the access, or ERR_PTR(): -EINVAL without an unmap callback,
+ * -ENOENT when @ioas_id names no IOAS, -ENOMEM.
+ */
+struct ioasid_access *ioasid_access_create(struct ioasid_ctx *ctx,
+					   u32 ioas_id,
+					   const struct ioasid_access_ops *ops,
+					   void *data)
+{
+	struct ioasid_access *access;
+	struct ioasid_ioas *ioas;
+
+	if (!ops || !ops->unmap)
+		return ERR_PTR(-EINVAL);
+
+	access = kzalloc(sizeof(*access), GFP_KERNEL_ACCOUNT);
+	if (!access)
+		return ERR_PTR(-ENOMEM);
+	ioas = ioasid_get_ioas(ctx, ioas_id);
+	if (IS_ERR(ioas)) {
+		kfree(access);
+		return ERR_CAST(ioas);
+	}
+	/* The access keeps the reference of the lookup. */
+	access->ioas = ioas;
+	access->ops = ops;
+	access->data = data;
+	atomic_set(&access->npins, 0);
+
+	mutex_lock(&ioas->access_lock);
+	list_add_tail(&access->node, &ioas->accesses);
+	mutex_unlock(&ioas->access_lock);
+	return access;
+}
+EXPORT_SYMBOL_NS_GPL(ioasid_access_create, IOASID);
+
+/**
+ * ioasid_access_destroy() - Destroy an in-kernel access
+ * @access: Access from ioasid_access_create(), without pins
+ *
+ * Once this returns the unmap callback is not called any more.  May sleep.
+ */
+void ioasid_access_destroy(struct ioasid_access *access)
+{
+	struct ioasid_ioas *ioas = access->ioas;
+
+	/* Leaked pins would keep their mappings forever. */
+	WARN_ON(atomic_read(&access->npins));
+
+	mutex_lock(&ioas->access_lock);
+	list_del(&access->node);
+	mutex_unlock(&ioas->access_lock);
+	ioasid_put_object(&ioas->obj);
+	kfree(access);
+}
+EXPORT_SYMBOL_NS_GPL(ioasid_access_destroy, IOASID);
+
+/*
+ * Check that IOVA [first, last] is mapped without a hole, with @prot
+ * allowed everywhere.
+ */
+static int ioasid_access_check(struct ioasid_ioas *ioas, unsigned long first,
+			       unsigned long last, int prot)
+{
+	unsigned long index = first, next = first;
+	struct ioasid_area *area;
+
+	lockdep_assert_held(&ioas->rwsem);
+	mt_for_each(&ioas->areas, area, index, last) {
+		if (area->iova > next)
+			return -ENOENT;
+		if ((area->prot & prot) != prot)
+			return -EPERM;
+		next = ioasid_area_last(area) + 1;
+		/* The area reaches the end of the address space. */
+		if (!next)
+			return 0;
+	}
+	return next > last ? 0 : -ENOENT;
+}
+
+/* Check the arguments of a pin or a copy; on success *last is set. */
+static int ioasid_access_args(unsigned long iova, unsigned long length,
+			      unsigned int flags, unsigned long *last)
+{
+	if (flags & ~IOASID_ACCESS_WRITE)
+		return -EINVAL;
+	if (!length)
+		return -EINVAL;
+	if (check_add_overflow(iova, length - 1, last))
+		return -EOVERFLOW;
+	return 0;
+}
+
+/**
+ * ioasid_access_pin_pages() - Pin the pages behind an IOVA range
+ * @access: The access
+ * @iova: First IOVA, of any alignment
+ * @length: Bytes, not zero
+ * @out_pages: Filled with the struct page of every page the range touches,
+ *             from the one holding @iova on, in IOVA order
+ * @flags: %IOASID_ACCESS_WRITE when the pages will be written
+ *
+ * The pages stay valid until ioasid_access_unpin_pages() with the same
+ * @iova and @length, which the unmap callback calls at the latest.  They
+ * are the pages pinned for the mappings, so nothing is charged again.
+ * May sleep.
+ *
+ * Return: 0; -EINVAL for a zero @length or unknown @flags; -EOVERFLOW for a
+ * range that wraps; -ENOENT when part of the range is not mapped; -EPERM
+ * when a mapping does not allow reading, or writing with
+ * %IOASID_ACCESS_WRITE.
+ */
+int ioasid_access_pin_pages(struct ioasid_access *access, unsigned long iova,
+			    unsigned long length, struct page **out_pages,
+			    unsigned int flags)
+{
+	struct ioasid_ioas *ioas = access->ioas;
+	unsigned long last, index, first_page;
+	int prot = IOMMU_READ;
+	struct ioasid_area *area;
+	int rc;
+
+	rc = ioasid_access_args(iova, length, flags, &last);
+	if (rc)
+		return rc;
+	if (flags & IOASID_ACCESS_WRITE)
+		prot |= IOMMU_WRITE;
+
+	first_page = iova & PAGE_MASK;
+	down_read(&ioas->rwsem);
+	rc = ioasid_access_check(ioas, iova, last, prot);
+	if (rc)
+		goto out_unlock;
+	index = iova;
+	mt_for_each(&ioas->areas, area, index, last) {
+		unsigned long start = max(first_page, area->iova);
+		unsigned long end = min(last, ioasid_area_last(area));
+		unsigned long n = ((end - start) >> PAGE_SHIFT) + 1;
+
+		ioasid_pages_get_pages(area->pages,
+				       (start - area->iova) >> PAGE_SHIFT, n,
+				       out_pages + ((start - first_page) >>
+						    PAGE_SHIFT));
+		atomic_inc(&area->num_accesses);
+	}
+	atomic_inc(&access->npins);
+out_unlock:
+	up_read(&ioas->rwsem);
+	return rc;
+}
+EXPORT_SYMBOL_NS_GPL(ioasid_access_pin_pages, IOASID);
+
+/**
+ * ioasid_access_unpin_pages() - Undo ioasid_access_pin_pages()
+ * @access: The access
+ * @iova: @iova of the pin
+ * @length: @length of the pin
+ *
+ * May sleep.
+ */
+void ioasid_access_unpin_pages(struct ioasid_access *access,
+			       unsigned long iova, unsigned long length)
+{
+	struct ioasid_ioas *ioas = access->ioas;
+	struct ioasid_area *area;
+	unsigned long last;
+
+	if (WARN_ON(ioasid_access_args(iova, length, 0, &last)))
+		return;
+	/* The pinned areas cannot go away, so the same ones are found. */
+	down_read(&ioas->rwsem);
+	mt_for_each(&ioas->areas, area, iova, last)
+		WARN_ON(!atomic_add_unless(&area->num_accesses, -1, 0));
+	up_read(&ioas->rwsem);
+	WARN_ON(atomic_dec_if_positive(&access->npins) < 0);
+}
+EXPORT_SYMBOL_NS_GPL(ioasid_access_unpin_pages, IOASID);
+
+/**
+ * ioasid_access_rw() - Copy to or from an IOVA range
+ * @access: The access
+ * @iova: First IOVA, of any alignment
+ * @data: Kernel buffer of @length bytes
+ * @length: Bytes to copy, not zero
+ * @flags: %IOASID_ACCESS_WRITE to copy @data into the IOAS's memory, as a
+ *         device write; else the memory is read into @data
+ *
+ * Nothing is copied unless the whole range is mapped with the permission
+ * the copy needs.  May sleep.
+ *
+ * Return: 0; -EINVAL for a zero @length or unknown @flags; -EOVERFLOW for a
+ * range that wraps; -ENOENT when part of the range is not mapped; -EPERM
+ * when a mapping does not allow the device to read (or, with
+ * %IOASID_ACCESS_WRITE, to write) it.
+ */
+int ioasid_access_rw(struct ioasid_access *access, unsigned long iova,
+		     void *data, size_t length, unsigned int flags)
+{
+	struct ioasid_ioas *ioas = access->ioas;
+	bool write = flags & IOASID_ACCESS_WRITE;
+	struct ioasid_area *area;
+	unsigned long last, index;
+	int rc;
+
+	rc = ioasid_access_args(iova, length, flags, &last);
+	if (rc)
+		return rc;
+
+	down_read(&ioas->rwsem);
+	rc = ioasid_access_check(ioas, iova, last,
+				 write ? IOMMU_WRITE : IOMMU_READ);
+	if (rc)
+		goto out_unlock;
+	index = iova;
+	mt_for_each(&ioas->areas, area, index, last) {
+		unsigned long pos = max(iova, area->iova);
+		unsigned long end = min(last, ioasid_area_last(area));
+
+		while (pos <= end) {
+			size_t offset = offset_in_page(pos);
+			size_t n = min_t(size_t, PAGE_SIZE - offset,
+					 end - pos + 1);
+			struct page *page;
+
+			ioasid_pages_get_pages(area->pages,
+					       (pos - area->iova) >> PAGE_SHIFT,
+					       1, &page);
+			if (write)
+				memcpy_to_page(page, offset,
+					       data + (pos - iova), n);
+			else
+				memcpy_from_page(data + (pos - iova), page,
+						 offset, n);
+			pos += n;
+			/* @end may be the last address: stop before wrapping. */
+			if (!pos)
+				break;
+			cond_resched();
+		}
+	}
+out_unlock:
+	up_read(&ioas->rwsem);
+	return rc;
+}
+EXPORT_SYMBOL_NS_GPL(ioasid_access_rw, IOASID);
