@@ -48,10 +48,13 @@
  * @ioptes: IOVA page index -> IOPTE, at the first page of each IOPTE.  Its
  *          xa_lock serialises changes, so the IOMMU core may call map and
  *          unmap concurrently on disjoint ranges.
+ * @nr_large: IOPTEs larger than a base page, under the xa_lock: while there
+ *            are none, a base page cannot overlap one
  */
 struct mock_domain {
 	struct iommu_domain domain;
 	struct xarray ioptes;
+	unsigned long nr_large;
 };
 
 /**
@@ -197,6 +200,8 @@ static bool mock_iopte_find_larger(struct mock_domain *mock,
 	unsigned int bit;
 
 	lockdep_assert_held(&mock->ioptes.xa_lock);
+	if (!mock->nr_large)
+		return false;
 	for_each_set_bit(bit, &pgsize_bitmap, BITS_PER_LONG) {
 		unsigned long head = iova & ~((1UL << bit) - 1);
 		void *iopte;
@@ -232,6 +237,8 @@ static int mock_map_one(struct mock_domain *mock, unsigned long iova,
 			 mock_iopte_mk(paddr, pgsize, prot), gfp);
 	if (rc == -EBUSY)
 		rc = -EEXIST;
+	if (!rc && pgsize > MOCK_PAGE_SIZE)
+		mock->nr_large++;
 out_unlock:
 	xa_unlock(&mock->ioptes);
 	return rc;
@@ -279,6 +286,8 @@ static size_t mock_domain_unmap_pages(struct iommu_domain *domain,
 
 		if (!iopte)
 			break;
+		if (mock_iopte_size(iopte) > MOCK_PAGE_SIZE)
+			mock->nr_large--;
 		unmapped += mock_iopte_size(iopte);
 		iova += mock_iopte_size(iopte);
 	}
