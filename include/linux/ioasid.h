@@ -11,8 +11,10 @@
 #include <linux/types.h>
 #include <uapi/linux/ioasid.h>
 
+struct device;
 struct ioasid_access;
 struct ioasid_ctx;
+struct ioasid_device;
 struct page;
 
 /**
@@ -37,6 +39,18 @@ struct ioasid_access_ops {
 struct ioasid_ctx *ioasid_ctx_from_fd(int fd);
 void ioasid_ctx_put(struct ioasid_ctx *ctx);
 
+/*
+ * Devices: see Documentation/driver-api/ioasid.rst.  The caller keeps its
+ * context reference (ioasid_ctx_from_fd()) until ioasid_device_unbind().
+ */
+struct ioasid_device *ioasid_device_bind(struct ioasid_ctx *ctx,
+					 struct device *dev, u32 *out_id);
+void ioasid_device_unbind(struct ioasid_device *idev);
+u32 ioasid_device_id(struct ioasid_device *idev);
+int ioasid_device_attach(struct ioasid_device *idev, u32 *pt_id);
+int ioasid_device_replace(struct ioasid_device *idev, u32 *pt_id);
+void ioasid_device_detach(struct ioasid_device *idev);
+
 struct ioasid_access *ioasid_access_create(struct ioasid_ctx *ctx,
 					   u32 ioas_id,
 					   const struct ioasid_access_ops *ops,
@@ -56,6 +70,37 @@ static inline struct ioasid_ctx *ioasid_ctx_from_fd(int fd)
 }
 
 static inline void ioasid_ctx_put(struct ioasid_ctx *ctx)
+{
+}
+
+static inline struct ioasid_device *
+ioasid_device_bind(struct ioasid_ctx *ctx, struct device *dev, u32 *out_id)
+{
+	return ERR_PTR(-EOPNOTSUPP);
+}
+
+static inline void ioasid_device_unbind(struct ioasid_device *idev)
+{
+}
+
+static inline u32 ioasid_device_id(struct ioasid_device *idev)
+{
+	return 0;
+}
+
+static inline int ioasid_device_attach(struct ioasid_device *idev,
+				       u32 *pt_id)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int ioasid_device_replace(struct ioasid_device *idev,
+					u32 *pt_id)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void ioasid_device_detach(struct ioasid_device *idev)
 {
 }
 
