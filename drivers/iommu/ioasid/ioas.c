@@ -125,13 +125,29 @@ static bool ioasid_ioas_next_window(struct ioasid_ioas *ioas, unsigned int *i,
 	return false;
 }
 
-/* Is [first, last] inside one usable window? */
+/* The first reserved range overlapping [first, last], or NULL. */
+static struct ioasid_resv *ioasid_ioas_find_resv(struct ioasid_ioas *ioas,
+						 unsigned long first,
+						 unsigned long last)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&ioas->rwsem);
+	for (i = 0; i < ioas->nr_resv; i++)
+		if (ioas->resv[i].start <= last && ioas->resv[i].last >= first)
+			return &ioas->resv[i];
+	return NULL;
+}
+
+/* Is [first, last] inside one usable window, clear of reserved ranges? */
 static bool ioasid_ioas_usable(struct ioasid_ioas *ioas, unsigned long first,
 			       unsigned long last)
 {
 	struct ioasid_window win;
 	unsigned int i = 0;
 
+	if (ioasid_ioas_find_resv(ioas, first, last))
+		return false;
 	while (ioasid_ioas_next_window(ioas, &i, &win))
 		if (first >= win.start && last <= win.last)
 			return true;
@@ -206,6 +222,7 @@ static int ioasid_ioas_alloc_iova(struct ioasid_ioas *ioas,
 		/* Each round skips at least one mapping: it terminates. */
 		for (;;) {
 			struct ioasid_area *area;
+			struct ioasid_resv *resv;
 			unsigned long cand, index;
 			int rc;
 
@@ -221,11 +238,14 @@ static int ioasid_ioas_alloc_iova(struct ioasid_ioas *ioas,
 				break;
 			index = cand;
 			area = mt_find(&ioas->areas, &index, cand + length - 1);
-			if (!area) {
+			resv = ioasid_ioas_find_resv(ioas, cand,
+						     cand + length - 1);
+			if (!area && !resv) {
 				*iova = cand;
 				return 0;
 			}
-			min = ioasid_area_last(area) + 1;
+			/* Anything below the end of either overlaps too. */
+			min = area ? ioasid_area_last(area) + 1 : resv->last + 1;
 			if (!min || min > win.last)
 				break;
 		}
@@ -253,6 +273,8 @@ int ioasid_ioas_alloc_ioctl(struct ioasid_ucmd *ucmd)
 	INIT_LIST_HEAD(&ioas->domains);
 	mutex_init(&ioas->access_lock);
 	INIT_LIST_HEAD(&ioas->accesses);
+	mutex_init(&ioas->hwpt_lock);
+	INIT_LIST_HEAD(&ioas->hwpts);
 
 	cmd->out_ioas_id = ioas->obj.id;
 	rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
@@ -312,11 +334,15 @@ void ioasid_ioas_destroy(struct ioasid_object *obj)
 	/* Attached domains and accesses hold a reference: none is left. */
 	WARN_ON(!list_empty(&ioas->domains));
 	WARN_ON(!list_empty(&ioas->accesses));
+	WARN_ON(!list_empty(&ioas->hwpts));
 	down_write(&ioas->rwsem);
 	ioasid_ioas_remove_areas(ioas, 0, ULONG_MAX);
 	up_write(&ioas->rwsem);
 	mtree_destroy(&ioas->areas);
 	mutex_destroy(&ioas->access_lock);
+	mutex_destroy(&ioas->hwpt_lock);
+	WARN_ON(ioas->nr_resv);
+	kvfree(ioas->resv);
 	kvfree(ioas->allowed);
 }
 
@@ -770,6 +796,48 @@ out_unlock:
 	return rc;
 }
 
+/*
+ * Append to @ranges the pieces of @win that the reserved ranges (sorted)
+ * leave, aligned to @align; returns the new count.
+ */
+static unsigned int ioasid_ioas_window_pieces(struct ioasid_ioas *ioas,
+					      struct ioasid_window *win,
+					      unsigned long align,
+					      struct ioasid_iova_range *ranges,
+					      unsigned int n)
+{
+	unsigned long start = win->start, s, l;
+	unsigned int i;
+
+	lockdep_assert_held(&ioas->rwsem);
+	for (i = 0; i < ioas->nr_resv; i++) {
+		struct ioasid_resv *r = &ioas->resv[i];
+
+		if (r->last < start || r->start > win->last)
+			continue;
+		if (r->start > start) {
+			s = start;
+			l = r->start - 1;
+			if (ioasid_align_window(&s, &l, align)) {
+				ranges[n].start = s;
+				ranges[n].last = l;
+				n++;
+			}
+		}
+		if (r->last >= win->last)
+			return n;
+		start = max(start, r->last + 1);
+	}
+	s = start;
+	l = win->last;
+	if (ioasid_align_window(&s, &l, align)) {
+		ranges[n].start = s;
+		ranges[n].last = l;
+		n++;
+	}
+	return n;
+}
+
 int ioasid_ioas_iova_ranges(struct ioasid_ucmd *ucmd)
 {
 	struct ioasid_ioas_iova_ranges *cmd = ucmd->cmd;
@@ -788,20 +856,21 @@ int ioasid_ioas_iova_ranges(struct ioasid_ucmd *ucmd)
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
 	down_read(&ioas->rwsem);
-	/* At most one window per allowed range, so at most 64 KiB. */
-	ranges = kvmalloc_array(ioas->allowed ? ioas->nr_allowed : 1,
-				sizeof(*ranges), GFP_KERNEL_ACCOUNT);
+	/*
+	 * At most one window per allowed range, each reserved range splitting
+	 * one more off: a bounded array.
+	 */
+	ranges = kvmalloc_array((ioas->allowed ? ioas->nr_allowed : 1) +
+				ioas->nr_resv, sizeof(*ranges),
+				GFP_KERNEL_ACCOUNT);
 	if (!ranges) {
 		up_read(&ioas->rwsem);
 		ioasid_put_object(&ioas->obj);
 		return -ENOMEM;
 	}
 	ioasid_ioas_window(ioas, &start, &last, &align);
-	while (ioasid_ioas_next_window(ioas, &i, &win)) {
-		ranges[n].start = win.start;
-		ranges[n].last = win.last;
-		n++;
-	}
+	while (ioasid_ioas_next_window(ioas, &i, &win))
+		n = ioasid_ioas_window_pieces(ioas, &win, align, ranges, n);
 	up_read(&ioas->rwsem);
 	ioasid_put_object(&ioas->obj);
 
@@ -841,7 +910,9 @@ static int ioasid_ioas_check_allowed(struct ioasid_ioas *ioas,
 	lockdep_assert_held_write(&ioas->rwsem);
 	ioasid_ioas_window(ioas, &start, &last, &align);
 	for (i = 0; i < n; i++)
-		if (ranges[i].start < start || ranges[i].last > last)
+		if (ranges[i].start < start || ranges[i].last > last ||
+		    ioasid_ioas_find_resv(ioas, ranges[i].start,
+					  ranges[i].last))
 			return -EADDRINUSE;
 	if (!n)
 		return 0;
@@ -1099,5 +1170,109 @@ void ioasid_ioas_detach_domain(struct ioasid_ioas *ioas,
 	}
 	kfree(idom);
 out_unlock:
+	up_write(&ioas->rwsem);
+}
+
+static int ioasid_resv_cmp(const void *a, const void *b)
+{
+	const struct ioasid_resv *ra = a, *rb = b;
+
+	if (ra->start == rb->start)
+		return 0;
+	return ra->start < rb->start ? -1 : 1;
+}
+
+/**
+ * ioasid_ioas_add_resv() - Reserve the IOVA ranges a device cannot use
+ * @ioas: IOAS the device is being attached to
+ * @dev: The device
+ * @owner: Tag to remove them by, with ioasid_ioas_remove_resv()
+ *
+ * Takes the device's reserved regions (such as the MSI window) out of the
+ * usable IOVA of @ioas, unless a mapping or an allowed range lies there.
+ *
+ * Return: 0; -EADDRINUSE when a region collides with a mapping or an
+ * allowed range; -ENOMEM.
+ */
+int ioasid_ioas_add_resv(struct ioasid_ioas *ioas, struct device *dev,
+			 const void *owner)
+{
+	struct iommu_resv_region *region;
+	struct ioasid_resv *resv, *old;
+	unsigned int n = 0, i;
+	LIST_HEAD(regions);
+	int rc = 0;
+
+	iommu_get_resv_regions(dev, &regions);
+	list_for_each_entry(region, &regions, list)
+		n++;
+	if (!n)
+		goto out_put;
+
+	down_write(&ioas->rwsem);
+	resv = kvmalloc_array(ioas->nr_resv + n, sizeof(*resv),
+			      GFP_KERNEL_ACCOUNT);
+	if (!resv) {
+		rc = -ENOMEM;
+		goto out_unlock;
+	}
+	memcpy(resv, ioas->resv, ioas->nr_resv * sizeof(*resv));
+	n = ioas->nr_resv;
+	list_for_each_entry(region, &regions, list) {
+		unsigned long first = region->start;
+		unsigned long last = region->start + region->length - 1;
+		unsigned long index = first;
+
+		/* Only a hint: the device works without the identity map. */
+		if (region->type == IOMMU_RESV_DIRECT_RELAXABLE || !region->length)
+			continue;
+		if (mt_find(&ioas->areas, &index, last)) {
+			rc = -EADDRINUSE;
+			break;
+		}
+		for (i = 0; i < ioas->nr_allowed; i++) {
+			if (ioas->allowed[i].start <= last &&
+			    ioas->allowed[i].last >= first) {
+				rc = -EADDRINUSE;
+				break;
+			}
+		}
+		if (rc)
+			break;
+		resv[n].start = first;
+		resv[n].last = last;
+		resv[n].owner = owner;
+		n++;
+	}
+	if (rc) {
+		kvfree(resv);
+		goto out_unlock;
+	}
+	sort(resv, n, sizeof(*resv), ioasid_resv_cmp, NULL);
+	old = ioas->resv;
+	ioas->resv = resv;
+	ioas->nr_resv = n;
+	kvfree(old);
+out_unlock:
+	up_write(&ioas->rwsem);
+out_put:
+	iommu_put_resv_regions(dev, &regions);
+	return rc;
+}
+
+/**
+ * ioasid_ioas_remove_resv() - Give back what ioasid_ioas_add_resv() took
+ * @ioas: IOAS
+ * @owner: Tag given to ioasid_ioas_add_resv()
+ */
+void ioasid_ioas_remove_resv(struct ioasid_ioas *ioas, const void *owner)
+{
+	unsigned int i, n = 0;
+
+	down_write(&ioas->rwsem);
+	for (i = 0; i < ioas->nr_resv; i++)
+		if (ioas->resv[i].owner != owner)
+			ioas->resv[n++] = ioas->resv[i];
+	ioas->nr_resv = n;
 	up_write(&ioas->rwsem);
 }

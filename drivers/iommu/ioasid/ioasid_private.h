@@ -7,8 +7,17 @@
  *
  * Lock order, outermost first:
  *
- *   1. ioasid_mock_domain->lock (test IOMMU driver, mutex): serialises
- *      attaching one mock domain object to an IOAS and detaching it.
+ *   1. ioasid_mock_domain->lock, ioasid_mock_dev->lock (test IOMMU driver,
+ *      mutexes): serialise attaching one mock domain object to an IOAS and
+ *      detaching it, and binding one mock device and unbinding it.
+ *
+ *   1a. igroup->lock (mutex): the attachment of the devices of one IOMMU
+ *      group bound to a context: which HWPT the group is attached to and
+ *      how many of its devices use it.  The IOMMU core's group mutex is
+ *      taken inside it (iommu_attach_group() and friends).
+ *
+ *   1b. ioas->hwpt_lock (mutex): the list of HWPTs the IOAS created for
+ *      device attachments, searched for a compatible one on attach.
  *
  *   2. ioas->access_lock (mutex): protects the list of in-kernel accesses
  *      of an IOAS and serialises the calls of their unmap callbacks, so
@@ -22,8 +31,9 @@
  *      ioasid_access_unpin_pages(), including inside the unmap callback.
  *
  *   4. ioas->rwsem (rw_semaphore): protects the mappings of an IOAS (its
- *      areas maple tree, whose own spinlock only guards the tree's nodes)
- *      and the list of domains attached to it.  Held for writing while
+ *      areas maple tree, whose own spinlock only guards the tree's nodes),
+ *      the list of domains attached to it, its allowed ranges and the
+ *      ranges its attached devices reserve.  Held for writing while
  *      mappings or domains change, so that every attached domain always
  *      holds exactly the IOAS's mappings; held for reading to report them
  *      and for access pins and copies.  Pinning user memory happens before
@@ -71,6 +81,7 @@
 #include <linux/refcount.h>
 #include <linux/rwsem.h>
 #include <linux/types.h>
+#include <linux/wait_bit.h>
 #include <linux/xarray.h>
 
 struct file;
@@ -82,6 +93,8 @@ enum ioasid_object_type {
 	IOASID_OBJ_NONE,
 	IOASID_OBJ_ANY = IOASID_OBJ_NONE,
 	IOASID_OBJ_IOAS,
+	IOASID_OBJ_DEVICE,
+	IOASID_OBJ_HWPT_PAGING,
 #ifdef CONFIG_IOASID_TEST
 	IOASID_OBJ_MOCK_DEV,
 	IOASID_OBJ_MOCK_DOMAIN,
@@ -108,12 +121,14 @@ struct ioasid_object {
  * @objects: Object table, id -> &struct ioasid_object, ids from 1
  * @account_mode: &enum ioasid_account_mode for new pins
  * @npinned: Pages pinned through this context, to refuse a mode change
+ * @groups: IOMMU group id -> &struct ioasid_group of its bound devices
  */
 struct ioasid_ctx {
 	struct file *file;
 	struct xarray objects;
 	u32 account_mode;
 	atomic_long_t npinned;
+	struct xarray groups;
 };
 
 /**
@@ -161,7 +176,15 @@ struct ioasid_object *ioasid_get_object(struct ioasid_ctx *ctx, u32 id,
 static inline void ioasid_put_object(struct ioasid_object *obj)
 {
 	refcount_dec(&obj->users);
+	/* For ioasid_object_remove_wait(): order the count before the wake. */
+	smp_mb__after_atomic();
+	wake_up_var(&obj->users);
 }
+
+void ioasid_object_remove_wait(struct ioasid_ctx *ctx,
+			       struct ioasid_object *obj);
+void ioasid_object_put_and_remove(struct ioasid_ctx *ctx,
+				  struct ioasid_object *obj);
 
 /**
  * struct ioasid_pfn_run - Physically contiguous pinned pages
@@ -254,6 +277,10 @@ static inline unsigned long ioasid_area_last(struct ioasid_area *area)
  * @nr_allowed: Number of entries in @allowed
  * @access_lock: See the locking rules
  * @accesses: In-kernel accesses, &struct ioasid_access
+ * @hwpt_lock: See the locking rules
+ * @hwpts: HWPTs created for device attachments, &struct ioasid_hwpt
+ * @resv: IOVA ranges the attached devices cannot use, sorted by start
+ * @nr_resv: Number of entries in @resv
  */
 struct ioasid_ioas {
 	struct ioasid_object obj;
@@ -264,7 +291,87 @@ struct ioasid_ioas {
 	unsigned int nr_allowed;
 	struct mutex access_lock; /* protects @accesses, see the locking rules */
 	struct list_head accesses;
+	struct mutex hwpt_lock; /* protects @hwpts, see the locking rules */
+	struct list_head hwpts;
+	struct ioasid_resv *resv;
+	unsigned int nr_resv;
 };
+
+/**
+ * struct ioasid_resv - An IOVA range reserved by an attached device
+ * @start: First IOVA
+ * @last: Last IOVA
+ * @owner: The device whose attachment reserved it
+ */
+struct ioasid_resv {
+	unsigned long start;
+	unsigned long last;
+	const void *owner;
+};
+
+int ioasid_ioas_add_resv(struct ioasid_ioas *ioas, struct device *dev,
+			 const void *owner);
+void ioasid_ioas_remove_resv(struct ioasid_ioas *ioas, const void *owner);
+
+/**
+ * struct ioasid_hwpt - A hardware page table: one paging iommu_domain
+ * @obj: Object header
+ * @ioas: IOAS whose mappings the domain holds, referenced
+ * @domain: The domain, attached to @ioas
+ * @auto_node: Entry in &struct ioasid_ioas.hwpts while it may be picked
+ *             for another device (it was created by an attach to the IOAS)
+ * @auto_domain: Created by an attach to the IOAS, destroyed with its last
+ *               attachment
+ */
+struct ioasid_hwpt {
+	struct ioasid_object obj;
+	struct ioasid_ioas *ioas;
+	struct iommu_domain *domain;
+	struct list_head auto_node;
+	bool auto_domain;
+};
+
+struct ioasid_hwpt *ioasid_hwpt_alloc(struct ioasid_ctx *ctx,
+				      struct ioasid_ioas *ioas,
+				      struct device *dev);
+void ioasid_hwpt_destroy(struct ioasid_object *obj);
+int ioasid_hwpt_alloc_ioctl(struct ioasid_ucmd *ucmd);
+
+/**
+ * struct ioasid_group - The devices of one IOMMU group bound to a context
+ * @kref: One reference per bound device
+ * @ctx: The context
+ * @group: The IOMMU group, referenced
+ * @lock: See the locking rules
+ * @hwpt: HWPT the group is attached to, referenced, or NULL (blocked)
+ * @nr_attached: Devices of the group attached to @hwpt
+ */
+struct ioasid_group {
+	struct kref kref;
+	struct ioasid_ctx *ctx;
+	struct iommu_group *group;
+	struct mutex lock; /* protects @hwpt and @nr_attached */
+	struct ioasid_hwpt *hwpt;
+	unsigned int nr_attached;
+};
+
+/**
+ * struct ioasid_device - A device bound to a context
+ * @obj: Object header
+ * @ctx: The context
+ * @dev: The device, referenced
+ * @igroup: Its group in the context, referenced
+ * @attached: The device's RID is attached to @igroup->hwpt
+ */
+struct ioasid_device {
+	struct ioasid_object obj;
+	struct ioasid_ctx *ctx;
+	struct device *dev;
+	struct ioasid_group *igroup;
+	bool attached;
+};
+
+void ioasid_device_destroy(struct ioasid_object *obj);
 
 /**
  * struct ioasid_access - An in-kernel user of an IOAS
@@ -307,6 +414,7 @@ void ioasid_test_exit(void);
 void ioasid_mock_dev_destroy(struct ioasid_object *obj);
 void ioasid_mock_domain_destroy(struct ioasid_object *obj);
 void ioasid_mock_access_destroy(struct ioasid_object *obj);
+bool ioasid_test_is_mock_dev(struct device *dev);
 
 int ioasid_test_mock_dev_add(struct ioasid_ucmd *ucmd);
 int ioasid_test_mock_domain_alloc(struct ioasid_ucmd *ucmd);
@@ -322,6 +430,11 @@ int ioasid_test_access_pin(struct ioasid_ucmd *ucmd);
 int ioasid_test_access_unpin(struct ioasid_ucmd *ucmd);
 int ioasid_test_access_rw(struct ioasid_ucmd *ucmd);
 int ioasid_test_access_info(struct ioasid_ucmd *ucmd);
+int ioasid_test_device_bind(struct ioasid_ucmd *ucmd);
+int ioasid_test_device_unbind(struct ioasid_ucmd *ucmd);
+int ioasid_test_device_attach(struct ioasid_ucmd *ucmd);
+int ioasid_test_device_detach(struct ioasid_ucmd *ucmd);
+int ioasid_test_device_domain(struct ioasid_ucmd *ucmd);
 #else
 static inline int ioasid_test_init(void)
 {
@@ -330,6 +443,11 @@ static inline int ioasid_test_init(void)
 
 static inline void ioasid_test_exit(void)
 {
+}
+
+static inline bool ioasid_test_is_mock_dev(struct device *dev)
+{
+	return false;
 }
 #endif
 

@@ -30,19 +30,43 @@ enum {
 	IOASID_CMD_TEST_ACCESS_UNPIN,
 	IOASID_CMD_TEST_ACCESS_RW,
 	IOASID_CMD_TEST_ACCESS_INFO,
+	IOASID_CMD_TEST_DEVICE_BIND,
+	IOASID_CMD_TEST_DEVICE_UNBIND,
+	IOASID_CMD_TEST_DEVICE_ATTACH,
+	IOASID_CMD_TEST_DEVICE_DETACH,
+	IOASID_CMD_TEST_DEVICE_DOMAIN,
+};
+
+/*
+ * Every mock device reserves this IOVA range, as the MSI window of x86
+ * does: attaching one to an IOAS takes it out of the usable windows.
+ */
+#define IOASID_TEST_MOCK_MSI_START	0xfee00000UL
+#define IOASID_TEST_MOCK_MSI_LENGTH	0x100000UL
+
+/**
+ * enum ioasid_test_mock_dev_flags - Flags of IOASID_TEST_MOCK_DEV_ADD
+ * @IOASID_TEST_MOCK_DEV_OTHER_IOMMU: The device sits behind another
+ *                                    instance of the test IOMMU: domains
+ *                                    of either kind cannot be attached to
+ *                                    devices of the other kind
+ */
+enum ioasid_test_mock_dev_flags {
+	IOASID_TEST_MOCK_DEV_OTHER_IOMMU = 1 << 0,
 };
 
 /**
  * struct ioasid_test_mock_dev_add - ioctl(IOASID_TEST_MOCK_DEV_ADD)
  * @size: sizeof(struct ioasid_test_mock_dev_add)
- * @flags: Must be 0
+ * @flags: Bitmap of &enum ioasid_test_mock_dev_flags
  * @out_dev_id: Output, id of the new mock device object
  * @out_index: Output, the device is /sys/bus/ioasid_mock/devices/mockN
  *             with N = @out_index
  *
  * Create a device on the mock bus; the IOMMU core probes it with the test
  * IOMMU driver and puts it in an IOMMU group of its own.  Destroying the
- * object, or closing the file, removes the device.
+ * object, or closing the file, removes the device, unbinding it first if
+ * %IOASID_TEST_DEVICE_BIND bound it.
  *
  * Errors: %ENOMEM; %ENODEV if the IOMMU core failed to probe the device.
  */
@@ -401,5 +425,121 @@ struct ioasid_test_access_info {
 };
 
 #define IOASID_TEST_ACCESS_INFO _IO(IOASID_TYPE, IOASID_CMD_TEST_ACCESS_INFO)
+
+/**
+ * struct ioasid_test_device_bind - ioctl(IOASID_TEST_DEVICE_BIND)
+ * @size: sizeof(struct ioasid_test_device_bind)
+ * @flags: Must be 0
+ * @dev_id: Mock device object
+ * @out_device_id: Output, id of the bound device in this context
+ *
+ * Bind the mock device to this context through ioasid_device_bind(), as
+ * the subsystem owning a device does.  The mock device object keeps the
+ * binding until %IOASID_TEST_DEVICE_UNBIND or its destruction.
+ *
+ * Errors: %EBUSY if the mock device is bound already; those of
+ * ioasid_device_bind().
+ */
+struct ioasid_test_device_bind {
+	__u32 size;
+	__u32 flags;
+	__u32 dev_id;
+	__u32 out_device_id;
+};
+
+#define IOASID_TEST_DEVICE_BIND _IO(IOASID_TYPE, IOASID_CMD_TEST_DEVICE_BIND)
+
+/**
+ * struct ioasid_test_device_unbind - ioctl(IOASID_TEST_DEVICE_UNBIND)
+ * @size: sizeof(struct ioasid_test_device_unbind)
+ * @flags: Must be 0
+ * @dev_id: Mock device object
+ *
+ * Errors: %ENOENT if the mock device is not bound.
+ */
+struct ioasid_test_device_unbind {
+	__u32 size;
+	__u32 flags;
+	__u32 dev_id;
+	__u32 __reserved;
+};
+
+#define IOASID_TEST_DEVICE_UNBIND \
+	_IO(IOASID_TYPE, IOASID_CMD_TEST_DEVICE_UNBIND)
+
+/**
+ * enum ioasid_test_device_attach_flags - Flags of IOASID_TEST_DEVICE_ATTACH
+ * @IOASID_TEST_DEVICE_ATTACH_REPLACE: ioasid_device_replace() instead of
+ *                                     ioasid_device_attach()
+ */
+enum ioasid_test_device_attach_flags {
+	IOASID_TEST_DEVICE_ATTACH_REPLACE = 1 << 0,
+};
+
+/**
+ * struct ioasid_test_device_attach - ioctl(IOASID_TEST_DEVICE_ATTACH)
+ * @size: sizeof(struct ioasid_test_device_attach)
+ * @flags: Bitmap of &enum ioasid_test_device_attach_flags
+ * @dev_id: Mock device object, bound
+ * @pt_id: In: IOAS or HWPT.  Out: the HWPT the device is attached to
+ *
+ * Errors: %ENOENT if the mock device is not bound; those of
+ * ioasid_device_attach() and ioasid_device_replace().
+ */
+struct ioasid_test_device_attach {
+	__u32 size;
+	__u32 flags;
+	__u32 dev_id;
+	__u32 pt_id;
+};
+
+#define IOASID_TEST_DEVICE_ATTACH \
+	_IO(IOASID_TYPE, IOASID_CMD_TEST_DEVICE_ATTACH)
+
+/**
+ * struct ioasid_test_device_detach - ioctl(IOASID_TEST_DEVICE_DETACH)
+ * @size: sizeof(struct ioasid_test_device_detach)
+ * @flags: Must be 0
+ * @dev_id: Mock device object, bound
+ *
+ * Errors: %ENOENT if the mock device is not bound.
+ */
+struct ioasid_test_device_detach {
+	__u32 size;
+	__u32 flags;
+	__u32 dev_id;
+	__u32 __reserved;
+};
+
+#define IOASID_TEST_DEVICE_DETACH \
+	_IO(IOASID_TYPE, IOASID_CMD_TEST_DEVICE_DETACH)
+
+/**
+ * struct ioasid_test_device_domain - ioctl(IOASID_TEST_DEVICE_DOMAIN)
+ * @size: sizeof(struct ioasid_test_device_domain)
+ * @flags: Must be 0
+ * @dev_id: Mock device object
+ * @__reserved: Must be 0
+ * @out_serial: Output, serial number of the paging domain the test IOMMU
+ *              translates the device's DMA with, unique for the life of
+ *              the kernel, or 0 when its DMA is blocked
+ * @out_nr_ioptes: Output, IOPTEs in that domain
+ * @out_mapped_bytes: Output, bytes they translate
+ *
+ * What the IOMMU does with the device's DMA now, as the test driver saw
+ * the IOMMU core's attach calls.
+ */
+struct ioasid_test_device_domain {
+	__u32 size;
+	__u32 flags;
+	__u32 dev_id;
+	__u32 __reserved;
+	__aligned_u64 out_serial;
+	__aligned_u64 out_nr_ioptes;
+	__aligned_u64 out_mapped_bytes;
+};
+
+#define IOASID_TEST_DEVICE_DOMAIN \
+	_IO(IOASID_TYPE, IOASID_CMD_TEST_DEVICE_DOMAIN)
 
 #endif /* _UAPI_IOASID_TEST_H */

@@ -33,6 +33,12 @@ static const struct ioasid_object_ops ioasid_object_ops[IOASID_OBJ_MAX] = {
 	[IOASID_OBJ_IOAS] = {
 		.destroy = ioasid_ioas_destroy,
 	},
+	[IOASID_OBJ_DEVICE] = {
+		.destroy = ioasid_device_destroy,
+	},
+	[IOASID_OBJ_HWPT_PAGING] = {
+		.destroy = ioasid_hwpt_destroy,
+	},
 #ifdef CONFIG_IOASID_TEST
 	[IOASID_OBJ_MOCK_DEV] = {
 		.destroy = ioasid_mock_dev_destroy,
@@ -178,6 +184,60 @@ out_unlock:
 	return obj;
 }
 
+/**
+ * ioasid_object_put_and_remove() - Drop a reference; destroy if unused
+ * @ctx: Context of the object
+ * @obj: Published object the caller holds a reference on
+ *
+ * For objects the kernel created on its own, such as the HWPT of an attach
+ * to an IOAS, when their last user goes.  If another reference than the
+ * table's remains, only the caller's is dropped; user space may then
+ * destroy the object itself.
+ */
+void ioasid_object_put_and_remove(struct ioasid_ctx *ctx,
+				  struct ioasid_object *obj)
+{
+	bool removed = false;
+
+	/* Lookups take references only under the lock: none can appear. */
+	xa_lock(&ctx->objects);
+	if (refcount_read(&obj->users) == 2) {
+		__xa_erase(&ctx->objects, obj->id);
+		removed = true;
+	}
+	xa_unlock(&ctx->objects);
+	if (removed)
+		ioasid_object_destroy(obj);
+	else
+		ioasid_put_object(obj);
+}
+
+/**
+ * ioasid_object_remove_wait() - Remove and destroy an object
+ * @ctx: Context of the object
+ * @obj: Published object on which the caller drops its own reference
+ *
+ * For objects that only the kernel may destroy, such as bound devices,
+ * whose owner holds a reference so that IOASID_DESTROY fails with EBUSY.
+ * Waits for lookups in progress to finish.
+ */
+void ioasid_object_remove_wait(struct ioasid_ctx *ctx,
+			       struct ioasid_object *obj)
+{
+	refcount_dec(&obj->users);
+	for (;;) {
+		wait_var_event(&obj->users, refcount_read(&obj->users) == 1);
+		xa_lock(&ctx->objects);
+		if (refcount_dec_if_one(&obj->users)) {
+			__xa_erase(&ctx->objects, obj->id);
+			xa_unlock(&ctx->objects);
+			break;
+		}
+		xa_unlock(&ctx->objects);
+	}
+	ioasid_object_destroy(obj);
+}
+
 static int ioasid_destroy(struct ioasid_ucmd *ucmd)
 {
 	struct ioasid_destroy *cmd = ucmd->cmd;
@@ -198,7 +258,8 @@ static int ioasid_destroy(struct ioasid_ucmd *ucmd)
 static u64 ioasid_features(void)
 {
 	u64 features = IOASID_FEATURE_IOAS | IOASID_FEATURE_ACCOUNT_MODE |
-		       IOASID_FEATURE_MAP_FILE | IOASID_FEATURE_ALLOW_IOVAS;
+		       IOASID_FEATURE_MAP_FILE | IOASID_FEATURE_ALLOW_IOVAS |
+		       IOASID_FEATURE_HWPT;
 
 	if (IS_ENABLED(CONFIG_IOASID_TEST))
 		features |= IOASID_FEATURE_TEST;
@@ -282,6 +343,7 @@ union ioasid_ucmd_buffer {
 	struct ioasid_ioas_map_file ioas_map_file;
 	struct ioasid_ioas_allow_iovas ioas_allow_iovas;
 	struct ioasid_ioas_reserve ioas_reserve;
+	struct ioasid_hwpt_alloc hwpt_alloc;
 #ifdef CONFIG_IOASID_TEST
 	struct ioasid_test_mock_dev_add mock_dev_add;
 	struct ioasid_test_mock_domain_alloc mock_domain_alloc;
@@ -297,6 +359,11 @@ union ioasid_ucmd_buffer {
 	struct ioasid_test_access_unpin access_unpin;
 	struct ioasid_test_access_rw access_rw;
 	struct ioasid_test_access_info access_info;
+	struct ioasid_test_device_bind device_bind;
+	struct ioasid_test_device_unbind device_unbind;
+	struct ioasid_test_device_attach device_attach;
+	struct ioasid_test_device_detach device_detach;
+	struct ioasid_test_device_domain device_domain;
 #endif
 };
 
@@ -346,6 +413,8 @@ static const struct ioasid_ioctl_op ioasid_ioctl_ops[] = {
 		 struct ioasid_ioas_allow_iovas, allowed_iovas),
 	IOCTL_OP(IOAS_RESERVE, ioasid_ioas_reserve,
 		 struct ioasid_ioas_reserve, out_iova),
+	IOCTL_OP(HWPT_ALLOC, ioasid_hwpt_alloc_ioctl, struct ioasid_hwpt_alloc,
+		 out_hwpt_id),
 #ifdef CONFIG_IOASID_TEST
 	IOCTL_OP(TEST_MOCK_DEV_ADD, ioasid_test_mock_dev_add,
 		 struct ioasid_test_mock_dev_add, out_index),
@@ -375,6 +444,16 @@ static const struct ioasid_ioctl_op ioasid_ioctl_ops[] = {
 		 struct ioasid_test_access_rw, data),
 	IOCTL_OP(TEST_ACCESS_INFO, ioasid_test_access_info,
 		 struct ioasid_test_access_info, out_unmap_calls),
+	IOCTL_OP(TEST_DEVICE_BIND, ioasid_test_device_bind,
+		 struct ioasid_test_device_bind, out_device_id),
+	IOCTL_OP(TEST_DEVICE_UNBIND, ioasid_test_device_unbind,
+		 struct ioasid_test_device_unbind, __reserved),
+	IOCTL_OP(TEST_DEVICE_ATTACH, ioasid_test_device_attach,
+		 struct ioasid_test_device_attach, pt_id),
+	IOCTL_OP(TEST_DEVICE_DETACH, ioasid_test_device_detach,
+		 struct ioasid_test_device_detach, __reserved),
+	IOCTL_OP(TEST_DEVICE_DOMAIN, ioasid_test_device_domain,
+		 struct ioasid_test_device_domain, out_mapped_bytes),
 #endif
 };
 
@@ -421,6 +500,7 @@ static int ioasid_fops_open(struct inode *inode, struct file *filp)
 	xa_init_flags(&ctx->objects, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 	ctx->account_mode = IOASID_ACCOUNT_USER;
 	atomic_long_set(&ctx->npinned, 0);
+	xa_init(&ctx->groups);
 	ctx->file = filp;
 	filp->private_data = ctx;
 	return 0;
@@ -458,6 +538,9 @@ static int ioasid_fops_release(struct inode *inode, struct file *filp)
 	struct ioasid_ctx *ctx = filp->private_data;
 
 	ioasid_ctx_destroy_objects(ctx);
+	/* Bound devices hold the file: none is left, nor any group. */
+	WARN_ON(!xa_empty(&ctx->groups));
+	xa_destroy(&ctx->groups);
 	if (xa_empty(&ctx->objects))
 		kfree(ctx);
 	return 0;
@@ -544,4 +627,6 @@ module_init(ioasid_init);
 module_exit(ioasid_exit);
 
 MODULE_DESCRIPTION("/dev/ioasid: IO address spaces for user space");
+/* iommu_group_replace_domain(), for atomic replace of an attachment. */
+MODULE_IMPORT_NS(IOMMUFD_INTERNAL);
 MODULE_LICENSE("GPL");

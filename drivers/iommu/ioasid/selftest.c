@@ -50,31 +50,46 @@
  *          unmap concurrently on disjoint ranges.
  * @nr_large: IOPTEs larger than a base page, under the xa_lock: while there
  *            are none, a base page cannot overlap one
+ * @serial: Number of the domain, unique for the life of the kernel
+ * @other_iommu: Belongs to the other instance of the test IOMMU
  */
 struct mock_domain {
 	struct iommu_domain domain;
 	struct xarray ioptes;
 	unsigned long nr_large;
+	u64 serial;
+	bool other_iommu;
 };
 
 /**
  * struct mock_dev - A device on the mock bus
  * @dev: The device
  * @index: Number in the device name, mock<index>
+ * @other_iommu: Behind the other instance of the test IOMMU: it accepts
+ *               only that instance's domains
+ * @lock: Protects @domain
+ * @domain: Paging domain the device is attached to, or NULL when blocked
  */
 struct mock_dev {
 	struct device dev;
 	unsigned int index;
+	bool other_iommu;
+	spinlock_t lock; /* protects @domain */
+	struct mock_domain *domain;
 };
 
 /**
  * struct ioasid_mock_dev - Context object owning one mock device
  * @obj: Object header
  * @mdev: The device, removed when the object is destroyed
+ * @lock: Serialises binding and unbinding the device
+ * @idev: The device bound to the context, or NULL
  */
 struct ioasid_mock_dev {
 	struct ioasid_object obj;
 	struct mock_dev *mdev;
+	struct mutex lock; /* protects @idev */
+	struct ioasid_device *idev;
 };
 
 /**
@@ -319,14 +334,19 @@ static void mock_domain_free(struct iommu_domain *domain)
 	kfree(mock);
 }
 
+static atomic64_t mock_domain_serial = ATOMIC64_INIT(0);
+
 static struct iommu_domain *mock_domain_alloc_paging(struct device *dev)
 {
+	struct mock_dev *mdev = container_of(dev, struct mock_dev, dev);
 	struct mock_domain *mock;
 
 	mock = kzalloc(sizeof(*mock), GFP_KERNEL_ACCOUNT);
 	if (!mock)
 		return ERR_PTR(-ENOMEM);
 	xa_init(&mock->ioptes);
+	mock->serial = atomic64_inc_return(&mock_domain_serial);
+	mock->other_iommu = mdev->other_iommu;
 	mock->domain.pgsize_bitmap = MOCK_PGSIZE_BITMAP;
 	mock->domain.geometry.aperture_start = 0;
 	mock->domain.geometry.aperture_end = MOCK_APERTURE_LAST;
@@ -334,10 +354,61 @@ static struct iommu_domain *mock_domain_alloc_paging(struct device *dev)
 	return &mock->domain;
 }
 
+static void mock_dev_set_domain(struct device *dev, struct mock_domain *mock)
+{
+	struct mock_dev *mdev = container_of(dev, struct mock_dev, dev);
+
+	spin_lock(&mdev->lock);
+	mdev->domain = mock;
+	spin_unlock(&mdev->lock);
+}
+
 static int mock_blocking_attach_dev(struct iommu_domain *domain,
 				    struct device *dev)
 {
+	mock_dev_set_domain(dev, NULL);
 	return 0;
+}
+
+static int mock_domain_attach_dev(struct iommu_domain *domain,
+				  struct device *dev)
+{
+	struct mock_dev *mdev = container_of(dev, struct mock_dev, dev);
+	struct mock_domain *mock = to_mock_domain(domain);
+
+	/* Like a page table in another IOMMU's format. */
+	if (mock->other_iommu != mdev->other_iommu)
+		return -EINVAL;
+	mock_dev_set_domain(dev, mock);
+	return 0;
+}
+
+static void mock_get_resv_regions(struct device *dev, struct list_head *head)
+{
+	struct iommu_resv_region *region;
+
+	/* Like the interrupt window of x86. */
+	region = iommu_alloc_resv_region(IOASID_TEST_MOCK_MSI_START,
+					 IOASID_TEST_MOCK_MSI_LENGTH, 0,
+					 IOMMU_RESV_MSI, GFP_KERNEL);
+	if (region)
+		list_add_tail(&region->list, head);
+}
+
+static bool mock_capable(struct device *dev, enum iommu_cap cap)
+{
+	return cap == IOMMU_CAP_CACHE_COHERENCY;
+}
+
+/**
+ * ioasid_test_is_mock_dev() - Is this a device of the test IOMMU driver?
+ * @dev: Device
+ *
+ * Return: true for a device on the mock bus.
+ */
+bool ioasid_test_is_mock_dev(struct device *dev)
+{
+	return dev->bus == &mock_bus;
 }
 
 static struct iommu_domain mock_blocking_domain = {
@@ -362,8 +433,11 @@ static const struct iommu_ops mock_ops = {
 	.blocked_domain = &mock_blocking_domain,
 	.domain_alloc_paging = mock_domain_alloc_paging,
 	.probe_device = mock_probe_device,
+	.capable = mock_capable,
+	.get_resv_regions = mock_get_resv_regions,
 	.device_group = generic_device_group,
 	.default_domain_ops = &(const struct iommu_domain_ops) {
+		.attach_dev = mock_domain_attach_dev,
 		.map_pages = mock_domain_map_pages,
 		.unmap_pages = mock_domain_unmap_pages,
 		.iova_to_phys = mock_domain_iova_to_phys,
@@ -382,7 +456,7 @@ static void mock_dev_release(struct device *dev)
 	kfree(mdev);
 }
 
-static struct mock_dev *mock_dev_create(void)
+static struct mock_dev *mock_dev_create(bool other_iommu)
 {
 	struct mock_dev *mdev;
 	int rc;
@@ -396,6 +470,8 @@ static struct mock_dev *mock_dev_create(void)
 		return ERR_PTR(rc);
 	}
 	mdev->index = rc;
+	mdev->other_iommu = other_iommu;
+	spin_lock_init(&mdev->lock);
 
 	device_initialize(&mdev->dev);
 	mdev->dev.release = mock_dev_release;
@@ -436,6 +512,10 @@ void ioasid_mock_dev_destroy(struct ioasid_object *obj)
 	struct ioasid_mock_dev *dev_obj =
 		container_of(obj, struct ioasid_mock_dev, obj);
 
+	/* A device goes away: its owner unbinds it first. */
+	if (dev_obj->idev)
+		ioasid_device_unbind(dev_obj->idev);
+	mutex_destroy(&dev_obj->lock);
 	device_unregister(&dev_obj->mdev->dev);
 }
 
@@ -446,7 +526,7 @@ int ioasid_test_mock_dev_add(struct ioasid_ucmd *ucmd)
 	struct mock_dev *mdev;
 	int rc;
 
-	if (cmd->flags)
+	if (cmd->flags & ~IOASID_TEST_MOCK_DEV_OTHER_IOMMU)
 		return -EOPNOTSUPP;
 
 	dev_obj = ioasid_object_alloc(ucmd->ctx, struct ioasid_mock_dev,
@@ -454,12 +534,13 @@ int ioasid_test_mock_dev_add(struct ioasid_ucmd *ucmd)
 	if (IS_ERR(dev_obj))
 		return PTR_ERR(dev_obj);
 
-	mdev = mock_dev_create();
+	mdev = mock_dev_create(cmd->flags & IOASID_TEST_MOCK_DEV_OTHER_IOMMU);
 	if (IS_ERR(mdev)) {
 		ioasid_object_abort(ucmd->ctx, &dev_obj->obj);
 		return PTR_ERR(mdev);
 	}
 	dev_obj->mdev = mdev;
+	mutex_init(&dev_obj->lock);
 
 	cmd->out_dev_id = dev_obj->obj.id;
 	cmd->out_index = mdev->index;
@@ -1057,6 +1138,167 @@ int ioasid_test_access_info(struct ioasid_ucmd *ucmd)
 	mutex_unlock(&acc->lock);
 	ioasid_put_object(&acc->obj);
 	return ioasid_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+static struct ioasid_mock_dev *ioasid_get_mock_dev(struct ioasid_ucmd *ucmd,
+						   u32 id)
+{
+	struct ioasid_object *obj;
+
+	obj = ioasid_get_object(ucmd->ctx, id, IOASID_OBJ_MOCK_DEV);
+	if (IS_ERR(obj))
+		return ERR_CAST(obj);
+	return container_of(obj, struct ioasid_mock_dev, obj);
+}
+
+int ioasid_test_device_bind(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_test_device_bind *cmd = ucmd->cmd;
+	struct ioasid_mock_dev *dev_obj;
+	struct ioasid_device *idev;
+	u32 id;
+	int rc;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+
+	dev_obj = ioasid_get_mock_dev(ucmd, cmd->dev_id);
+	if (IS_ERR(dev_obj))
+		return PTR_ERR(dev_obj);
+	mutex_lock(&dev_obj->lock);
+	if (dev_obj->idev) {
+		rc = -EBUSY;
+		goto out_unlock;
+	}
+	idev = ioasid_device_bind(ucmd->ctx, &dev_obj->mdev->dev, &id);
+	if (IS_ERR(idev)) {
+		rc = PTR_ERR(idev);
+		goto out_unlock;
+	}
+	cmd->out_device_id = id;
+	rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc)
+		ioasid_device_unbind(idev);
+	else
+		dev_obj->idev = idev;
+out_unlock:
+	mutex_unlock(&dev_obj->lock);
+	ioasid_put_object(&dev_obj->obj);
+	return rc;
+}
+
+int ioasid_test_device_unbind(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_test_device_unbind *cmd = ucmd->cmd;
+	struct ioasid_mock_dev *dev_obj;
+	int rc = 0;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	if (cmd->__reserved)
+		return -EINVAL;
+
+	dev_obj = ioasid_get_mock_dev(ucmd, cmd->dev_id);
+	if (IS_ERR(dev_obj))
+		return PTR_ERR(dev_obj);
+	mutex_lock(&dev_obj->lock);
+	if (dev_obj->idev) {
+		ioasid_device_unbind(dev_obj->idev);
+		dev_obj->idev = NULL;
+	} else {
+		rc = -ENOENT;
+	}
+	mutex_unlock(&dev_obj->lock);
+	ioasid_put_object(&dev_obj->obj);
+	return rc;
+}
+
+int ioasid_test_device_attach(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_test_device_attach *cmd = ucmd->cmd;
+	struct ioasid_mock_dev *dev_obj;
+	int rc;
+
+	if (cmd->flags & ~IOASID_TEST_DEVICE_ATTACH_REPLACE)
+		return -EOPNOTSUPP;
+
+	dev_obj = ioasid_get_mock_dev(ucmd, cmd->dev_id);
+	if (IS_ERR(dev_obj))
+		return PTR_ERR(dev_obj);
+	mutex_lock(&dev_obj->lock);
+	if (!dev_obj->idev)
+		rc = -ENOENT;
+	else if (cmd->flags & IOASID_TEST_DEVICE_ATTACH_REPLACE)
+		rc = ioasid_device_replace(dev_obj->idev, &cmd->pt_id);
+	else
+		rc = ioasid_device_attach(dev_obj->idev, &cmd->pt_id);
+	mutex_unlock(&dev_obj->lock);
+	ioasid_put_object(&dev_obj->obj);
+	return rc ?: ioasid_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+int ioasid_test_device_detach(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_test_device_detach *cmd = ucmd->cmd;
+	struct ioasid_mock_dev *dev_obj;
+	int rc = 0;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	if (cmd->__reserved)
+		return -EINVAL;
+
+	dev_obj = ioasid_get_mock_dev(ucmd, cmd->dev_id);
+	if (IS_ERR(dev_obj))
+		return PTR_ERR(dev_obj);
+	mutex_lock(&dev_obj->lock);
+	if (dev_obj->idev)
+		ioasid_device_detach(dev_obj->idev);
+	else
+		rc = -ENOENT;
+	mutex_unlock(&dev_obj->lock);
+	ioasid_put_object(&dev_obj->obj);
+	return rc;
+}
+
+int ioasid_test_device_domain(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_test_device_domain *cmd = ucmd->cmd;
+	struct ioasid_mock_dev *dev_obj;
+	struct mock_dev *mdev;
+	struct mock_domain *mock;
+	unsigned long index;
+	void *iopte;
+	int rc;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	if (cmd->__reserved)
+		return -EINVAL;
+
+	dev_obj = ioasid_get_mock_dev(ucmd, cmd->dev_id);
+	if (IS_ERR(dev_obj))
+		return PTR_ERR(dev_obj);
+	mdev = dev_obj->mdev;
+	cmd->out_serial = 0;
+	cmd->out_nr_ioptes = 0;
+	cmd->out_mapped_bytes = 0;
+	/* An attached domain is not freed: it stays while we look. */
+	spin_lock(&mdev->lock);
+	mock = mdev->domain;
+	if (mock) {
+		cmd->out_serial = mock->serial;
+		xa_lock(&mock->ioptes);
+		xa_for_each(&mock->ioptes, index, iopte) {
+			cmd->out_nr_ioptes++;
+			cmd->out_mapped_bytes += mock_iopte_size(iopte);
+		}
+		xa_unlock(&mock->ioptes);
+	}
+	spin_unlock(&mdev->lock);
+	rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
+	ioasid_put_object(&dev_obj->obj);
+	return rc;
 }
 
 int __init ioasid_test_init(void)

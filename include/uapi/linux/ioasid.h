@@ -51,6 +51,7 @@ enum {
 	IOASID_CMD_IOAS_MAP_FILE,
 	IOASID_CMD_IOAS_ALLOW_IOVAS,
 	IOASID_CMD_IOAS_RESERVE,
+	IOASID_CMD_HWPT_ALLOC,
 };
 
 /**
@@ -87,6 +88,8 @@ struct ioasid_destroy {
  * @IOASID_FEATURE_MAP_FILE: %IOASID_IOAS_MAP_FILE.
  * @IOASID_FEATURE_ALLOW_IOVAS: %IOASID_IOAS_ALLOW_IOVAS and
  *                              %IOASID_IOAS_RESERVE.
+ * @IOASID_FEATURE_HWPT: Devices bound by their owning subsystem, attached
+ *                       to an IOAS or a HWPT; %IOASID_HWPT_ALLOC.
  */
 enum ioasid_feature {
 	IOASID_FEATURE_TEST = 1 << 0,
@@ -94,6 +97,7 @@ enum ioasid_feature {
 	IOASID_FEATURE_ACCOUNT_MODE = 1 << 2,
 	IOASID_FEATURE_MAP_FILE = 1 << 3,
 	IOASID_FEATURE_ALLOW_IOVAS = 1 << 4,
+	IOASID_FEATURE_HWPT = 1 << 5,
 };
 
 /**
@@ -459,5 +463,37 @@ struct ioasid_ioas_reserve {
 };
 
 #define IOASID_IOAS_RESERVE _IO(IOASID_TYPE, IOASID_CMD_IOAS_RESERVE)
+
+/**
+ * struct ioasid_hwpt_alloc - ioctl(IOASID_HWPT_ALLOC)
+ * @size: sizeof(struct ioasid_hwpt_alloc)
+ * @flags: Must be 0
+ * @dev_id: A device bound to the context; the page table is allocated in
+ *          the format of the device's IOMMU
+ * @pt_id: The IOAS whose mappings the page table holds
+ * @out_hwpt_id: Output, id of the new hardware page table (HWPT)
+ * @__reserved: Must be 0
+ *
+ * Allocate a paging HWPT from an IOAS: an IOMMU page table that holds
+ * exactly the IOAS's mappings, filled from its existing pins and kept in
+ * step with every later map and unmap.  Devices of the same IOMMU attach
+ * to it by id, which lets user space decide which devices share a page
+ * table.  An attachment holds the HWPT, which cannot be destroyed before
+ * it is detached; the HWPT holds the IOAS.
+ *
+ * Errors: %ENOENT if @dev_id names no bound device or @pt_id no IOAS;
+ * %EADDRINUSE if a mapping or allowed range of the IOAS lies outside what
+ * the IOMMU can translate; %ENOMEM.
+ */
+struct ioasid_hwpt_alloc {
+	__u32 size;
+	__u32 flags;
+	__u32 dev_id;
+	__u32 pt_id;
+	__u32 out_hwpt_id;
+	__u32 __reserved;
+};
+
+#define IOASID_HWPT_ALLOC _IO(IOASID_TYPE, IOASID_CMD_HWPT_ALLOC)
 
 #endif /* _UAPI_LINUX_IOASID_H */

@@ -201,7 +201,8 @@ TEST(get_info)
 					     IOASID_FEATURE_IOAS |
 					     IOASID_FEATURE_ACCOUNT_MODE |
 					     IOASID_FEATURE_MAP_FILE |
-					     IOASID_FEATURE_ALLOW_IOVAS));
+					     IOASID_FEATURE_ALLOW_IOVAS |
+					     IOASID_FEATURE_HWPT));
 	if (!(info.features & IOASID_FEATURE_TEST))
 		TH_LOG("kernel built without CONFIG_IOASID_TEST");
 	close(fd);
@@ -374,7 +375,7 @@ TEST_F(mock, dev_add_dispatch_errors)
 {
 	struct ioasid_test_mock_dev_add cmd = { .size = sizeof(cmd) };
 
-	cmd.flags = 1;
+	cmd.flags = (__u32)IOASID_TEST_MOCK_DEV_OTHER_IOMMU << 1;
 	EXPECT_EQ(EOPNOTSUPP,
 		  ioctl_err(self->fd, IOASID_TEST_MOCK_DEV_ADD, &cmd));
 	cmd.flags = 0;
@@ -2426,7 +2427,7 @@ static void *access_race_mapper(void *arg)
 }
 
 /* Pins racing with map and unmap: every unmap gets its pins back. */
-TEST_F(access, race_pin_unmap)
+TEST_F_TIMEOUT(access, race_pin_unmap, 300)
 {
 	struct access_race r = {
 		.fd = self->fd,
@@ -2455,6 +2456,443 @@ TEST_F(access, race_pin_unmap)
 	EXPECT_EQ(0, r.errors);
 	TH_LOG("%d pins while mapped", pinned);
 	EXPECT_EQ(self->pinned_kb, vm_pinned_kb());
+}
+
+/* ---- Devices ------------------------------------------------------------ */
+
+static int device_bind(int fd, __u32 mock_id, __u32 *device_id)
+{
+	struct ioasid_test_device_bind cmd = {
+		.size = sizeof(cmd),
+		.dev_id = mock_id,
+	};
+	int rc;
+
+	rc = ioctl_err(fd, IOASID_TEST_DEVICE_BIND, &cmd);
+	if (!rc && device_id)
+		*device_id = cmd.out_device_id;
+	return rc;
+}
+
+static int device_unbind(int fd, __u32 mock_id)
+{
+	struct ioasid_test_device_unbind cmd = {
+		.size = sizeof(cmd),
+		.dev_id = mock_id,
+	};
+
+	return ioctl_err(fd, IOASID_TEST_DEVICE_UNBIND, &cmd);
+}
+
+static int device_attach(int fd, __u32 mock_id, __u32 pt_id, __u32 *hwpt_id,
+			 bool replace)
+{
+	struct ioasid_test_device_attach cmd = {
+		.size = sizeof(cmd),
+		.flags = replace ? IOASID_TEST_DEVICE_ATTACH_REPLACE : 0,
+		.dev_id = mock_id,
+		.pt_id = pt_id,
+	};
+	int rc;
+
+	rc = ioctl_err(fd, IOASID_TEST_DEVICE_ATTACH, &cmd);
+	if (!rc && hwpt_id)
+		*hwpt_id = cmd.pt_id;
+	return rc;
+}
+
+static int device_detach(int fd, __u32 mock_id)
+{
+	struct ioasid_test_device_detach cmd = {
+		.size = sizeof(cmd),
+		.dev_id = mock_id,
+	};
+
+	return ioctl_err(fd, IOASID_TEST_DEVICE_DETACH, &cmd);
+}
+
+/* The domain the test IOMMU translates the device with: 0 when blocked. */
+static __u64 device_domain(struct __test_metadata *_metadata, int fd,
+			   __u32 mock_id, __u64 *mapped_bytes)
+{
+	struct ioasid_test_device_domain cmd = {
+		.size = sizeof(cmd),
+		.dev_id = mock_id,
+	};
+
+	EXPECT_EQ(0, ioctl_err(fd, IOASID_TEST_DEVICE_DOMAIN, &cmd));
+	if (mapped_bytes)
+		*mapped_bytes = cmd.out_mapped_bytes;
+	return cmd.out_serial;
+}
+
+static int hwpt_alloc(int fd, __u32 dev_id, __u32 pt_id, __u32 *hwpt_id)
+{
+	struct ioasid_hwpt_alloc cmd = {
+		.size = sizeof(cmd),
+		.dev_id = dev_id,
+		.pt_id = pt_id,
+	};
+	int rc;
+
+	rc = ioctl_err(fd, IOASID_HWPT_ALLOC, &cmd);
+	if (!rc)
+		*hwpt_id = cmd.out_hwpt_id;
+	return rc;
+}
+
+FIXTURE(device)
+{
+	int fd;
+	__u32 ioas_id;
+	__u32 mock[2];
+	__u32 dev[2];
+	void *buf;
+	long pinned_kb;
+};
+
+FIXTURE_SETUP(device)
+{
+	int i;
+
+	self->fd = open_ioasid();
+	ASSERT_LE(0, self->fd);
+	if (!have_test_driver(self->fd))
+		SKIP(return, "kernel built without CONFIG_IOASID_TEST");
+	self->buf = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->buf);
+	memset(self->buf, 0x11, BUF_SIZE);
+	self->pinned_kb = vm_pinned_kb();
+	ASSERT_EQ(0, ioas_alloc(self->fd, &self->ioas_id));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				    BUF_SIZE, 0x100000));
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, mock_dev_add(self->fd, &self->mock[i], NULL));
+		ASSERT_EQ(0, device_bind(self->fd, self->mock[i],
+					 &self->dev[i]));
+	}
+}
+
+FIXTURE_TEARDOWN(device)
+{
+	close(self->fd);
+	if (self->buf && self->buf != MAP_FAILED) {
+		EXPECT_EQ(self->pinned_kb, vm_pinned_kb());
+		munmap(self->buf, BUF_SIZE);
+	}
+}
+
+TEST_F(device, bind_unbind)
+{
+	__u32 id;
+
+	/* Bound devices start blocked and belong to their owner. */
+	EXPECT_EQ(0, device_domain(_metadata, self->fd, self->mock[0], NULL));
+	EXPECT_NE(self->dev[0], self->dev[1]);
+	EXPECT_EQ(EBUSY, destroy(self->fd, self->dev[0]));
+	EXPECT_EQ(EBUSY, device_bind(self->fd, self->mock[0], &id));
+	ASSERT_EQ(0, device_unbind(self->fd, self->mock[0]));
+	EXPECT_EQ(ENOENT, device_unbind(self->fd, self->mock[0]));
+	EXPECT_EQ(ENOENT, destroy(self->fd, self->dev[0]));
+	EXPECT_EQ(ENOENT, device_attach(self->fd, self->mock[0],
+					self->ioas_id, NULL, false));
+	/* Bound again, under a new id. */
+	ASSERT_EQ(0, device_bind(self->fd, self->mock[0], &id));
+	EXPECT_NE(self->dev[1], id);
+	EXPECT_EQ(ENOENT, device_bind(self->fd, 9999, &id));
+}
+
+TEST_F(device, attach_ioas_fills_and_follows)
+{
+	__u64 mapped, serial;
+	__u32 hwpt;
+
+	ASSERT_EQ(0, device_attach(self->fd, self->mock[0], self->ioas_id,
+				   &hwpt, false));
+	EXPECT_NE(self->ioas_id, hwpt);
+	serial = device_domain(_metadata, self->fd, self->mock[0], &mapped);
+	EXPECT_NE(0, serial);
+	EXPECT_EQ(BUF_SIZE, mapped);
+	/* Later maps and unmaps reach the device's page table. */
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				    BUF_SIZE, 0x800000));
+	device_domain(_metadata, self->fd, self->mock[0], &mapped);
+	EXPECT_EQ(2 * BUF_SIZE, mapped);
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0x100000, BUF_SIZE,
+				NULL));
+	device_domain(_metadata, self->fd, self->mock[0], &mapped);
+	EXPECT_EQ(BUF_SIZE, mapped);
+
+	/* The IOAS is held by the HWPT the attach made. */
+	EXPECT_EQ(EBUSY, destroy(self->fd, self->ioas_id));
+	EXPECT_EQ(EBUSY, destroy(self->fd, hwpt));
+	EXPECT_EQ(EBUSY, device_attach(self->fd, self->mock[0],
+				       self->ioas_id, NULL, false));
+	ASSERT_EQ(0, device_detach(self->fd, self->mock[0]));
+	EXPECT_EQ(0, device_domain(_metadata, self->fd, self->mock[0], NULL));
+	/* That HWPT went with its last attachment. */
+	EXPECT_EQ(ENOENT, destroy(self->fd, hwpt));
+	EXPECT_EQ(0, destroy(self->fd, self->ioas_id));
+}
+
+TEST_F(device, compatible_devices_share_a_page_table)
+{
+	struct ioasid_test_mock_dev_add add = {
+		.size = sizeof(add),
+		.flags = IOASID_TEST_MOCK_DEV_OTHER_IOMMU,
+	};
+	__u32 h0, h1, other_mock, other_dev, h2;
+	__u64 s0, s1, s2;
+
+	ASSERT_EQ(0, device_attach(self->fd, self->mock[0], self->ioas_id,
+				   &h0, false));
+	ASSERT_EQ(0, device_attach(self->fd, self->mock[1], self->ioas_id,
+				   &h1, false));
+	EXPECT_EQ(h0, h1);
+	s0 = device_domain(_metadata, self->fd, self->mock[0], NULL);
+	s1 = device_domain(_metadata, self->fd, self->mock[1], NULL);
+	EXPECT_EQ(s0, s1);
+
+	/* A device behind another IOMMU gets a page table of its own. */
+	ASSERT_EQ(0, ioctl_err(self->fd, IOASID_TEST_MOCK_DEV_ADD, &add));
+	other_mock = add.out_dev_id;
+	ASSERT_EQ(0, device_bind(self->fd, other_mock, &other_dev));
+	EXPECT_EQ(EINVAL, device_attach(self->fd, other_mock, h0, NULL,
+					false));
+	EXPECT_EQ(0, device_domain(_metadata, self->fd, other_mock, NULL));
+	ASSERT_EQ(0, device_attach(self->fd, other_mock, self->ioas_id, &h2,
+				   false));
+	EXPECT_NE(h0, h2);
+	s2 = device_domain(_metadata, self->fd, other_mock, NULL);
+	EXPECT_NE(0, s2);
+	EXPECT_NE(s0, s2);
+
+	/* The shared one stays while a device uses it. */
+	ASSERT_EQ(0, device_detach(self->fd, self->mock[0]));
+	EXPECT_EQ(s1, device_domain(_metadata, self->fd, self->mock[1], NULL));
+	EXPECT_EQ(EBUSY, destroy(self->fd, h1));
+	ASSERT_EQ(0, device_detach(self->fd, self->mock[1]));
+	EXPECT_EQ(ENOENT, destroy(self->fd, h1));
+}
+
+TEST_F(device, replace_moves_atomically)
+{
+	__u32 other, h0, h1, again;
+	__u64 s0, s1, mapped;
+
+	ASSERT_EQ(0, ioas_alloc(self->fd, &other));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, other, self->buf, SZ_4K,
+				    0x400000));
+	/* Replace without an attachment attaches. */
+	ASSERT_EQ(0, device_attach(self->fd, self->mock[0], self->ioas_id,
+				   &h0, true));
+	s0 = device_domain(_metadata, self->fd, self->mock[0], NULL);
+	/* To the same page table: nothing changes. */
+	ASSERT_EQ(0, device_attach(self->fd, self->mock[0], self->ioas_id,
+				   &again, true));
+	EXPECT_EQ(h0, again);
+	EXPECT_EQ(s0, device_domain(_metadata, self->fd, self->mock[0], NULL));
+
+	ASSERT_EQ(0, device_attach(self->fd, self->mock[0], other, &h1, true));
+	EXPECT_NE(h0, h1);
+	s1 = device_domain(_metadata, self->fd, self->mock[0], &mapped);
+	EXPECT_NE(0, s1);
+	EXPECT_NE(s0, s1);
+	EXPECT_EQ(SZ_4K, mapped);
+	/* The first IOAS lost its only user. */
+	EXPECT_EQ(ENOENT, destroy(self->fd, h0));
+	EXPECT_EQ(0, destroy(self->fd, self->ioas_id));
+	EXPECT_EQ(EBUSY, destroy(self->fd, other));
+}
+
+TEST_F(device, hwpt_alloc)
+{
+	struct ioasid_hwpt_alloc cmd = {
+		.size = sizeof(cmd),
+		.dev_id = self->dev[0],
+		.pt_id = self->ioas_id,
+	};
+	__u32 hwpt, got;
+	__u64 mapped;
+
+	ASSERT_EQ(0, hwpt_alloc(self->fd, self->dev[0], self->ioas_id, &hwpt));
+	/* Filled at once, and held by nobody yet. */
+	EXPECT_EQ(EBUSY, destroy(self->fd, self->ioas_id));
+	ASSERT_EQ(0, device_attach(self->fd, self->mock[0], hwpt, &got,
+				   false));
+	EXPECT_EQ(hwpt, got);
+	ASSERT_EQ(0, device_attach(self->fd, self->mock[1], hwpt, &got,
+				   false));
+	EXPECT_EQ(device_domain(_metadata, self->fd, self->mock[0], &mapped),
+		  device_domain(_metadata, self->fd, self->mock[1], NULL));
+	EXPECT_EQ(BUF_SIZE, mapped);
+	/* An attach to the IOAS does not pick a HWPT user space made. */
+	ASSERT_EQ(0, device_attach(self->fd, self->mock[1], self->ioas_id,
+				   &got, true));
+	EXPECT_NE(hwpt, got);
+	EXPECT_EQ(EBUSY, destroy(self->fd, hwpt));
+	ASSERT_EQ(0, device_detach(self->fd, self->mock[0]));
+	ASSERT_EQ(0, device_detach(self->fd, self->mock[1]));
+	/* User space destroys its own HWPT. */
+	EXPECT_EQ(0, destroy(self->fd, hwpt));
+	EXPECT_EQ(0, destroy(self->fd, self->ioas_id));
+
+	EXPECT_EQ(ENOENT, hwpt_alloc(self->fd, self->dev[0], self->ioas_id,
+				     &hwpt));
+	ASSERT_EQ(0, ioas_alloc(self->fd, &cmd.pt_id));
+	EXPECT_EQ(ENOENT, hwpt_alloc(self->fd, self->mock[0], cmd.pt_id,
+				     &hwpt));
+	cmd.flags = 1;
+	EXPECT_EQ(EOPNOTSUPP, ioctl_err(self->fd, IOASID_HWPT_ALLOC, &cmd));
+	cmd.flags = 0;
+	cmd.__reserved = 1;
+	EXPECT_EQ(EINVAL, ioctl_err(self->fd, IOASID_HWPT_ALLOC, &cmd));
+}
+
+TEST_F(device, attach_errors)
+{
+	__u32 far_ioas, hwpt;
+	__u64 iova = 1ULL << 50;
+
+	EXPECT_EQ(ENOENT, device_attach(self->fd, self->mock[0], 9999, NULL,
+					false));
+	/* A device is not a page table. */
+	EXPECT_EQ(ENOENT, device_attach(self->fd, self->mock[0], self->dev[1],
+					NULL, false));
+	EXPECT_EQ(0, device_domain(_metadata, self->fd, self->mock[0], NULL));
+	EXPECT_EQ(0, device_detach(self->fd, self->mock[0]));
+
+	/* A mapping the IOMMU cannot translate keeps the device out. */
+	ASSERT_EQ(0, ioas_alloc(self->fd, &far_ioas));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, far_ioas, self->buf, SZ_4K,
+				    iova));
+	EXPECT_EQ(EADDRINUSE, device_attach(self->fd, self->mock[0], far_ioas,
+					    NULL, false));
+	EXPECT_EQ(EADDRINUSE, hwpt_alloc(self->fd, self->dev[0], far_ioas,
+					 &hwpt));
+	EXPECT_EQ(0, device_domain(_metadata, self->fd, self->mock[0], NULL));
+	EXPECT_EQ(0, destroy(self->fd, far_ioas));
+}
+
+TEST_F(device, removal_and_close_while_attached)
+{
+	__u32 hwpt, ioas, mock, dev;
+	int fd;
+
+	ASSERT_EQ(0, device_attach(self->fd, self->mock[0], self->ioas_id,
+				   &hwpt, false));
+	/* The device goes away: its owner unbinds and so detaches it. */
+	ASSERT_EQ(0, destroy(self->fd, self->mock[0]));
+	EXPECT_EQ(ENOENT, destroy(self->fd, hwpt));
+	EXPECT_EQ(0, destroy(self->fd, self->ioas_id));
+
+	/* A context closed with an attached device leaves nothing behind. */
+	fd = open_ioasid();
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ioas_alloc(fd, &ioas));
+	ASSERT_EQ(0, ioas_map_fixed(fd, ioas, self->buf, BUF_SIZE, 0));
+	ASSERT_EQ(0, mock_dev_add(fd, &mock, NULL));
+	ASSERT_EQ(0, device_bind(fd, mock, &dev));
+	ASSERT_EQ(0, device_attach(fd, mock, ioas, &hwpt, false));
+	ASSERT_EQ(0, close(fd));
+	EXPECT_EQ(self->pinned_kb, vm_pinned_kb());
+}
+
+static int iova_ranges(int fd, __u32 ioas_id, struct ioasid_iova_range *r,
+		       __u32 *n)
+{
+	struct ioasid_ioas_iova_ranges cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = ioas_id,
+		.num_ranges = *n,
+		.ranges = (uintptr_t)r,
+	};
+	int rc;
+
+	rc = ioctl_err(fd, IOASID_IOAS_IOVA_RANGES, &cmd);
+	*n = cmd.num_ranges;
+	return rc;
+}
+
+TEST_F(device, reserved_regions)
+{
+	const __u64 msi = IOASID_TEST_MOCK_MSI_START;
+	const __u64 msi_last = msi + IOASID_TEST_MOCK_MSI_LENGTH - 1;
+	struct ioasid_iova_range r[4], allow = {
+		.start = msi - SZ_2M,
+		.last = msi + SZ_2M - 1,
+	};
+	struct ioasid_ioas_allow_iovas cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = self->ioas_id,
+		.num_iovas = 1,
+		.allowed_iovas = (uintptr_t)&allow,
+	};
+	__u32 n = 4, other;
+	__u64 iova;
+
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, 0, NULL));
+	/* Attaching takes the device's MSI window out of the IOAS. */
+	ASSERT_EQ(0, device_attach(self->fd, self->mock[0], self->ioas_id,
+				   NULL, false));
+	ASSERT_EQ(0, iova_ranges(self->fd, self->ioas_id, r, &n));
+	ASSERT_EQ(2, n);
+	EXPECT_EQ(0, r[0].start);
+	EXPECT_EQ(msi - 1, r[0].last);
+	EXPECT_EQ(msi_last + 1, r[1].start);
+	EXPECT_EQ((1ULL << 48) - 1, r[1].last);
+	n = 1;
+	EXPECT_EQ(EMSGSIZE, iova_ranges(self->fd, self->ioas_id, r, &n));
+	EXPECT_EQ(2, n);
+
+	/* Nothing lands there, by request or by choice. */
+	EXPECT_EQ(EADDRINUSE, ioas_map_fixed(self->fd, self->ioas_id,
+					     self->buf, SZ_4K, msi_last & ~0xfffULL));
+	EXPECT_EQ(EADDRINUSE, ioctl_err(self->fd, IOASID_IOAS_ALLOW_IOVAS,
+					&cmd));
+	allow.last = msi - 1;
+	ASSERT_EQ(0, ioctl_err(self->fd, IOASID_IOAS_ALLOW_IOVAS, &cmd));
+	/* Allowed just below the window: a kernel-chosen IOVA lands there. */
+	iova = 0;
+	ASSERT_EQ(0, ioas_map(self->fd, self->ioas_id, self->buf, SZ_4K,
+			      &iova, IOASID_IOAS_MAP_READ));
+	EXPECT_LE(msi - SZ_2M, iova);
+	EXPECT_GT(msi, iova);
+	cmd.num_iovas = 0;
+	ASSERT_EQ(0, ioctl_err(self->fd, IOASID_IOAS_ALLOW_IOVAS, &cmd));
+
+	/* A second device with the same window adds nothing new. */
+	ASSERT_EQ(0, device_attach(self->fd, self->mock[1], self->ioas_id,
+				   NULL, false));
+	n = 4;
+	ASSERT_EQ(0, iova_ranges(self->fd, self->ioas_id, r, &n));
+	EXPECT_EQ(2, n);
+	/* Still reserved while one of them is attached. */
+	ASSERT_EQ(0, device_detach(self->fd, self->mock[0]));
+	EXPECT_EQ(EADDRINUSE, ioas_map_fixed(self->fd, self->ioas_id,
+					     self->buf, SZ_4K, msi));
+	ASSERT_EQ(0, device_detach(self->fd, self->mock[1]));
+	n = 4;
+	ASSERT_EQ(0, iova_ranges(self->fd, self->ioas_id, r, &n));
+	EXPECT_EQ(1, n);
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf, SZ_4K,
+				    msi));
+	/* Now the mapping keeps the devices out. */
+	EXPECT_EQ(EADDRINUSE, device_attach(self->fd, self->mock[0],
+					    self->ioas_id, NULL, false));
+	EXPECT_EQ(0, device_domain(_metadata, self->fd, self->mock[0], NULL));
+
+	/* Replace moves the reservation along with the device. */
+	ASSERT_EQ(0, ioas_alloc(self->fd, &other));
+	ASSERT_EQ(0, device_attach(self->fd, self->mock[1], other, NULL,
+				   false));
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, msi, SZ_4K, NULL));
+	ASSERT_EQ(0, device_attach(self->fd, self->mock[1], self->ioas_id,
+				   NULL, true));
+	EXPECT_EQ(0, ioas_map_fixed(self->fd, other, self->buf, SZ_4K, msi));
+	EXPECT_EQ(EADDRINUSE, ioas_map_fixed(self->fd, self->ioas_id,
+					     self->buf, SZ_4K, msi));
 }
 
 TEST_HARNESS_MAIN

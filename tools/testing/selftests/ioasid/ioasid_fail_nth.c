@@ -388,6 +388,69 @@ static int scenario_file_copy_allow(int fd)
 	return 0;
 }
 
+/* Bind two devices, attach them to an IOAS, move one to a new HWPT. */
+static int scenario_device(int fd)
+{
+	struct ioasid_ioas_alloc ioas = { .size = sizeof(ioas) };
+	struct ioasid_ioas_map map = {
+		.size = sizeof(map),
+		.flags = IOASID_IOAS_MAP_READ | IOASID_IOAS_MAP_WRITE,
+		.user_va = (uintptr_t)map_buf,
+		.length = 16 * SZ_4K,
+	};
+	struct ioasid_test_mock_dev_add add = { .size = sizeof(add) };
+	struct ioasid_test_device_bind bind = { .size = sizeof(bind) };
+	struct ioasid_test_device_attach attach = { .size = sizeof(attach) };
+	struct ioasid_test_device_detach detach = { .size = sizeof(detach) };
+	struct ioasid_test_device_unbind unbind = { .size = sizeof(unbind) };
+	struct ioasid_hwpt_alloc hwpt = { .size = sizeof(hwpt) };
+	__u32 mock[2], hwpt_id = 0;
+	int rc, i;
+
+	rc = ioctl_err(fd, IOASID_IOAS_ALLOC, &ioas);
+	if (rc)
+		return rc;
+	map.ioas_id = ioas.out_ioas_id;
+	rc = ioctl_err(fd, IOASID_IOAS_MAP, &map);
+	if (rc)
+		return rc;
+	for (i = 0; i < 2; i++) {
+		rc = ioctl_err(fd, IOASID_TEST_MOCK_DEV_ADD, &add);
+		if (rc)
+			return rc;
+		mock[i] = add.out_dev_id;
+		bind.dev_id = mock[i];
+		rc = ioctl_err(fd, IOASID_TEST_DEVICE_BIND, &bind);
+		if (rc)
+			return rc;
+		attach.dev_id = mock[i];
+		attach.pt_id = ioas.out_ioas_id;
+		rc = ioctl_err(fd, IOASID_TEST_DEVICE_ATTACH, &attach);
+		if (rc)
+			return rc;
+		/* Both share the page table the first attach made. */
+		if (i && attach.pt_id != hwpt_id)
+			return EPROTO;
+		hwpt_id = attach.pt_id;
+	}
+	hwpt.dev_id = bind.out_device_id;
+	hwpt.pt_id = ioas.out_ioas_id;
+	rc = ioctl_err(fd, IOASID_HWPT_ALLOC, &hwpt);
+	if (rc)
+		return rc;
+	attach.flags = IOASID_TEST_DEVICE_ATTACH_REPLACE;
+	attach.pt_id = hwpt.out_hwpt_id;
+	rc = ioctl_err(fd, IOASID_TEST_DEVICE_ATTACH, &attach);
+	if (rc)
+		return rc;
+	detach.dev_id = mock[0];
+	rc = ioctl_err(fd, IOASID_TEST_DEVICE_DETACH, &detach);
+	if (rc)
+		return rc;
+	unbind.dev_id = mock[1];
+	return ioctl_err(fd, IOASID_TEST_DEVICE_UNBIND, &unbind);
+}
+
 static int scenario_get_info(int fd)
 {
 	struct ioasid_info info = { .size = sizeof(info) };
@@ -497,22 +560,26 @@ static void sweep(struct __test_metadata *_metadata, scenario_fn fn)
 	TH_LOG("%u injected failures", injected);
 }
 
-TEST_F(fail_nth, mock_dev_add)
+/*
+ * The timeouts are generous: a slow or loaded machine must not turn a
+ * sweep into a failure.
+ */
+TEST_F_TIMEOUT(fail_nth, mock_dev_add, 900)
 {
 	sweep(_metadata, scenario_dev);
 }
 
-TEST_F(fail_nth, mock_domain)
+TEST_F_TIMEOUT(fail_nth, mock_domain, 900)
 {
 	sweep(_metadata, scenario_domain);
 }
 
-TEST_F(fail_nth, domain_map)
+TEST_F_TIMEOUT(fail_nth, domain_map, 900)
 {
 	sweep(_metadata, scenario_map);
 }
 
-TEST_F(fail_nth, ioas_map_fill_unmap)
+TEST_F_TIMEOUT(fail_nth, ioas_map_fill_unmap, 900)
 {
 	map_buf = mmap(NULL, 16 * SZ_4K, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -522,7 +589,7 @@ TEST_F(fail_nth, ioas_map_fill_unmap)
 	munmap(map_buf, 16 * SZ_4K);
 }
 
-TEST_F(fail_nth, access_pin_rw_unmap)
+TEST_F_TIMEOUT(fail_nth, access_pin_rw_unmap, 900)
 {
 	map_buf = mmap(NULL, 18 * SZ_4K, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -532,7 +599,7 @@ TEST_F(fail_nth, access_pin_rw_unmap)
 	munmap(map_buf, 18 * SZ_4K);
 }
 
-TEST_F(fail_nth, map_file_copy_allow)
+TEST_F_TIMEOUT(fail_nth, map_file_copy_allow, 900)
 {
 	memfd = memfd_create("ioasid-fail-nth", 0);
 	ASSERT_LE(0, memfd);
@@ -541,7 +608,17 @@ TEST_F(fail_nth, map_file_copy_allow)
 	close(memfd);
 }
 
-TEST_F(fail_nth, open_get_info)
+TEST_F_TIMEOUT(fail_nth, device_bind_attach_replace, 900)
+{
+	map_buf = mmap(NULL, 16 * SZ_4K, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, map_buf);
+	memset(map_buf, 0, 16 * SZ_4K);
+	sweep(_metadata, scenario_device);
+	munmap(map_buf, 16 * SZ_4K);
+}
+
+TEST_F_TIMEOUT(fail_nth, open_get_info, 900)
 {
 	sweep(_metadata, scenario_get_info);
 }
