@@ -12,7 +12,11 @@
 #include <linux/device.h>
 #include <linux/iommu.h>
 #include <linux/ioasid.h>
+#include <linux/log2.h>
 #include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <uapi/linux/iommufd.h>
 
 #include "../iommu-priv.h"
 #include "ioasid_private.h"
@@ -207,6 +211,33 @@ static void ioasid_hwpt_put_attachment(struct ioasid_ctx *ctx,
 }
 
 /*
+ * An IOMMU that cannot tell MSI writes from DMA (IOMMU_RESV_SW_MSI) needs the
+ * doorbell pages mapped in the device's page table: the DMA layer maps them
+ * at the window the driver names, on demand, once the domain has its cookie.
+ * The window is reserved in the IOAS with the device's other regions.
+ */
+static int ioasid_hwpt_setup_sw_msi(struct ioasid_hwpt *hwpt,
+				    struct device *dev)
+{
+	struct iommu_resv_region *region;
+	phys_addr_t start = PHYS_ADDR_MAX;
+	LIST_HEAD(regions);
+	int rc;
+
+	iommu_get_resv_regions(dev, &regions);
+	list_for_each_entry(region, &regions, list)
+		if (region->type == IOMMU_RESV_SW_MSI)
+			start = region->start;
+	iommu_put_resv_regions(dev, &regions);
+	if (start == PHYS_ADDR_MAX)
+		return 0;
+
+	rc = iommu_get_msi_cookie(hwpt->domain, start);
+	/* The devices of one IOMMU driver share its window. */
+	return rc == -EEXIST ? 0 : rc;
+}
+
+/*
  * Attach the device's group to @hwpt, or move it there, reserving the
  * device's reserved regions in the IOAS of @hwpt.  On success the group
  * holds a reference on @hwpt, and *old is set to the HWPT whose reference
@@ -239,15 +270,15 @@ static int ioasid_group_set_hwpt(struct ioasid_device *idev,
 		if (rc)
 			return rc;
 	}
+	rc = ioasid_hwpt_setup_sw_msi(hwpt, idev->dev);
+	if (rc)
+		goto err_resv;
 	if (igroup->hwpt)
 		rc = iommu_group_replace_domain(igroup->group, hwpt->domain);
 	else
 		rc = iommu_attach_group(hwpt->domain, igroup->group);
-	if (rc) {
-		if (hwpt->ioas != old_ioas)
-			ioasid_ioas_remove_resv(hwpt->ioas, idev);
-		return rc;
-	}
+	if (rc)
+		goto err_resv;
 	if (old_ioas && old_ioas != hwpt->ioas)
 		ioasid_ioas_remove_resv(old_ioas, idev);
 	refcount_inc(&hwpt->obj.users);
@@ -259,6 +290,11 @@ out_attached:
 		igroup->nr_attached++;
 	}
 	return 0;
+
+err_resv:
+	if (hwpt->ioas != old_ioas)
+		ioasid_ioas_remove_resv(hwpt->ioas, idev);
+	return rc;
 }
 
 /*
@@ -418,3 +454,58 @@ void ioasid_device_detach(struct ioasid_device *idev)
 		ioasid_hwpt_put_attachment(idev->ctx, old);
 }
 EXPORT_SYMBOL_NS_GPL(ioasid_device_detach, IOASID);
+
+int ioasid_device_get_hw_info(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_device_get_hw_info *cmd = ucmd->cmd;
+	void __user *buf = u64_to_user_ptr(cmd->data_uptr);
+	const struct iommu_ops *ops;
+	struct ioasid_object *obj;
+	struct ioasid_device *idev;
+	u32 len = 0, type = 0;
+	void *data = NULL;
+	u32 copy;
+	int rc;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	if (memchr_inv(cmd->__reserved, 0, sizeof(cmd->__reserved)))
+		return -EINVAL;
+
+	obj = ioasid_get_object(ucmd->ctx, cmd->dev_id, IOASID_OBJ_DEVICE);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	idev = container_of(obj, struct ioasid_device, obj);
+
+	ops = dev_iommu_ops(idev->dev);
+	if (ops->hw_info) {
+		data = ops->hw_info(idev->dev, &len, &type);
+		if (IS_ERR(data)) {
+			rc = PTR_ERR(data);
+			goto out_put;
+		}
+		/* Data without a type could not be told apart from none. */
+		if (WARN_ON_ONCE(type == IOMMU_HW_INFO_TYPE_NONE)) {
+			rc = -ENODEV;
+			goto out_free;
+		}
+	}
+
+	copy = min(cmd->data_len, len);
+	if (copy_to_user(buf, data, copy) ||
+	    clear_user(buf + copy, cmd->data_len - copy)) {
+		rc = -EFAULT;
+		goto out_free;
+	}
+	cmd->data_len = len;
+	cmd->out_data_type = type;
+	cmd->out_max_pasid_log2 = 0;
+	if (idev->dev->iommu->max_pasids)
+		cmd->out_max_pasid_log2 = ilog2(idev->dev->iommu->max_pasids);
+	rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
+out_free:
+	kfree(data);
+out_put:
+	ioasid_put_object(obj);
+	return rc;
+}

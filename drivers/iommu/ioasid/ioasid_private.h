@@ -372,6 +372,7 @@ struct ioasid_device {
 };
 
 void ioasid_device_destroy(struct ioasid_object *obj);
+int ioasid_device_get_hw_info(struct ioasid_ucmd *ucmd);
 
 /**
  * struct ioasid_access - An in-kernel user of an IOAS

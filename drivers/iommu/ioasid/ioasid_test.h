@@ -44,15 +44,35 @@ enum {
 #define IOASID_TEST_MOCK_MSI_START	0xfee00000UL
 #define IOASID_TEST_MOCK_MSI_LENGTH	0x100000UL
 
+/*
+ * A mock device made with %IOASID_TEST_MOCK_DEV_SW_MSI also reserves this
+ * range as its software MSI window (IOMMU_RESV_SW_MSI), as the IOMMUs that
+ * translate MSI writes do.
+ */
+#define IOASID_TEST_MOCK_SW_MSI_START	0x8000000UL
+#define IOASID_TEST_MOCK_SW_MSI_LENGTH	0x100000UL
+
+/* PASID width of a device made with %IOASID_TEST_MOCK_DEV_PASID. */
+#define IOASID_TEST_MOCK_PASID_BITS	20
+
 /**
  * enum ioasid_test_mock_dev_flags - Flags of IOASID_TEST_MOCK_DEV_ADD
  * @IOASID_TEST_MOCK_DEV_OTHER_IOMMU: The device sits behind another
  *                                    instance of the test IOMMU: domains
  *                                    of either kind cannot be attached to
  *                                    devices of the other kind
+ * @IOASID_TEST_MOCK_DEV_GROUP: The device joins the IOMMU group of the mock
+ *                              device @group_dev_id instead of getting a
+ *                              group of its own
+ * @IOASID_TEST_MOCK_DEV_PASID: The device supports
+ *                              %IOASID_TEST_MOCK_PASID_BITS of PASID
+ * @IOASID_TEST_MOCK_DEV_SW_MSI: The device has a software MSI window
  */
 enum ioasid_test_mock_dev_flags {
 	IOASID_TEST_MOCK_DEV_OTHER_IOMMU = 1 << 0,
+	IOASID_TEST_MOCK_DEV_GROUP = 1 << 1,
+	IOASID_TEST_MOCK_DEV_PASID = 1 << 2,
+	IOASID_TEST_MOCK_DEV_SW_MSI = 1 << 3,
 };
 
 /**
@@ -62,19 +82,26 @@ enum ioasid_test_mock_dev_flags {
  * @out_dev_id: Output, id of the new mock device object
  * @out_index: Output, the device is /sys/bus/ioasid_mock/devices/mockN
  *             with N = @out_index
+ * @group_dev_id: With %IOASID_TEST_MOCK_DEV_GROUP, a mock device object of
+ *                this context behind the same test IOMMU instance
+ * @__reserved: Must be 0
  *
  * Create a device on the mock bus; the IOMMU core probes it with the test
- * IOMMU driver and puts it in an IOMMU group of its own.  Destroying the
- * object, or closing the file, removes the device, unbinding it first if
- * %IOASID_TEST_DEVICE_BIND bound it.
+ * IOMMU driver and puts it in an IOMMU group of its own, or in the group
+ * of @group_dev_id.  Destroying the object, or closing the file, removes
+ * the device, unbinding it first if %IOASID_TEST_DEVICE_BIND bound it.
  *
- * Errors: %ENOMEM; %ENODEV if the IOMMU core failed to probe the device.
+ * Errors: %ENOENT if @group_dev_id names no mock device; %EINVAL if it sits
+ * behind the other IOMMU instance; %ENOMEM; %ENODEV if the IOMMU core
+ * failed to probe the device.
  */
 struct ioasid_test_mock_dev_add {
 	__u32 size;
 	__u32 flags;
 	__u32 out_dev_id;
 	__u32 out_index;
+	__u32 group_dev_id;
+	__u32 __reserved;
 };
 
 #define IOASID_TEST_MOCK_DEV_ADD \
@@ -427,24 +454,40 @@ struct ioasid_test_access_info {
 #define IOASID_TEST_ACCESS_INFO _IO(IOASID_TYPE, IOASID_CMD_TEST_ACCESS_INFO)
 
 /**
+ * enum ioasid_test_device_bind_flags - Flags of IOASID_TEST_DEVICE_BIND
+ * @IOASID_TEST_DEVICE_BIND_FD: Bind to the context of @ioasid_fd, as a
+ *                              subsystem does with the fd user space hands
+ *                              it, instead of this one
+ */
+enum ioasid_test_device_bind_flags {
+	IOASID_TEST_DEVICE_BIND_FD = 1 << 0,
+};
+
+/**
  * struct ioasid_test_device_bind - ioctl(IOASID_TEST_DEVICE_BIND)
  * @size: sizeof(struct ioasid_test_device_bind)
- * @flags: Must be 0
+ * @flags: Bitmap of &enum ioasid_test_device_bind_flags
  * @dev_id: Mock device object
- * @out_device_id: Output, id of the bound device in this context
+ * @out_device_id: Output, id of the bound device in the context bound to
+ * @ioasid_fd: With %IOASID_TEST_DEVICE_BIND_FD, a /dev/ioasid file
+ * @__reserved: Must be 0
  *
- * Bind the mock device to this context through ioasid_device_bind(), as
- * the subsystem owning a device does.  The mock device object keeps the
- * binding until %IOASID_TEST_DEVICE_UNBIND or its destruction.
+ * Bind the mock device to this context, or to that of @ioasid_fd, through
+ * ioasid_ctx_from_fd() and ioasid_device_bind(), as the subsystem owning a
+ * device does.  The mock device object keeps the binding, and a reference
+ * on the other context, until %IOASID_TEST_DEVICE_UNBIND or its
+ * destruction.  The attach and detach commands act on that binding.
  *
- * Errors: %EBUSY if the mock device is bound already; those of
- * ioasid_device_bind().
+ * Errors: %EBUSY if the mock device is bound already; %EBADF or %EBADFD
+ * for a bad @ioasid_fd; those of ioasid_device_bind().
  */
 struct ioasid_test_device_bind {
 	__u32 size;
 	__u32 flags;
 	__u32 dev_id;
 	__u32 out_device_id;
+	__s32 ioasid_fd;
+	__u32 __reserved;
 };
 
 #define IOASID_TEST_DEVICE_BIND _IO(IOASID_TYPE, IOASID_CMD_TEST_DEVICE_BIND)
@@ -525,6 +568,8 @@ struct ioasid_test_device_detach {
  *              the kernel, or 0 when its DMA is blocked
  * @out_nr_ioptes: Output, IOPTEs in that domain
  * @out_mapped_bytes: Output, bytes they translate
+ * @out_flags: Output, bitmap of &enum ioasid_test_device_domain_flags
+ * @__reserved2: Must be 0
  *
  * What the IOMMU does with the device's DMA now, as the test driver saw
  * the IOMMU core's attach calls.
@@ -537,6 +582,39 @@ struct ioasid_test_device_domain {
 	__aligned_u64 out_serial;
 	__aligned_u64 out_nr_ioptes;
 	__aligned_u64 out_mapped_bytes;
+	__u32 out_flags;
+	__u32 __reserved2;
+};
+
+/**
+ * enum ioasid_test_device_domain_flags - Flags of
+ *                                        &struct ioasid_test_device_domain
+ * @IOASID_TEST_DOMAIN_MSI_COOKIE: The domain can map MSI doorbells in a
+ *                                 software MSI window (it has the DMA
+ *                                 layer's MSI cookie)
+ */
+enum ioasid_test_device_domain_flags {
+	IOASID_TEST_DOMAIN_MSI_COOKIE = 1 << 0,
+};
+
+/*
+ * The test IOMMU's hardware information (IOASID_DEVICE_GET_HW_INFO):
+ * &struct ioasid_test_hw_info, of this type.
+ */
+#define IOASID_TEST_HW_INFO_TYPE	0x10a5d0e5
+#define IOASID_TEST_HW_INFO_REG		0x1234abcd5678ef00ULL
+
+/**
+ * struct ioasid_test_hw_info - Hardware information of the test IOMMU
+ * @flags: 0
+ * @instance: 1 behind the other instance of the test IOMMU
+ *            (%IOASID_TEST_MOCK_DEV_OTHER_IOMMU), else 0
+ * @test_reg: %IOASID_TEST_HW_INFO_REG
+ */
+struct ioasid_test_hw_info {
+	__u32 flags;
+	__u32 instance;
+	__aligned_u64 test_reg;
 };
 
 #define IOASID_TEST_DEVICE_DOMAIN \

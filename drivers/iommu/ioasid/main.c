@@ -259,7 +259,7 @@ static u64 ioasid_features(void)
 {
 	u64 features = IOASID_FEATURE_IOAS | IOASID_FEATURE_ACCOUNT_MODE |
 		       IOASID_FEATURE_MAP_FILE | IOASID_FEATURE_ALLOW_IOVAS |
-		       IOASID_FEATURE_HWPT;
+		       IOASID_FEATURE_HWPT | IOASID_FEATURE_HW_INFO;
 
 	if (IS_ENABLED(CONFIG_IOASID_TEST))
 		features |= IOASID_FEATURE_TEST;
@@ -415,6 +415,8 @@ static const struct ioasid_ioctl_op ioasid_ioctl_ops[] = {
 		 struct ioasid_ioas_reserve, out_iova),
 	IOCTL_OP(HWPT_ALLOC, ioasid_hwpt_alloc_ioctl, struct ioasid_hwpt_alloc,
 		 out_hwpt_id),
+	IOCTL_OP(DEVICE_GET_HW_INFO, ioasid_device_get_hw_info,
+		 struct ioasid_device_get_hw_info, __reserved),
 #ifdef CONFIG_IOASID_TEST
 	IOCTL_OP(TEST_MOCK_DEV_ADD, ioasid_test_mock_dev_add,
 		 struct ioasid_test_mock_dev_add, out_index),

@@ -19,6 +19,7 @@
 #include <linux/ioasid.h>
 #include <linux/log2.h>
 #include <linux/mutex.h>
+#include <linux/property.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -67,6 +68,8 @@ struct mock_domain {
  * @index: Number in the device name, mock<index>
  * @other_iommu: Behind the other instance of the test IOMMU: it accepts
  *               only that instance's domains
+ * @sw_msi: Has a software MSI window
+ * @group_with: Device whose IOMMU group it joins, referenced, or NULL
  * @lock: Protects @domain
  * @domain: Paging domain the device is attached to, or NULL when blocked
  */
@@ -74,6 +77,8 @@ struct mock_dev {
 	struct device dev;
 	unsigned int index;
 	bool other_iommu;
+	bool sw_msi;
+	struct mock_dev *group_with;
 	spinlock_t lock; /* protects @domain */
 	struct mock_domain *domain;
 };
@@ -83,13 +88,16 @@ struct mock_dev {
  * @obj: Object header
  * @mdev: The device, removed when the object is destroyed
  * @lock: Serialises binding and unbinding the device
- * @idev: The device bound to the context, or NULL
+ * @idev: The device bound to a context, or NULL
+ * @bound_ctx: The context of @idev when it is not the object's own,
+ *             referenced, or NULL
  */
 struct ioasid_mock_dev {
 	struct ioasid_object obj;
 	struct mock_dev *mdev;
-	struct mutex lock; /* protects @idev */
+	struct mutex lock; /* protects @idev and @bound_ctx */
 	struct ioasid_device *idev;
+	struct ioasid_ctx *bound_ctx;
 };
 
 /**
@@ -385,6 +393,7 @@ static int mock_domain_attach_dev(struct iommu_domain *domain,
 
 static void mock_get_resv_regions(struct device *dev, struct list_head *head)
 {
+	struct mock_dev *mdev = container_of(dev, struct mock_dev, dev);
 	struct iommu_resv_region *region;
 
 	/* Like the interrupt window of x86. */
@@ -393,6 +402,41 @@ static void mock_get_resv_regions(struct device *dev, struct list_head *head)
 					 IOMMU_RESV_MSI, GFP_KERNEL);
 	if (region)
 		list_add_tail(&region->list, head);
+	if (!mdev->sw_msi)
+		return;
+	/* Like an IOMMU that translates MSI writes as DMA. */
+	region = iommu_alloc_resv_region(IOASID_TEST_MOCK_SW_MSI_START,
+					 IOASID_TEST_MOCK_SW_MSI_LENGTH,
+					 IOMMU_WRITE | IOMMU_MMIO,
+					 IOMMU_RESV_SW_MSI, GFP_KERNEL);
+	if (region)
+		list_add_tail(&region->list, head);
+}
+
+static void *mock_hw_info(struct device *dev, u32 *length, u32 *type)
+{
+	struct mock_dev *mdev = container_of(dev, struct mock_dev, dev);
+	struct ioasid_test_hw_info *info;
+
+	info = kzalloc(sizeof(*info), GFP_KERNEL);
+	if (!info)
+		return ERR_PTR(-ENOMEM);
+	info->instance = mdev->other_iommu;
+	info->test_reg = IOASID_TEST_HW_INFO_REG;
+	*length = sizeof(*info);
+	*type = IOASID_TEST_HW_INFO_TYPE;
+	return info;
+}
+
+static struct iommu_group *mock_device_group(struct device *dev)
+{
+	struct mock_dev *mdev = container_of(dev, struct mock_dev, dev);
+	struct iommu_group *group;
+
+	if (!mdev->group_with)
+		return generic_device_group(dev);
+	group = iommu_group_get(&mdev->group_with->dev);
+	return group ?: ERR_PTR(-ENODEV);
 }
 
 static bool mock_capable(struct device *dev, enum iommu_cap cap)
@@ -435,7 +479,8 @@ static const struct iommu_ops mock_ops = {
 	.probe_device = mock_probe_device,
 	.capable = mock_capable,
 	.get_resv_regions = mock_get_resv_regions,
-	.device_group = generic_device_group,
+	.hw_info = mock_hw_info,
+	.device_group = mock_device_group,
 	.default_domain_ops = &(const struct iommu_domain_ops) {
 		.attach_dev = mock_domain_attach_dev,
 		.map_pages = mock_domain_map_pages,
@@ -452,11 +497,18 @@ static void mock_dev_release(struct device *dev)
 	/* Set by iommu_fwspec_init() when device_add() failed before probe. */
 	if (dev->iommu)
 		dev_iommu_free(dev);
+	if (mdev->group_with)
+		put_device(&mdev->group_with->dev);
 	ida_free(&mock_dev_ida, mdev->index);
 	kfree(mdev);
 }
 
-static struct mock_dev *mock_dev_create(bool other_iommu)
+static const struct property_entry mock_pasid_props[] = {
+	PROPERTY_ENTRY_U32("pasid-num-bits", IOASID_TEST_MOCK_PASID_BITS),
+	{ }
+};
+
+static struct mock_dev *mock_dev_create(u32 flags, struct mock_dev *group_with)
 {
 	struct mock_dev *mdev;
 	int rc;
@@ -470,15 +522,28 @@ static struct mock_dev *mock_dev_create(bool other_iommu)
 		return ERR_PTR(rc);
 	}
 	mdev->index = rc;
-	mdev->other_iommu = other_iommu;
+	mdev->other_iommu = flags & IOASID_TEST_MOCK_DEV_OTHER_IOMMU;
+	mdev->sw_msi = flags & IOASID_TEST_MOCK_DEV_SW_MSI;
 	spin_lock_init(&mdev->lock);
 
 	device_initialize(&mdev->dev);
 	mdev->dev.release = mock_dev_release;
 	mdev->dev.bus = &mock_bus;
+	if (group_with) {
+		get_device(&group_with->dev);
+		mdev->group_with = group_with;
+	}
 	rc = dev_set_name(&mdev->dev, "mock%u", mdev->index);
 	if (rc)
 		goto err_put;
+	/* Read by the IOMMU core when it probes the device. */
+	if (flags & IOASID_TEST_MOCK_DEV_PASID) {
+		rc = device_create_managed_software_node(&mdev->dev,
+							 mock_pasid_props,
+							 NULL);
+		if (rc)
+			goto err_put;
+	}
 
 	/*
 	 * Name the test IOMMU as the device's IOMMU, so that the core does not
@@ -515,29 +580,63 @@ void ioasid_mock_dev_destroy(struct ioasid_object *obj)
 	/* A device goes away: its owner unbinds it first. */
 	if (dev_obj->idev)
 		ioasid_device_unbind(dev_obj->idev);
+	if (dev_obj->bound_ctx)
+		ioasid_ctx_put(dev_obj->bound_ctx);
 	mutex_destroy(&dev_obj->lock);
 	device_unregister(&dev_obj->mdev->dev);
+}
+
+static struct ioasid_mock_dev *ioasid_get_mock_dev(struct ioasid_ucmd *ucmd,
+						   u32 id)
+{
+	struct ioasid_object *obj;
+
+	obj = ioasid_get_object(ucmd->ctx, id, IOASID_OBJ_MOCK_DEV);
+	if (IS_ERR(obj))
+		return ERR_CAST(obj);
+	return container_of(obj, struct ioasid_mock_dev, obj);
 }
 
 int ioasid_test_mock_dev_add(struct ioasid_ucmd *ucmd)
 {
 	struct ioasid_test_mock_dev_add *cmd = ucmd->cmd;
-	struct ioasid_mock_dev *dev_obj;
+	struct ioasid_mock_dev *dev_obj, *group_obj = NULL;
 	struct mock_dev *mdev;
 	int rc;
 
-	if (cmd->flags & ~IOASID_TEST_MOCK_DEV_OTHER_IOMMU)
+	if (cmd->flags & ~(IOASID_TEST_MOCK_DEV_OTHER_IOMMU |
+			   IOASID_TEST_MOCK_DEV_GROUP |
+			   IOASID_TEST_MOCK_DEV_PASID |
+			   IOASID_TEST_MOCK_DEV_SW_MSI))
 		return -EOPNOTSUPP;
+	if (cmd->__reserved)
+		return -EINVAL;
+
+	if (cmd->flags & IOASID_TEST_MOCK_DEV_GROUP) {
+		group_obj = ioasid_get_mock_dev(ucmd, cmd->group_dev_id);
+		if (IS_ERR(group_obj))
+			return PTR_ERR(group_obj);
+		/* One IOMMU group never spans two IOMMUs. */
+		if (group_obj->mdev->other_iommu !=
+		    !!(cmd->flags & IOASID_TEST_MOCK_DEV_OTHER_IOMMU)) {
+			rc = -EINVAL;
+			goto out_put_group;
+		}
+	}
 
 	dev_obj = ioasid_object_alloc(ucmd->ctx, struct ioasid_mock_dev,
 				      IOASID_OBJ_MOCK_DEV);
-	if (IS_ERR(dev_obj))
-		return PTR_ERR(dev_obj);
+	if (IS_ERR(dev_obj)) {
+		rc = PTR_ERR(dev_obj);
+		goto out_put_group;
+	}
 
-	mdev = mock_dev_create(cmd->flags & IOASID_TEST_MOCK_DEV_OTHER_IOMMU);
+	mdev = mock_dev_create(cmd->flags,
+			       group_obj ? group_obj->mdev : NULL);
 	if (IS_ERR(mdev)) {
 		ioasid_object_abort(ucmd->ctx, &dev_obj->obj);
-		return PTR_ERR(mdev);
+		rc = PTR_ERR(mdev);
+		goto out_put_group;
 	}
 	dev_obj->mdev = mdev;
 	mutex_init(&dev_obj->lock);
@@ -545,12 +644,14 @@ int ioasid_test_mock_dev_add(struct ioasid_ucmd *ucmd)
 	cmd->out_dev_id = dev_obj->obj.id;
 	cmd->out_index = mdev->index;
 	rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
-	if (rc) {
+	if (rc)
 		ioasid_object_abort_and_destroy(ucmd->ctx, &dev_obj->obj);
-		return rc;
-	}
-	ioasid_object_finalize(ucmd->ctx, &dev_obj->obj);
-	return 0;
+	else
+		ioasid_object_finalize(ucmd->ctx, &dev_obj->obj);
+out_put_group:
+	if (group_obj)
+		ioasid_put_object(&group_obj->obj);
+	return rc;
 }
 
 void ioasid_mock_domain_destroy(struct ioasid_object *obj)
@@ -1140,27 +1241,19 @@ int ioasid_test_access_info(struct ioasid_ucmd *ucmd)
 	return ioasid_ucmd_respond(ucmd, sizeof(*cmd));
 }
 
-static struct ioasid_mock_dev *ioasid_get_mock_dev(struct ioasid_ucmd *ucmd,
-						   u32 id)
-{
-	struct ioasid_object *obj;
-
-	obj = ioasid_get_object(ucmd->ctx, id, IOASID_OBJ_MOCK_DEV);
-	if (IS_ERR(obj))
-		return ERR_CAST(obj);
-	return container_of(obj, struct ioasid_mock_dev, obj);
-}
-
 int ioasid_test_device_bind(struct ioasid_ucmd *ucmd)
 {
 	struct ioasid_test_device_bind *cmd = ucmd->cmd;
+	struct ioasid_ctx *ctx = ucmd->ctx, *other = NULL;
 	struct ioasid_mock_dev *dev_obj;
 	struct ioasid_device *idev;
 	u32 id;
 	int rc;
 
-	if (cmd->flags)
+	if (cmd->flags & ~IOASID_TEST_DEVICE_BIND_FD)
 		return -EOPNOTSUPP;
+	if (cmd->__reserved)
+		return -EINVAL;
 
 	dev_obj = ioasid_get_mock_dev(ucmd, cmd->dev_id);
 	if (IS_ERR(dev_obj))
@@ -1170,17 +1263,32 @@ int ioasid_test_device_bind(struct ioasid_ucmd *ucmd)
 		rc = -EBUSY;
 		goto out_unlock;
 	}
-	idev = ioasid_device_bind(ucmd->ctx, &dev_obj->mdev->dev, &id);
+	if (cmd->flags & IOASID_TEST_DEVICE_BIND_FD) {
+		other = ioasid_ctx_from_fd(cmd->ioasid_fd);
+		if (IS_ERR(other)) {
+			rc = PTR_ERR(other);
+			goto out_unlock;
+		}
+		ctx = other;
+	}
+	idev = ioasid_device_bind(ctx, &dev_obj->mdev->dev, &id);
 	if (IS_ERR(idev)) {
 		rc = PTR_ERR(idev);
-		goto out_unlock;
+		goto out_put_ctx;
 	}
 	cmd->out_device_id = id;
 	rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
-	if (rc)
+	if (rc) {
 		ioasid_device_unbind(idev);
-	else
-		dev_obj->idev = idev;
+		goto out_put_ctx;
+	}
+	dev_obj->idev = idev;
+	dev_obj->bound_ctx = other;
+	goto out_unlock;
+
+out_put_ctx:
+	if (other)
+		ioasid_ctx_put(other);
 out_unlock:
 	mutex_unlock(&dev_obj->lock);
 	ioasid_put_object(&dev_obj->obj);
@@ -1205,6 +1313,9 @@ int ioasid_test_device_unbind(struct ioasid_ucmd *ucmd)
 	if (dev_obj->idev) {
 		ioasid_device_unbind(dev_obj->idev);
 		dev_obj->idev = NULL;
+		if (dev_obj->bound_ctx)
+			ioasid_ctx_put(dev_obj->bound_ctx);
+		dev_obj->bound_ctx = NULL;
 	} else {
 		rc = -ENOENT;
 	}
@@ -1273,7 +1384,7 @@ int ioasid_test_device_domain(struct ioasid_ucmd *ucmd)
 
 	if (cmd->flags)
 		return -EOPNOTSUPP;
-	if (cmd->__reserved)
+	if (cmd->__reserved || cmd->__reserved2)
 		return -EINVAL;
 
 	dev_obj = ioasid_get_mock_dev(ucmd, cmd->dev_id);
@@ -1283,11 +1394,14 @@ int ioasid_test_device_domain(struct ioasid_ucmd *ucmd)
 	cmd->out_serial = 0;
 	cmd->out_nr_ioptes = 0;
 	cmd->out_mapped_bytes = 0;
+	cmd->out_flags = 0;
 	/* An attached domain is not freed: it stays while we look. */
 	spin_lock(&mdev->lock);
 	mock = mdev->domain;
 	if (mock) {
 		cmd->out_serial = mock->serial;
+		if (mock->domain.iova_cookie)
+			cmd->out_flags |= IOASID_TEST_DOMAIN_MSI_COOKIE;
 		xa_lock(&mock->ioptes);
 		xa_for_each(&mock->ioptes, index, iopte) {
 			cmd->out_nr_ioptes++;
@@ -1307,6 +1421,7 @@ int __init ioasid_test_init(void)
 
 	fwnode_init(&mock_fwnode, &mock_fwnode_ops);
 	mock_iommu.fwnode = &mock_fwnode;
+	mock_iommu.max_pasids = 1U << IOASID_TEST_MOCK_PASID_BITS;
 
 	mock_iommu_parent = root_device_register("ioasid_mock_iommu");
 	if (IS_ERR(mock_iommu_parent))

@@ -52,6 +52,7 @@ enum {
 	IOASID_CMD_IOAS_ALLOW_IOVAS,
 	IOASID_CMD_IOAS_RESERVE,
 	IOASID_CMD_HWPT_ALLOC,
+	IOASID_CMD_DEVICE_GET_HW_INFO,
 };
 
 /**
@@ -90,6 +91,7 @@ struct ioasid_destroy {
  *                              %IOASID_IOAS_RESERVE.
  * @IOASID_FEATURE_HWPT: Devices bound by their owning subsystem, attached
  *                       to an IOAS or a HWPT; %IOASID_HWPT_ALLOC.
+ * @IOASID_FEATURE_HW_INFO: %IOASID_DEVICE_GET_HW_INFO.
  */
 enum ioasid_feature {
 	IOASID_FEATURE_TEST = 1 << 0,
@@ -98,6 +100,7 @@ enum ioasid_feature {
 	IOASID_FEATURE_MAP_FILE = 1 << 3,
 	IOASID_FEATURE_ALLOW_IOVAS = 1 << 4,
 	IOASID_FEATURE_HWPT = 1 << 5,
+	IOASID_FEATURE_HW_INFO = 1 << 6,
 };
 
 /**
@@ -253,10 +256,11 @@ struct ioasid_iova_range {
  *                      have
  *
  * Report the usable IOVA windows of the IOAS, in ascending order: the
- * intersection of the apertures of the page tables attached to it, within
- * the allowed ranges if %IOASID_IOAS_ALLOW_IOVAS or %IOASID_IOAS_RESERVE
- * set some.  With nothing attached or allowed every page aligned IOVA is
- * usable.  Cheap: no page table is walked.
+ * intersection of the apertures of the page tables attached to it, minus
+ * the reserved regions of the attached devices (such as the interrupt
+ * window), within the allowed ranges if %IOASID_IOAS_ALLOW_IOVAS or
+ * %IOASID_IOAS_RESERVE set some.  With nothing attached or allowed every
+ * page aligned IOVA is usable.  Cheap: no page table is walked.
  *
  * Errors: %EMSGSIZE when @num_ranges is too small; @num_ranges is then set
  * to the number needed and nothing is written to @ranges.
@@ -495,5 +499,46 @@ struct ioasid_hwpt_alloc {
 };
 
 #define IOASID_HWPT_ALLOC _IO(IOASID_TYPE, IOASID_CMD_HWPT_ALLOC)
+
+/**
+ * struct ioasid_device_get_hw_info - ioctl(IOASID_DEVICE_GET_HW_INFO)
+ * @size: sizeof(struct ioasid_device_get_hw_info)
+ * @flags: Must be 0
+ * @dev_id: A device bound to the context
+ * @data_len: In: bytes at @data_uptr.  Out: bytes of the IOMMU driver's
+ *            data, which may be more or less than what was copied
+ * @data_uptr: Buffer for the IOMMU driver's data; may be 0 when
+ *             @data_len is 0
+ * @out_data_type: Output, the layout of the data: a value of
+ *                 &enum iommu_hw_info_type of <linux/iommufd.h>, where each
+ *                 layout is defined (for example 1, struct
+ *                 iommu_hw_info_vtd); 0 when the driver reports none
+ * @out_max_pasid_log2: Output, how many PASID bits the device and its
+ *                      IOMMU support together; 0 means no PASID
+ * @__reserved: Must be 0
+ *
+ * Report what the IOMMU behind a bound device can do, in the format its
+ * driver defines, so that user space can build page tables the hardware
+ * accepts (for a nested stage 1) or tell a guest about the IOMMU.  The
+ * kernel copies min(@data_len, the driver's length) bytes and zeroes the
+ * rest of the buffer; a call with @data_len 0 only reports the length and
+ * the type.
+ *
+ * Errors: %ENOENT if @dev_id names no bound device; %EFAULT if the buffer
+ * cannot be written; %ENOMEM.
+ */
+struct ioasid_device_get_hw_info {
+	__u32 size;
+	__u32 flags;
+	__u32 dev_id;
+	__u32 data_len;
+	__aligned_u64 data_uptr;
+	__u32 out_data_type;
+	__u8 out_max_pasid_log2;
+	__u8 __reserved[3];
+};
+
+#define IOASID_DEVICE_GET_HW_INFO \
+	_IO(IOASID_TYPE, IOASID_CMD_DEVICE_GET_HW_INFO)
 
 #endif /* _UAPI_LINUX_IOASID_H */

@@ -202,7 +202,8 @@ TEST(get_info)
 					     IOASID_FEATURE_ACCOUNT_MODE |
 					     IOASID_FEATURE_MAP_FILE |
 					     IOASID_FEATURE_ALLOW_IOVAS |
-					     IOASID_FEATURE_HWPT));
+					     IOASID_FEATURE_HWPT |
+					     IOASID_FEATURE_HW_INFO));
 	if (!(info.features & IOASID_FEATURE_TEST))
 		TH_LOG("kernel built without CONFIG_IOASID_TEST");
 	close(fd);
@@ -375,10 +376,13 @@ TEST_F(mock, dev_add_dispatch_errors)
 {
 	struct ioasid_test_mock_dev_add cmd = { .size = sizeof(cmd) };
 
-	cmd.flags = (__u32)IOASID_TEST_MOCK_DEV_OTHER_IOMMU << 1;
+	cmd.flags = 1U << 31;
 	EXPECT_EQ(EOPNOTSUPP,
 		  ioctl_err(self->fd, IOASID_TEST_MOCK_DEV_ADD, &cmd));
 	cmd.flags = 0;
+	cmd.__reserved = 1;
+	EXPECT_EQ(EINVAL, ioctl_err(self->fd, IOASID_TEST_MOCK_DEV_ADD, &cmd));
+	cmd.__reserved = 0;
 	cmd.size = offsetofend(struct ioasid_test_mock_dev_add, out_index) - 1;
 	EXPECT_EQ(EINVAL, ioctl_err(self->fd, IOASID_TEST_MOCK_DEV_ADD, &cmd));
 	/* Nothing was created by the failed calls. */
@@ -2893,6 +2897,317 @@ TEST_F(device, reserved_regions)
 	EXPECT_EQ(0, ioas_map_fixed(self->fd, other, self->buf, SZ_4K, msi));
 	EXPECT_EQ(EADDRINUSE, ioas_map_fixed(self->fd, self->ioas_id,
 					     self->buf, SZ_4K, msi));
+}
+
+static int mock_dev_add_flags(int fd, __u32 flags, __u32 group_dev_id,
+			      __u32 *dev_id)
+{
+	struct ioasid_test_mock_dev_add cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.group_dev_id = group_dev_id,
+	};
+	int rc;
+
+	rc = ioctl_err(fd, IOASID_TEST_MOCK_DEV_ADD, &cmd);
+	if (!rc)
+		*dev_id = cmd.out_dev_id;
+	return rc;
+}
+
+/* Bind a mock device of @fd's context to the context of @ioasid_fd. */
+static int device_bind_fd(int fd, __u32 mock_id, int ioasid_fd,
+			  __u32 *device_id)
+{
+	struct ioasid_test_device_bind cmd = {
+		.size = sizeof(cmd),
+		.flags = IOASID_TEST_DEVICE_BIND_FD,
+		.dev_id = mock_id,
+		.ioasid_fd = ioasid_fd,
+	};
+	int rc;
+
+	rc = ioctl_err(fd, IOASID_TEST_DEVICE_BIND, &cmd);
+	if (!rc && device_id)
+		*device_id = cmd.out_device_id;
+	return rc;
+}
+
+static __u32 device_domain_flags(struct __test_metadata *_metadata, int fd,
+				 __u32 mock_id)
+{
+	struct ioasid_test_device_domain cmd = {
+		.size = sizeof(cmd),
+		.dev_id = mock_id,
+	};
+
+	EXPECT_EQ(0, ioctl_err(fd, IOASID_TEST_DEVICE_DOMAIN, &cmd));
+	return cmd.out_flags;
+}
+
+static int hw_info(int fd, __u32 dev_id, void *data, __u32 len,
+		   struct ioasid_device_get_hw_info *out)
+{
+	struct ioasid_device_get_hw_info cmd = {
+		.size = sizeof(cmd),
+		.dev_id = dev_id,
+		.data_len = len,
+		.data_uptr = (uintptr_t)data,
+	};
+	int rc;
+
+	rc = ioctl_err(fd, IOASID_DEVICE_GET_HW_INFO, &cmd);
+	if (out)
+		*out = cmd;
+	return rc;
+}
+
+TEST_F(device, hw_info)
+{
+	struct ioasid_device_get_hw_info cmd;
+	struct ioasid_test_hw_info info;
+	unsigned char big[64];
+	__u32 mock, dev;
+	size_t i;
+
+	struct ioasid_info ginfo = { .size = sizeof(ginfo) };
+
+	ASSERT_EQ(0, ioctl_err(self->fd, IOASID_GET_INFO, &ginfo));
+	ASSERT_TRUE(ginfo.features & IOASID_FEATURE_HW_INFO);
+	/* With no buffer: the length and the type. */
+	ASSERT_EQ(0, hw_info(self->fd, self->dev[0], NULL, 0, &cmd));
+	EXPECT_EQ(sizeof(info), cmd.data_len);
+	EXPECT_EQ(IOASID_TEST_HW_INFO_TYPE, cmd.out_data_type);
+	EXPECT_EQ(0, cmd.out_max_pasid_log2);
+
+	memset(&info, 0xff, sizeof(info));
+	ASSERT_EQ(0, hw_info(self->fd, self->dev[0], &info, sizeof(info),
+			     &cmd));
+	EXPECT_EQ(sizeof(info), cmd.data_len);
+	EXPECT_EQ(0, info.flags);
+	EXPECT_EQ(0, info.instance);
+	EXPECT_EQ(IOASID_TEST_HW_INFO_REG, info.test_reg);
+
+	/* A larger buffer is zeroed past the data. */
+	memset(big, 0xff, sizeof(big));
+	ASSERT_EQ(0, hw_info(self->fd, self->dev[0], big, sizeof(big), &cmd));
+	EXPECT_EQ(sizeof(info), cmd.data_len);
+	EXPECT_EQ(0, memcmp(big, &info, sizeof(info)));
+	for (i = sizeof(info); i < sizeof(big); i++)
+		EXPECT_EQ(0, big[i]);
+	/* A shorter one gets the start of the data and nothing more. */
+	memset(big, 0xff, sizeof(big));
+	ASSERT_EQ(0, hw_info(self->fd, self->dev[0], big, 4, &cmd));
+	EXPECT_EQ(sizeof(info), cmd.data_len);
+	EXPECT_EQ(0, memcmp(big, &info, 4));
+	EXPECT_EQ(0xff, big[4]);
+
+	/* Each device reports its own IOMMU and PASID width. */
+	ASSERT_EQ(0, mock_dev_add_flags(self->fd,
+					IOASID_TEST_MOCK_DEV_OTHER_IOMMU |
+					IOASID_TEST_MOCK_DEV_PASID, 0, &mock));
+	ASSERT_EQ(0, device_bind(self->fd, mock, &dev));
+	ASSERT_EQ(0, hw_info(self->fd, dev, &info, sizeof(info), &cmd));
+	EXPECT_EQ(1, info.instance);
+	EXPECT_EQ(IOASID_TEST_MOCK_PASID_BITS, cmd.out_max_pasid_log2);
+
+	/* Errors. */
+	EXPECT_EQ(ENOENT, hw_info(self->fd, 9999, NULL, 0, NULL));
+	EXPECT_EQ(ENOENT, hw_info(self->fd, mock, NULL, 0, NULL));
+	EXPECT_EQ(ENOENT, hw_info(self->fd, self->ioas_id, NULL, 0, NULL));
+	EXPECT_EQ(EFAULT, hw_info(self->fd, dev, (void *)8, sizeof(info),
+				  NULL));
+	cmd = (struct ioasid_device_get_hw_info){
+		.size = sizeof(cmd), .flags = 1, .dev_id = dev,
+	};
+	EXPECT_EQ(EOPNOTSUPP, ioctl_err(self->fd, IOASID_DEVICE_GET_HW_INFO,
+					&cmd));
+	cmd.flags = 0;
+	cmd.__reserved[2] = 1;
+	EXPECT_EQ(EINVAL, ioctl_err(self->fd, IOASID_DEVICE_GET_HW_INFO,
+				    &cmd));
+	/* Gone with the binding. */
+	ASSERT_EQ(0, device_unbind(self->fd, mock));
+	EXPECT_EQ(ENOENT, hw_info(self->fd, dev, NULL, 0, NULL));
+}
+
+TEST_F(device, group_shares_one_attachment)
+{
+	__u32 gmock, gdev, other, h0, h1;
+	__u64 s0, s1;
+
+	/* A second device in the IOMMU group of mock[0]. */
+	ASSERT_EQ(0, mock_dev_add_flags(self->fd, IOASID_TEST_MOCK_DEV_GROUP,
+					self->mock[0], &gmock));
+	ASSERT_EQ(0, device_bind(self->fd, gmock, &gdev));
+	ASSERT_EQ(0, ioas_alloc(self->fd, &other));
+
+	/* The IOMMU translates the whole group with one page table. */
+	ASSERT_EQ(0, device_attach(self->fd, self->mock[0], self->ioas_id,
+				   &h0, false));
+	s0 = device_domain(_metadata, self->fd, self->mock[0], NULL);
+	EXPECT_NE(0, s0);
+	EXPECT_EQ(s0, device_domain(_metadata, self->fd, gmock, NULL));
+	/* So the other device cannot go elsewhere... */
+	EXPECT_EQ(EBUSY, device_attach(self->fd, gmock, other, NULL, false));
+	EXPECT_EQ(EBUSY, device_attach(self->fd, gmock, other, NULL, true));
+	/* ...but joins the same page table. */
+	ASSERT_EQ(0, device_attach(self->fd, gmock, self->ioas_id, &h1,
+				   false));
+	EXPECT_EQ(h0, h1);
+	/* Neither moves alone while both are attached. */
+	EXPECT_EQ(EBUSY, device_attach(self->fd, self->mock[0], other, NULL,
+				       true));
+	EXPECT_EQ(s0, device_domain(_metadata, self->fd, gmock, NULL));
+
+	/* The group stays attached while one of them is. */
+	ASSERT_EQ(0, device_detach(self->fd, self->mock[0]));
+	EXPECT_EQ(s0, device_domain(_metadata, self->fd, self->mock[0], NULL));
+	EXPECT_EQ(EBUSY, destroy(self->fd, h0));
+	/* The last attached one moves the group. */
+	ASSERT_EQ(0, device_attach(self->fd, gmock, other, &h1, true));
+	s1 = device_domain(_metadata, self->fd, gmock, NULL);
+	EXPECT_NE(s0, s1);
+	EXPECT_EQ(s1, device_domain(_metadata, self->fd, self->mock[0], NULL));
+	EXPECT_EQ(ENOENT, destroy(self->fd, h0));
+	ASSERT_EQ(0, device_detach(self->fd, gmock));
+	EXPECT_EQ(0, device_domain(_metadata, self->fd, self->mock[0], NULL));
+	EXPECT_EQ(0, device_domain(_metadata, self->fd, gmock, NULL));
+
+	/* One IOMMU group never spans two IOMMUs. */
+	EXPECT_EQ(EINVAL, mock_dev_add_flags(self->fd,
+					     IOASID_TEST_MOCK_DEV_GROUP |
+					     IOASID_TEST_MOCK_DEV_OTHER_IOMMU,
+					     self->mock[0], &gmock));
+	EXPECT_EQ(ENOENT, mock_dev_add_flags(self->fd,
+					     IOASID_TEST_MOCK_DEV_GROUP,
+					     self->ioas_id, &gmock));
+}
+
+TEST_F(device, group_removal_and_hot_add)
+{
+	__u32 gmock, gdev, late;
+	__u64 s0, mapped;
+
+	ASSERT_EQ(0, mock_dev_add_flags(self->fd, IOASID_TEST_MOCK_DEV_GROUP,
+					self->mock[0], &gmock));
+	ASSERT_EQ(0, device_bind(self->fd, gmock, &gdev));
+	ASSERT_EQ(0, device_attach(self->fd, self->mock[0], self->ioas_id,
+				   NULL, false));
+	ASSERT_EQ(0, device_attach(self->fd, gmock, self->ioas_id, NULL,
+				   false));
+	s0 = device_domain(_metadata, self->fd, self->mock[0], NULL);
+
+	/* One device goes away; the other keeps its translation. */
+	ASSERT_EQ(0, destroy(self->fd, gmock));
+	EXPECT_EQ(s0, device_domain(_metadata, self->fd, self->mock[0],
+				    &mapped));
+	EXPECT_EQ(BUF_SIZE, mapped);
+	EXPECT_EQ(ENOENT, hw_info(self->fd, gdev, NULL, 0, NULL));
+
+	/* A device added to the group meanwhile joins its page table. */
+	ASSERT_EQ(0, mock_dev_add_flags(self->fd, IOASID_TEST_MOCK_DEV_GROUP,
+					self->mock[0], &late));
+	EXPECT_EQ(s0, device_domain(_metadata, self->fd, late, NULL));
+	ASSERT_EQ(0, device_bind(self->fd, late, NULL));
+	/* With the last attached device, the group is blocked again. */
+	ASSERT_EQ(0, destroy(self->fd, self->mock[0]));
+	EXPECT_EQ(0, device_domain(_metadata, self->fd, late, NULL));
+	ASSERT_EQ(0, device_attach(self->fd, late, self->ioas_id, NULL,
+				   false));
+	EXPECT_NE(0, device_domain(_metadata, self->fd, late, NULL));
+	ASSERT_EQ(0, device_detach(self->fd, late));
+	EXPECT_EQ(0, device_domain(_metadata, self->fd, late, NULL));
+}
+
+TEST_F(device, owner_is_one_context)
+{
+	__u32 gmock, dev2, ioas2, id;
+	int fd2, nullfd;
+
+	fd2 = open_ioasid();
+	ASSERT_LE(0, fd2);
+	nullfd = open("/dev/null", O_RDWR);
+	ASSERT_LE(0, nullfd);
+	ASSERT_EQ(0, mock_dev_add_flags(self->fd, IOASID_TEST_MOCK_DEV_GROUP,
+					self->mock[1], &gmock));
+
+	/* This context owns the group of mock[1]: no other may bind it. */
+	EXPECT_EQ(EBUSY, device_bind_fd(self->fd, gmock, fd2, &dev2));
+	EXPECT_EQ(EBADF, device_bind_fd(self->fd, gmock, -1, &dev2));
+	EXPECT_EQ(EBADFD, device_bind_fd(self->fd, gmock, nullfd, &dev2));
+	ASSERT_EQ(0, device_unbind(self->fd, self->mock[1]));
+	ASSERT_EQ(0, device_bind_fd(self->fd, gmock, fd2, &dev2));
+	/* Now the other context owns it. */
+	EXPECT_EQ(EBUSY, device_bind(self->fd, self->mock[1], &id));
+	EXPECT_EQ(ENOENT, hw_info(self->fd, dev2, NULL, 0, NULL));
+	EXPECT_EQ(0, hw_info(fd2, dev2, NULL, 0, NULL));
+	/* Its user space cannot destroy the binding. */
+	EXPECT_EQ(EBUSY, destroy(fd2, dev2));
+
+	/* Page tables of that context, not of this one. */
+	ASSERT_EQ(0, ioas_alloc(fd2, &ioas2));
+	ASSERT_EQ(0, ioas_map_fixed(fd2, ioas2, self->buf, BUF_SIZE, 0));
+	if (ioas2 != self->ioas_id)
+		EXPECT_EQ(ENOENT, device_attach(self->fd, gmock,
+						self->ioas_id, NULL, false));
+	ASSERT_EQ(0, device_attach(self->fd, gmock, ioas2, NULL, false));
+	EXPECT_NE(0, device_domain(_metadata, self->fd, gmock, NULL));
+
+	/* The binding keeps the closed context until the owner unbinds. */
+	ASSERT_EQ(0, close(fd2));
+	EXPECT_NE(0, device_domain(_metadata, self->fd, gmock, NULL));
+	ASSERT_EQ(0, device_unbind(self->fd, gmock));
+	EXPECT_EQ(0, device_domain(_metadata, self->fd, gmock, NULL));
+	ASSERT_EQ(0, device_bind(self->fd, self->mock[1], &id));
+	close(nullfd);
+}
+
+TEST_F(device, software_msi_window)
+{
+	const __u64 sw_msi = IOASID_TEST_MOCK_SW_MSI_START;
+	const __u64 sw_msi_last = sw_msi + IOASID_TEST_MOCK_SW_MSI_LENGTH - 1;
+	struct ioasid_iova_range r[4];
+	__u32 mock, dev, other, hwpt, n = 4;
+
+	ASSERT_EQ(0, mock_dev_add_flags(self->fd, IOASID_TEST_MOCK_DEV_SW_MSI,
+					0, &mock));
+	ASSERT_EQ(0, device_bind(self->fd, mock, &dev));
+	ASSERT_EQ(0, device_attach(self->fd, mock, self->ioas_id, NULL,
+				   false));
+	/* The page table can map MSI doorbells... */
+	EXPECT_EQ(IOASID_TEST_DOMAIN_MSI_COOKIE,
+		  device_domain_flags(_metadata, self->fd, mock));
+	/* ...in a window user space cannot map. */
+	ASSERT_EQ(0, iova_ranges(self->fd, self->ioas_id, r, &n));
+	ASSERT_EQ(3, n);
+	EXPECT_EQ(sw_msi - 1, r[0].last);
+	EXPECT_EQ(sw_msi_last + 1, r[1].start);
+	EXPECT_EQ(EADDRINUSE, ioas_map_fixed(self->fd, self->ioas_id,
+					     self->buf, SZ_4K, sw_msi));
+
+	/* Devices without a window get page tables without a cookie. */
+	ASSERT_EQ(0, ioas_alloc(self->fd, &other));
+	ASSERT_EQ(0, device_attach(self->fd, self->mock[0], other, NULL,
+				   false));
+	EXPECT_EQ(0, device_domain_flags(_metadata, self->fd, self->mock[0]));
+	/* A window already mapped keeps the device out. */
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, other, self->buf, SZ_4K,
+				    sw_msi_last & ~0xfffULL));
+	EXPECT_EQ(EADDRINUSE, device_attach(self->fd, mock, other, NULL,
+					    true));
+	EXPECT_EQ(IOASID_TEST_DOMAIN_MSI_COOKIE,
+		  device_domain_flags(_metadata, self->fd, mock));
+
+	/* A HWPT user space made gets its cookie when the device comes. */
+	ASSERT_EQ(0, hwpt_alloc(self->fd, dev, self->ioas_id, &hwpt));
+	ASSERT_EQ(0, device_attach(self->fd, mock, hwpt, NULL, true));
+	EXPECT_EQ(IOASID_TEST_DOMAIN_MSI_COOKIE,
+		  device_domain_flags(_metadata, self->fd, mock));
+	/* The window leaves the IOAS with the device. */
+	ASSERT_EQ(0, device_detach(self->fd, mock));
+	EXPECT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				    SZ_4K, sw_msi));
 }
 
 TEST_HARNESS_MAIN

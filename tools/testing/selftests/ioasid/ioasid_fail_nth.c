@@ -404,6 +404,8 @@ static int scenario_device(int fd)
 	struct ioasid_test_device_detach detach = { .size = sizeof(detach) };
 	struct ioasid_test_device_unbind unbind = { .size = sizeof(unbind) };
 	struct ioasid_hwpt_alloc hwpt = { .size = sizeof(hwpt) };
+	struct ioasid_device_get_hw_info info = { .size = sizeof(info) };
+	struct ioasid_test_hw_info hw;
 	__u32 mock[2], hwpt_id = 0;
 	int rc, i;
 
@@ -415,6 +417,9 @@ static int scenario_device(int fd)
 	if (rc)
 		return rc;
 	for (i = 0; i < 2; i++) {
+		/* The second one needs an MSI cookie in the shared table. */
+		if (i)
+			add.flags = IOASID_TEST_MOCK_DEV_SW_MSI;
 		rc = ioctl_err(fd, IOASID_TEST_MOCK_DEV_ADD, &add);
 		if (rc)
 			return rc;
@@ -433,6 +438,12 @@ static int scenario_device(int fd)
 			return EPROTO;
 		hwpt_id = attach.pt_id;
 	}
+	info.dev_id = bind.out_device_id;
+	info.data_len = sizeof(hw);
+	info.data_uptr = (uintptr_t)&hw;
+	rc = ioctl_err(fd, IOASID_DEVICE_GET_HW_INFO, &info);
+	if (rc)
+		return rc;
 	hwpt.dev_id = bind.out_device_id;
 	hwpt.pt_id = ioas.out_ioas_id;
 	rc = ioctl_err(fd, IOASID_HWPT_ALLOC, &hwpt);
