@@ -1,0 +1,890 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * /dev/ioasid with a real IOMMU: QEMU's edu PCI device (1234:11e8) behind
+ * the emulated VT-d, driven through its VFIO device cdev.  The tests bind
+ * the device to /dev/ioasid, attach it to IO address spaces, and make the
+ * device DMA: data must arrive through a mapping, and must not arrive (the
+ * IOMMU logs a DMAR fault instead) once the mapping, the attachment or the
+ * binding is gone.
+ *
+ * edu: BAR0 0x80 DMA source, 0x88 destination, 0x90 count, 0x98 command
+ * (bit 0 start, bit 1 direction: device to RAM); its buffer is 4 KiB at
+ * device address 0x40000.  A DMA touching device addresses outside that
+ * buffer aborts QEMU, so every transfer here stays inside it.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/ioasid.h>
+#include <linux/iommufd.h>
+#include <linux/pci_regs.h>
+#include <linux/vfio.h>
+#include <linux/vfio_ioasid.h>
+
+#include "../kselftest_harness.h"
+
+#define PAGE		0x1000UL
+#define EDU_BUF		0x40000UL
+#define EDU_ID		0x00
+#define EDU_DMA_SRC	0x80
+#define EDU_DMA_DST	0x88
+#define EDU_DMA_CNT	0x90
+#define EDU_DMA_CMD	0x98
+#define EDU_CMD_START	0x1
+#define EDU_CMD_TO_RAM	0x2
+/* IOVA of the test buffers: source page, then destination page. */
+#define IOVA_SRC	0x100000UL
+#define IOVA_DST	0x101000UL
+
+#define PCI_DEVICES	"/sys/bus/pci/devices"
+
+#ifndef offsetofend
+#define offsetofend(TYPE, MEMBER) \
+	(offsetof(TYPE, MEMBER) + sizeof(((TYPE *)0)->MEMBER))
+#endif
+
+static int ioctl_err(int fd, unsigned long request, void *arg)
+{
+	return ioctl(fd, request, arg) ? errno : 0;
+}
+
+static int read_sysfs(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = 0;
+	return 0;
+}
+
+static int write_sysfs(const char *path, const char *val)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+/* Find the edu device; fills bdf ("0000:00:03.0"). */
+static bool find_edu(char *bdf, size_t len)
+{
+	char path[PATH_MAX], val[64];
+	struct dirent *d;
+	bool found = false;
+	DIR *dir;
+
+	dir = opendir(PCI_DEVICES);
+	if (!dir)
+		return false;
+	while (!found && (d = readdir(dir))) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), PCI_DEVICES "/%s/vendor", d->d_name);
+		if (read_sysfs(path, val, sizeof(val)) || strcmp(val, "0x1234"))
+			continue;
+		snprintf(path, sizeof(path), PCI_DEVICES "/%s/device", d->d_name);
+		if (read_sysfs(path, val, sizeof(val)) || strcmp(val, "0x11e8"))
+			continue;
+		snprintf(bdf, len, "%s", d->d_name);
+		found = true;
+	}
+	closedir(dir);
+	return found;
+}
+
+/* Bind the device to vfio-pci if it is not; 0 or -errno. */
+static int bind_vfio_pci(const char *bdf)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	ssize_t n;
+	int rc;
+
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver", bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n > 0) {
+		link[n] = 0;
+		if (!strcmp(strrchr(link, '/') + 1, "vfio-pci"))
+			return 0;
+		snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver/unbind",
+			 bdf);
+		rc = write_sysfs(path, bdf);
+		if (rc)
+			return rc;
+	}
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver_override", bdf);
+	rc = write_sysfs(path, "vfio-pci");
+	if (rc)
+		return rc;
+	return write_sysfs("/sys/bus/pci/drivers_probe", bdf);
+}
+
+/* The cdev of the device: "/dev/vfio/devices/vfioN". */
+static int vfio_cdev_path(const char *bdf, char *out, size_t len)
+{
+	char path[PATH_MAX];
+	struct dirent *d;
+	int rc = -ENOENT;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/vfio-dev", bdf);
+	dir = opendir(path);
+	if (!dir)
+		return -errno;
+	while ((d = readdir(dir))) {
+		if (strncmp(d->d_name, "vfio", 4))
+			continue;
+		snprintf(out, len, "/dev/vfio/devices/%s", d->d_name);
+		rc = 0;
+		break;
+	}
+	closedir(dir);
+	return rc;
+}
+
+/* The VFIO group node: "/dev/vfio/N". */
+static int vfio_group_path(const char *bdf, char *out, size_t len)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/iommu_group", bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return -errno;
+	link[n] = 0;
+	snprintf(out, len, "/dev/vfio/%s", strrchr(link, '/') + 1);
+	return 0;
+}
+
+static int bind_ioasid(int cdev, int ioasid_fd, __u32 *dev_id)
+{
+	struct vfio_device_bind_ioasid bind = {
+		.argsz = sizeof(bind),
+		.ioasid_fd = ioasid_fd,
+	};
+	int rc;
+
+	rc = ioctl_err(cdev, VFIO_DEVICE_BIND_IOASID, &bind);
+	if (!rc && dev_id)
+		*dev_id = bind.out_dev_id;
+	return rc;
+}
+
+static int attach_pt(int cdev, __u32 *pt_id)
+{
+	struct vfio_device_attach_ioasid_pt attach = {
+		.argsz = sizeof(attach),
+		.pt_id = *pt_id,
+	};
+	int rc;
+
+	rc = ioctl_err(cdev, VFIO_DEVICE_ATTACH_IOASID_PT, &attach);
+	if (!rc)
+		*pt_id = attach.pt_id;
+	return rc;
+}
+
+static int detach_pt(int cdev)
+{
+	struct vfio_device_detach_ioasid_pt detach = {
+		.argsz = sizeof(detach),
+	};
+
+	return ioctl_err(cdev, VFIO_DEVICE_DETACH_IOASID_PT, &detach);
+}
+
+static int ioas_alloc(int fd, __u32 *id)
+{
+	struct ioasid_ioas_alloc cmd = { .size = sizeof(cmd) };
+	int rc;
+
+	rc = ioctl_err(fd, IOASID_IOAS_ALLOC, &cmd);
+	if (!rc)
+		*id = cmd.out_ioas_id;
+	return rc;
+}
+
+static int ioas_map(int fd, __u32 ioas, void *va, size_t len, __u64 iova)
+{
+	struct ioasid_ioas_map cmd = {
+		.size = sizeof(cmd),
+		.flags = IOASID_IOAS_MAP_FIXED_IOVA | IOASID_IOAS_MAP_READ |
+			 IOASID_IOAS_MAP_WRITE,
+		.ioas_id = ioas,
+		.user_va = (uintptr_t)va,
+		.length = len,
+		.iova = iova,
+	};
+
+	return ioctl_err(fd, IOASID_IOAS_MAP, &cmd);
+}
+
+static int ioas_unmap(int fd, __u32 ioas, __u64 iova, __u64 len)
+{
+	struct ioasid_ioas_unmap cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = ioas,
+		.iova = iova,
+		.length = len,
+	};
+
+	return ioctl_err(fd, IOASID_IOAS_UNMAP, &cmd);
+}
+
+static int destroy(int fd, __u32 id)
+{
+	struct ioasid_destroy cmd = { .size = sizeof(cmd), .id = id };
+
+	return ioctl_err(fd, IOASID_DESTROY, &cmd);
+}
+
+static inline void edu_write(volatile void *bar, unsigned int reg, __u64 v)
+{
+	*(volatile __u64 *)((volatile char *)bar + reg) = v;
+}
+
+static inline __u64 edu_read(volatile void *bar, unsigned int reg)
+{
+	return *(volatile __u64 *)((volatile char *)bar + reg);
+}
+
+/*
+ * One edu DMA of @len bytes between IOVA @iova and the device buffer.
+ * Returns 0 once the device reports it done, -ETIMEDOUT otherwise.  The
+ * device completes a DMA the IOMMU refused as well: it only drops the data.
+ */
+static int edu_dma(volatile void *bar, __u64 iova, __u64 len, bool to_ram)
+{
+	struct timespec ts = { .tv_nsec = 10 * 1000 * 1000 };
+	int i;
+
+	edu_write(bar, EDU_DMA_SRC, to_ram ? EDU_BUF : iova);
+	edu_write(bar, EDU_DMA_DST, to_ram ? iova : EDU_BUF);
+	edu_write(bar, EDU_DMA_CNT, len);
+	edu_write(bar, EDU_DMA_CMD,
+		  EDU_CMD_START | (to_ram ? EDU_CMD_TO_RAM : 0));
+	/* edu runs a DMA from a 100 ms timer. */
+	for (i = 0; i < 1000; i++) {
+		if (!(edu_read(bar, EDU_DMA_CMD) & EDU_CMD_START))
+			return 0;
+		nanosleep(&ts, NULL);
+	}
+	return -ETIMEDOUT;
+}
+
+/*
+ * Turn memory decoding and bus mastering on or off through the config
+ * space file @fd, where the config space starts at @off.
+ */
+static int set_bus_master(int fd, off_t off, bool on)
+{
+	__u16 cmd;
+
+	if (pread(fd, &cmd, sizeof(cmd), off + PCI_COMMAND) != sizeof(cmd))
+		return -EIO;
+	if (on)
+		cmd |= PCI_COMMAND_MASTER | PCI_COMMAND_MEMORY;
+	else
+		cmd &= ~PCI_COMMAND_MASTER;
+	if (pwrite(fd, &cmd, sizeof(cmd), off + PCI_COMMAND) != sizeof(cmd))
+		return -EIO;
+	return 0;
+}
+
+/*
+ * The kernel log from now on: open /dev/kmsg at its end.  The IOMMU's
+ * fault interrupt is asynchronous, so wait_dmar_fault() polls.
+ */
+static int kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+/* Whether the DMAR driver logged a fault at page @iova within ~2 s. */
+static bool wait_dmar_fault(int kmsg, __u64 iova)
+{
+	struct timespec ts = { .tv_nsec = 50 * 1000 * 1000 };
+	char want[64], rec[1024];
+	int i;
+
+	snprintf(want, sizeof(want), "fault addr 0x%llx ",
+		 (unsigned long long)iova);
+	for (i = 0; i < 40; i++) {
+		ssize_t n;
+
+		while ((n = read(kmsg, rec, sizeof(rec) - 1)) > 0) {
+			rec[n] = 0;
+			if (strstr(rec, "DMAR") && strstr(rec, want))
+				return true;
+		}
+		if (n < 0 && errno != EAGAIN && errno != EPIPE)
+			return false;
+		nanosleep(&ts, NULL);
+	}
+	return false;
+}
+
+FIXTURE(vfio_edu) {
+	char bdf[NAME_MAX + 1];
+	char cdev_path[PATH_MAX];
+	int cdev;
+	int ioasid;
+	__u32 dev_id;
+	void *bar;
+	size_t bar_size;
+	/* src and dst, one page each, and a third page for a second IOAS. */
+	unsigned char *buf;
+};
+
+FIXTURE_SETUP(vfio_edu)
+{
+	int rc;
+
+	self->cdev = -1;
+	self->ioasid = -1;
+	self->bar = MAP_FAILED;
+	self->buf = MAP_FAILED;
+	if (access("/dev/ioasid", F_OK))
+		SKIP(return, "no /dev/ioasid");
+	if (!find_edu(self->bdf, sizeof(self->bdf)))
+		SKIP(return, "no edu device (1234:11e8): QEMU started without -device edu");
+	rc = bind_vfio_pci(self->bdf);
+	ASSERT_EQ(0, rc) TH_LOG("binding %s to vfio-pci: %s", self->bdf,
+				strerror(-rc));
+	ASSERT_EQ(0, vfio_cdev_path(self->bdf, self->cdev_path,
+				    sizeof(self->cdev_path)));
+	self->cdev = open(self->cdev_path, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->cdev) TH_LOG("%s: %s", self->cdev_path,
+					strerror(errno));
+	self->ioasid = open("/dev/ioasid", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->ioasid);
+	self->buf = mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->buf);
+	memset(self->buf, 0, 3 * PAGE);
+}
+
+FIXTURE_TEARDOWN(vfio_edu)
+{
+	if (self->bar != MAP_FAILED)
+		munmap(self->bar, self->bar_size);
+	if (self->cdev >= 0)
+		close(self->cdev);
+	if (self->ioasid >= 0)
+		close(self->ioasid);
+	if (self->buf != MAP_FAILED)
+		munmap(self->buf, 3 * PAGE);
+}
+
+/* Map BAR0 and enable DMA; the device must be bound. */
+static void edu_setup(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(vfio_edu) *self)
+{
+	struct vfio_region_info cfg = {
+		.argsz = sizeof(cfg),
+		.index = VFIO_PCI_CONFIG_REGION_INDEX,
+	};
+	struct vfio_region_info bar0 = {
+		.argsz = sizeof(bar0),
+		.index = VFIO_PCI_BAR0_REGION_INDEX,
+	};
+
+	ASSERT_EQ(0, ioctl_err(self->cdev, VFIO_DEVICE_GET_REGION_INFO, &bar0));
+	ASSERT_TRUE(bar0.flags & VFIO_REGION_INFO_FLAG_MMAP);
+	self->bar_size = bar0.size;
+	self->bar = mmap(NULL, bar0.size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 self->cdev, bar0.offset);
+	ASSERT_NE(MAP_FAILED, self->bar);
+	/* The identification register: 0xRRrr00edu. */
+	ASSERT_EQ(0xed, edu_read(self->bar, EDU_ID) & 0xff);
+	ASSERT_EQ(0, ioctl_err(self->cdev, VFIO_DEVICE_GET_REGION_INFO, &cfg));
+	ASSERT_EQ(0, set_bus_master(self->cdev, cfg.offset, true));
+}
+
+static void fill(unsigned char *p, unsigned char seed)
+{
+	size_t i;
+
+	for (i = 0; i < PAGE; i++)
+		p[i] = (unsigned char)(seed + i * 7);
+}
+
+static bool is_filled(const unsigned char *p, unsigned char seed)
+{
+	size_t i;
+
+	for (i = 0; i < PAGE; i++)
+		if (p[i] != (unsigned char)(seed + i * 7))
+			return false;
+	return true;
+}
+
+static bool is_zero(const unsigned char *p)
+{
+	size_t i;
+
+	for (i = 0; i < PAGE; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+TEST_F(vfio_edu, bind_errors)
+{
+	struct vfio_device_bind_ioasid bind = {
+		.argsz = sizeof(bind),
+		.ioasid_fd = self->ioasid,
+	};
+	struct vfio_device_attach_iommufd_pt iommufd_attach = {
+		.argsz = sizeof(iommufd_attach),
+	};
+	struct vfio_device_detach_iommufd_pt iommufd_detach = {
+		.argsz = sizeof(iommufd_detach),
+	};
+	struct vfio_device_bind_iommufd iommufd_bind = {
+		.argsz = sizeof(iommufd_bind),
+	};
+	__u32 pt_id = 1;
+	int null, iommufd;
+
+	/* Not bound yet: every other ioctl is refused. */
+	EXPECT_EQ(EINVAL, attach_pt(self->cdev, &pt_id));
+	EXPECT_EQ(EINVAL, detach_pt(self->cdev));
+
+	bind.argsz = offsetofend(struct vfio_device_bind_ioasid, out_dev_id) - 1;
+	EXPECT_EQ(EINVAL, ioctl_err(self->cdev, VFIO_DEVICE_BIND_IOASID, &bind));
+	bind.argsz = sizeof(bind);
+	bind.flags = 1;
+	EXPECT_EQ(EINVAL, ioctl_err(self->cdev, VFIO_DEVICE_BIND_IOASID, &bind));
+	bind.flags = 0;
+	bind.ioasid_fd = -1;
+	EXPECT_EQ(EINVAL, ioctl_err(self->cdev, VFIO_DEVICE_BIND_IOASID, &bind));
+	bind.ioasid_fd = 1000;
+	EXPECT_EQ(EBADF, ioctl_err(self->cdev, VFIO_DEVICE_BIND_IOASID, &bind));
+	null = open("/dev/null", O_RDWR);
+	ASSERT_LE(0, null);
+	bind.ioasid_fd = null;
+	EXPECT_EQ(EBADFD, ioctl_err(self->cdev, VFIO_DEVICE_BIND_IOASID, &bind));
+	close(null);
+	EXPECT_EQ(EFAULT, ioctl_err(self->cdev, VFIO_DEVICE_BIND_IOASID, NULL));
+
+	/* A failed bind left nothing behind: this one works. */
+	ASSERT_EQ(0, bind_ioasid(self->cdev, self->ioasid, &self->dev_id));
+	EXPECT_NE(0, self->dev_id);
+
+	/* Bound once, to one of /dev/ioasid and iommufd. */
+	EXPECT_EQ(EINVAL, bind_ioasid(self->cdev, self->ioasid, NULL));
+	iommufd = open("/dev/iommu", O_RDWR);
+	ASSERT_LE(0, iommufd);
+	iommufd_bind.iommufd = iommufd;
+	EXPECT_EQ(EINVAL, ioctl_err(self->cdev, VFIO_DEVICE_BIND_IOMMUFD,
+				    &iommufd_bind));
+	close(iommufd);
+	/* The iommufd attach ioctls do not apply to this binding. */
+	EXPECT_EQ(EINVAL, ioctl_err(self->cdev, VFIO_DEVICE_ATTACH_IOMMUFD_PT,
+				    &iommufd_attach));
+	EXPECT_EQ(EINVAL, ioctl_err(self->cdev, VFIO_DEVICE_DETACH_IOMMUFD_PT,
+				    &iommufd_detach));
+
+	/* The binding owns the device object. */
+	EXPECT_EQ(EBUSY, destroy(self->ioasid, self->dev_id));
+}
+
+TEST_F(vfio_edu, attach_errors)
+{
+	struct vfio_device_attach_ioasid_pt attach = {
+		.argsz = sizeof(attach),
+	};
+	struct vfio_device_detach_ioasid_pt detach = {
+		.argsz = sizeof(detach),
+	};
+	__u32 ioas, pt_id;
+
+	ASSERT_EQ(0, bind_ioasid(self->cdev, self->ioasid, &self->dev_id));
+	ASSERT_EQ(0, ioas_alloc(self->ioasid, &ioas));
+
+	attach.pt_id = ioas;
+	attach.argsz = offsetofend(struct vfio_device_attach_ioasid_pt,
+				   __reserved) - 1;
+	EXPECT_EQ(EINVAL, ioctl_err(self->cdev, VFIO_DEVICE_ATTACH_IOASID_PT,
+				    &attach));
+	attach.argsz = sizeof(attach);
+	attach.flags = 1;
+	EXPECT_EQ(EINVAL, ioctl_err(self->cdev, VFIO_DEVICE_ATTACH_IOASID_PT,
+				    &attach));
+	attach.flags = 0;
+	attach.__reserved = 1;
+	EXPECT_EQ(EINVAL, ioctl_err(self->cdev, VFIO_DEVICE_ATTACH_IOASID_PT,
+				    &attach));
+	attach.__reserved = 0;
+	/* Neither an IOAS nor a HWPT: unknown, and the device itself. */
+	pt_id = 0xfffff;
+	EXPECT_EQ(ENOENT, attach_pt(self->cdev, &pt_id));
+	pt_id = self->dev_id;
+	EXPECT_EQ(ENOENT, attach_pt(self->cdev, &pt_id));
+	detach.flags = 1;
+	EXPECT_EQ(EINVAL, ioctl_err(self->cdev, VFIO_DEVICE_DETACH_IOASID_PT,
+				    &detach));
+	detach.argsz = 4;
+	detach.flags = 0;
+	EXPECT_EQ(EINVAL, ioctl_err(self->cdev, VFIO_DEVICE_DETACH_IOASID_PT,
+				    &detach));
+	/* Detaching a device that is not attached does nothing. */
+	EXPECT_EQ(0, detach_pt(self->cdev));
+
+	/* The attachment holds the IOAS's HWPT, which holds the IOAS. */
+	pt_id = ioas;
+	ASSERT_EQ(0, attach_pt(self->cdev, &pt_id));
+	EXPECT_NE(ioas, pt_id);
+	EXPECT_EQ(EBUSY, destroy(self->ioasid, ioas));
+	EXPECT_EQ(EBUSY, destroy(self->ioasid, pt_id));
+	EXPECT_EQ(0, detach_pt(self->cdev));
+	/* The IOAS's own HWPT went with its last attachment. */
+	EXPECT_EQ(ENOENT, destroy(self->ioasid, pt_id));
+	EXPECT_EQ(0, destroy(self->ioasid, ioas));
+}
+
+/*
+ * The group path and iommufd cannot use the device while it is bound to
+ * /dev/ioasid, and the reverse.
+ */
+TEST_F(vfio_edu, exclusive_owner)
+{
+	struct vfio_device_bind_iommufd iommufd_bind = {
+		.argsz = sizeof(iommufd_bind),
+	};
+	char group_path[PATH_MAX];
+	int group, cdev2, iommufd;
+
+	ASSERT_EQ(0, vfio_group_path(self->bdf, group_path,
+				     sizeof(group_path)));
+
+	/* The group file is open: the cdev cannot be bound. */
+	group = open(group_path, O_RDWR);
+	ASSERT_LE(0, group) TH_LOG("%s: %s", group_path, strerror(errno));
+	EXPECT_EQ(EBUSY, bind_ioasid(self->cdev, self->ioasid, NULL));
+	close(group);
+
+	ASSERT_EQ(0, bind_ioasid(self->cdev, self->ioasid, &self->dev_id));
+	/* Bound: the group file cannot be opened ... */
+	group = open(group_path, O_RDWR);
+	EXPECT_EQ(-1, group);
+	EXPECT_EQ(EBUSY, errno);
+	if (group >= 0)
+		close(group);
+	/* ... nor the device bound again through another cdev file. */
+	cdev2 = open(self->cdev_path, O_RDWR);
+	ASSERT_LE(0, cdev2);
+	EXPECT_EQ(EINVAL, bind_ioasid(cdev2, self->ioasid, NULL));
+	iommufd = open("/dev/iommu", O_RDWR);
+	ASSERT_LE(0, iommufd);
+	iommufd_bind.iommufd = iommufd;
+	EXPECT_EQ(EINVAL, ioctl_err(cdev2, VFIO_DEVICE_BIND_IOMMUFD,
+				    &iommufd_bind));
+
+	/* Closing the cdev file unbinds: iommufd can have the device. */
+	close(self->cdev);
+	self->cdev = -1;
+	ASSERT_EQ(0, ioctl_err(cdev2, VFIO_DEVICE_BIND_IOMMUFD, &iommufd_bind));
+	/* And now /dev/ioasid cannot, through a third file. */
+	self->cdev = open(self->cdev_path, O_RDWR);
+	ASSERT_LE(0, self->cdev);
+	EXPECT_EQ(EINVAL, bind_ioasid(self->cdev, self->ioasid, NULL));
+	close(cdev2);
+	close(iommufd);
+	/* Everything closed: the device can be bound again. */
+	EXPECT_EQ(0, bind_ioasid(self->cdev, self->ioasid, NULL));
+}
+
+/* Closing the /dev/ioasid file first: the binding keeps the context. */
+TEST_F(vfio_edu, close_ioasid_first)
+{
+	__u32 ioas, pt_id;
+
+	ASSERT_EQ(0, bind_ioasid(self->cdev, self->ioasid, &self->dev_id));
+	ASSERT_EQ(0, ioas_alloc(self->ioasid, &ioas));
+	ASSERT_EQ(0, ioas_map(self->ioasid, ioas, self->buf, 2 * PAGE,
+			      IOVA_SRC));
+	pt_id = ioas;
+	ASSERT_EQ(0, attach_pt(self->cdev, &pt_id));
+	close(self->ioasid);
+	self->ioasid = -1;
+	/* The device is still attached, and can be detached and reattached. */
+	EXPECT_EQ(0, detach_pt(self->cdev));
+	pt_id = ioas;
+	EXPECT_EQ(0, attach_pt(self->cdev, &pt_id));
+	/* The teardown closes the cdev file: the context goes with it. */
+}
+
+TEST_F(vfio_edu, hw_info_vtd)
+{
+	struct iommu_hw_info_vtd vtd;
+	struct ioasid_device_get_hw_info info = {
+		.size = sizeof(info),
+		.data_len = sizeof(vtd),
+		.data_uptr = (uintptr_t)&vtd,
+	};
+	char path[PATH_MAX], val[64];
+	unsigned long long cap, ecap;
+
+	ASSERT_EQ(0, bind_ioasid(self->cdev, self->ioasid, &self->dev_id));
+	info.dev_id = self->dev_id;
+	memset(&vtd, 0xa5, sizeof(vtd));
+	ASSERT_EQ(0, ioctl_err(self->ioasid, IOASID_DEVICE_GET_HW_INFO, &info));
+	EXPECT_EQ(IOMMU_HW_INFO_TYPE_INTEL_VTD, info.out_data_type);
+	EXPECT_EQ(sizeof(vtd), info.data_len);
+	/* edu has no PASID capability. */
+	EXPECT_EQ(0, info.out_max_pasid_log2);
+
+	/* The registers as the DMAR driver shows them in sysfs. */
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/iommu/intel-iommu/cap",
+		 self->bdf);
+	ASSERT_EQ(0, read_sysfs(path, val, sizeof(val)));
+	cap = strtoull(val, NULL, 16);
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/iommu/intel-iommu/ecap",
+		 self->bdf);
+	ASSERT_EQ(0, read_sysfs(path, val, sizeof(val)));
+	ecap = strtoull(val, NULL, 16);
+	EXPECT_EQ(cap, vtd.cap_reg);
+	EXPECT_EQ(ecap, vtd.ecap_reg);
+	EXPECT_NE(0, cap);
+
+	/* A short buffer gets what fits, and the full length. */
+	memset(&vtd, 0xa5, sizeof(vtd));
+	info.data_len = offsetof(struct iommu_hw_info_vtd, ecap_reg);
+	ASSERT_EQ(0, ioctl_err(self->ioasid, IOASID_DEVICE_GET_HW_INFO, &info));
+	EXPECT_EQ(sizeof(vtd), info.data_len);
+	EXPECT_EQ(cap, vtd.cap_reg);
+	EXPECT_EQ(0xa5a5a5a5a5a5a5a5ULL, vtd.ecap_reg);
+}
+
+/*
+ * The IOVA windows of an IOAS with the device attached: inside VT-d's
+ * 48-bit aperture, without its interrupt (MSI) window.
+ */
+TEST_F(vfio_edu, iova_ranges_vtd)
+{
+	struct {
+		struct ioasid_ioas_iova_ranges cmd;
+		struct ioasid_iova_range ranges[16];
+	} r = { .cmd = { .size = sizeof(r.cmd), .num_ranges = 16 } };
+	bool msi_reserved = true, below = false;
+	__u32 ioas, pt_id, i;
+
+	ASSERT_EQ(0, bind_ioasid(self->cdev, self->ioasid, &self->dev_id));
+	ASSERT_EQ(0, ioas_alloc(self->ioasid, &ioas));
+	pt_id = ioas;
+	ASSERT_EQ(0, attach_pt(self->cdev, &pt_id));
+
+	r.cmd.ioas_id = ioas;
+	r.cmd.ranges = (uintptr_t)r.ranges;
+	ASSERT_EQ(0, ioctl_err(self->ioasid, IOASID_IOAS_IOVA_RANGES, &r));
+	ASSERT_LE(2, r.cmd.num_ranges);
+	ASSERT_GE(16, r.cmd.num_ranges);
+	for (i = 0; i < r.cmd.num_ranges; i++) {
+		if (r.ranges[i].start <= 0xfee00000ULL &&
+		    r.ranges[i].last >= 0xfee00000ULL)
+			msi_reserved = false;
+		if (r.ranges[i].start <= IOVA_SRC &&
+		    r.ranges[i].last >= IOVA_DST + PAGE - 1)
+			below = true;
+	}
+	EXPECT_TRUE(msi_reserved);
+	EXPECT_TRUE(below);
+	EXPECT_EQ((1ULL << 48) - 1, r.ranges[r.cmd.num_ranges - 1].last);
+
+	/* The MSI window and what lies above the aperture cannot be mapped. */
+	EXPECT_EQ(EADDRINUSE, ioas_map(self->ioasid, ioas, self->buf, PAGE,
+				       0xfee00000ULL));
+	EXPECT_EQ(EADDRINUSE, ioas_map(self->ioasid, ioas, self->buf, PAGE,
+				       1ULL << 48));
+	EXPECT_EQ(0, ioas_map(self->ioasid, ioas, self->buf, PAGE,
+			      (1ULL << 48) - PAGE));
+}
+
+/*
+ * DMA end to end: data arrives through the mapping; after unmap, the next
+ * DMA is blocked; replace moves the device to another IOAS and DMA
+ * follows; after detach it is blocked again.
+ */
+TEST_F(vfio_edu, dma_map_unmap_replace_detach)
+{
+	unsigned char *src = self->buf, *dst = self->buf + PAGE;
+	unsigned char *other = self->buf + 2 * PAGE;
+	__u32 ioas, ioas2, pt_id, pt_id2;
+	int kmsg;
+
+	ASSERT_EQ(0, bind_ioasid(self->cdev, self->ioasid, &self->dev_id));
+	ASSERT_EQ(0, ioas_alloc(self->ioasid, &ioas));
+	ASSERT_EQ(0, ioas_map(self->ioasid, ioas, src, PAGE, IOVA_SRC));
+	ASSERT_EQ(0, ioas_map(self->ioasid, ioas, dst, PAGE, IOVA_DST));
+	pt_id = ioas;
+	ASSERT_EQ(0, attach_pt(self->cdev, &pt_id));
+	edu_setup(_metadata, self);
+	kmsg = kmsg_open();
+	ASSERT_LE(0, kmsg);
+
+	/* RAM -> device -> RAM, both through the IOMMU. */
+	fill(src, 0x31);
+	ASSERT_EQ(0, edu_dma(self->bar, IOVA_SRC, PAGE, false));
+	ASSERT_EQ(0, edu_dma(self->bar, IOVA_DST, PAGE, true));
+	EXPECT_TRUE(is_filled(dst, 0x31));
+
+	/* Unmapped: the DMA is refused and the memory keeps its data. */
+	memset(dst, 0, PAGE);
+	ASSERT_EQ(0, ioas_unmap(self->ioasid, ioas, IOVA_DST, PAGE));
+	ASSERT_EQ(0, edu_dma(self->bar, IOVA_DST, PAGE, true));
+	EXPECT_TRUE(is_zero(dst));
+	EXPECT_TRUE(wait_dmar_fault(kmsg, IOVA_DST));
+
+	/* Replace: a second IOAS maps another page at the same IOVA. */
+	ASSERT_EQ(0, ioas_alloc(self->ioasid, &ioas2));
+	ASSERT_EQ(0, ioas_map(self->ioasid, ioas2, other, PAGE, IOVA_DST));
+	ASSERT_EQ(0, ioas_map(self->ioasid, ioas, dst, PAGE, IOVA_DST));
+	pt_id2 = ioas2;
+	ASSERT_EQ(0, attach_pt(self->cdev, &pt_id2));
+	EXPECT_NE(pt_id, pt_id2);
+	/* The first IOAS's HWPT went with its only attachment. */
+	EXPECT_EQ(ENOENT, destroy(self->ioasid, pt_id));
+	ASSERT_EQ(0, edu_dma(self->bar, IOVA_DST, PAGE, true));
+	EXPECT_TRUE(is_filled(other, 0x31));
+	EXPECT_TRUE(is_zero(dst));
+
+	/* Detached: blocked again. */
+	memset(other, 0, PAGE);
+	ASSERT_EQ(0, detach_pt(self->cdev));
+	ASSERT_EQ(0, edu_dma(self->bar, IOVA_DST, PAGE, true));
+	EXPECT_TRUE(is_zero(other));
+	EXPECT_TRUE(is_zero(dst));
+	EXPECT_TRUE(wait_dmar_fault(kmsg, IOVA_DST));
+	close(kmsg);
+}
+
+/* A HWPT allocated by user space for the device, attached by id. */
+TEST_F(vfio_edu, dma_through_hwpt)
+{
+	unsigned char *src = self->buf, *dst = self->buf + PAGE;
+	struct ioasid_hwpt_alloc hwpt = { .size = sizeof(hwpt) };
+	__u32 ioas, pt_id;
+
+	ASSERT_EQ(0, bind_ioasid(self->cdev, self->ioasid, &self->dev_id));
+	ASSERT_EQ(0, ioas_alloc(self->ioasid, &ioas));
+	/* Mapped before the HWPT exists: it is filled on allocation. */
+	ASSERT_EQ(0, ioas_map(self->ioasid, ioas, src, PAGE, IOVA_SRC));
+	hwpt.dev_id = self->dev_id;
+	hwpt.pt_id = ioas;
+	ASSERT_EQ(0, ioctl_err(self->ioasid, IOASID_HWPT_ALLOC, &hwpt));
+	/* Mapped after: kept in step. */
+	ASSERT_EQ(0, ioas_map(self->ioasid, ioas, dst, PAGE, IOVA_DST));
+	pt_id = hwpt.out_hwpt_id;
+	ASSERT_EQ(0, attach_pt(self->cdev, &pt_id));
+	EXPECT_EQ(hwpt.out_hwpt_id, pt_id);
+	edu_setup(_metadata, self);
+
+	fill(src, 0x77);
+	ASSERT_EQ(0, edu_dma(self->bar, IOVA_SRC, PAGE, false));
+	ASSERT_EQ(0, edu_dma(self->bar, IOVA_DST, PAGE, true));
+	EXPECT_TRUE(is_filled(dst, 0x77));
+
+	EXPECT_EQ(EBUSY, destroy(self->ioasid, hwpt.out_hwpt_id));
+	EXPECT_EQ(0, detach_pt(self->cdev));
+	EXPECT_EQ(0, destroy(self->ioasid, hwpt.out_hwpt_id));
+	EXPECT_EQ(0, destroy(self->ioasid, ioas));
+}
+
+/*
+ * A bound device that is not attached is blocked; and once every file is
+ * closed the device is back with no owner: its DMA goes to the kernel's
+ * default domain, where nothing of ours is mapped.
+ */
+TEST_F(vfio_edu, blocked_before_attach_and_after_close)
+{
+	unsigned char *src = self->buf, *dst = self->buf + PAGE;
+	char path[PATH_MAX];
+	__u32 ioas, pt_id;
+	void *res0;
+	int kmsg, cfg;
+
+	ASSERT_EQ(0, bind_ioasid(self->cdev, self->ioasid, &self->dev_id));
+	edu_setup(_metadata, self);
+	kmsg = kmsg_open();
+	ASSERT_LE(0, kmsg);
+	ASSERT_EQ(0, ioas_alloc(self->ioasid, &ioas));
+	ASSERT_EQ(0, ioas_map(self->ioasid, ioas, src, PAGE, IOVA_SRC));
+	ASSERT_EQ(0, ioas_map(self->ioasid, ioas, dst, PAGE, IOVA_DST));
+
+	/* Bound, not attached: blocked although the IOAS maps the page. */
+	fill(src, 0x55);
+	ASSERT_EQ(0, edu_dma(self->bar, IOVA_SRC, PAGE, false));
+	ASSERT_EQ(0, edu_dma(self->bar, IOVA_DST, PAGE, true));
+	EXPECT_FALSE(is_filled(dst, 0x55));
+	EXPECT_TRUE(is_zero(dst));
+	EXPECT_TRUE(wait_dmar_fault(kmsg, IOVA_DST));
+
+	/* Attached: the data arrives. */
+	pt_id = ioas;
+	ASSERT_EQ(0, attach_pt(self->cdev, &pt_id));
+	ASSERT_EQ(0, edu_dma(self->bar, IOVA_SRC, PAGE, false));
+	ASSERT_EQ(0, edu_dma(self->bar, IOVA_DST, PAGE, true));
+	EXPECT_TRUE(is_filled(dst, 0x55));
+
+	/* Close everything, then drive the device through sysfs. */
+	munmap(self->bar, self->bar_size);
+	self->bar = MAP_FAILED;
+	close(self->cdev);
+	self->cdev = -1;
+	close(self->ioasid);
+	self->ioasid = -1;
+	memset(dst, 0, PAGE);
+
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/resource0", self->bdf);
+	cfg = open(path, O_RDWR | O_SYNC);
+	ASSERT_LE(0, cfg) TH_LOG("%s: %s", path, strerror(errno));
+	res0 = mmap(NULL, self->bar_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		    cfg, 0);
+	close(cfg);
+	ASSERT_NE(MAP_FAILED, res0);
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/config", self->bdf);
+	cfg = open(path, O_RDWR);
+	ASSERT_LE(0, cfg);
+	ASSERT_EQ(0, set_bus_master(cfg, 0, true));
+	EXPECT_EQ(0, edu_dma(res0, IOVA_DST, PAGE, true));
+	EXPECT_TRUE(is_zero(dst));
+	EXPECT_TRUE(wait_dmar_fault(kmsg, IOVA_DST));
+	/* Leave the device as vfio-pci left it: no bus mastering. */
+	EXPECT_EQ(0, set_bus_master(cfg, 0, false));
+	close(cfg);
+	munmap(res0, self->bar_size);
+	close(kmsg);
+}
+
+TEST_HARNESS_MAIN
