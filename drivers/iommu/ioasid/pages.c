@@ -98,8 +98,10 @@ static void ioasid_pages_unpin_folios(struct ioasid_pages *pages,
 		struct folio *folio = page_folio(page);
 		unsigned long in_folio;
 
-		in_folio = min(n, folio_nr_pages(folio) -
-				  folio_page_idx(folio, page));
+		/* folio_page_idx() is signed with SPARSEMEM_VMEMMAP. */
+		in_folio = min_t(unsigned long, n,
+				 folio_nr_pages(folio) -
+				 folio_page_idx(folio, page));
 		if (pages->writable)
 			set_page_dirty_lock(&folio->page);
 		unpin_folio(folio);
