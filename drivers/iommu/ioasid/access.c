@@ -98,7 +98,7 @@ static int ioasid_access_check(struct ioasid_ioas *ioas, unsigned long first,
 
 	lockdep_assert_held(&ioas->rwsem);
 	mt_for_each(&ioas->areas, area, index, last) {
-		if (area->iova > next)
+		if (area->iova > next || area->unmapping)
 			return -ENOENT;
 		if ((area->prot & prot) != prot)
 			return -EPERM;
@@ -138,7 +138,8 @@ static int ioasid_access_args(unsigned long iova, unsigned long length,
  * May sleep.
  *
  * Return: 0; -EINVAL for a zero @length or unknown @flags; -EOVERFLOW for a
- * range that wraps; -ENOENT when part of the range is not mapped; -EPERM
+ * range that wraps; -ENOENT when part of the range is not mapped, or is
+ * being unmapped (the unmap callback is on its way); -EPERM
  * when a mapping does not allow reading, or writing with
  * %IOASID_ACCESS_WRITE.
  */
@@ -221,7 +222,8 @@ EXPORT_SYMBOL_NS_GPL(ioasid_access_unpin_pages, IOASID);
  * the copy needs.  May sleep.
  *
  * Return: 0; -EINVAL for a zero @length or unknown @flags; -EOVERFLOW for a
- * range that wraps; -ENOENT when part of the range is not mapped; -EPERM
+ * range that wraps; -ENOENT when part of the range is not mapped, or is
+ * being unmapped (the unmap callback is on its way); -EPERM
  * when a mapping does not allow the device to read (or, with
  * %IOASID_ACCESS_WRITE, to write) it.
  */

@@ -706,6 +706,19 @@ out_free:
 	return rc;
 }
 
+/* Mark or unmark the areas in [first, last] as being unmapped. */
+static void ioasid_ioas_set_unmapping(struct ioasid_ioas *ioas,
+				      unsigned long first, unsigned long last,
+				      bool unmapping)
+{
+	unsigned long index = first;
+	struct ioasid_area *area;
+
+	lockdep_assert_held_write(&ioas->rwsem);
+	mt_for_each(&ioas->areas, area, index, last)
+		area->unmapping = unmapping;
+}
+
 /* Tell every access of @ioas that [first, last] is being unmapped. */
 static void ioasid_ioas_notify_accesses(struct ioasid_ioas *ioas,
 					unsigned long first,
@@ -775,14 +788,16 @@ again:
 	if (busy_first <= busy_last) {
 		/*
 		 * In-kernel accesses hold pins in the range: ask them to let
-		 * go, without the rwsem, which they need to unpin.  Whatever
-		 * changed meanwhile is checked again.  An access that still
-		 * holds pins after its callback makes the unmap fail.
+		 * go, without the rwsem, which they need to unpin.  The areas
+		 * are marked first, so that no new pin is taken there
+		 * meanwhile.  An access that still holds pins after its
+		 * callback makes the unmap fail.
 		 */
 		if (notified) {
 			rc = -EBUSY;
 			goto out_unlock;
 		}
+		ioasid_ioas_set_unmapping(ioas, first, last, true);
 		up_write(&ioas->rwsem);
 		ioasid_ioas_notify_accesses(ioas, busy_first, busy_last);
 		notified = true;
@@ -791,6 +806,9 @@ again:
 	cmd->out_unmapped = ioasid_ioas_remove_areas(ioas, first, last);
 	rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
 out_unlock:
+	/* The range stays mapped: accesses may pin it again. */
+	if (rc && notified)
+		ioasid_ioas_set_unmapping(ioas, first, last, false);
 	up_write(&ioas->rwsem);
 	ioasid_put_object(&ioas->obj);
 	return rc;

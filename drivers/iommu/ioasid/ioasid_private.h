@@ -38,7 +38,8 @@
  *      holds exactly the IOAS's mappings; held for reading to report them
  *      and for access pins and copies.  Pinning user memory happens before
  *      it is taken.  An area with access pins (area->num_accesses) is
- *      never removed.
+ *      never removed; an unmap that waits for them marks the area
+ *      (area->unmapping) so that no new access pin can starve it.
  *
  *   5. mock_domain->ioptes.xa_lock (test IOMMU driver, spinlock): protects
  *      the IOPTE record of one mock paging domain.  Taken inside the IOMMU
@@ -251,6 +252,9 @@ void ioasid_pages_get_pages(struct ioasid_pages *pages, unsigned long index,
  * @prot: IOMMU_READ / IOMMU_WRITE
  * @num_accesses: Pins of in-kernel accesses in the area; the area is not
  *                removed while there are any
+ * @unmapping: An unmap is asking the accesses to release their pins in the
+ *             area: accesses see the area as unmapped already.  Protected
+ *             by the IOAS's rwsem
  * @copy_node: Entry in the private list of an IOASID_IOAS_COPY building
  *             the area, before it is inserted
  */
@@ -259,6 +263,7 @@ struct ioasid_area {
 	unsigned long iova;
 	int prot;
 	atomic_t num_accesses;
+	bool unmapping;
 	struct list_head copy_node;
 };
 

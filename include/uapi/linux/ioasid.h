@@ -220,7 +220,9 @@ enum ioasid_ioas_unmap_flags {
  *
  * Errors: %EINVAL for a zero length, a misaligned range or a range that
  * cuts a mapping; %EOVERFLOW for a range that wraps; %ENOENT when the
- * range holds no mapping.
+ * range holds no mapping; %EBUSY when an in-kernel access (a device whose
+ * DMA is done in software) keeps pages of the range pinned after it was
+ * asked to release them.
  */
 struct ioasid_ioas_unmap {
 	__u32 size;

@@ -2332,7 +2332,7 @@ TEST_F(access, unmap_calls_the_access)
 
 TEST_F(access, pins_kept_make_unmap_fail)
 {
-	__u32 keeper, pin, n;
+	__u32 keeper, pin, pin2, n;
 	__u64 calls, unmapped;
 
 	ASSERT_EQ(0, access_create(self->fd, self->ioas_id,
@@ -2345,9 +2345,12 @@ TEST_F(access, pins_kept_make_unmap_fail)
 	access_info(_metadata, self->fd, keeper, &n, &calls);
 	EXPECT_EQ(1, n);
 	EXPECT_EQ(2, calls);
-	/* The mapping is intact. */
+	/* The mapping is intact, and open to new pins again. */
 	EXPECT_EQ(0, access_rw(self->fd, self->access_id, ACCESS_IOVA, 8, 0,
 			       &unmapped));
+	ASSERT_EQ(0, access_pin(self->fd, self->access_id, ACCESS_IOVA,
+				SZ_4K, 0, NULL, &pin2));
+	ASSERT_EQ(0, access_unpin(self->fd, self->access_id, pin2));
 	EXPECT_EQ(self->pinned_kb + BUF_SIZE / 1024, vm_pinned_kb());
 	ASSERT_EQ(0, access_unpin(self->fd, keeper, pin));
 	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, 0, &unmapped));
