@@ -137,6 +137,9 @@ struct ioasid_device *ioasid_device_bind(struct ioasid_ctx *ctx,
 		goto err_group;
 	}
 	rc = iommu_device_claim_dma_owner(dev, ctx);
+	/* -EPERM: another owner holds the group; -EPERM above is for MSIs. */
+	if (rc == -EPERM)
+		rc = -EBUSY;
 	if (rc)
 		goto err_group;
 
