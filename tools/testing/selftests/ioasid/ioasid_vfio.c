@@ -326,11 +326,17 @@ static int set_bus_master(int fd, off_t off, bool on)
 
 /*
  * The kernel log from now on: open /dev/kmsg at its end.  The IOMMU's
- * fault interrupt is asynchronous, so wait_dmar_fault() polls.
+ * fault interrupt is asynchronous, so wait_dmar_fault() polls.  The DMAR
+ * driver prints at most 10 fault lines (two per fault) in 5 s: wait for
+ * that window to pass, so that the faults of one test are all printed.
  */
 static int kmsg_open(void)
 {
-	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	struct timespec ts = { .tv_sec = 5, .tv_nsec = 500 * 1000 * 1000 };
+	int fd;
+
+	nanosleep(&ts, NULL);
+	fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
 
 	if (fd >= 0)
 		lseek(fd, 0, SEEK_END);
