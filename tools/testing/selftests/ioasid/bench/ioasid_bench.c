@@ -821,10 +821,6 @@ static void vtd_enable_edu(struct vtd_session *s)
 		die("mmap of edu BAR0: %s", strerror(errno));
 	s->bar = p;
 	s->bar_size = bar0.size;
-	/* 32 bits below 0x80: 0xRRrr00ed. */
-	id = *(volatile __u32 *)((volatile char *)s->bar + EDU_ID);
-	if ((id & 0xff) != 0xed)
-		die("edu identification register reads 0x%08x", id);
 
 	xioctl(s->dev_fd, VFIO_DEVICE_GET_REGION_INFO, &cfg,
 	       "VFIO_DEVICE_GET_REGION_INFO(config)");
@@ -837,6 +833,10 @@ static void vtd_enable_edu(struct vtd_session *s)
 	    sizeof(cmd))
 		die("write of the edu's PCI command register: %s",
 		    strerror(errno));
+	/* 32 bits below 0x80: 0xRRrr00ed. */
+	id = *(volatile __u32 *)((volatile char *)s->bar + EDU_ID);
+	if ((id & 0xff) != 0xed)
+		die("edu identification register reads 0x%08x", id);
 }
 
 /* Set @api up on the edu. */
@@ -844,7 +844,9 @@ static void vtd_open(struct vtd_session *s, enum api api)
 {
 	memset(s, 0, sizeof(*s));
 	s->api = api;
-	s->ctx_fd = s->group_fd = s->dev_fd = -1;
+	s->ctx_fd = -1;
+	s->group_fd = -1;
+	s->dev_fd = -1;
 	switch (api) {
 	case API_IOASID_VTD:
 		vtd_open_ioasid(s);
@@ -972,8 +974,9 @@ static void edu_dma(struct vtd_session *s, __u64 iova, bool to_ram)
  */
 static void vtd_check_dma(struct vtd_session *s, struct buffer *b)
 {
-	unsigned char *src = b->va, *dst = (unsigned char *)b->va + b->len - SZ_4K;
 	unsigned char seed = 0x11 * (s->api + 1) + b->backing;
+	__u64 last = b->len - SZ_4K;
+	unsigned char *src = b->va, *dst = (unsigned char *)b->va + last;
 	size_t i;
 
 	for (i = 0; i < SZ_4K; i++) {
@@ -981,7 +984,7 @@ static void vtd_check_dma(struct vtd_session *s, struct buffer *b)
 		dst[i] = 0;
 	}
 	edu_dma(s, BENCH_IOVA, false);
-	edu_dma(s, BENCH_IOVA + b->len - SZ_4K, true);
+	edu_dma(s, BENCH_IOVA + last, true);
 	for (i = 0; i < SZ_4K; i++)
 		if (dst[i] != (unsigned char)(seed + i * 7))
 			die("%s: edu DMA through the mapping did not arrive: byte %zu of the last page is 0x%02x, expected 0x%02x",
@@ -990,7 +993,7 @@ static void vtd_check_dma(struct vtd_session *s, struct buffer *b)
 	note("%s: edu DMA through the VT-d domain checked on the %s buffer: IOVA 0x%llx -> device -> IOVA 0x%llx",
 	     api_option[s->api], backing_name[b->backing],
 	     (unsigned long long)BENCH_IOVA,
-	     (unsigned long long)(BENCH_IOVA + b->len - SZ_4K));
+	     (unsigned long long)(BENCH_IOVA + last));
 }
 
 /* ---- measuring --------------------------------------------------------- */
