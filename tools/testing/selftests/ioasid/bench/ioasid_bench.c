@@ -19,8 +19,9 @@
  *   intel-iommu, bound to vfio-pci.  Only one of them can own the device,
  *   so for each buffer each API in turn binds it, maps and unmaps the
  *   buffer once untimed -- making the edu DMA through the mapping and
- *   checking the data, which proves the domain translates -- then RUNS
- *   times timed, and lets the device go (every file closed).
+ *   checking the data, which proves the domain translates, and again after
+ *   the unmap, where it must not arrive -- then RUNS times timed, and lets
+ *   the device go (every file closed).
  *
  * For each buffer size and backing (4 KiB pages, THP, 2 MiB hugetlbfs) one
  * buffer is allocated and faulted in; every API maps and unmaps it (gup
@@ -608,6 +609,12 @@ static unsigned long long gup_pin(struct buffer *b)
 #define EDU_CMD_TO_RAM	0x2
 /* A DMA touching device addresses outside [EDU_BUF, +4 KiB) aborts QEMU. */
 #define EDU_BUF		0x40000ULL
+/*
+ * The length of a check DMA.  QEMU 7.2's edu also aborts on a DMA that
+ * ends at the end of its buffer (it requires the exclusive end to lie
+ * inside the buffer), so no DMA may move all 4 KiB.
+ */
+#define EDU_DMA_LEN	2048
 
 /* The edu device: its PCI address, VFIO cdev and VFIO group nodes. */
 static struct {
@@ -945,7 +952,7 @@ static __u64 edu_read(struct vtd_session *s, unsigned int reg)
 	return *(volatile __u64 *)((volatile char *)s->bar + reg);
 }
 
-/* One edu DMA of 4 KiB between @iova and the device buffer. */
+/* One edu DMA of EDU_DMA_LEN bytes between @iova and the device buffer. */
 static void edu_dma(struct vtd_session *s, __u64 iova, bool to_ram)
 {
 	struct timespec ts = { .tv_nsec = 10 * 1000 * 1000 };
@@ -953,7 +960,7 @@ static void edu_dma(struct vtd_session *s, __u64 iova, bool to_ram)
 
 	edu_write(s, EDU_DMA_SRC, to_ram ? EDU_BUF : iova);
 	edu_write(s, EDU_DMA_DST, to_ram ? iova : EDU_BUF);
-	edu_write(s, EDU_DMA_CNT, SZ_4K);
+	edu_write(s, EDU_DMA_CNT, EDU_DMA_LEN);
 	edu_write(s, EDU_DMA_CMD, EDU_CMD_START | (to_ram ? EDU_CMD_TO_RAM : 0));
 	/* edu runs a DMA from a 100 ms timer. */
 	for (i = 0; i < 500; i++) {
@@ -967,30 +974,53 @@ static void edu_dma(struct vtd_session *s, __u64 iova, bool to_ram)
 }
 
 /*
- * With @b mapped at BENCH_IOVA: the edu copies the buffer's first page
- * into its own buffer and from there into the buffer's last page, both
- * through the IOMMU.  The data arriving proves the domain translates the
- * whole range; a DMA the IOMMU refuses completes too, without the data.
+ * With @b mapped at BENCH_IOVA: the edu copies the start of the buffer's
+ * first page into its own buffer and from there into the buffer's last
+ * page, both through the IOMMU.  The data arriving proves the domain
+ * translates the range; a DMA the IOMMU refuses completes too, without the
+ * data.
  */
 static void vtd_check_dma(struct vtd_session *s, struct buffer *b)
 {
-	unsigned char seed = 0x11 * (s->api + 1) + b->backing;
+	/* A new pattern each time: the edu's buffer holds the last one. */
+	static unsigned char seed = 0x5b;
 	__u64 last = b->len - SZ_4K;
 	unsigned char *src = b->va, *dst = (unsigned char *)b->va + last;
 	size_t i;
 
+	seed += 0x25;
 	for (i = 0; i < SZ_4K; i++) {
 		src[i] = (unsigned char)(seed + i * 7);
 		dst[i] = 0;
 	}
 	edu_dma(s, BENCH_IOVA, false);
 	edu_dma(s, BENCH_IOVA + last, true);
-	for (i = 0; i < SZ_4K; i++)
+	for (i = 0; i < EDU_DMA_LEN; i++)
 		if (dst[i] != (unsigned char)(seed + i * 7))
 			die("%s: edu DMA through the mapping did not arrive: byte %zu of the last page is 0x%02x, expected 0x%02x",
 			    api_option[s->api], i, dst[i],
 			    (unsigned char)(seed + i * 7));
-	note("%s: edu DMA through the VT-d domain checked on the %s buffer: IOVA 0x%llx -> device -> IOVA 0x%llx",
+}
+
+/*
+ * After vtd_check_dma() and the unmap of @b: the edu's DMA into the
+ * buffer's last page must not arrive.  QEMU's VT-d caches translations,
+ * so this also checks that the unmap invalidated the IOTLB.
+ */
+static void vtd_check_blocked(struct vtd_session *s, struct buffer *b)
+{
+	__u64 last = b->len - SZ_4K;
+	unsigned char *dst = (unsigned char *)b->va + last;
+	size_t i;
+
+	memset(dst, 0, SZ_4K);
+	edu_dma(s, BENCH_IOVA + last, true);
+	for (i = 0; i < SZ_4K; i++)
+		if (dst[i])
+			die("%s: edu DMA into IOVA 0x%llx arrived after the unmap: byte %zu is 0x%02x",
+			    api_option[s->api],
+			    (unsigned long long)(BENCH_IOVA + last), i, dst[i]);
+	note("%s: edu DMA through the VT-d domain checked on the %s buffer: IOVA 0x%llx -> device -> IOVA 0x%llx arrives while mapped, not after the unmap",
 	     api_option[s->api], backing_name[b->backing],
 	     (unsigned long long)BENCH_IOVA,
 	     (unsigned long long)(BENCH_IOVA + last));
@@ -1093,6 +1123,7 @@ static void bench_vtd(struct buffer *b, struct samples *s)
 		vtd_map(&v, b);
 		vtd_check_dma(&v, b);
 		vtd_unmap(&v, b);
+		vtd_check_blocked(&v, b);
 		for (r = 0; r < runs; r++) {
 			t0 = now_ns();
 			vtd_map(&v, b);
