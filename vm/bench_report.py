@@ -422,8 +422,7 @@ def panel_labels(results, guest, op):
         for backing, nbytes, x, target, met, _ in deciding(results):
             if x is not None and (backing, nbytes) in bufs:
                 out.append((bufs.index((backing, nbytes)),
-                            "ioasid map / gup pin\n%.2fx (target %.1fx)"
-                            % (x, target), met))
+                            "/ gup\n%s" % fmt_ratio(x), met))
     elif guest == "vtd":
         per = {}
         for backing, nbytes, o, peer, x, limit, met, _ in \
@@ -431,8 +430,9 @@ def panel_labels(results, guest, op):
             if o != op or x is None or (backing, nbytes) not in bufs:
                 continue
             i = bufs.index((backing, nbytes))
-            text, ok = per.get(i, ("ioasid %s over" % op, True))
-            per[i] = ("%s\n%s %.2fx (<= %.2fx)" % (text, peer, x, limit),
+            text, ok = per.get(i, (None, True))
+            line = "/ %s %s" % (peer, fmt_ratio(x))
+            per[i] = (line if text is None else text + "\n" + line,
                       ok and met)
         out = [(i, t, m) for i, (t, m) in sorted(per.items())]
     return out
@@ -453,10 +453,16 @@ def plot(report, outdir):
             rows = [r for r in results if guest_of(r) == guest]
             apis = [s for s in series(rows)
                     if pname == "map" or s[0] != "gup"]
-            title = "%s%s, %s" % (pname, " (gup: pin, the floor)"
-                                  if pname == "map" and guest == "mock"
-                                  else "", "VT-d domain (edu through VFIO)"
-                                  if guest == "vtd" else "mock domains")
+            if guest == "vtd":
+                title = ("%s, VT-d domain (edu through VFIO); above the "
+                         "bars: ioasid over the peer, green when the "
+                         "target is met" % pname)
+            elif pname == "map":
+                title = ("map (gup: pin, the floor), mock domains; above "
+                         "the bars: ioasid map over gup pin, green when "
+                         "the target is met")
+            else:
+                title = "unmap, mock domains"
             panels.append((pname, guest, title, apis, buffers(rows)))
     vals = [r["ns_per_4k_page"] for r in results if r["ns_per_4k_page"] > 0]
     if not vals:
@@ -497,7 +503,7 @@ def plot(report, outdir):
 
     g = []
     g.append("set terminal pngcairo size %d,1100 font 'sans,11'"
-             % (900 * len(guests) if len(guests) > 1 else 1400))
+             % (1100 * len(guests) if len(guests) > 1 else 1400))
     g.append("set output %s" % gp_str(png_path))
     g.append("set datafile missing '-'")
     g.append("set multiplot layout 2,%d title %s font 'sans,13'" % (
