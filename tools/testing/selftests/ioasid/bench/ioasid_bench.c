@@ -524,7 +524,7 @@ static bool iommufd_setup(void)
 			die("IOMMU_TEST_CMD(IOMMU_TEST_OP_MOCK_DOMAIN): %s (errno %d)",
 			    strerror(err), err);
 		snprintf(msg, sizeof(msg),
-			 "IOMMU_TEST_OP_MOCK_DOMAIN failed with %s (errno %d) while VT-d is present: iommufd's mock device has no fwspec, so the IOMMU core probes it with VT-d's ops, which refuse it, and the device has no IOMMU; boot without VT-d (BENCH_VTD=0) to measure iommufd",
+			 "IOMMU_TEST_OP_MOCK_DOMAIN failed with %s (errno %d) while VT-d is present: iommufd's mock device has no fwspec, so the IOMMU core probes it with VT-d's ops, which refuse it, and the device has no IOMMU; the mock guest of make bench (no VT-d) measures iommufd",
 			 strerror(err), err);
 		printf(PFX "{\"type\": \"skip\", \"api\": \"iommufd\", \"msg\": ");
 		json_str(msg);
