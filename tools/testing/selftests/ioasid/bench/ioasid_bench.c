@@ -21,7 +21,7 @@
  *   buffer once untimed -- making the edu DMA through the mapping and
  *   checking the data, which proves the domain translates, and again after
  *   the unmap, where it must not arrive -- then RUNS times timed, and lets
- *   the device go (every file closed).
+ *   the device go (every file closed).  The order rotates by buffer.
  *
  * For each buffer size and backing (4 KiB pages, THP, 2 MiB hugetlbfs) one
  * buffer is allocated and faulted in; every API maps and unmaps it (gup
@@ -1009,12 +1009,15 @@ static void vtd_check_dma(struct vtd_session *s, struct buffer *b)
  */
 static void vtd_check_blocked(struct vtd_session *s, struct buffer *b)
 {
+	struct timespec settle = { .tv_nsec = 200 * 1000 * 1000 };
 	__u64 last = b->len - SZ_4K;
 	unsigned char *dst = (unsigned char *)b->va + last;
 	size_t i;
 
 	memset(dst, 0, SZ_4K);
 	edu_dma(s, BENCH_IOVA + last, true);
+	/* Let the kernel log the DMAR fault before we print on the console. */
+	nanosleep(&settle, NULL);
 	for (i = 0; i < SZ_4K; i++)
 		if (dst[i])
 			die("%s: edu DMA into IOVA 0x%llx arrived after the unmap: byte %zu is 0x%02x",
@@ -1108,15 +1111,19 @@ static void emit_result(enum api api, const char *op, struct buffer *b,
 /*
  * The VT-d APIs one after the other on @b: each sets itself up on the
  * edu, maps, checks DMA and unmaps once untimed, runs its timed rounds
- * and lets the device go.
+ * and lets the device go.  The order rotates from one buffer to the next,
+ * so that no API always runs first after a buffer was faulted in.
  */
 static void bench_vtd(struct buffer *b, struct samples *s)
 {
+	const int n = NR_APIS - API_IOASID_VTD;
+	static int first;
 	unsigned long long t0;
 	struct vtd_session v;
-	int i, r;
+	int i, j, r;
 
-	for (i = API_IOASID_VTD; i < NR_APIS; i++) {
+	for (j = 0; j < n; j++) {
+		i = API_IOASID_VTD + (first + j) % n;
 		if (!want_api[i])
 			continue;
 		vtd_open(&v, i);
@@ -1134,6 +1141,7 @@ static void bench_vtd(struct buffer *b, struct samples *s)
 		}
 		vtd_close(&v);
 	}
+	first++;
 }
 
 static void bench_buffer(enum backing backing, size_t len)
