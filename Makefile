@@ -48,8 +48,10 @@ help:
 	@echo "  make run         build what is missing and boot the guest to a shell"
 	@echo "  make kernel      (re)build the debug kernel under build/"
 	@echo "  make selftests   build the statically linked selftests"
-	@echo "  make bench       benchmark map/unmap of /dev/ioasid against iommufd and the"
-	@echo "                   gup pin floor on a non-debug kernel, in one guest run;"
+	@echo "  make bench       benchmark map/unmap of /dev/ioasid on a non-debug kernel:"
+	@echo "                   against iommufd and VFIO type1 on the emulated VT-d (edu"
+	@echo "                   device), and against iommufd and the gup pin floor on mock"
+	@echo "                   domains; one guest each (BENCH_GUESTS=\"$(BENCH_GUESTS)\");"
 	@echo "                   writes build/bench/results.json and map.png"
 	@echo "                   (BENCH_RUNS=$(BENCH_RUNS), BENCH_SIZES=$(BENCH_SIZES) MiB; see README.md)"
 	@echo "  make lint        checkpatch --strict, sparse (C=2: every file) and W=1 on our files"
@@ -140,20 +142,22 @@ run: initramfs
 # A non-debug kernel of its own (vm/bench.config turns the debugging off),
 # the static benchmark program and an initramfs holding only it, all under
 # $(BENCH_KOBJ) and $(BENCH_DIR); nothing here touches the test kernel's
-# outputs.  BENCH_SIZES are buffer sizes in MiB.  The guest has no emulated
-# VT-d unless BENCH_VTD=1: with it, iommufd's mock domain cannot be created
-# (see README.md, "Benchmark").
+# outputs.  BENCH_SIZES are buffer sizes in MiB.  BENCH_GUESTS are the guests
+# to boot, one after the other: "vtd" (the emulated VT-d and the edu device:
+# /dev/ioasid, iommufd and VFIO type1 on the same real domain type) and
+# "mock" (no VT-d, which would keep iommufd's mock domain from being created,
+# see README.md, "Benchmark": mock domains and the gup pin floor).  Each
+# writes its console to $(BENCH_DIR)/guest-NAME.log; the report merges them.
 BENCH_DIR	:= $(BUILD)/bench
 BENCH_KOBJ	:= $(BUILD)/kobj-bench
 BENCH_BZIMAGE	:= $(BENCH_KOBJ)/arch/x86/boot/bzImage
 BENCH_HDRS	:= $(BENCH_KOBJ)/usr/include
 BENCH_BIN	:= $(BENCH_DIR)/bin
 BENCH_INITRAMFS	:= $(BENCH_DIR)/initramfs.cpio.gz
-BENCH_LOG	:= $(BENCH_DIR)/guest-console.log
 BENCH_RUNS	?= 7
 BENCH_SIZES	?= 64,512
 BENCH_MEM	?= 4G
-BENCH_VTD	?= 0
+BENCH_GUESTS	?= vtd mock
 BENCH_TIMEOUT	?= 1200
 # Needed by `make bench` only, so not in PACKAGES.
 BENCH_PACKAGES	:= gnuplot-nox
@@ -193,11 +197,23 @@ bench-harness-selftest: bench-deps
 	@python3 vm/bench_report_test.py
 
 bench: bench-harness-selftest bench-initramfs
-	@BENCH_MEM=$(BENCH_MEM) BENCH_VTD=$(BENCH_VTD) \
-	BENCH_APPEND="ioasid_bench.runs=$(BENCH_RUNS) ioasid_bench.sizes=$(BENCH_SIZES)" \
-	vm/run-vm.sh bench $(BENCH_BZIMAGE) $(BENCH_INITRAMFS) $(BENCH_LOG) \
-		$(BENCH_TIMEOUT); \
-	python3 vm/bench_report.py $(BENCH_LOG) $(BENCH_DIR)
+	@logs=; \
+	for g in $(BENCH_GUESTS); do \
+		case $$g in \
+		vtd) vtd=1 ;; \
+		mock) vtd=0 ;; \
+		*) echo "bench: unknown guest '$$g' in BENCH_GUESTS (vtd, mock)" >&2; \
+		   exit 1 ;; \
+		esac; \
+		echo "bench: $$g guest"; \
+		BENCH_MEM=$(BENCH_MEM) BENCH_VTD=$$vtd \
+		BENCH_APPEND="ioasid_bench.mode=$$g ioasid_bench.runs=$(BENCH_RUNS) ioasid_bench.sizes=$(BENCH_SIZES)" \
+		vm/run-vm.sh bench $(BENCH_BZIMAGE) $(BENCH_INITRAMFS) \
+			$(BENCH_DIR)/guest-$$g.log $(BENCH_TIMEOUT) || exit 1; \
+		logs="$$logs $(BENCH_DIR)/guest-$$g.log"; \
+	done; \
+	[ -n "$$logs" ] || { echo "bench: BENCH_GUESTS is empty" >&2; exit 1; }; \
+	python3 vm/bench_report.py $$logs $(BENCH_DIR)
 
 # --- static checks on the project's kernel files -----------------------------
 KERNEL_FILES = $(filter drivers/% include/%,$(filter %.c %.h,$(OVERLAY_FILES)))

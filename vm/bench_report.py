@@ -1,16 +1,18 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Report a benchmark guest run written by vm/run-vm.sh in bench mode.
+"""Report the benchmark guest runs written by vm/run-vm.sh in bench mode.
 
-Reads the "ioasid-bench: {json}" lines that ioasid_bench printed on the
-guest console, writes OUTDIR/results.json, prints a table of ns per 4 KiB
-page with the ratio to iommufd and the ratio of /dev/ioasid's map to the
-gup pin floor, and plots OUTDIR/map.png with gnuplot.
+Reads the "ioasid-bench: {json}" lines that ioasid_bench printed on each
+guest's console (the VT-d guest's and the mock guest's), merges them into
+OUTDIR/results.json, prints a table of ns per 4 KiB page per guest with the
+ratios to iommufd and VFIO type1, the targets as PASS/MISS lines, and plots
+OUTDIR/map.png with gnuplot.
 
-Fails (exit status 1) if the guest run failed: a timeout, a kernel splat,
+Fails (exit status 1) if a guest run failed: a timeout, a kernel splat,
 an error reported by ioasid_bench, a non-zero exit of it, or no results.
+A missed target does not fail.
 
-Usage: bench_report.py LOGFILE OUTDIR
+Usage: bench_report.py LOGFILE... OUTDIR
        bench_report.py --from-json RESULTS_JSON OUTDIR   (table and plot only)
 """
 
@@ -30,22 +32,41 @@ RE_EXITED = re.compile(r"^ioasid-guest: ioasid_bench exited (-?\d+)")
 COMPLETION = "ioasid-guest: benchmark completed"
 VTD_ACTIVE = "ioasid-guest: DMAR driver active"
 
-# Presentation order of (api, domain); "type1" (VFIO type1) has no
-# measurement yet.  ioasid without a domain is pinning and bookkeeping only.
-SERIES = (("ioasid", "mock"), ("ioasid", "none"), ("iommufd", "mock"),
-          ("type1", "mock"), ("gup", "none"))
+# Presentation order of (api, domain).  "vtd": the edu device behind the
+# emulated VT-d, through VFIO; "mock": the test drivers' mock domains;
+# ioasid without a domain is pinning and bookkeeping only.
+SERIES = (("ioasid", "vtd"), ("iommufd", "vtd"), ("type1", "vtd"),
+          ("ioasid", "mock"), ("ioasid", "none"), ("iommufd", "mock"),
+          ("gup", "none"))
 SERIES_LABEL = {("ioasid", "none"): "ioasid, no domain",
                 ("gup", "none"): "gup (pin)"}
 OPS = ("map", "unmap", "pin")
 BACKINGS = ("4k", "thp", "hugetlb")
-# The deciding figure: /dev/ioasid's map over the gup pin floor.
+# The guests, in presentation order, and what they measure.
+GUESTS = ("vtd", "mock")
+GUEST_TITLE = {"vtd": "VT-d guest: QEMU's edu behind the emulated "
+                      "intel-iommu, through VFIO",
+               "mock": "mock guest (no VT-d): mock domains and the gup "
+                       "pin floor"}
+# The deciding figure of the mock guest: /dev/ioasid's map over the gup
+# pin floor.
 TARGETS = {"4k": 1.5, "thp": 3.0, "hugetlb": 3.0}
+# The VT-d guest: (backings, op, peer, limit of ioasid over the peer).
+# Huge-page-backed memory: map at least 3x faster than iommufd, unmap no
+# slower; 4 KiB pages: map and unmap at least as fast as iommufd and type1.
+VTD_TARGETS = ((("thp", "hugetlb"), "map", "iommufd", 1 / 3.0),
+               (("thp", "hugetlb"), "unmap", "iommufd", 1.0),
+               (("4k",), "map", "iommufd", 1.0),
+               (("4k",), "map", "type1", 1.0),
+               (("4k",), "unmap", "iommufd", 1.0),
+               (("4k",), "unmap", "type1", 1.0))
 # The fields results.json promises for every result, in this order.
 RESULT_KEYS = ("api", "op", "backing", "bytes", "ns_per_4k_page", "runs",
                "domain")
 COLOURS = {("ioasid", "mock"): "#1f77b4", ("ioasid", "none"): "#9ecae1",
-           ("iommufd", "mock"): "#ff7f0e", ("type1", "mock"): "#2ca02c",
-           ("gup", "none"): "#7f7f7f"}
+           ("iommufd", "mock"): "#ff7f0e", ("gup", "none"): "#7f7f7f",
+           ("ioasid", "vtd"): "#1f77b4", ("iommufd", "vtd"): "#ff7f0e",
+           ("type1", "vtd"): "#2ca02c"}
 
 
 class BenchError(Exception):
@@ -53,8 +74,9 @@ class BenchError(Exception):
 
 
 def parse_log(text):
-    """Returns (report, problems): the report as for results.json plus
-    "skipped", "notes" and "vtd"; problems lists why the run failed."""
+    """Returns (report, problems) of one guest's console: the report as
+    for results.json plus "mode" (the guest: "vtd" or "mock"), "skipped",
+    "notes" and "vtd"; problems lists why the run failed."""
     lines = [l.rstrip("\r\n").replace("\r", "") for l in text.split("\n")]
     problems = []
     kernel = None
@@ -63,6 +85,7 @@ def parse_log(text):
     notes = []
     done = None
     exit_status = None
+    mode = None
 
     for i, line in enumerate(lines):
         m = RE_EXITED.match(line)
@@ -82,6 +105,7 @@ def parse_log(text):
         if kind == "kernel":
             kernel = "%s %s" % (obj.get("release", "?"),
                                 obj.get("version", "?"))
+            mode = obj.get("mode", "mock")
         elif kind == "result":
             missing = [k for k in RESULT_KEYS if k not in obj]
             if missing:
@@ -123,14 +147,61 @@ def parse_log(text):
     if kernel is None:
         problems.append("no kernel identification line")
 
+    vtd = VTD_ACTIVE in lines
+    if mode == "vtd" and not vtd:
+        problems.append("the VT-d guest has no active DMAR driver")
     report = {
         "kernel": kernel or "unknown",
+        "mode": mode or "unknown",
         "results": results,
         "skipped": skipped,
-        "vtd": VTD_ACTIVE in lines,
+        "vtd": vtd,
         "notes": notes,
     }
     return report, problems
+
+
+def merge(parsed):
+    """One report of the guests' [(log, report, problems)]: returns
+    (report, problems), each problem naming its guest.  The report holds
+    every result, and "guests": [{"mode", "log", "vtd", "notes"}]."""
+    problems = []
+    kernels = []
+    results = []
+    skipped = []
+    guests = []
+    seen = {}
+    for log, rep, probs in parsed:
+        name = "%s guest (%s)" % (rep["mode"], log)
+        problems += ["%s: %s" % (name, p) for p in probs]
+        if rep["kernel"] not in kernels:
+            kernels.append(rep["kernel"])
+        for r in rep["results"]:
+            key = (r["api"], r["domain"], r["op"], r["backing"], r["bytes"])
+            if key in seen:
+                problems.append("%s: %s/%s %s of %s %s measured by the %s "
+                                "guest too" % (name, r["api"], r["domain"],
+                                               r["op"], r["backing"],
+                                               size_label(r["bytes"]),
+                                               seen[key]))
+                continue
+            seen[key] = rep["mode"]
+            results.append(r)
+        skipped += rep["skipped"]
+        guests.append({"mode": rep["mode"], "log": log, "vtd": rep["vtd"],
+                       "notes": rep["notes"]})
+    report = {
+        "kernel": " / ".join(kernels) if kernels else "unknown",
+        "results": results,
+        "skipped": skipped,
+        "guests": guests,
+    }
+    return report, problems
+
+
+def guest_of(r):
+    """The guest that measures result @r."""
+    return "vtd" if r["domain"] == "vtd" else "mock"
 
 
 def size_label(nbytes):
@@ -193,6 +264,8 @@ def deciding(results, domain="mock"):
     for backing, nbytes in buffers(results):
         a = idx.get(("ioasid", domain, "map", backing, nbytes))
         b = idx.get(("gup", "none", "pin", backing, nbytes))
+        if a is None or b is None:
+            continue
         x = ratio(a, b)
         target = TARGETS.get(backing)
         met = None if x is None or target is None else x <= target
@@ -200,59 +273,139 @@ def deciding(results, domain="mock"):
     return out
 
 
+def best_ratio(a, b):
+    """@a's fastest run over @b's, or None."""
+    if a is None or b is None or not a.get("min_ns") or not b.get("min_ns"):
+        return None
+    return a["min_ns"] / b["min_ns"]
+
+
+def vtd_targets(results):
+    """[(backing, bytes, op, peer, ioasid / peer, limit, met, best runs)]
+    of the VT-d guest: ratios of the medians, ioasid over the peer on the
+    same VT-d domain type; best runs is the ratio of the fastest runs."""
+    idx = index(results)
+    out = []
+    for backing, nbytes in buffers(results):
+        for backings, op, peer, limit in VTD_TARGETS:
+            if backing not in backings:
+                continue
+            a = idx.get(("ioasid", "vtd", op, backing, nbytes))
+            b = idx.get((peer, "vtd", op, backing, nbytes))
+            if a is None and b is None:
+                continue
+            x = ratio(a, b)
+            met = None if x is None else x <= limit + 1e-9
+            out.append((backing, nbytes, op, peer, x, limit, met,
+                        best_ratio(a, b)))
+    return out
+
+
+def fmt_limit(limit):
+    if limit < 1:
+        return "<= %.2fx (%.0fx faster)" % (limit, 1 / limit)
+    return "<= %.2fx" % limit
+
+
+def verdict(met):
+    return "n/a " if met is None else "PASS" if met else "MISS"
+
+
+def target_lines(results):
+    """The targets as PASS/MISS lines with their figures."""
+    out = []
+    vt = vtd_targets(results)
+    if vt:
+        out.append("VT-d guest: ioasid over the peer on the same VT-d "
+                   "domain type (ratio of medians; lower is better):")
+        for backing, nbytes, op, peer, x, limit, met, best in vt:
+            out.append("  %s vtd   %-7s %7s  %-30s %8s  target %-22s %s"
+                       % (verdict(met), backing, size_label(nbytes),
+                          "ioasid %s / %s %s" % (op, peer, op),
+                          fmt_ratio(x), fmt_limit(limit),
+                          "" if best is None else
+                          "fastest runs %s" % fmt_ratio(best)))
+    dec = deciding(results)
+    if dec:
+        nodom = {(d[0], d[1]): d[2] for d in deciding(results, "none")}
+        out.append("mock guest: ioasid map over the gup pin floor "
+                   "(target: within 1.5x on 4k, within 3x on hugepage "
+                   "backings):")
+        for backing, nbytes, x, target, met, rounds in dec:
+            spread = ("rounds %s-%s" % (fmt_ratio(min(rounds)),
+                                        fmt_ratio(max(rounds)))
+                      if rounds else "")
+            out.append("  %s mock  %-7s %7s  %-30s %8s  target %-22s "
+                       "%-20s without a domain: %s"
+                       % (verdict(met), backing, size_label(nbytes),
+                          "ioasid map / gup pin", fmt_ratio(x), "-" if target is None
+                          else fmt_limit(target), spread,
+                          fmt_ratio(nodom.get((backing, nbytes)))))
+        out.append("  (rounds: the same ratio within each timed round, where "
+                   "the APIs ran back to back: the spread is the host's "
+                   "noise.)")
+    return out
+
+
+def guests_of(report):
+    """The guests of @report's results, in presentation order."""
+    present = {guest_of(r) for r in report["results"]}
+    return [g for g in GUESTS if g in present]
+
+
 def table(report):
     results = report["results"]
     idx = index(results)
     out = []
     out.append("Benchmark kernel: %s" % report["kernel"])
-    out.append("Guest: QEMU TCG (no KVM), %s; ns are emulated time, compare "
-               "ratios" % ("with VT-d" if report.get("vtd")
-                           else "without VT-d"))
+    out.append("Guests: QEMU TCG (no KVM); ns are emulated time, compare "
+               "ratios")
     for s in report.get("skipped", []):
         out.append("Skipped %s: %s" % (s["api"], s["reason"]))
-    out.append("")
-    head = "%-8s %8s  %-8s %-6s %-6s %12s %11s %5s %8s" % (
+    head = "%-8s %8s  %-8s %-6s %-6s %12s %11s %9s %5s %8s" % (
         "backing", "size", "api", "domain", "op", "ns/4K page", "vs iommufd",
-        "runs", "IOPTEs")
-    out.append(head)
-    out.append("-" * len(head))
-    for backing, nbytes in buffers(results):
-        for api, domain in series(results):
-            for op in OPS:
-                r = idx.get((api, domain, op, backing, nbytes))
-                if r is None:
-                    continue
-                # A pin is the floor of a map: compare it with iommufd's map.
-                ref = idx.get(("iommufd", "mock",
-                               "unmap" if op == "unmap" else "map",
-                               backing, nbytes))
-                out.append("%-8s %8s  %-8s %-6s %-6s %12.1f %11s %5d %8s" % (
-                    backing, size_label(nbytes), api, domain, op,
-                    r["ns_per_4k_page"], fmt_ratio(ratio(r, ref)), r["runs"],
-                    r.get("ioptes", "")))
+        "vs type1", "runs", "IOPTEs")
+    for guest in guests_of(report):
+        rows = [r for r in results if guest_of(r) == guest]
         out.append("")
-    out.append("vs iommufd: this row over iommufd's map (map, pin) or unmap "
-               "of the same buffer; informational only, as iommufd's mock")
-    out.append("domain records every half page in an xarray. IOPTEs: how "
-               "many the mock domain held after ioasid's map.")
+        out.append(GUEST_TITLE.get(guest, guest))
+        out.append(head)
+        out.append("-" * len(head))
+        for backing, nbytes in buffers(rows):
+            for api, domain in series(rows):
+                for op in OPS:
+                    r = idx.get((api, domain, op, backing, nbytes))
+                    if r is None:
+                        continue
+                    # A pin is the floor of a map: compare it with the map.
+                    peer_op = "unmap" if op == "unmap" else "map"
+                    peer_dom = "vtd" if guest == "vtd" else "mock"
+                    ref = idx.get(("iommufd", peer_dom, peer_op, backing,
+                                   nbytes))
+                    t1 = idx.get(("type1", peer_dom, peer_op, backing,
+                                  nbytes))
+                    out.append(
+                        "%-8s %8s  %-8s %-6s %-6s %12.1f %11s %9s %5d %8s"
+                        % (backing, size_label(nbytes), api, domain, op,
+                           r["ns_per_4k_page"], fmt_ratio(ratio(r, ref)),
+                           fmt_ratio(ratio(r, t1)), r["runs"],
+                           r.get("ioptes", "")))
+            out.append("")
+        if guest == "vtd":
+            out.append("vs iommufd, vs type1: this row over iommufd's or "
+                       "type1's map or unmap of the same buffer on the same "
+                       "VT-d domain type.")
+        else:
+            out.append("vs iommufd: this row over iommufd's map (map, pin) "
+                       "or unmap of the same buffer; informational only, as "
+                       "iommufd's mock")
+            out.append("domain records every half page in an xarray. "
+                       "IOPTEs: how many the mock domain held after "
+                       "ioasid's map.")
     out.append("")
-    out.append("ioasid map over the gup pin floor (target: within 1.5x on "
-               "4k, within 3x on hugepage backings):")
-    nodom = deciding(results, "none")
-    for i, (backing, nbytes, x, target, met, rounds) in enumerate(
-            deciding(results)):
-        verdict = ("n/a" if met is None else "met" if met else "NOT met")
-        spread = ("rounds %s-%s" % (fmt_ratio(min(rounds)),
-                                    fmt_ratio(max(rounds)))
-                  if rounds else "")
-        out.append("  %-8s %8s  %8s  target %-5s %-8s %-20s "
-                   "without a domain: %s"
-                   % (backing, size_label(nbytes), fmt_ratio(x),
-                      "-" if target is None else "%.1fx" % target, verdict,
-                      spread, fmt_ratio(nodom[i][2])))
-    out.append("(rounds: the same ratio within each timed round, where the "
-               "APIs ran back to back: the spread is the host's noise.)")
-    return "\n".join(out)
+    out.append("Targets (a MISS is reported, it does not fail the run):")
+    out += target_lines(results)
+    return "\n".join(l.rstrip() for l in out)
 
 
 def gp_str(s):
@@ -261,37 +414,76 @@ def gp_str(s):
                      .replace("\n", "\\n"))
 
 
+def panel_labels(results, guest, op):
+    """[(buffer index, text, met)]: the targets above each buffer's bars."""
+    bufs = buffers([r for r in results if guest_of(r) == guest])
+    out = []
+    if guest == "mock" and op == "map":
+        for backing, nbytes, x, target, met, _ in deciding(results):
+            if x is not None and (backing, nbytes) in bufs:
+                out.append((bufs.index((backing, nbytes)),
+                            "/ gup\n%s" % fmt_ratio(x), met))
+    elif guest == "vtd":
+        per = {}
+        for backing, nbytes, o, peer, x, limit, met, _ in \
+                vtd_targets(results):
+            if o != op or x is None or (backing, nbytes) not in bufs:
+                continue
+            i = bufs.index((backing, nbytes))
+            text, ok = per.get(i, (None, True))
+            line = "/ %s %s" % (peer, fmt_ratio(x))
+            per[i] = (line if text is None else text + "\n" + line,
+                      ok and met)
+        out = [(i, t, m) for i, (t, m) in sorted(per.items())]
+    return out
+
+
 def plot(report, outdir):
-    """Write map.png (and the gnuplot script and data beside it)."""
+    """Write map.png (and the gnuplot script and data beside it): one
+    column per guest, map above unmap."""
     gnuplot = shutil.which("gnuplot")
     if gnuplot is None:
         raise BenchError("gnuplot not found (install gnuplot-nox)")
     results = report["results"]
     idx = index(results)
-    bufs = buffers(results)
-    present = series(results)
-    panels = [("map", "map (gup: pin, the floor)", present),
-              ("unmap", "unmap", [s for s in present if s[0] != "gup"])]
+    guests = guests_of(report)
+    panels = []
+    for pname in ("map", "unmap"):
+        for guest in guests:
+            rows = [r for r in results if guest_of(r) == guest]
+            apis = [s for s in series(rows)
+                    if pname == "map" or s[0] != "gup"]
+            if guest == "vtd":
+                title = ("%s, VT-d domain (edu through VFIO); above the "
+                         "bars: ioasid over the peer, green when the "
+                         "target is met" % pname)
+            elif pname == "map":
+                title = ("map (gup: pin, the floor), mock domains; above "
+                         "the bars: ioasid map over gup pin, green when "
+                         "the target is met")
+            else:
+                title = "unmap, mock domains"
+            panels.append((pname, guest, title, apis, buffers(rows)))
     vals = [r["ns_per_4k_page"] for r in results if r["ns_per_4k_page"] > 0]
     if not vals:
         raise BenchError("nothing to plot")
     ymin = 10 ** math.floor(math.log10(min(vals)) - 0.3)
     # Above the highest bar: a decade for the ratio labels, then the key.
     top = math.ceil(math.log10(max(vals)) + 0.2)
-    label_y = 10 ** (top + 0.4)
-    ymax = 10 ** (top + 1.3)
+    label_y = 10 ** (top + 0.5)
+    ymax = 10 ** (top + 1.6)
 
     data_path = os.path.join(outdir, "map.dat")
     gp_path = os.path.join(outdir, "map.gp")
     png_path = os.path.join(outdir, "map.png")
     blocks = []
     with open(data_path, "w") as f:
-        for pname, _, apis in panels:
+        for pname, guest, _, apis, bufs in panels:
             n = len(apis)
             width = 0.8 / max(n, 1)
             for j, (api, domain) in enumerate(apis):
-                f.write("# %s %s/%s: x y xlow xhigh ylow yhigh\n"
-                        % (pname, api, domain))
+                f.write("# %s %s %s/%s: x y xlow xhigh ylow yhigh\n"
+                        % (pname, guest, api, domain))
                 rows = 0
                 for i, (backing, nbytes) in enumerate(bufs):
                     op = "pin" if api == "gup" and pname == "map" else pname
@@ -303,24 +495,25 @@ def plot(report, outdir):
                     f.write("%.4f %.4f %.4f %.4f %.6g %.4f\n" % (
                         x, y, x - width * 0.45, x + width * 0.45, ymin, y))
                     rows += 1
+                if not rows:
+                    # gnuplot would not count an empty block.
+                    f.write("- - - - - -\n")
                 f.write("\n\n")
-                blocks.append((pname, (api, domain), rows))
+                blocks.append(rows)
 
-    xtics = ", ".join('"%s\\n%s" %d' % (b, size_label(n), i)
-                      for i, (b, n) in enumerate(bufs))
     g = []
-    g.append("set terminal pngcairo size 1400,1100 font 'sans,11'")
+    g.append("set terminal pngcairo size %d,1100 font 'sans,11'"
+             % (1100 * len(guests) if len(guests) > 1 else 1400))
     g.append("set output %s" % gp_str(png_path))
     g.append("set datafile missing '-'")
-    g.append("set multiplot layout 2,1 title %s font 'sans,13'" % gp_str(
-        "ns per 4 KiB page (log scale, lower is better), median of %s runs; "
-        "mock IOMMU domains\n%s; QEMU TCG guest %s VT-d"
-        % (", ".join(sorted({str(r["runs"]) for r in results})),
-           report["kernel"], "with" if report.get("vtd") else "without")))
+    g.append("set multiplot layout 2,%d title %s font 'sans,13'" % (
+        len(guests), gp_str(
+            "ns per 4 KiB page (log scale, lower is better), median of %s "
+            "runs; QEMU TCG guests\n%s"
+            % (", ".join(sorted({str(r["runs"]) for r in results})),
+               report["kernel"]))))
     g.append("set logscale y")
     g.append("set yrange [%g:%g]" % (ymin, ymax))
-    g.append("set xrange [-0.6:%g]" % (len(bufs) - 0.4))
-    g.append("set xtics (%s) nomirror scale 0" % xtics)
     g.append("set ytics nomirror")
     g.append("set grid ytics")
     g.append("set key top center horizontal")
@@ -328,24 +521,21 @@ def plot(report, outdir):
     g.append("set style fill solid 0.85 border -1")
     g.append("set ylabel 'ns / 4 KiB page'")
     block = 0
-    for pname, ptitle, apis in panels:
+    for pname, guest, ptitle, apis, bufs in panels:
         g.append("unset label")
         g.append("set title %s" % gp_str(ptitle))
-        if pname == "map":
-            # The deciding figure above each buffer's bars.
-            for i, (backing, nbytes, x, target, met, _) in enumerate(
-                    deciding(results)):
-                if x is None:
-                    continue
-                g.append("set label %s at %d, first %g center font "
-                         "'sans,10' textcolor rgb '%s'" % (
-                             gp_str("ioasid map / gup pin\n%.2fx (target %.1fx)"
-                                    % (x, target)),
-                             i, label_y, "#2ca02c" if met else "#d62728"))
+        g.append("set xrange [-0.6:%g]" % (len(bufs) - 0.4))
+        g.append("set xtics (%s) nomirror scale 0" % ", ".join(
+            '"%s\\n%s" %d' % (b, size_label(n), i)
+            for i, (b, n) in enumerate(bufs)))
+        for i, text, met in panel_labels(results, guest, pname):
+            g.append("set label %s at %d, first %g center font "
+                     "'sans,9' textcolor rgb '%s'" % (
+                         gp_str(text), i, label_y,
+                         "#2ca02c" if met else "#d62728"))
         plots = []
         for ser in apis:
-            rows = blocks[block][2]
-            if rows:
+            if blocks[block]:
                 label = SERIES_LABEL.get(ser, ser[0])
                 plots.append(
                     "%s index %d using 1:2:3:4:5:6 with boxxyerror "
@@ -355,7 +545,7 @@ def plot(report, outdir):
                 plots.append(
                     "%s index %d using 1:2:($2 >= 10 ? sprintf('%%.0f', $2) "
                     ": sprintf('%%.1f', $2)) with "
-                    "labels offset 0,0.7 font 'sans,9' notitle"
+                    "labels offset 0,0.7 font 'sans,8' notitle"
                     % (gp_str(data_path), block))
             block += 1
         if not plots:
@@ -384,21 +574,24 @@ def write_json(report, outdir):
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
+    logs = None
     if len(argv) == 3 and argv[0] == "--from-json":
         with open(argv[1]) as f:
             report = json.load(f)
         problems = []
         outdir = argv[2]
-        log = None
-    elif len(argv) == 2:
-        log, outdir = argv
-        try:
-            with open(log, errors="replace") as f:
-                text = f.read()
-        except OSError as e:
-            print("bench: cannot read %s: %s" % (log, e), file=sys.stderr)
-            return 1
-        report, problems = parse_log(text)
+    elif len(argv) >= 2 and not argv[0].startswith("-"):
+        logs, outdir = argv[:-1], argv[-1]
+        parsed = []
+        for log in logs:
+            try:
+                with open(log, errors="replace") as f:
+                    text = f.read()
+            except OSError as e:
+                print("bench: cannot read %s: %s" % (log, e), file=sys.stderr)
+                return 1
+            parsed.append((log,) + parse_log(text))
+        report, problems = merge(parsed)
     else:
         print(__doc__.strip(), file=sys.stderr)
         return 2
@@ -407,7 +600,7 @@ def main(argv=None):
     png = os.path.join(outdir, "map.png")
     if os.path.exists(png):
         os.remove(png)      # never leave an earlier run's plot behind
-    if log is not None:
+    if logs is not None:
         # Whatever was measured is kept, also from a failed run.
         print("Results: %s" % write_json(report, outdir))
     if report["results"]:
@@ -419,8 +612,9 @@ def main(argv=None):
     if problems:
         for p in problems:
             print("bench: FAIL: %s" % p, file=sys.stderr)
-        if log is not None:
-            print("bench: guest console log: %s" % log, file=sys.stderr)
+        if logs is not None:
+            print("bench: guest console logs: %s" % " ".join(logs),
+                  file=sys.stderr)
         return 1
     return 0
 

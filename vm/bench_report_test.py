@@ -17,7 +17,8 @@ import bench_report  # noqa: E402
 MIB = 1 << 20
 
 
-def result(api, op, backing, nbytes, ns, runs=5, domain=None, samples=None):
+def result(api, op, backing, nbytes, ns, runs=5, domain=None, samples=None,
+           min_ns=None):
     if domain is None:
         domain = "none" if api == "gup" else "mock"
     r = {"type": "result", "api": api, "op": op, "backing": backing,
@@ -25,7 +26,41 @@ def result(api, op, backing, nbytes, ns, runs=5, domain=None, samples=None):
          "domain": domain, "median_ns": 1}
     if samples is not None:
         r["samples_ns"] = samples
+    if min_ns is not None:
+        r["min_ns"] = min_ns
     return "ioasid-bench: " + json.dumps(r)
+
+
+def vtd_log(extra_results=(), tail=True):
+    """A VT-d guest's console: ioasid, iommufd and type1 on the edu."""
+    lines = [
+        "ioasid-guest: DMAR driver active",
+        'ioasid-bench: {"type": "kernel", "release": "6.12-x", '
+        '"version": "#1", "runs": 5, "mode": "vtd"}',
+        'ioasid-bench: {"type": "note", "msg": "ioasid-vtd: edu DMA '
+        'through the VT-d domain checked"}',
+        result("ioasid", "map", "4k", 64 * MIB, 90.0, domain="vtd",
+               min_ns=80),
+        result("ioasid", "unmap", "4k", 64 * MIB, 30.0, domain="vtd"),
+        result("iommufd", "map", "4k", 64 * MIB, 100.0, domain="vtd",
+               min_ns=100),
+        result("iommufd", "unmap", "4k", 64 * MIB, 20.0, domain="vtd"),
+        result("type1", "map", "4k", 64 * MIB, 180.0, domain="vtd"),
+        result("type1", "unmap", "4k", 64 * MIB, 60.0, domain="vtd"),
+        result("ioasid", "map", "thp", 64 * MIB, 10.0, domain="vtd"),
+        result("ioasid", "unmap", "thp", 64 * MIB, 5.0, domain="vtd"),
+        result("iommufd", "map", "thp", 64 * MIB, 40.0, domain="vtd"),
+        result("iommufd", "unmap", "thp", 64 * MIB, 5.0, domain="vtd"),
+        result("type1", "map", "thp", 64 * MIB, 30.0, domain="vtd"),
+    ] + list(extra_results)
+    n = sum(1 for l in lines if '"result"' in l)
+    if tail:
+        lines += [
+            'ioasid-bench: {"type": "done", "results": %d}' % n,
+            "ioasid-guest: ioasid_bench exited 0",
+            "ioasid-guest: benchmark completed",
+        ]
+    return "\n".join(lines) + "\n"
 
 
 def good_log(extra_results=(), exit_status=0, tail=True):
@@ -59,6 +94,7 @@ class ParseTest(unittest.TestCase):
         report, problems = bench_report.parse_log(good_log())
         self.assertEqual([], problems)
         self.assertEqual("6.12-x #1", report["kernel"])
+        self.assertEqual("mock", report["mode"])
         self.assertEqual(8, len(report["results"]))
         self.assertFalse(report["vtd"])
         r = report["results"][1]
@@ -119,8 +155,93 @@ class TableTest(unittest.TestCase):
         text = bench_report.table(report)
         self.assertIn("0.50x", text)      # ioasid map over iommufd map
         self.assertIn("0.43x", text)      # the same without a domain
-        self.assertIn("NOT met", text)
+        self.assertIn("MISS mock  hugetlb  64 MiB", text)
+        self.assertIn("PASS mock  4k       64 MiB", text)
         self.assertIn("rounds 1.00x-1.80x", text)
+        self.assertNotIn("VT-d guest", text)
+
+
+class VtdTest(unittest.TestCase):
+    def test_vtd_guest(self):
+        report, problems = bench_report.parse_log(vtd_log())
+        self.assertEqual([], problems)
+        self.assertEqual("vtd", report["mode"])
+        self.assertTrue(report["vtd"])
+        self.assertEqual(11, len(report["results"]))
+        self.assertEqual({"vtd"}, {r["domain"] for r in report["results"]})
+
+    def test_vtd_guest_without_dmar_fails(self):
+        log = vtd_log().replace("DMAR driver active",
+                                "DMAR driver not active")
+        _, problems = bench_report.parse_log(log)
+        self.assertTrue(any("no active DMAR" in p for p in problems))
+
+    def test_merge(self):
+        parsed = [("guest-vtd.log",) + bench_report.parse_log(vtd_log()),
+                  ("guest-mock.log",) + bench_report.parse_log(good_log())]
+        report, problems = bench_report.merge(parsed)
+        self.assertEqual([], problems)
+        self.assertEqual(19, len(report["results"]))
+        self.assertEqual("6.12-x #1", report["kernel"])
+        self.assertEqual(["vtd", "mock"],
+                         [g["mode"] for g in report["guests"]])
+        self.assertEqual(["vtd", "mock"], bench_report.guests_of(report))
+        # The report is what results.json holds.
+        json.dumps(report)
+
+    def test_merge_names_the_failed_guest(self):
+        parsed = [("guest-vtd.log",) + bench_report.parse_log(
+                      vtd_log(tail=False)),
+                  ("guest-mock.log",) + bench_report.parse_log(good_log())]
+        _, problems = bench_report.merge(parsed)
+        self.assertTrue(problems)
+        self.assertTrue(all(p.startswith("vtd guest (guest-vtd.log): ")
+                            for p in problems))
+
+    def test_merge_refuses_a_result_twice(self):
+        log = good_log()
+        parsed = [("a.log",) + bench_report.parse_log(log),
+                  ("b.log",) + bench_report.parse_log(log)]
+        report, problems = bench_report.merge(parsed)
+        self.assertEqual(8, len(report["results"]))
+        self.assertTrue(any("measured by the mock guest too" in p
+                            for p in problems))
+
+    def test_targets(self):
+        report, _ = bench_report.parse_log(vtd_log())
+        got = {(t[0], t[2], t[3]): t for t in
+               bench_report.vtd_targets(report["results"])}
+        self.assertEqual(6, len(got))
+        # 4k: map 0.9x of iommufd and 0.5x of type1, unmap 1.5x and 0.5x.
+        self.assertTrue(got[("4k", "map", "iommufd")][6])
+        self.assertAlmostEqual(0.9, got[("4k", "map", "iommufd")][4])
+        self.assertAlmostEqual(0.8, got[("4k", "map", "iommufd")][7])
+        self.assertTrue(got[("4k", "map", "type1")][6])
+        self.assertFalse(got[("4k", "unmap", "iommufd")][6])
+        self.assertTrue(got[("4k", "unmap", "type1")][6])
+        # thp: map 4x faster than iommufd, unmap as fast: both met.
+        self.assertAlmostEqual(0.25, got[("thp", "map", "iommufd")][4])
+        self.assertTrue(got[("thp", "map", "iommufd")][6])
+        self.assertTrue(got[("thp", "unmap", "iommufd")][6])
+        text = bench_report.table(report)
+        self.assertIn("PASS vtd   thp      64 MiB  ioasid map / iommufd map"
+                      "          0.25x  target <= 0.33x (3x faster)\n",
+                      text)
+        self.assertIn("MISS vtd   4k       64 MiB  ioasid unmap / iommufd "
+                      "unmap      1.50x  target <= 1.00x\n", text)
+        self.assertIn("fastest runs 0.80x", text)
+        self.assertIn("0.50x", text)      # ioasid 4k map over type1's
+        self.assertNotIn("gup pin floor", text)
+
+    def test_missing_peer_is_not_a_pass(self):
+        report, _ = bench_report.parse_log(vtd_log())
+        results = [r for r in report["results"] if r["api"] != "type1"]
+        got = [t for t in bench_report.vtd_targets(results)
+               if t[3] == "type1"]
+        self.assertEqual(2, len(got))
+        self.assertEqual([None, None], [t[6] for t in got])
+        self.assertIn("n/a  vtd", bench_report.table(
+            {"kernel": "k", "results": results}))
 
 
 if __name__ == "__main__":

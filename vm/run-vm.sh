@@ -9,10 +9,11 @@
 #        "run-vm: timeout" is appended to LOGFILE.
 # shell: interactive console (Ctrl-A x quits, Ctrl-A c switches to the QEMU
 #        monitor); TIMEOUT_SECONDS 0 means no time limit.
-# bench: like check, for the benchmark (vm/bench_report.py reads LOGFILE),
-#        with BENCH_MEM of guest RAM (default 4G), the emulated VT-d only if
-#        BENCH_VTD=1 (default 0), and BENCH_APPEND added to the kernel
-#        command line.
+# bench: like check, for one benchmark guest (vm/bench_report.py reads
+#        LOGFILE), with BENCH_MEM of guest RAM (default 4G), the emulated
+#        VT-d unless BENCH_VTD=0 (the mock guest: iommufd's mock domain
+#        cannot be created next to it), and BENCH_APPEND added to the
+#        kernel command line.
 # Commas inside QEMU option strings are not array separators.
 # shellcheck disable=SC2054
 set -eu
@@ -58,7 +59,7 @@ mem=2G
 vtd=(-device intel-iommu,x-scalable-mode=on,intremap=on,aw-bits=48)
 if [ "$mode" = bench ]; then
 	mem=${BENCH_MEM:-4G}
-	case "${BENCH_VTD:-0}" in
+	case "${BENCH_VTD:-1}" in
 	0) vtd=() ;;
 	1) ;;
 	*) die "BENCH_VTD must be 0 or 1, got '$BENCH_VTD'" ;;

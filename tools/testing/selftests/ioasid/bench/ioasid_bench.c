@@ -1,28 +1,45 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Map and unmap throughput of /dev/ioasid, compared with iommufd and with
- * the floor every such API stands on: pinning the pages (pin_user_pages()
- * with FOLL_LONGTERM, timed by CONFIG_GUP_TEST's PIN_LONGTERM_BENCHMARK).
+ * Map and unmap throughput of /dev/ioasid, compared with iommufd, VFIO
+ * type1 and the floor every such API stands on: pinning the pages
+ * (pin_user_pages() with FOLL_LONGTERM, timed by CONFIG_GUP_TEST's
+ * PIN_LONGTERM_BENCHMARK).
+ *
+ * Two sets of APIs, one per guest (-m):
+ *
+ * mock: /dev/ioasid and iommufd each on an IOAS with a mock paging domain
+ *   of its test driver attached, so that a map goes through iommu_map() as
+ *   it would with a real device; /dev/ioasid also on an IOAS without a
+ *   domain ("domain": "none": pinning and bookkeeping alone, which tells
+ *   the domain's share); and the gup pin floor.  For each buffer the APIs
+ *   take turns, round by round.
+ *
+ * vtd: /dev/ioasid, iommufd and VFIO type1 on the same real VT-d paging
+ *   domain type: QEMU's edu PCI device (1234:11e8) behind the emulated
+ *   intel-iommu, bound to vfio-pci.  Only one of them can own the device,
+ *   so for each buffer each API in turn binds it, maps and unmaps the
+ *   buffer once untimed -- making the edu DMA through the mapping and
+ *   checking the data, which proves the domain translates, and again after
+ *   the unmap, where it must not arrive -- then RUNS times timed, and lets
+ *   the device go (every file closed).  The order rotates by buffer.
  *
  * For each buffer size and backing (4 KiB pages, THP, 2 MiB hugetlbfs) one
- * buffer is allocated and faulted in, then every API maps and unmaps it
- * (gup pins and unpins it) once untimed and RUNS times timed, the APIs
- * taking turns.  Both IO address spaces have a mock paging domain attached,
- * so that a map goes through iommu_map() as it would with a real device.
- * /dev/ioasid is also measured on an IOAS without a domain ("domain":
- * "none"): pinning and bookkeeping alone, which tells the domain's share.
- * Each ioctl is timed with CLOCK_MONOTONIC; gup_test times the pinning
- * itself, in microseconds.
+ * buffer is allocated and faulted in; every API maps and unmaps it (gup
+ * pins and unpins it) once untimed and RUNS times timed.  Each ioctl is
+ * timed with CLOCK_MONOTONIC; gup_test times the pinning itself, in
+ * microseconds.
  *
  * Every line for the host starts with "ioasid-bench: " and is one JSON
  * object; vm/bench_report.py reads them from the guest console.  Any
  * failure prints an object of type "error" and exits 1.  Not a selftest:
- * `make bench` builds it and runs it in a guest of its own.
+ * `make bench` builds it and runs it in guests of its own.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -38,6 +55,9 @@
 
 #include <linux/iommufd.h>
 #include <linux/ioasid.h>
+#include <linux/pci_regs.h>
+#include <linux/vfio.h>
+#include <linux/vfio_ioasid.h>
 
 #include "../../../../../drivers/iommu/ioasid/ioasid_test.h"
 #include "../../../../../drivers/iommu/iommufd/iommufd_test.h"
@@ -47,7 +67,10 @@
 #define SZ_4K		0x1000ULL
 #define SZ_2M		0x200000ULL
 #define SZ_1M		0x100000ULL
-/* Inside both mock domains' apertures, and aligned for any IOPTE size. */
+/*
+ * Inside both mock domains' apertures and VT-d's, below its interrupt
+ * window, and aligned for any IOPTE size.
+ */
 #define BENCH_IOVA	(1ULL << 30)
 #define MAX_RUNS	101
 #define FOLL_WRITE_FLAG	0x1	/* FOLL_WRITE in include/linux/mm_types.h */
@@ -59,22 +82,37 @@ static const char *const backing_name[NR_BACKINGS] = { "4k", "thp", "hugetlb" };
  * What is measured: the API as results name it, the domain the mappings go
  * into, and the name -a selects it by.
  */
-enum api { API_GUP, API_IOASID, API_IOASID_NODOM, API_IOMMUFD, NR_APIS };
+enum api {
+	API_GUP, API_IOASID, API_IOASID_NODOM, API_IOMMUFD,
+	API_IOASID_VTD, API_IOMMUFD_VTD, API_TYPE1_VTD, NR_APIS
+};
 static const struct {
 	const char *api;
 	const char *domain;
+	const char *option;
 } api_desc[NR_APIS] = {
-	[API_GUP] = { "gup", "none" },
-	[API_IOASID] = { "ioasid", "mock" },
-	[API_IOASID_NODOM] = { "ioasid", "none" },
-	[API_IOMMUFD] = { "iommufd", "mock" },
+	[API_GUP] = { "gup", "none", "gup" },
+	[API_IOASID] = { "ioasid", "mock", "ioasid" },
+	[API_IOASID_NODOM] = { "ioasid", "none", "ioasid-nodomain" },
+	[API_IOMMUFD] = { "iommufd", "mock", "iommufd" },
+	[API_IOASID_VTD] = { "ioasid", "vtd", "ioasid-vtd" },
+	[API_IOMMUFD_VTD] = { "iommufd", "vtd", "iommufd-vtd" },
+	[API_TYPE1_VTD] = { "type1", "vtd", "type1-vtd" },
 };
-static const char *const api_option[NR_APIS] = {
-	"gup", "ioasid", "ioasid-nodomain", "iommufd"
-};
+static const char *api_option[NR_APIS];
+
+static bool is_vtd(enum api api)
+{
+	return api >= API_IOASID_VTD;
+}
+
+/* -m: the guest's role, and the APIs it measures unless -a says. */
+enum mode { MODE_MOCK, MODE_VTD, NR_MODES };
+static const char *const mode_name[NR_MODES] = { "mock", "vtd" };
 
 static int runs = 7;
-static bool want_api[NR_APIS] = { true, true, true, true };
+static enum mode mode = MODE_MOCK;
+static bool want_api[NR_APIS];
 static bool want_backing[NR_BACKINGS] = { true, true, true };
 static unsigned long long sizes[8] = { 64 * SZ_1M, 512 * SZ_1M };
 static int nr_sizes = 2;
@@ -393,7 +431,7 @@ static void ioasid_setup(void)
 	       "IOASID_TEST_IOAS_ATTACH");
 }
 
-static void ioasid_map(struct buffer *b, __u32 ioas_id)
+static void ioasid_map(int fd, __u32 ioas_id, struct buffer *b)
 {
 	struct ioasid_ioas_map cmd = {
 		.size = sizeof(cmd),
@@ -405,13 +443,13 @@ static void ioasid_map(struct buffer *b, __u32 ioas_id)
 		.iova = BENCH_IOVA,
 	};
 
-	xioctl(ioasid.fd, IOASID_IOAS_MAP, &cmd, "IOASID_IOAS_MAP");
+	xioctl(fd, IOASID_IOAS_MAP, &cmd, "IOASID_IOAS_MAP");
 	if (cmd.iova != BENCH_IOVA)
 		die("IOASID_IOAS_MAP moved a fixed IOVA to 0x%llx",
 		    (unsigned long long)cmd.iova);
 }
 
-static void ioasid_unmap(struct buffer *b, __u32 ioas_id)
+static void ioasid_unmap(int fd, __u32 ioas_id, struct buffer *b)
 {
 	struct ioasid_ioas_unmap cmd = {
 		.size = sizeof(cmd),
@@ -420,7 +458,7 @@ static void ioasid_unmap(struct buffer *b, __u32 ioas_id)
 		.length = b->len,
 	};
 
-	xioctl(ioasid.fd, IOASID_IOAS_UNMAP, &cmd, "IOASID_IOAS_UNMAP");
+	xioctl(fd, IOASID_IOAS_UNMAP, &cmd, "IOASID_IOAS_UNMAP");
 	if (cmd.out_unmapped != b->len)
 		die("IOASID_IOAS_UNMAP unmapped %llu of %zu bytes",
 		    (unsigned long long)cmd.out_unmapped, b->len);
@@ -486,7 +524,7 @@ static bool iommufd_setup(void)
 			die("IOMMU_TEST_CMD(IOMMU_TEST_OP_MOCK_DOMAIN): %s (errno %d)",
 			    strerror(err), err);
 		snprintf(msg, sizeof(msg),
-			 "IOMMU_TEST_OP_MOCK_DOMAIN failed with %s (errno %d) while VT-d is present: iommufd's mock device has no fwspec, so the IOMMU core probes it with VT-d's ops, which refuse it, and the device has no IOMMU; boot without VT-d (BENCH_VTD=0) to measure iommufd",
+			 "IOMMU_TEST_OP_MOCK_DOMAIN failed with %s (errno %d) while VT-d is present: iommufd's mock device has no fwspec, so the IOMMU core probes it with VT-d's ops, which refuse it, and the device has no IOMMU; the mock guest of make bench (no VT-d) measures iommufd",
 			 strerror(err), err);
 		printf(PFX "{\"type\": \"skip\", \"api\": \"iommufd\", \"msg\": ");
 		json_str(msg);
@@ -500,31 +538,31 @@ static bool iommufd_setup(void)
 	return true;
 }
 
-static void iommufd_map(struct buffer *b)
+static void iommufd_map(int fd, __u32 ioas_id, struct buffer *b)
 {
 	struct iommu_ioas_map cmd = {
 		.size = sizeof(cmd),
 		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
 			 IOMMU_IOAS_MAP_WRITEABLE,
-		.ioas_id = iommufd.ioas_id,
+		.ioas_id = ioas_id,
 		.user_va = (uintptr_t)b->va,
 		.length = b->len,
 		.iova = BENCH_IOVA,
 	};
 
-	xioctl(iommufd.fd, IOMMU_IOAS_MAP, &cmd, "IOMMU_IOAS_MAP");
+	xioctl(fd, IOMMU_IOAS_MAP, &cmd, "IOMMU_IOAS_MAP");
 }
 
-static void iommufd_unmap(struct buffer *b)
+static void iommufd_unmap(int fd, __u32 ioas_id, struct buffer *b)
 {
 	struct iommu_ioas_unmap cmd = {
 		.size = sizeof(cmd),
-		.ioas_id = iommufd.ioas_id,
+		.ioas_id = ioas_id,
 		.iova = BENCH_IOVA,
 		.length = b->len,
 	};
 
-	xioctl(iommufd.fd, IOMMU_IOAS_UNMAP, &cmd, "IOMMU_IOAS_UNMAP");
+	xioctl(fd, IOMMU_IOAS_UNMAP, &cmd, "IOMMU_IOAS_UNMAP");
 	if (cmd.length != b->len)
 		die("IOMMU_IOAS_UNMAP unmapped %llu of %zu bytes",
 		    (unsigned long long)cmd.length, b->len);
@@ -558,6 +596,439 @@ static unsigned long long gup_pin(struct buffer *b)
 	return cmd.get_delta_usec * 1000ULL;
 }
 
+/* ---- the VT-d domain: QEMU's edu device through VFIO --------------------- */
+
+#define PCI_DEVICES	"/sys/bus/pci/devices"
+/* edu: its registers in BAR0 (64-bit accesses from 0x80 on), its buffer. */
+#define EDU_ID		0x00
+#define EDU_DMA_SRC	0x80
+#define EDU_DMA_DST	0x88
+#define EDU_DMA_CNT	0x90
+#define EDU_DMA_CMD	0x98
+#define EDU_CMD_START	0x1
+#define EDU_CMD_TO_RAM	0x2
+/* A DMA touching device addresses outside [EDU_BUF, +4 KiB) aborts QEMU. */
+#define EDU_BUF		0x40000ULL
+/*
+ * The length of a check DMA.  QEMU 7.2's edu also aborts on a DMA that
+ * ends at the end of its buffer (it requires the exclusive end to lie
+ * inside the buffer), so no DMA may move all 4 KiB.
+ */
+#define EDU_DMA_LEN	2048
+
+/* The edu device: its PCI address, VFIO cdev and VFIO group nodes. */
+static struct {
+	char bdf[NAME_MAX + 1];
+	char cdev[PATH_MAX];
+	char group[PATH_MAX];
+} edu;
+
+/* One API owning the edu: every file it holds, the IOAS, BAR0. */
+struct vtd_session {
+	enum api api;
+	int ctx_fd;		/* /dev/ioasid, /dev/iommu or the container */
+	int group_fd;		/* type1 only */
+	int dev_fd;		/* the cdev file, or the group's device file */
+	__u32 ioas_id;
+	__u32 pt_id;		/* the HWPT the device was attached to */
+	volatile void *bar;
+	size_t bar_size;
+};
+
+static int read_str(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -errno;
+	if (!fgets(buf, len, f))
+		buf[0] = 0;
+	fclose(f);
+	buf[strcspn(buf, "\n")] = 0;
+	return 0;
+}
+
+static void write_str(const char *path, const char *val)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		die("open %s: %s", path, strerror(errno));
+	if (fputs(val, f) < 0 || fclose(f))
+		die("write '%s' to %s: %s", val, path, strerror(errno));
+}
+
+/* Find the edu, bind it to vfio-pci, and find its VFIO nodes. */
+static void edu_find(void)
+{
+	char path[PATH_MAX + 64], val[PATH_MAX];
+	struct dirent *d;
+	ssize_t n;
+	DIR *dir;
+
+	dir = opendir(PCI_DEVICES);
+	if (!dir)
+		die("opendir %s: %s", PCI_DEVICES, strerror(errno));
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), PCI_DEVICES "/%s/vendor", d->d_name);
+		if (read_str(path, val, sizeof(val)) || strcmp(val, "0x1234"))
+			continue;
+		snprintf(path, sizeof(path), PCI_DEVICES "/%s/device", d->d_name);
+		if (read_str(path, val, sizeof(val)) || strcmp(val, "0x11e8"))
+			continue;
+		snprintf(edu.bdf, sizeof(edu.bdf), "%s", d->d_name);
+		break;
+	}
+	closedir(dir);
+	if (!edu.bdf[0])
+		die("no edu device (1234:11e8): QEMU started without -device edu");
+
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/iommu_group", edu.bdf);
+	n = readlink(path, val, sizeof(val) - 1);
+	if (n < 0)
+		die("edu %s has no IOMMU group (%s: %s)", edu.bdf, path,
+		    strerror(errno));
+	val[n] = 0;
+	snprintf(edu.group, sizeof(edu.group), "/dev/vfio/%s",
+		 strrchr(val, '/') + 1);
+
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver", edu.bdf);
+	n = readlink(path, val, sizeof(val) - 1);
+	val[n > 0 ? n : 0] = 0;
+	if (n <= 0 || strcmp(strrchr(val, '/') + 1, "vfio-pci")) {
+		if (n > 0) {
+			snprintf(path, sizeof(path),
+				 PCI_DEVICES "/%s/driver/unbind", edu.bdf);
+			write_str(path, edu.bdf);
+		}
+		snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver_override",
+			 edu.bdf);
+		write_str(path, "vfio-pci");
+		write_str("/sys/bus/pci/drivers_probe", edu.bdf);
+	}
+
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/vfio-dev", edu.bdf);
+	dir = opendir(path);
+	if (!dir)
+		die("%s: %s (edu not bound to vfio-pci, or no CONFIG_VFIO_DEVICE_CDEV?)",
+		    path, strerror(errno));
+	while ((d = readdir(dir)))
+		if (!strncmp(d->d_name, "vfio", 4)) {
+			snprintf(edu.cdev, sizeof(edu.cdev),
+				 "/dev/vfio/devices/%s", d->d_name);
+			break;
+		}
+	closedir(dir);
+	if (!edu.cdev[0])
+		die("%s holds no vfioN", path);
+	note("edu %s bound to vfio-pci: cdev %s, group %s", edu.bdf, edu.cdev,
+	     edu.group);
+}
+
+static int xopen(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		die("open %s: %s (errno %d)", path, strerror(errno), errno);
+	return fd;
+}
+
+static void vtd_open_ioasid(struct vtd_session *s)
+{
+	struct ioasid_ioas_alloc alloc = { .size = sizeof(alloc) };
+	struct vfio_device_bind_ioasid bind = { .argsz = sizeof(bind) };
+	struct vfio_device_attach_ioasid_pt attach = { .argsz = sizeof(attach) };
+
+	s->ctx_fd = xopen("/dev/ioasid");
+	s->dev_fd = xopen(edu.cdev);
+	bind.ioasid_fd = s->ctx_fd;
+	xioctl(s->dev_fd, VFIO_DEVICE_BIND_IOASID, &bind,
+	       "VFIO_DEVICE_BIND_IOASID");
+	xioctl(s->ctx_fd, IOASID_IOAS_ALLOC, &alloc, "IOASID_IOAS_ALLOC");
+	s->ioas_id = alloc.out_ioas_id;
+	attach.pt_id = s->ioas_id;
+	xioctl(s->dev_fd, VFIO_DEVICE_ATTACH_IOASID_PT, &attach,
+	       "VFIO_DEVICE_ATTACH_IOASID_PT");
+	s->pt_id = attach.pt_id;
+}
+
+static void vtd_open_iommufd(struct vtd_session *s)
+{
+	struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
+	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
+	struct vfio_device_attach_iommufd_pt attach = { .argsz = sizeof(attach) };
+
+	s->ctx_fd = xopen("/dev/iommu");
+	s->dev_fd = xopen(edu.cdev);
+	bind.iommufd = s->ctx_fd;
+	xioctl(s->dev_fd, VFIO_DEVICE_BIND_IOMMUFD, &bind,
+	       "VFIO_DEVICE_BIND_IOMMUFD");
+	xioctl(s->ctx_fd, IOMMU_IOAS_ALLOC, &alloc, "IOMMU_IOAS_ALLOC");
+	s->ioas_id = alloc.out_ioas_id;
+	attach.pt_id = s->ioas_id;
+	xioctl(s->dev_fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach,
+	       "VFIO_DEVICE_ATTACH_IOMMUFD_PT");
+	s->pt_id = attach.pt_id;
+}
+
+static void vtd_open_type1(struct vtd_session *s)
+{
+	struct vfio_group_status status = { .argsz = sizeof(status) };
+	int rc;
+
+	s->group_fd = xopen(edu.group);
+	xioctl(s->group_fd, VFIO_GROUP_GET_STATUS, &status,
+	       "VFIO_GROUP_GET_STATUS");
+	if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE))
+		die("VFIO group %s is not viable (a device of the group is not bound to vfio-pci)",
+		    edu.group);
+	s->ctx_fd = xopen("/dev/vfio/vfio");
+	rc = ioctl(s->ctx_fd, VFIO_GET_API_VERSION);
+	if (rc != VFIO_API_VERSION)
+		die("VFIO_GET_API_VERSION: %d, expected %d", rc,
+		    VFIO_API_VERSION);
+	if (ioctl(s->ctx_fd, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU) != 1)
+		die("the VFIO container lacks VFIO_TYPE1v2_IOMMU");
+	xioctl(s->group_fd, VFIO_GROUP_SET_CONTAINER, &s->ctx_fd,
+	       "VFIO_GROUP_SET_CONTAINER");
+	if (ioctl(s->ctx_fd, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
+		die("VFIO_SET_IOMMU(VFIO_TYPE1v2_IOMMU): %s (errno %d)",
+		    strerror(errno), errno);
+	s->dev_fd = ioctl(s->group_fd, VFIO_GROUP_GET_DEVICE_FD, edu.bdf);
+	if (s->dev_fd < 0)
+		die("VFIO_GROUP_GET_DEVICE_FD(%s): %s (errno %d)", edu.bdf,
+		    strerror(errno), errno);
+}
+
+/* Map BAR0, check the edu's identification, turn on bus mastering. */
+static void vtd_enable_edu(struct vtd_session *s)
+{
+	struct vfio_region_info bar0 = {
+		.argsz = sizeof(bar0),
+		.index = VFIO_PCI_BAR0_REGION_INDEX,
+	};
+	struct vfio_region_info cfg = {
+		.argsz = sizeof(cfg),
+		.index = VFIO_PCI_CONFIG_REGION_INDEX,
+	};
+	void *p;
+	__u32 id;
+	__u16 cmd;
+
+	xioctl(s->dev_fd, VFIO_DEVICE_GET_REGION_INFO, &bar0,
+	       "VFIO_DEVICE_GET_REGION_INFO(BAR0)");
+	if (!(bar0.flags & VFIO_REGION_INFO_FLAG_MMAP))
+		die("edu BAR0 cannot be mmapped (flags 0x%x)", bar0.flags);
+	p = mmap(NULL, bar0.size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 s->dev_fd, bar0.offset);
+	if (p == MAP_FAILED)
+		die("mmap of edu BAR0: %s", strerror(errno));
+	s->bar = p;
+	s->bar_size = bar0.size;
+
+	xioctl(s->dev_fd, VFIO_DEVICE_GET_REGION_INFO, &cfg,
+	       "VFIO_DEVICE_GET_REGION_INFO(config)");
+	if (pread(s->dev_fd, &cmd, sizeof(cmd), cfg.offset + PCI_COMMAND) !=
+	    sizeof(cmd))
+		die("read of the edu's PCI command register: %s",
+		    strerror(errno));
+	cmd |= PCI_COMMAND_MASTER | PCI_COMMAND_MEMORY;
+	if (pwrite(s->dev_fd, &cmd, sizeof(cmd), cfg.offset + PCI_COMMAND) !=
+	    sizeof(cmd))
+		die("write of the edu's PCI command register: %s",
+		    strerror(errno));
+	/* 32 bits below 0x80: 0xRRrr00ed. */
+	id = *(volatile __u32 *)((volatile char *)s->bar + EDU_ID);
+	if ((id & 0xff) != 0xed)
+		die("edu identification register reads 0x%08x", id);
+}
+
+/* Set @api up on the edu. */
+static void vtd_open(struct vtd_session *s, enum api api)
+{
+	memset(s, 0, sizeof(*s));
+	s->api = api;
+	s->ctx_fd = -1;
+	s->group_fd = -1;
+	s->dev_fd = -1;
+	switch (api) {
+	case API_IOASID_VTD:
+		vtd_open_ioasid(s);
+		break;
+	case API_IOMMUFD_VTD:
+		vtd_open_iommufd(s);
+		break;
+	case API_TYPE1_VTD:
+		vtd_open_type1(s);
+		break;
+	default:
+		die("%s is no VT-d API", api_option[api]);
+	}
+	vtd_enable_edu(s);
+}
+
+/* Let the device go: every file closed, the device file first. */
+static void vtd_close(struct vtd_session *s)
+{
+	if (s->bar && munmap((void *)s->bar, s->bar_size))
+		die("munmap of edu BAR0: %s", strerror(errno));
+	if (close(s->dev_fd))
+		die("close of the edu device file: %s", strerror(errno));
+	if (s->group_fd >= 0 && close(s->group_fd))
+		die("close of %s: %s", edu.group, strerror(errno));
+	if (close(s->ctx_fd))
+		die("close of the %s file: %s", api_desc[s->api].api,
+		    strerror(errno));
+	s->bar = NULL;
+}
+
+static void type1_map(int fd, struct buffer *b)
+{
+	struct vfio_iommu_type1_dma_map cmd = {
+		.argsz = sizeof(cmd),
+		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		.vaddr = (uintptr_t)b->va,
+		.iova = BENCH_IOVA,
+		.size = b->len,
+	};
+
+	xioctl(fd, VFIO_IOMMU_MAP_DMA, &cmd, "VFIO_IOMMU_MAP_DMA");
+}
+
+static void type1_unmap(int fd, struct buffer *b)
+{
+	struct vfio_iommu_type1_dma_unmap cmd = {
+		.argsz = sizeof(cmd),
+		.iova = BENCH_IOVA,
+		.size = b->len,
+	};
+
+	xioctl(fd, VFIO_IOMMU_UNMAP_DMA, &cmd, "VFIO_IOMMU_UNMAP_DMA");
+	if (cmd.size != b->len)
+		die("VFIO_IOMMU_UNMAP_DMA unmapped %llu of %zu bytes",
+		    (unsigned long long)cmd.size, b->len);
+}
+
+static void vtd_map(struct vtd_session *s, struct buffer *b)
+{
+	switch (s->api) {
+	case API_IOASID_VTD:
+		ioasid_map(s->ctx_fd, s->ioas_id, b);
+		break;
+	case API_IOMMUFD_VTD:
+		iommufd_map(s->ctx_fd, s->ioas_id, b);
+		break;
+	default:
+		type1_map(s->ctx_fd, b);
+		break;
+	}
+}
+
+static void vtd_unmap(struct vtd_session *s, struct buffer *b)
+{
+	switch (s->api) {
+	case API_IOASID_VTD:
+		ioasid_unmap(s->ctx_fd, s->ioas_id, b);
+		break;
+	case API_IOMMUFD_VTD:
+		iommufd_unmap(s->ctx_fd, s->ioas_id, b);
+		break;
+	default:
+		type1_unmap(s->ctx_fd, b);
+		break;
+	}
+}
+
+static void edu_write(struct vtd_session *s, unsigned int reg, __u64 v)
+{
+	*(volatile __u64 *)((volatile char *)s->bar + reg) = v;
+}
+
+static __u64 edu_read(struct vtd_session *s, unsigned int reg)
+{
+	return *(volatile __u64 *)((volatile char *)s->bar + reg);
+}
+
+/* One edu DMA of EDU_DMA_LEN bytes between @iova and the device buffer. */
+static void edu_dma(struct vtd_session *s, __u64 iova, bool to_ram)
+{
+	struct timespec ts = { .tv_nsec = 10 * 1000 * 1000 };
+	int i;
+
+	edu_write(s, EDU_DMA_SRC, to_ram ? EDU_BUF : iova);
+	edu_write(s, EDU_DMA_DST, to_ram ? iova : EDU_BUF);
+	edu_write(s, EDU_DMA_CNT, EDU_DMA_LEN);
+	edu_write(s, EDU_DMA_CMD, EDU_CMD_START | (to_ram ? EDU_CMD_TO_RAM : 0));
+	/* edu runs a DMA from a 100 ms timer. */
+	for (i = 0; i < 500; i++) {
+		if (!(edu_read(s, EDU_DMA_CMD) & EDU_CMD_START))
+			return;
+		nanosleep(&ts, NULL);
+	}
+	die("%s: edu DMA %s IOVA 0x%llx did not complete in 5 s",
+	    api_option[s->api], to_ram ? "to" : "from",
+	    (unsigned long long)iova);
+}
+
+/*
+ * With @b mapped at BENCH_IOVA: the edu copies the start of the buffer's
+ * first page into its own buffer and from there into the buffer's last
+ * page, both through the IOMMU.  The data arriving proves the domain
+ * translates the range; a DMA the IOMMU refuses completes too, without the
+ * data.
+ */
+static void vtd_check_dma(struct vtd_session *s, struct buffer *b)
+{
+	/* A new pattern each time: the edu's buffer holds the last one. */
+	static unsigned char seed = 0x5b;
+	__u64 last = b->len - SZ_4K;
+	unsigned char *src = b->va, *dst = (unsigned char *)b->va + last;
+	size_t i;
+
+	seed += 0x25;
+	for (i = 0; i < SZ_4K; i++) {
+		src[i] = (unsigned char)(seed + i * 7);
+		dst[i] = 0;
+	}
+	edu_dma(s, BENCH_IOVA, false);
+	edu_dma(s, BENCH_IOVA + last, true);
+	for (i = 0; i < EDU_DMA_LEN; i++)
+		if (dst[i] != (unsigned char)(seed + i * 7))
+			die("%s: edu DMA through the mapping did not arrive: byte %zu of the last page is 0x%02x, expected 0x%02x",
+			    api_option[s->api], i, dst[i],
+			    (unsigned char)(seed + i * 7));
+}
+
+/*
+ * After vtd_check_dma() and the unmap of @b: the edu's DMA into the
+ * buffer's last page must not arrive.  QEMU's VT-d caches translations,
+ * so this also checks that the unmap invalidated the IOTLB.
+ */
+static void vtd_check_blocked(struct vtd_session *s, struct buffer *b)
+{
+	struct timespec settle = { .tv_nsec = 200 * 1000 * 1000 };
+	__u64 last = b->len - SZ_4K;
+	unsigned char *dst = (unsigned char *)b->va + last;
+	size_t i;
+
+	memset(dst, 0, SZ_4K);
+	edu_dma(s, BENCH_IOVA + last, true);
+	/* Let the kernel log the DMAR fault before we print on the console. */
+	nanosleep(&settle, NULL);
+	for (i = 0; i < SZ_4K; i++)
+		if (dst[i])
+			die("%s: edu DMA into IOVA 0x%llx arrived after the unmap: byte %zu is 0x%02x",
+			    api_option[s->api],
+			    (unsigned long long)(BENCH_IOVA + last), i, dst[i]);
+	note("%s: edu DMA through the VT-d domain checked on the %s buffer: IOVA 0x%llx -> device -> IOVA 0x%llx arrives while mapped, not after the unmap",
+	     api_option[s->api], backing_name[b->backing],
+	     (unsigned long long)BENCH_IOVA,
+	     (unsigned long long)(BENCH_IOVA + last));
+}
+
 /* ---- measuring --------------------------------------------------------- */
 
 enum { OP_MAP, OP_UNMAP, NR_OPS };
@@ -582,18 +1053,18 @@ static void one_round(enum api api, struct buffer *b, unsigned long long *t)
 		ioas_id = api == API_IOASID ? ioasid.ioas_id :
 					      ioasid.bare_ioas_id;
 		t0 = now_ns();
-		ioasid_map(b, ioas_id);
+		ioasid_map(ioasid.fd, ioas_id, b);
 		t[OP_MAP] = now_ns() - t0;
 		t0 = now_ns();
-		ioasid_unmap(b, ioas_id);
+		ioasid_unmap(ioasid.fd, ioas_id, b);
 		t[OP_UNMAP] = now_ns() - t0;
 		break;
 	case API_IOMMUFD:
 		t0 = now_ns();
-		iommufd_map(b);
+		iommufd_map(iommufd.fd, iommufd.ioas_id, b);
 		t[OP_MAP] = now_ns() - t0;
 		t0 = now_ns();
-		iommufd_unmap(b);
+		iommufd_unmap(iommufd.fd, iommufd.ioas_id, b);
 		t[OP_UNMAP] = now_ns() - t0;
 		break;
 	default:
@@ -637,6 +1108,42 @@ static void emit_result(enum api api, const char *op, struct buffer *b,
 	nr_results++;
 }
 
+/*
+ * The VT-d APIs one after the other on @b: each sets itself up on the
+ * edu, maps, checks DMA and unmaps once untimed, runs its timed rounds
+ * and lets the device go.  The order rotates from one buffer to the next,
+ * so that no API always runs first after a buffer was faulted in.
+ */
+static void bench_vtd(struct buffer *b, struct samples *s)
+{
+	const int n = NR_APIS - API_IOASID_VTD;
+	static int first;
+	unsigned long long t0;
+	struct vtd_session v;
+	int i, j, r;
+
+	for (j = 0; j < n; j++) {
+		i = API_IOASID_VTD + (first + j) % n;
+		if (!want_api[i])
+			continue;
+		vtd_open(&v, i);
+		vtd_map(&v, b);
+		vtd_check_dma(&v, b);
+		vtd_unmap(&v, b);
+		vtd_check_blocked(&v, b);
+		for (r = 0; r < runs; r++) {
+			t0 = now_ns();
+			vtd_map(&v, b);
+			s[i].ns[OP_MAP][r] = now_ns() - t0;
+			t0 = now_ns();
+			vtd_unmap(&v, b);
+			s[i].ns[OP_UNMAP][r] = now_ns() - t0;
+		}
+		vtd_close(&v);
+	}
+	first++;
+}
+
 static void bench_buffer(enum backing backing, size_t len)
 {
 	static struct samples s[NR_APIS];
@@ -651,21 +1158,24 @@ static void bench_buffer(enum backing backing, size_t len)
 
 	/* One untimed round each, and a look at the mock domain. */
 	for (i = 0; i < NR_APIS; i++) {
-		if (!want_api[i])
+		if (!want_api[i] || is_vtd(i))
 			continue;
 		if (i == API_IOASID) {
-			ioasid_map(&b, ioasid.ioas_id);
+			ioasid_map(ioasid.fd, ioasid.ioas_id, &b);
 			ioptes = ioasid_domain_ioptes(&b);
-			ioasid_unmap(&b, ioasid.ioas_id);
+			ioasid_unmap(ioasid.fd, ioasid.ioas_id, &b);
 		} else {
 			one_round(i, &b, t);
 		}
 	}
 
-	/* The APIs take turns, starting with a different one each round. */
+	/*
+	 * The APIs without a device take turns, starting with a different
+	 * one each round.
+	 */
 	for (r = 0; r < runs; r++) {
-		for (i = 0; i < NR_APIS; i++) {
-			enum api api = (r + i) % NR_APIS;
+		for (i = 0; i < API_IOASID_VTD; i++) {
+			enum api api = (r + i) % API_IOASID_VTD;
 
 			if (!want_api[api])
 				continue;
@@ -674,6 +1184,8 @@ static void bench_buffer(enum backing backing, size_t len)
 			s[api].ns[OP_UNMAP][r] = t[OP_UNMAP];
 		}
 	}
+
+	bench_vtd(&b, s);
 
 	for (i = 0; i < NR_APIS; i++) {
 		if (!want_api[i])
@@ -694,12 +1206,16 @@ static void bench_buffer(enum backing backing, size_t len)
 static void usage(const char *argv0)
 {
 	fprintf(stderr,
-		"usage: %s [-r RUNS] [-s MIB[,MIB...]] [-b 4k,thp,hugetlb]\n"
-		"       [-a gup,ioasid,ioasid-nodomain,iommufd]\n"
+		"usage: %s [-m mock|vtd] [-r RUNS] [-s MIB[,MIB...]]\n"
+		"       [-b 4k,thp,hugetlb] [-a API[,API...]]\n"
+		"  -m  mock: gup,ioasid,ioasid-nodomain,iommufd (the default);\n"
+		"      vtd: ioasid-vtd,iommufd-vtd,type1-vtd on QEMU's edu behind\n"
+		"      the emulated VT-d\n"
 		"  -r  timed rounds per API and buffer (default 7, at most %d)\n"
 		"  -s  buffer sizes in MiB, multiples of 2 (default 64,512)\n"
 		"  -b  backings to measure (default all)\n"
-		"  -a  APIs to measure (default all)\n",
+		"  -a  APIs to measure, of gup, ioasid, ioasid-nodomain, iommufd,\n"
+		"      ioasid-vtd, iommufd-vtd, type1-vtd (default: those of -m)\n",
 		argv0, MAX_RUNS);
 	exit(2);
 }
@@ -746,11 +1262,22 @@ static void parse_sizes(char *arg, const char *argv0)
 int main(int argc, char **argv)
 {
 	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
+	bool apis_given = false, vtd_wanted = false;
 	struct utsname u;
 	int opt, i, b;
 
-	while ((opt = getopt(argc, argv, "r:s:b:a:h")) != -1) {
+	for (i = 0; i < NR_APIS; i++)
+		api_option[i] = api_desc[i].option;
+	while ((opt = getopt(argc, argv, "m:r:s:b:a:h")) != -1) {
 		switch (opt) {
+		case 'm':
+			for (i = 0; i < NR_MODES; i++)
+				if (!strcmp(optarg, mode_name[i]))
+					break;
+			if (i == NR_MODES)
+				usage(argv[0]);
+			mode = i;
+			break;
 		case 'r':
 			runs = atoi(optarg);
 			if (runs < 1 || runs > MAX_RUNS)
@@ -766,6 +1293,7 @@ int main(int argc, char **argv)
 		case 'a':
 			parse_set(optarg, api_option, NR_APIS, want_api,
 				  argv[0]);
+			apis_given = true;
 			break;
 		default:
 			usage(argv[0]);
@@ -773,6 +1301,11 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage(argv[0]);
+	if (!apis_given)
+		for (i = 0; i < NR_APIS; i++)
+			want_api[i] = is_vtd(i) == (mode == MODE_VTD);
+	for (i = 0; i < NR_APIS; i++)
+		vtd_wanted |= want_api[i] && is_vtd(i);
 
 	if (uname(&u))
 		die("uname: %s", strerror(errno));
@@ -780,7 +1313,7 @@ int main(int argc, char **argv)
 	json_str(u.release);
 	printf(", \"version\": ");
 	json_str(u.version);
-	printf(", \"runs\": %d}\n", runs);
+	printf(", \"runs\": %d, \"mode\": \"%s\"}\n", runs, mode_name[mode]);
 	fflush(stdout);
 
 	/* Pins are charged to RLIMIT_MEMLOCK; take that out of the picture. */
@@ -793,6 +1326,11 @@ int main(int argc, char **argv)
 		ioasid_setup();
 	if (want_api[API_IOMMUFD] && !iommufd_setup())
 		want_api[API_IOMMUFD] = false;
+	if (vtd_wanted) {
+		if (!have_vtd())
+			die("no DMAR unit in /sys/class/iommu: the VT-d APIs need QEMU's intel-iommu and intel_iommu=on");
+		edu_find();
+	}
 
 	for (i = 0; i < nr_sizes; i++)
 		for (b = 0; b < NR_BACKINGS; b++)
