@@ -715,8 +715,10 @@ static void ioasid_ioas_set_unmapping(struct ioasid_ioas *ioas,
 	struct ioasid_area *area;
 
 	lockdep_assert_held_write(&ioas->rwsem);
-	mt_for_each(&ioas->areas, area, index, last)
+	mt_for_each(&ioas->areas, area, index, last) {
 		area->unmapping = unmapping;
+		cond_resched();
+	}
 }
 
 /* Tell every access of @ioas that [first, last] is being unmapped. */
