@@ -23,6 +23,7 @@
 #include <linux/ioasid.h>
 
 #include "../kselftest_harness.h"
+#include "ioasid_util.h"
 #include "../../../../drivers/iommu/ioasid/ioasid_test.h"
 
 #define SZ_4K	0x1000ULL
@@ -35,12 +36,6 @@
 #define offsetofend(TYPE, MEMBER) \
 	(offsetof(TYPE, MEMBER) + sizeof(((TYPE *)0)->MEMBER))
 #endif
-
-/* Issue an ioctl and return 0 or the errno it failed with. */
-static int ioctl_err(int fd, unsigned long request, void *arg)
-{
-	return ioctl(fd, request, arg) ? errno : 0;
-}
 
 static int open_ioasid(void)
 {
@@ -839,21 +834,6 @@ TEST_F_TIMEOUT(mock, concurrent_create_destroy, 300)
 }
 
 /* ---- IO address spaces ------------------------------------------------- */
-
-static long vm_pinned_kb(void)
-{
-	char line[256];
-	long kb = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmPin: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
 
 static int ioas_alloc(int fd, __u32 *ioas_id)
 {

@@ -21,49 +21,14 @@
 #include <linux/ioasid.h>
 
 #include "../kselftest_harness.h"
+#include "ioasid_util.h"
 #include "../../../../drivers/iommu/ioasid/ioasid_test.h"
 
 #define SZ_4K	0x1000ULL
 #define SZ_2M	0x200000ULL
 
-static bool write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t len = strlen(val);
-	bool ok;
-
-	if (fd < 0)
-		return false;
-	ok = write(fd, val, len) == len;
-	close(fd);
-	return ok;
-}
-
 static char fail_nth_path[64];
 static int fail_nth_fd = -1;
-
-/*
- * Arm the Nth fault-injection point of this thread; 0 disarms.  The file
- * stays open so that arming and reading it allocate nothing themselves.
- */
-static bool fail_nth_set(unsigned int nth)
-{
-	char buf[16];
-	int len;
-
-	len = snprintf(buf, sizeof(buf), "%u", nth);
-	return pwrite(fail_nth_fd, buf, len, 0) == len;
-}
-
-/* True if the armed failure was reached (the countdown ran out). */
-static bool fail_nth_fired(void)
-{
-	char buf[16] = {};
-	ssize_t len;
-
-	len = pread(fail_nth_fd, buf, sizeof(buf) - 1, 0);
-	return len > 0 && atoi(buf) == 0;
-}
 
 static int count_mock_devices(void)
 {
@@ -78,11 +43,6 @@ static int count_mock_devices(void)
 			n++;
 	closedir(dir);
 	return n;
-}
-
-static int ioctl_err(int fd, unsigned long request, void *arg)
-{
-	return ioctl(fd, request, arg) ? errno : 0;
 }
 
 /* A scenario returns 0 or the errno of its first failed step. */
@@ -488,8 +448,8 @@ FIXTURE_SETUP(fail_nth)
 	 * Count sleeping slab allocations too, and keep quiet: an injected
 	 * failure is expected here, not a report.
 	 */
-	if (!write_file("/sys/kernel/debug/failslab/ignore-gfp-wait", "N") ||
-	    !write_file("/sys/kernel/debug/failslab/verbose", "0"))
+	if (sysfs_write("/sys/kernel/debug/failslab/ignore-gfp-wait", "N") ||
+	    sysfs_write("/sys/kernel/debug/failslab/verbose", "0"))
 		SKIP(return, "no failslab in debugfs (CONFIG_FAILSLAB)");
 
 	fd = open("/dev/ioasid", O_RDWR);
@@ -506,26 +466,10 @@ FIXTURE_SETUP(fail_nth)
 FIXTURE_TEARDOWN(fail_nth)
 {
 	if (fail_nth_fd >= 0) {
-		fail_nth_set(0);
+		fail_nth_set(fail_nth_fd, 0);
 		close(fail_nth_fd);
 	}
-	write_file("/sys/kernel/debug/failslab/ignore-gfp-wait", "Y");
-}
-
-/* VmPin of this process in kB, or -1. */
-static long vm_pinned_kb(void)
-{
-	char line[256];
-	long kb = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmPin: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
+	sysfs_write("/sys/kernel/debug/failslab/ignore-gfp-wait", "Y");
 }
 
 static void sweep(struct __test_metadata *_metadata, scenario_fn fn)
@@ -540,11 +484,11 @@ static void sweep(struct __test_metadata *_metadata, scenario_fn fn)
 		int fd, rc;
 
 		/* The open is part of the scenario: it allocates the context. */
-		ASSERT_TRUE(fail_nth_set(nth));
+		ASSERT_TRUE(fail_nth_set(fail_nth_fd, nth));
 		fd = open("/dev/ioasid", O_RDWR);
 		rc = fd < 0 ? errno : fn(fd);
-		fired = fail_nth_fired();
-		ASSERT_TRUE(fail_nth_set(0));
+		fired = fail_nth_fired(fail_nth_fd);
+		ASSERT_TRUE(fail_nth_set(fail_nth_fd, 0));
 
 		/* Only allocation failures may surface, never a wrong state. */
 		if (rc && rc != ENOMEM && rc != ENOSPC && rc != ENODEV)

@@ -6,12 +6,7 @@
  * device DMA: data must arrive through a mapping, and must not arrive (the
  * IOMMU logs a DMAR fault instead) once the mapping, the attachment or the
  * binding is gone.
- *
- * edu: BAR0 0x80 DMA source, 0x88 destination, 0x90 count, 0x98 command
- * (bit 0 start, bit 1 direction: device to RAM); its buffer is 4 KiB at
- * device address 0x40000.  A DMA touching device addresses outside that
- * buffer aborts QEMU, and QEMU 7.2 also refuses one that ends exactly at
- * its end, so every transfer here is the first EDU_LEN bytes of it.
+ * The edu's registers and limits are described in edu.h.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -35,154 +30,18 @@
 #include <linux/vfio_ioasid.h>
 
 #include "../kselftest_harness.h"
+#include "edu.h"
+#include "ioasid_util.h"
 
 #define PAGE		0x1000UL
-#define EDU_BUF		0x40000UL
-#define EDU_LEN		0x800UL
-#define EDU_ID		0x00
-#define EDU_DMA_SRC	0x80
-#define EDU_DMA_DST	0x88
-#define EDU_DMA_CNT	0x90
-#define EDU_DMA_CMD	0x98
-#define EDU_CMD_START	0x1
-#define EDU_CMD_TO_RAM	0x2
 /* IOVA of the test buffers: source page, then destination page. */
 #define IOVA_SRC	0x100000UL
 #define IOVA_DST	0x101000UL
-
-#define PCI_DEVICES	"/sys/bus/pci/devices"
 
 #ifndef offsetofend
 #define offsetofend(TYPE, MEMBER) \
 	(offsetof(TYPE, MEMBER) + sizeof(((TYPE *)0)->MEMBER))
 #endif
-
-static int ioctl_err(int fd, unsigned long request, void *arg)
-{
-	return ioctl(fd, request, arg) ? errno : 0;
-}
-
-static int read_sysfs(const char *path, char *buf, size_t len)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = 0;
-	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		buf[--n] = 0;
-	return 0;
-}
-
-static int write_sysfs(const char *path, const char *val)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n < 0 ? -errno : 0;
-}
-
-/* Find the edu device; fills bdf ("0000:00:03.0"). */
-static bool find_edu(char *bdf, size_t len)
-{
-	char path[PATH_MAX], val[64];
-	struct dirent *d;
-	bool found = false;
-	DIR *dir;
-
-	dir = opendir(PCI_DEVICES);
-	if (!dir)
-		return false;
-	while (!found && (d = readdir(dir))) {
-		if (d->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), PCI_DEVICES "/%s/vendor", d->d_name);
-		if (read_sysfs(path, val, sizeof(val)) || strcmp(val, "0x1234"))
-			continue;
-		snprintf(path, sizeof(path), PCI_DEVICES "/%s/device", d->d_name);
-		if (read_sysfs(path, val, sizeof(val)) || strcmp(val, "0x11e8"))
-			continue;
-		snprintf(bdf, len, "%s", d->d_name);
-		found = true;
-	}
-	closedir(dir);
-	return found;
-}
-
-/* Bind the device to vfio-pci if it is not; 0 or -errno. */
-static int bind_vfio_pci(const char *bdf)
-{
-	char path[PATH_MAX], link[PATH_MAX];
-	ssize_t n;
-	int rc;
-
-	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver", bdf);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n > 0) {
-		link[n] = 0;
-		if (!strcmp(strrchr(link, '/') + 1, "vfio-pci"))
-			return 0;
-		snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver/unbind",
-			 bdf);
-		rc = write_sysfs(path, bdf);
-		if (rc)
-			return rc;
-	}
-	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver_override", bdf);
-	rc = write_sysfs(path, "vfio-pci");
-	if (rc)
-		return rc;
-	return write_sysfs("/sys/bus/pci/drivers_probe", bdf);
-}
-
-/* The cdev of the device: "/dev/vfio/devices/vfioN". */
-static int vfio_cdev_path(const char *bdf, char *out, size_t len)
-{
-	char path[PATH_MAX];
-	struct dirent *d;
-	int rc = -ENOENT;
-	DIR *dir;
-
-	snprintf(path, sizeof(path), PCI_DEVICES "/%s/vfio-dev", bdf);
-	dir = opendir(path);
-	if (!dir)
-		return -errno;
-	while ((d = readdir(dir))) {
-		if (strncmp(d->d_name, "vfio", 4))
-			continue;
-		snprintf(out, len, "/dev/vfio/devices/%s", d->d_name);
-		rc = 0;
-		break;
-	}
-	closedir(dir);
-	return rc;
-}
-
-/* The VFIO group node: "/dev/vfio/N". */
-static int vfio_group_path(const char *bdf, char *out, size_t len)
-{
-	char path[PATH_MAX], link[PATH_MAX];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), PCI_DEVICES "/%s/iommu_group", bdf);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n < 0)
-		return -errno;
-	link[n] = 0;
-	snprintf(out, len, "/dev/vfio/%s", strrchr(link, '/') + 1);
-	return 0;
-}
 
 static int bind_ioasid(int cdev, int ioasid_fd, __u32 *dev_id)
 {
@@ -266,65 +125,6 @@ static int destroy(int fd, __u32 id)
 	return ioctl_err(fd, IOASID_DESTROY, &cmd);
 }
 
-static inline void edu_write(volatile void *bar, unsigned int reg, __u64 v)
-{
-	*(volatile __u64 *)((volatile char *)bar + reg) = v;
-}
-
-static inline __u64 edu_read(volatile void *bar, unsigned int reg)
-{
-	return *(volatile __u64 *)((volatile char *)bar + reg);
-}
-
-/* Registers below 0x80 take 32-bit accesses only. */
-static inline __u32 edu_read32(volatile void *bar, unsigned int reg)
-{
-	return *(volatile __u32 *)((volatile char *)bar + reg);
-}
-
-/*
- * One edu DMA of @len bytes between IOVA @iova and the device buffer.
- * Returns 0 once the device reports it done, -ETIMEDOUT otherwise.  The
- * device completes a DMA the IOMMU refused as well: it only drops the data.
- */
-static int edu_dma(volatile void *bar, __u64 iova, __u64 len, bool to_ram)
-{
-	struct timespec ts = { .tv_nsec = 10 * 1000 * 1000 };
-	int i;
-
-	edu_write(bar, EDU_DMA_SRC, to_ram ? EDU_BUF : iova);
-	edu_write(bar, EDU_DMA_DST, to_ram ? iova : EDU_BUF);
-	edu_write(bar, EDU_DMA_CNT, len);
-	edu_write(bar, EDU_DMA_CMD,
-		  EDU_CMD_START | (to_ram ? EDU_CMD_TO_RAM : 0));
-	/* edu runs a DMA from a 100 ms timer. */
-	for (i = 0; i < 1000; i++) {
-		if (!(edu_read(bar, EDU_DMA_CMD) & EDU_CMD_START))
-			return 0;
-		nanosleep(&ts, NULL);
-	}
-	return -ETIMEDOUT;
-}
-
-/*
- * Turn memory decoding and bus mastering on or off through the config
- * space file @fd, where the config space starts at @off.
- */
-static int set_bus_master(int fd, off_t off, bool on)
-{
-	__u16 cmd;
-
-	if (pread(fd, &cmd, sizeof(cmd), off + PCI_COMMAND) != sizeof(cmd))
-		return -EIO;
-	if (on)
-		cmd |= PCI_COMMAND_MASTER | PCI_COMMAND_MEMORY;
-	else
-		cmd &= ~PCI_COMMAND_MASTER;
-	if (pwrite(fd, &cmd, sizeof(cmd), off + PCI_COMMAND) != sizeof(cmd))
-		return -EIO;
-	return 0;
-}
-
 /*
  * The kernel log from now on: open /dev/kmsg at its end.  The IOMMU's
  * fault interrupt is asynchronous, so wait_dmar_fault() polls.  The DMAR
@@ -390,12 +190,12 @@ FIXTURE_SETUP(vfio_edu)
 	self->buf = MAP_FAILED;
 	if (access("/dev/ioasid", F_OK))
 		SKIP(return, "no /dev/ioasid");
-	if (!find_edu(self->bdf, sizeof(self->bdf)))
+	if (!edu_find(self->bdf, sizeof(self->bdf)))
 		SKIP(return, "no edu device (1234:11e8): QEMU started without -device edu");
-	rc = bind_vfio_pci(self->bdf);
+	rc = edu_bind_vfio_pci(self->bdf);
 	ASSERT_EQ(0, rc) TH_LOG("binding %s to vfio-pci: %s", self->bdf,
 				strerror(-rc));
-	ASSERT_EQ(0, vfio_cdev_path(self->bdf, self->cdev_path,
+	ASSERT_EQ(0, edu_vfio_cdev(self->bdf, self->cdev_path,
 				    sizeof(self->cdev_path)));
 	self->cdev = open(self->cdev_path, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->cdev) TH_LOG("%s: %s", self->cdev_path,
@@ -440,7 +240,7 @@ static void edu_setup(struct __test_metadata *_metadata,
 			 self->cdev, bar0.offset);
 	ASSERT_NE(MAP_FAILED, self->bar);
 	ASSERT_EQ(0, ioctl_err(self->cdev, VFIO_DEVICE_GET_REGION_INFO, &cfg));
-	ASSERT_EQ(0, set_bus_master(self->cdev, cfg.offset, true));
+	ASSERT_EQ(0, edu_set_bus_master(self->cdev, cfg.offset, true));
 	/* The identification register, 0xRRrr00ed, read 32 bits wide. */
 	ASSERT_EQ(0xed, edu_read32(self->bar, EDU_ID) & 0xff);
 }
@@ -604,7 +404,7 @@ TEST_F(vfio_edu, exclusive_owner)
 	char group_path[PATH_MAX];
 	int group, cdev2, iommufd;
 
-	ASSERT_EQ(0, vfio_group_path(self->bdf, group_path,
+	ASSERT_EQ(0, edu_vfio_group(self->bdf, group_path,
 				     sizeof(group_path)));
 
 	/* The group file is open: the cdev cannot be bound. */
@@ -687,11 +487,11 @@ TEST_F(vfio_edu, hw_info_vtd)
 	/* The registers as the DMAR driver shows them in sysfs. */
 	snprintf(path, sizeof(path), PCI_DEVICES "/%s/iommu/intel-iommu/cap",
 		 self->bdf);
-	ASSERT_EQ(0, read_sysfs(path, val, sizeof(val)));
+	ASSERT_EQ(0, sysfs_read(path, val, sizeof(val)));
 	cap = strtoull(val, NULL, 16);
 	snprintf(path, sizeof(path), PCI_DEVICES "/%s/iommu/intel-iommu/ecap",
 		 self->bdf);
-	ASSERT_EQ(0, read_sysfs(path, val, sizeof(val)));
+	ASSERT_EQ(0, sysfs_read(path, val, sizeof(val)));
 	ecap = strtoull(val, NULL, 16);
 	EXPECT_EQ(cap, vtd.cap_reg);
 	EXPECT_EQ(ecap, vtd.ecap_reg);
@@ -895,54 +695,18 @@ TEST_F(vfio_edu, blocked_before_attach_and_after_close)
 	snprintf(path, sizeof(path), PCI_DEVICES "/%s/config", self->bdf);
 	cfg = open(path, O_RDWR);
 	ASSERT_LE(0, cfg);
-	ASSERT_EQ(0, set_bus_master(cfg, 0, true));
+	ASSERT_EQ(0, edu_set_bus_master(cfg, 0, true));
 	EXPECT_EQ(0, edu_dma(res0, IOVA_DST, EDU_LEN, true));
 	EXPECT_TRUE(is_zero(dst));
 	EXPECT_TRUE(wait_dmar_fault(kmsg, IOVA_DST));
 	/* Leave the device as vfio-pci left it: no bus mastering. */
-	EXPECT_EQ(0, set_bus_master(cfg, 0, false));
+	EXPECT_EQ(0, edu_set_bus_master(cfg, 0, false));
 	close(cfg);
 	munmap(res0, self->bar_size);
 	close(kmsg);
 }
 
 /* ---- allocation failures ----------------------------------------------- */
-
-static int fail_nth_fd = -1;
-
-/* Arm the Nth fault-injection point of this thread; 0 disarms. */
-static bool fail_nth_set(unsigned int nth)
-{
-	char buf[16];
-	int len;
-
-	len = snprintf(buf, sizeof(buf), "%u", nth);
-	return pwrite(fail_nth_fd, buf, len, 0) == len;
-}
-
-/* True if the armed failure was reached. */
-static bool fail_nth_fired(void)
-{
-	char buf[16] = {};
-
-	return pread(fail_nth_fd, buf, sizeof(buf) - 1, 0) > 0 && !atoi(buf);
-}
-
-/* VmPin of this process in kB, or -1. */
-static long vm_pinned_kb(void)
-{
-	char line[256];
-	long kb = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmPin: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
 
 /*
  * On a bound device: map, attach, replace, detach.  0 or the errno of the
@@ -988,6 +752,7 @@ TEST_F_TIMEOUT(vfio_edu, fail_nth_attach_replace, 900)
 {
 	char path[64];
 	unsigned int nth, injected = 0;
+	int fail_nth_fd;
 	long pinned;
 
 	snprintf(path, sizeof(path), "/proc/self/task/%ld/fail-nth",
@@ -995,9 +760,9 @@ TEST_F_TIMEOUT(vfio_edu, fail_nth_attach_replace, 900)
 	fail_nth_fd = open(path, O_RDWR);
 	if (fail_nth_fd < 0)
 		SKIP(return, "no %s (CONFIG_FAULT_INJECTION)", path);
-	ASSERT_EQ(0, write_sysfs("/sys/kernel/debug/failslab/ignore-gfp-wait",
+	ASSERT_EQ(0, sysfs_write("/sys/kernel/debug/failslab/ignore-gfp-wait",
 				 "N"));
-	ASSERT_EQ(0, write_sysfs("/sys/kernel/debug/failslab/verbose", "0"));
+	ASSERT_EQ(0, sysfs_write("/sys/kernel/debug/failslab/verbose", "0"));
 	/* Each round binds files of its own. */
 	close(self->cdev);
 	self->cdev = -1;
@@ -1014,10 +779,10 @@ TEST_F_TIMEOUT(vfio_edu, fail_nth_attach_replace, 900)
 		ASSERT_LE(0, ioasid);
 		ASSERT_EQ(0, bind_ioasid(cdev, ioasid, NULL));
 
-		ASSERT_TRUE(fail_nth_set(nth));
+		ASSERT_TRUE(fail_nth_set(fail_nth_fd, nth));
 		rc = vfio_scenario(cdev, ioasid, self->buf);
-		fired = fail_nth_fired();
-		ASSERT_TRUE(fail_nth_set(0));
+		fired = fail_nth_fired(fail_nth_fd);
+		ASSERT_TRUE(fail_nth_set(fail_nth_fd, 0));
 		if (rc && rc != ENOMEM)
 			TH_LOG("nth %u: errno %d (%s)", nth, rc, strerror(rc));
 		ASSERT_TRUE(!rc || rc == ENOMEM);
@@ -1030,7 +795,7 @@ TEST_F_TIMEOUT(vfio_edu, fail_nth_attach_replace, 900)
 			break;
 		injected++;
 	}
-	write_sysfs("/sys/kernel/debug/failslab/ignore-gfp-wait", "Y");
+	sysfs_write("/sys/kernel/debug/failslab/ignore-gfp-wait", "Y");
 	close(fail_nth_fd);
 	ASSERT_GT(10000, nth);
 	ASSERT_LT(0, injected);

@@ -62,6 +62,7 @@
 #include "../../../../../drivers/iommu/ioasid/ioasid_test.h"
 #include "../../../../../drivers/iommu/iommufd/iommufd_test.h"
 #include "../../../../../mm/gup_test.h"
+#include "../edu.h"
 
 #define PFX		"ioasid-bench: "
 #define SZ_4K		0x1000ULL
@@ -598,24 +599,6 @@ static unsigned long long gup_pin(struct buffer *b)
 
 /* ---- the VT-d domain: QEMU's edu device through VFIO --------------------- */
 
-#define PCI_DEVICES	"/sys/bus/pci/devices"
-/* edu: its registers in BAR0 (64-bit accesses from 0x80 on), its buffer. */
-#define EDU_ID		0x00
-#define EDU_DMA_SRC	0x80
-#define EDU_DMA_DST	0x88
-#define EDU_DMA_CNT	0x90
-#define EDU_DMA_CMD	0x98
-#define EDU_CMD_START	0x1
-#define EDU_CMD_TO_RAM	0x2
-/* A DMA touching device addresses outside [EDU_BUF, +4 KiB) aborts QEMU. */
-#define EDU_BUF		0x40000ULL
-/*
- * The length of a check DMA.  QEMU 7.2's edu also aborts on a DMA that
- * ends at the end of its buffer (it requires the exclusive end to lie
- * inside the buffer), so no DMA may move all 4 KiB.
- */
-#define EDU_DMA_LEN	2048
-
 /* The edu device: its PCI address, VFIO cdev and VFIO group nodes. */
 static struct {
 	char bdf[NAME_MAX + 1];
@@ -635,94 +618,23 @@ struct vtd_session {
 	size_t bar_size;
 };
 
-static int read_str(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return -errno;
-	if (!fgets(buf, len, f))
-		buf[0] = 0;
-	fclose(f);
-	buf[strcspn(buf, "\n")] = 0;
-	return 0;
-}
-
-static void write_str(const char *path, const char *val)
-{
-	FILE *f = fopen(path, "w");
-
-	if (!f)
-		die("open %s: %s", path, strerror(errno));
-	if (fputs(val, f) < 0 || fclose(f))
-		die("write '%s' to %s: %s", val, path, strerror(errno));
-}
-
 /* Find the edu, bind it to vfio-pci, and find its VFIO nodes. */
-static void edu_find(void)
+static void edu_setup(void)
 {
-	char path[PATH_MAX + 64], val[PATH_MAX];
-	struct dirent *d;
-	ssize_t n;
-	DIR *dir;
+	int rc;
 
-	dir = opendir(PCI_DEVICES);
-	if (!dir)
-		die("opendir %s: %s", PCI_DEVICES, strerror(errno));
-	while ((d = readdir(dir))) {
-		if (d->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), PCI_DEVICES "/%s/vendor", d->d_name);
-		if (read_str(path, val, sizeof(val)) || strcmp(val, "0x1234"))
-			continue;
-		snprintf(path, sizeof(path), PCI_DEVICES "/%s/device", d->d_name);
-		if (read_str(path, val, sizeof(val)) || strcmp(val, "0x11e8"))
-			continue;
-		snprintf(edu.bdf, sizeof(edu.bdf), "%s", d->d_name);
-		break;
-	}
-	closedir(dir);
-	if (!edu.bdf[0])
+	if (!edu_find(edu.bdf, sizeof(edu.bdf)))
 		die("no edu device (1234:11e8): QEMU started without -device edu");
-
-	snprintf(path, sizeof(path), PCI_DEVICES "/%s/iommu_group", edu.bdf);
-	n = readlink(path, val, sizeof(val) - 1);
-	if (n < 0)
-		die("edu %s has no IOMMU group (%s: %s)", edu.bdf, path,
-		    strerror(errno));
-	val[n] = 0;
-	snprintf(edu.group, sizeof(edu.group), "/dev/vfio/%s",
-		 strrchr(val, '/') + 1);
-
-	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver", edu.bdf);
-	n = readlink(path, val, sizeof(val) - 1);
-	val[n > 0 ? n : 0] = 0;
-	if (n <= 0 || strcmp(strrchr(val, '/') + 1, "vfio-pci")) {
-		if (n > 0) {
-			snprintf(path, sizeof(path),
-				 PCI_DEVICES "/%s/driver/unbind", edu.bdf);
-			write_str(path, edu.bdf);
-		}
-		snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver_override",
-			 edu.bdf);
-		write_str(path, "vfio-pci");
-		write_str("/sys/bus/pci/drivers_probe", edu.bdf);
-	}
-
-	snprintf(path, sizeof(path), PCI_DEVICES "/%s/vfio-dev", edu.bdf);
-	dir = opendir(path);
-	if (!dir)
-		die("%s: %s (edu not bound to vfio-pci, or no CONFIG_VFIO_DEVICE_CDEV?)",
-		    path, strerror(errno));
-	while ((d = readdir(dir)))
-		if (!strncmp(d->d_name, "vfio", 4)) {
-			snprintf(edu.cdev, sizeof(edu.cdev),
-				 "/dev/vfio/devices/%s", d->d_name);
-			break;
-		}
-	closedir(dir);
-	if (!edu.cdev[0])
-		die("%s holds no vfioN", path);
+	rc = edu_vfio_group(edu.bdf, edu.group, sizeof(edu.group));
+	if (rc)
+		die("edu %s has no IOMMU group: %s", edu.bdf, strerror(-rc));
+	rc = edu_bind_vfio_pci(edu.bdf);
+	if (rc)
+		die("binding edu %s to vfio-pci: %s", edu.bdf, strerror(-rc));
+	rc = edu_vfio_cdev(edu.bdf, edu.cdev, sizeof(edu.cdev));
+	if (rc)
+		die("edu %s has no VFIO cdev: %s (no CONFIG_VFIO_DEVICE_CDEV?)",
+		    edu.bdf, strerror(-rc));
 	note("edu %s bound to vfio-pci: cdev %s, group %s", edu.bdf, edu.cdev,
 	     edu.group);
 }
@@ -816,7 +728,6 @@ static void vtd_enable_edu(struct vtd_session *s)
 	};
 	void *p;
 	__u32 id;
-	__u16 cmd;
 
 	xioctl(s->dev_fd, VFIO_DEVICE_GET_REGION_INFO, &bar0,
 	       "VFIO_DEVICE_GET_REGION_INFO(BAR0)");
@@ -831,17 +742,10 @@ static void vtd_enable_edu(struct vtd_session *s)
 
 	xioctl(s->dev_fd, VFIO_DEVICE_GET_REGION_INFO, &cfg,
 	       "VFIO_DEVICE_GET_REGION_INFO(config)");
-	if (pread(s->dev_fd, &cmd, sizeof(cmd), cfg.offset + PCI_COMMAND) !=
-	    sizeof(cmd))
-		die("read of the edu's PCI command register: %s",
+	if (edu_set_bus_master(s->dev_fd, cfg.offset, true))
+		die("access to the edu's PCI command register: %s",
 		    strerror(errno));
-	cmd |= PCI_COMMAND_MASTER | PCI_COMMAND_MEMORY;
-	if (pwrite(s->dev_fd, &cmd, sizeof(cmd), cfg.offset + PCI_COMMAND) !=
-	    sizeof(cmd))
-		die("write of the edu's PCI command register: %s",
-		    strerror(errno));
-	/* 32 bits below 0x80: 0xRRrr00ed. */
-	id = *(volatile __u32 *)((volatile char *)s->bar + EDU_ID);
+	id = edu_read32(s->bar, EDU_ID);
 	if ((id & 0xff) != 0xed)
 		die("edu identification register reads 0x%08x", id);
 }
@@ -942,35 +846,13 @@ static void vtd_unmap(struct vtd_session *s, struct buffer *b)
 	}
 }
 
-static void edu_write(struct vtd_session *s, unsigned int reg, __u64 v)
+/* One edu DMA of EDU_LEN bytes between @iova and the device buffer. */
+static void vtd_edu_dma(struct vtd_session *s, __u64 iova, bool to_ram)
 {
-	*(volatile __u64 *)((volatile char *)s->bar + reg) = v;
-}
-
-static __u64 edu_read(struct vtd_session *s, unsigned int reg)
-{
-	return *(volatile __u64 *)((volatile char *)s->bar + reg);
-}
-
-/* One edu DMA of EDU_DMA_LEN bytes between @iova and the device buffer. */
-static void edu_dma(struct vtd_session *s, __u64 iova, bool to_ram)
-{
-	struct timespec ts = { .tv_nsec = 10 * 1000 * 1000 };
-	int i;
-
-	edu_write(s, EDU_DMA_SRC, to_ram ? EDU_BUF : iova);
-	edu_write(s, EDU_DMA_DST, to_ram ? iova : EDU_BUF);
-	edu_write(s, EDU_DMA_CNT, EDU_DMA_LEN);
-	edu_write(s, EDU_DMA_CMD, EDU_CMD_START | (to_ram ? EDU_CMD_TO_RAM : 0));
-	/* edu runs a DMA from a 100 ms timer. */
-	for (i = 0; i < 500; i++) {
-		if (!(edu_read(s, EDU_DMA_CMD) & EDU_CMD_START))
-			return;
-		nanosleep(&ts, NULL);
-	}
-	die("%s: edu DMA %s IOVA 0x%llx did not complete in 5 s",
-	    api_option[s->api], to_ram ? "to" : "from",
-	    (unsigned long long)iova);
+	if (edu_dma(s->bar, iova, EDU_LEN, to_ram))
+		die("%s: edu DMA %s IOVA 0x%llx did not complete in 10 s",
+		    api_option[s->api], to_ram ? "to" : "from",
+		    (unsigned long long)iova);
 }
 
 /*
@@ -993,9 +875,9 @@ static void vtd_check_dma(struct vtd_session *s, struct buffer *b)
 		src[i] = (unsigned char)(seed + i * 7);
 		dst[i] = 0;
 	}
-	edu_dma(s, BENCH_IOVA, false);
-	edu_dma(s, BENCH_IOVA + last, true);
-	for (i = 0; i < EDU_DMA_LEN; i++)
+	vtd_edu_dma(s, BENCH_IOVA, false);
+	vtd_edu_dma(s, BENCH_IOVA + last, true);
+	for (i = 0; i < EDU_LEN; i++)
 		if (dst[i] != (unsigned char)(seed + i * 7))
 			die("%s: edu DMA through the mapping did not arrive: byte %zu of the last page is 0x%02x, expected 0x%02x",
 			    api_option[s->api], i, dst[i],
@@ -1015,7 +897,7 @@ static void vtd_check_blocked(struct vtd_session *s, struct buffer *b)
 	size_t i;
 
 	memset(dst, 0, SZ_4K);
-	edu_dma(s, BENCH_IOVA + last, true);
+	vtd_edu_dma(s, BENCH_IOVA + last, true);
 	/* Let the kernel log the DMAR fault before we print on the console. */
 	nanosleep(&settle, NULL);
 	for (i = 0; i < SZ_4K; i++)
@@ -1329,7 +1211,7 @@ int main(int argc, char **argv)
 	if (vtd_wanted) {
 		if (!have_vtd())
 			die("no DMAR unit in /sys/class/iommu: the VT-d APIs need QEMU's intel-iommu and intel_iommu=on");
-		edu_find();
+		edu_setup();
 	}
 
 	for (i = 0; i < nr_sizes; i++)
