@@ -16,6 +16,9 @@ STDIR		:= $(BUILD)/selftests
 INITRAMFS	:= $(BUILD)/initramfs.cpio.gz
 LOG		:= $(BUILD)/guest-console.log
 JOBS		?= $(shell nproc)
+TESTS		?=
+comma		:= ,
+space		:= $(subst ,, )
 TIMEOUT		?= 2400
 
 # Everything the build and the guest need, as Debian package names.
@@ -132,7 +135,8 @@ harness-selftest: deps
 	@python3 vm/results_test.py
 
 check: harness-selftest initramfs
-	@vm/run-vm.sh check $(BZIMAGE) $(INITRAMFS) $(LOG) $(TIMEOUT); \
+	@CHECK_TESTS="$(subst $(space),$(comma),$(strip $(TESTS)))" \
+		vm/run-vm.sh check $(BZIMAGE) $(INITRAMFS) $(LOG) $(TIMEOUT); \
 	python3 vm/results.py $(LOG)
 
 run: initramfs

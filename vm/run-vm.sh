@@ -55,6 +55,8 @@ esac
 append="console=ttyS0 printk.time=1 panic=-1 panic_on_warn=1 oops=panic"
 append="$append hung_task_panic=0 softlockup_panic=0"
 append="$append intel_iommu=on,sm_on ioasid_vm.mode=$mode"
+# CHECK_TESTS: comma-separated selftest binaries to run (default: all).
+[ -z "${CHECK_TESTS:-}" ] || append="$append ioasid_vm.tests=$CHECK_TESTS"
 mem=2G
 vtd=(-device intel-iommu,x-scalable-mode=on,intremap=on,aw-bits=48)
 if [ "$mode" = bench ]; then
