@@ -56,6 +56,8 @@ struct ioasid_access *ioasid_access_create(struct ioasid_ctx *ctx,
 					   const struct ioasid_access_ops *ops,
 					   void *data);
 void ioasid_access_destroy(struct ioasid_access *access);
+u32 ioasid_access_id(struct ioasid_access *access);
+int ioasid_access_replace(struct ioasid_access *access, u32 ioas_id);
 int ioasid_access_pin_pages(struct ioasid_access *access, unsigned long iova,
 			    unsigned long length, struct page **out_pages,
 			    unsigned int flags);
@@ -113,6 +115,17 @@ ioasid_access_create(struct ioasid_ctx *ctx, u32 ioas_id,
 
 static inline void ioasid_access_destroy(struct ioasid_access *access)
 {
+}
+
+static inline u32 ioasid_access_id(struct ioasid_access *access)
+{
+	return 0;
+}
+
+static inline int ioasid_access_replace(struct ioasid_access *access,
+					u32 ioas_id)
+{
+	return -EOPNOTSUPP;
 }
 
 static inline int ioasid_access_pin_pages(struct ioasid_access *access,

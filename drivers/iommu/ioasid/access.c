@@ -26,9 +26,10 @@
  * @ops: Callbacks; @ops->unmap is required
  * @data: Argument passed to the callbacks
  *
- * The access holds the IOAS, which user space cannot destroy
- * (IOASID_DESTROY fails with EBUSY) until ioasid_access_destroy().  May
- * sleep.
+ * The access is an object of @ctx, with an id (ioasid_access_id()) that
+ * user space can see but not destroy (IOASID_DESTROY fails with EPERM).
+ * It holds the IOAS, which user space cannot destroy (EBUSY) until
+ * ioasid_access_destroy() or ioasid_access_replace().  May sleep.
  *
  * Return: the access, or ERR_PTR(): -EINVAL without an unmap callback,
  * -ENOENT when @ioas_id names no IOAS, -ENOMEM.
@@ -44,15 +45,19 @@ struct ioasid_access *ioasid_access_create(struct ioasid_ctx *ctx,
 	if (!ops || !ops->unmap)
 		return ERR_PTR(-EINVAL);
 
-	access = kzalloc(sizeof(*access), GFP_KERNEL_ACCOUNT);
-	if (!access)
-		return ERR_PTR(-ENOMEM);
+	access = ioasid_object_alloc(ctx, struct ioasid_access,
+				     IOASID_OBJ_ACCESS);
+	if (IS_ERR(access))
+		return access;
 	ioas = ioasid_get_ioas(ctx, ioas_id);
 	if (IS_ERR(ioas)) {
-		kfree(access);
+		ioasid_object_abort(ctx, &access->obj);
 		return ERR_CAST(ioas);
 	}
-	/* The access keeps the reference of the lookup. */
+	/* The access holds the IOAS until destroyed or replaced. */
+	ioasid_object_hold(&ioas->obj);
+	ioasid_put_object(&ioas->obj);
+	access->ctx = ctx;
 	access->ioas = ioas;
 	access->ops = ops;
 	access->data = data;
@@ -61,9 +66,30 @@ struct ioasid_access *ioasid_access_create(struct ioasid_ctx *ctx,
 	mutex_lock(&ioas->access_lock);
 	list_add_tail(&access->node, &ioas->accesses);
 	mutex_unlock(&ioas->access_lock);
+	ioasid_object_finalize(ctx, &access->obj);
 	return access;
 }
 EXPORT_SYMBOL_NS_GPL(ioasid_access_create, IOASID);
+
+/* Take the access off its IOAS: no unmap callback comes after this. */
+static void ioasid_access_unlink(struct ioasid_access *access)
+{
+	struct ioasid_ioas *ioas = access->ioas;
+
+	/* Waits for a callback in progress. */
+	mutex_lock(&ioas->access_lock);
+	list_del(&access->node);
+	mutex_unlock(&ioas->access_lock);
+	ioasid_object_unhold(&ioas->obj);
+}
+
+void ioasid_access_destroy_obj(struct ioasid_object *obj)
+{
+	struct ioasid_access *access =
+		container_of(obj, struct ioasid_access, obj);
+
+	ioasid_access_unlink(access);
+}
 
 /**
  * ioasid_access_destroy() - Destroy an in-kernel access
@@ -73,18 +99,65 @@ EXPORT_SYMBOL_NS_GPL(ioasid_access_create, IOASID);
  */
 void ioasid_access_destroy(struct ioasid_access *access)
 {
-	struct ioasid_ioas *ioas = access->ioas;
-
 	/* Leaked pins would keep their mappings forever. */
 	WARN_ON(atomic_read(&access->npins));
-
-	mutex_lock(&ioas->access_lock);
-	list_del(&access->node);
-	mutex_unlock(&ioas->access_lock);
-	ioasid_put_object(&ioas->obj);
-	kfree(access);
+	/* Nothing holds an access long-term: this cannot fail. */
+	ioasid_object_remove(access->ctx, &access->obj, access->obj.id,
+			     IOASID_REMOVE_WAIT);
 }
 EXPORT_SYMBOL_NS_GPL(ioasid_access_destroy, IOASID);
+
+/**
+ * ioasid_access_id() - The id of an access in its context
+ * @access: The access
+ *
+ * Return: the id, to report to user space.
+ */
+u32 ioasid_access_id(struct ioasid_access *access)
+{
+	return access->obj.id;
+}
+EXPORT_SYMBOL_NS_GPL(ioasid_access_id, IOASID);
+
+/**
+ * ioasid_access_replace() - Point an access at another IOAS
+ * @access: The access, without pins
+ * @ioas_id: Id of the IOAS, in the access's context, to use from now on
+ *
+ * For a device whose address space user space switches, as a vDPA device
+ * does per virtqueue group.  Copies and pins go to the new IOAS once this
+ * returns, and the unmap callback is called for unmaps of the new IOAS
+ * only; the old IOAS is no longer held.  The caller serialises this with
+ * its own pin and copy calls on @access, and must not hold a lock its
+ * unmap callback takes: this waits for a callback in progress.  May sleep.
+ *
+ * Return: 0; -EBUSY while the access holds pins; -ENOENT when @ioas_id
+ * names no IOAS.
+ */
+int ioasid_access_replace(struct ioasid_access *access, u32 ioas_id)
+{
+	struct ioasid_ioas *ioas;
+
+	if (atomic_read(&access->npins))
+		return -EBUSY;
+	ioas = ioasid_get_ioas(access->ctx, ioas_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	if (ioas == access->ioas) {
+		ioasid_put_object(&ioas->obj);
+		return 0;
+	}
+	ioasid_object_hold(&ioas->obj);
+	ioasid_put_object(&ioas->obj);
+
+	ioasid_access_unlink(access);
+	mutex_lock(&ioas->access_lock);
+	access->ioas = ioas;
+	list_add_tail(&access->node, &ioas->accesses);
+	mutex_unlock(&ioas->access_lock);
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(ioasid_access_replace, IOASID);
 
 /*
  * Check that IOVA [first, last] is mapped without a hole, with @prot

@@ -21,10 +21,35 @@
 #include "../iommu-priv.h"
 #include "ioasid_private.h"
 
+static struct ioasid_group *ioasid_group_alloc(struct ioasid_ctx *ctx,
+					       struct iommu_group *group)
+{
+	struct ioasid_group *new;
+
+	new = kzalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
+	if (!new)
+		return NULL;
+	kref_init(&new->kref);
+	mutex_init(&new->lock);
+	xa_init(&new->pasid_attach);
+	new->ctx = ctx;
+	new->group = group;
+	return new;
+}
+
+static void ioasid_group_free(struct ioasid_group *igroup)
+{
+	WARN_ON(!xa_empty(&igroup->pasid_attach));
+	xa_destroy(&igroup->pasid_attach);
+	mutex_destroy(&igroup->lock);
+	iommu_group_put(igroup->group);
+	kfree(igroup);
+}
+
 static struct ioasid_group *ioasid_group_get(struct ioasid_ctx *ctx,
 					     struct device *dev)
 {
-	struct ioasid_group *igroup, *new;
+	struct ioasid_group *igroup, *new = NULL;
 	struct iommu_group *group;
 	unsigned long id;
 	int rc;
@@ -34,43 +59,45 @@ static struct ioasid_group *ioasid_group_get(struct ioasid_ctx *ctx,
 		return ERR_PTR(-ENODEV);
 	id = iommu_group_id(group);
 
-	/* A group whose count is zero is no longer in the table. */
-	xa_lock(&ctx->groups);
-	igroup = xa_load(&ctx->groups, id);
-	if (igroup)
-		kref_get(&igroup->kref);
-	xa_unlock(&ctx->groups);
-	if (igroup) {
-		iommu_group_put(group);
-		return igroup;
+	for (;;) {
+		/* A group whose count is zero is no longer in the table. */
+		xa_lock(&ctx->groups);
+		igroup = xa_load(&ctx->groups, id);
+		if (igroup) {
+			kref_get(&igroup->kref);
+			rc = 0;
+		} else if (new) {
+			rc = __xa_insert(&ctx->groups, id, new,
+					 GFP_KERNEL_ACCOUNT);
+		}
+		xa_unlock(&ctx->groups);
+		if (igroup) {
+			if (new)
+				ioasid_group_free(new);
+			else
+				iommu_group_put(group);
+			return igroup;
+		}
+		if (new) {
+			/*
+			 * __xa_insert() may drop the lock to allocate, and a
+			 * bind of another device of the group may insert
+			 * meanwhile: then use that one.
+			 */
+			if (rc == -EBUSY)
+				continue;
+			if (rc) {
+				ioasid_group_free(new);
+				return ERR_PTR(rc);
+			}
+			return new;
+		}
+		new = ioasid_group_alloc(ctx, group);
+		if (!new) {
+			iommu_group_put(group);
+			return ERR_PTR(-ENOMEM);
+		}
 	}
-
-	new = kzalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
-	if (!new) {
-		iommu_group_put(group);
-		return ERR_PTR(-ENOMEM);
-	}
-	kref_init(&new->kref);
-	mutex_init(&new->lock);
-	new->ctx = ctx;
-	new->group = group;
-
-	xa_lock(&ctx->groups);
-	igroup = xa_load(&ctx->groups, id);
-	if (igroup) {
-		kref_get(&igroup->kref);
-		rc = 0;
-	} else {
-		rc = __xa_insert(&ctx->groups, id, new, GFP_KERNEL_ACCOUNT);
-	}
-	xa_unlock(&ctx->groups);
-	if (igroup || rc) {
-		mutex_destroy(&new->lock);
-		iommu_group_put(group);
-		kfree(new);
-		return igroup ?: ERR_PTR(rc);
-	}
-	return new;
 }
 
 static void ioasid_group_unpublish(struct kref *kref)
@@ -89,12 +116,8 @@ static void ioasid_group_put(struct ioasid_group *igroup)
 	xa_lock(&ctx->groups);
 	last = kref_put(&igroup->kref, ioasid_group_unpublish);
 	xa_unlock(&ctx->groups);
-	if (!last)
-		return;
-	WARN_ON(igroup->hwpt);
-	mutex_destroy(&igroup->lock);
-	iommu_group_put(igroup->group);
-	kfree(igroup);
+	if (last)
+		ioasid_group_free(igroup);
 }
 
 /**
@@ -108,7 +131,8 @@ static void ioasid_group_put(struct ioasid_group *igroup)
  * Makes @ctx the DMA owner of the device's IOMMU group, so that no kernel
  * driver, VFIO container, iommufd or other context can use the group, and
  * adds the device to @ctx.  The device stays blocked until it is attached.
- * User space cannot destroy the device object; only the caller unbinds it.
+ * User space cannot destroy the device object (IOASID_DESTROY fails with
+ * EPERM); only the caller unbinds it.
  * May sleep.
  *
  * Return: the bound device, or ERR_PTR(): -ENODEV when no IOMMU translates
@@ -123,6 +147,12 @@ struct ioasid_device *ioasid_device_bind(struct ioasid_ctx *ctx,
 	struct ioasid_device *idev;
 	int rc;
 
+	/*
+	 * A device can sit in an IOMMU group that no IOMMU translates: VFIO
+	 * puts its mediated devices in groups of their own.
+	 */
+	if (!dev->iommu || !dev->iommu->iommu_dev)
+		return ERR_PTR(-ENODEV);
 	igroup = ioasid_group_get(ctx, dev);
 	if (IS_ERR(igroup))
 		return ERR_CAST(igroup);
@@ -152,8 +182,9 @@ struct ioasid_device *ioasid_device_bind(struct ioasid_ctx *ctx,
 	idev->ctx = ctx;
 	idev->dev = get_device(dev);
 	idev->igroup = igroup;
-	/* The binding's reference: IOASID_DESTROY fails with EBUSY. */
-	refcount_inc(&idev->obj.users);
+	idev->enforce_cache_coherency =
+		device_iommu_capable(dev, IOMMU_CAP_ENFORCE_CACHE_COHERENCY);
+	/* Only ioasid_device_unbind() removes it: IOASID_DESTROY gets EPERM. */
 	*out_id = idev->obj.id;
 	ioasid_object_finalize(ctx, &idev->obj);
 	return idev;
@@ -171,7 +202,6 @@ void ioasid_device_destroy(struct ioasid_object *obj)
 	struct ioasid_device *idev =
 		container_of(obj, struct ioasid_device, obj);
 
-	WARN_ON(idev->attached);
 	iommu_device_release_dma_owner(idev->dev);
 	ioasid_group_put(idev->igroup);
 	put_device(idev->dev);
@@ -181,13 +211,17 @@ void ioasid_device_destroy(struct ioasid_object *obj)
  * ioasid_device_unbind() - Undo ioasid_device_bind()
  * @idev: Bound device
  *
- * Detaches the device, removes it from its context and gives up DMA
- * ownership.  The caller then drops its context reference.  May sleep.
+ * Detaches the device, removes it from its context (waiting for the calls
+ * of user space that are using it to end) and gives up DMA ownership.  The
+ * caller then drops its context reference.  May sleep.
  */
 void ioasid_device_unbind(struct ioasid_device *idev)
 {
 	ioasid_device_detach(idev);
-	ioasid_object_remove_wait(idev->ctx, &idev->obj);
+	ioasid_test_delay(IOASID_DELAY_UNBIND);
+	/* Nothing holds a device long-term: this cannot fail. */
+	ioasid_object_remove(idev->ctx, &idev->obj, idev->obj.id,
+			     IOASID_REMOVE_WAIT);
 }
 EXPORT_SYMBOL_NS_GPL(ioasid_device_unbind, IOASID);
 
@@ -203,14 +237,64 @@ u32 ioasid_device_id(struct ioasid_device *idev)
 }
 EXPORT_SYMBOL_NS_GPL(ioasid_device_id, IOASID);
 
-/* Drop an attachment's reference; an IOAS's own HWPT goes with its last. */
+/*
+ * Take an attachment's reference on @hwpt.  An auto HWPT off its IOAS's
+ * list is going away and takes no new attachment.
+ */
+static int ioasid_hwpt_get_attachment(struct ioasid_hwpt *hwpt)
+{
+	struct ioasid_hwpt_paging *hwpt_paging = to_hwpt_paging(hwpt);
+
+	lockdep_assert_held(&hwpt_paging->ioas->hwpt_lock);
+	if (hwpt_paging->auto_domain) {
+		if (list_empty(&hwpt_paging->auto_node))
+			return -ENOENT;
+		hwpt_paging->nr_attached++;
+	}
+	ioasid_object_hold(&hwpt->obj);
+	return 0;
+}
+
+/* Undo ioasid_hwpt_get_attachment() for an attachment that failed. */
+static void ioasid_hwpt_undo_attachment(struct ioasid_hwpt *hwpt)
+{
+	struct ioasid_hwpt_paging *hwpt_paging = to_hwpt_paging(hwpt);
+
+	lockdep_assert_held(&hwpt_paging->ioas->hwpt_lock);
+	if (hwpt_paging->auto_domain)
+		hwpt_paging->nr_attached--;
+	ioasid_object_unhold(&hwpt->obj);
+}
+
+/*
+ * Drop an attachment's reference on a HWPT, outside the group's lock.  An
+ * auto HWPT leaves its IOAS's list with its last attachment, so that no
+ * attachment can find it any more, and is removed.
+ */
 static void ioasid_hwpt_put_attachment(struct ioasid_ctx *ctx,
 				       struct ioasid_hwpt *hwpt)
 {
-	if (hwpt->auto_domain)
-		ioasid_object_put_and_remove(ctx, &hwpt->obj);
-	else
-		ioasid_put_object(&hwpt->obj);
+	struct ioasid_hwpt_paging *hwpt_paging = to_hwpt_paging(hwpt);
+	struct ioasid_ioas *ioas = hwpt_paging->ioas;
+	bool last;
+
+	if (!hwpt_paging->auto_domain) {
+		ioasid_object_unhold(&hwpt->obj);
+		return;
+	}
+	mutex_lock(&ioas->hwpt_lock);
+	last = !--hwpt_paging->nr_attached;
+	if (last)
+		list_del_init(&hwpt_paging->auto_node);
+	mutex_unlock(&ioas->hwpt_lock);
+	if (!last) {
+		ioasid_object_unhold(&hwpt->obj);
+		return;
+	}
+	ioasid_test_delay(IOASID_DELAY_HWPT_LAST_PUT);
+	/* Lookups in progress find it off the list and let go. */
+	ioasid_object_remove(ctx, &hwpt->obj, hwpt->obj.id,
+			     IOASID_REMOVE_WAIT | IOASID_REMOVE_HELD);
 }
 
 /*
@@ -219,7 +303,7 @@ static void ioasid_hwpt_put_attachment(struct ioasid_ctx *ctx,
  * at the window the driver names, on demand, once the domain has its cookie.
  * The window is reserved in the IOAS with the device's other regions.
  */
-static int ioasid_hwpt_setup_sw_msi(struct ioasid_hwpt *hwpt,
+static int ioasid_hwpt_setup_sw_msi(struct ioasid_hwpt_paging *hwpt_paging,
 				    struct device *dev)
 {
 	struct iommu_resv_region *region;
@@ -227,6 +311,8 @@ static int ioasid_hwpt_setup_sw_msi(struct ioasid_hwpt *hwpt,
 	LIST_HEAD(regions);
 	int rc;
 
+	if (hwpt_paging->msi_cookie)
+		return 0;
 	iommu_get_resv_regions(dev, &regions);
 	list_for_each_entry(region, &regions, list)
 		if (region->type == IOMMU_RESV_SW_MSI)
@@ -235,112 +321,244 @@ static int ioasid_hwpt_setup_sw_msi(struct ioasid_hwpt *hwpt,
 	if (start == PHYS_ADDR_MAX)
 		return 0;
 
-	rc = iommu_get_msi_cookie(hwpt->domain, start);
+	rc = iommu_get_msi_cookie(hwpt_paging->common.domain, start);
 	/* The devices of one IOMMU driver share its window. */
-	return rc == -EEXIST ? 0 : rc;
+	if (rc && rc != -EEXIST)
+		return rc;
+	hwpt_paging->msi_cookie = true;
+	return 0;
+}
+
+/* The attachment of the RID of the device's group, or NULL. */
+static struct ioasid_attach *ioasid_rid_attach(struct ioasid_group *igroup)
+{
+	lockdep_assert_held(&igroup->lock);
+	return xa_load(&igroup->pasid_attach, IOMMU_NO_PASID);
+}
+
+static bool ioasid_device_rid_attached(struct ioasid_device *idev)
+{
+	struct ioasid_attach *attach = ioasid_rid_attach(idev->igroup);
+
+	return attach && xa_load(&attach->devices, idev->obj.id);
+}
+
+static void ioasid_attach_free(struct ioasid_attach *attach)
+{
+	WARN_ON(attach->nr_devices);
+	xa_destroy(&attach->devices);
+	kfree(attach->handle);
+	kfree(attach);
 }
 
 /*
- * Attach the device's group to @hwpt, or move it there, reserving the
- * device's reserved regions in the IOAS of @hwpt.  On success the group
- * holds a reference on @hwpt, and *old is set to the HWPT whose reference
- * the caller must drop, outside any HWPT list lock.
+ * Add a device to its group's attachment to @hwpt.  The device's reserved
+ * regions are held in the IOAS on behalf of the group (owner @igroup), for
+ * as long as the group is attached there.
  */
-static int ioasid_group_set_hwpt(struct ioasid_device *idev,
-				 struct ioasid_hwpt *hwpt,
-				 struct ioasid_hwpt **old)
+static int ioasid_attach_add_device(struct ioasid_attach *attach,
+				    struct ioasid_device *idev)
 {
-	struct ioasid_group *igroup = idev->igroup;
-	struct ioasid_ioas *old_ioas;
+	struct ioasid_hwpt_paging *hwpt_paging = to_hwpt_paging(attach->hwpt);
 	int rc;
 
-	lockdep_assert_held(&igroup->lock);
-	*old = NULL;
-	if (igroup->hwpt == hwpt) {
-		if (idev->attached)
-			return 0;
-		rc = ioasid_ioas_add_resv(hwpt->ioas, idev->dev, idev);
-		if (rc)
-			return rc;
-		goto out_attached;
-	}
-	/* Other devices of the group use the current page table. */
-	if (igroup->hwpt && (!idev->attached || igroup->nr_attached > 1))
-		return -EBUSY;
-	old_ioas = igroup->hwpt ? igroup->hwpt->ioas : NULL;
-	if (hwpt->ioas != old_ioas) {
-		rc = ioasid_ioas_add_resv(hwpt->ioas, idev->dev, idev);
+	if (idev->enforce_cache_coherency) {
+		rc = ioasid_hwpt_paging_enforce_cc(hwpt_paging);
 		if (rc)
 			return rc;
 	}
-	rc = ioasid_hwpt_setup_sw_msi(hwpt, idev->dev);
+	rc = ioasid_ioas_add_resv(hwpt_paging->ioas, idev->dev, idev->igroup);
 	if (rc)
-		goto err_resv;
-	if (igroup->hwpt)
-		rc = iommu_group_replace_domain(igroup->group, hwpt->domain);
-	else
-		rc = iommu_attach_group(hwpt->domain, igroup->group);
+		return rc;
+	/* Its regions stay until the group is detached: it shares them. */
+	rc = xa_insert(&attach->devices, idev->obj.id, idev,
+		       GFP_KERNEL_ACCOUNT);
 	if (rc)
-		goto err_resv;
-	if (old_ioas && old_ioas != hwpt->ioas)
-		ioasid_ioas_remove_resv(old_ioas, idev);
-	refcount_inc(&hwpt->obj.users);
-	*old = igroup->hwpt;
-	igroup->hwpt = hwpt;
-out_attached:
-	if (!idev->attached) {
-		idev->attached = true;
-		igroup->nr_attached++;
+		return rc;
+	attach->nr_devices++;
+	return 0;
+}
+
+/*
+ * Move the group's RID attachment to @hwpt, atomically.  Only the device
+ * itself may use the current one.
+ */
+static int ioasid_group_replace_hwpt(struct ioasid_device *idev,
+				     struct ioasid_attach *attach,
+				     struct ioasid_hwpt *hwpt,
+				     struct ioasid_hwpt **old)
+{
+	struct ioasid_hwpt_paging *hwpt_paging = to_hwpt_paging(hwpt);
+	struct ioasid_ioas *old_ioas = to_hwpt_paging(attach->hwpt)->ioas;
+	struct ioasid_group *igroup = idev->igroup;
+	struct ioasid_attach_handle *handle;
+	int rc;
+
+	handle = kzalloc(sizeof(*handle), GFP_KERNEL_ACCOUNT);
+	if (!handle)
+		return -ENOMEM;
+	handle->hwpt = hwpt;
+	if (hwpt_paging->ioas != old_ioas) {
+		rc = ioasid_ioas_add_resv(hwpt_paging->ioas, idev->dev, igroup);
+		if (rc)
+			goto err_free;
 	}
+	rc = ioasid_hwpt_setup_sw_msi(hwpt_paging, idev->dev);
+	if (rc)
+		goto err_resv;
+	/* A fault looks the handle up: the old one is freed only after. */
+	rc = iommu_replace_group_handle(igroup->group, hwpt->domain,
+					&handle->handle);
+	if (rc)
+		goto err_resv;
+	if (hwpt_paging->ioas != old_ioas)
+		ioasid_ioas_remove_resv(old_ioas, igroup);
+	kfree(attach->handle);
+	attach->handle = handle;
+	*old = attach->hwpt;
+	attach->hwpt = hwpt;
 	return 0;
 
 err_resv:
-	if (hwpt->ioas != old_ioas)
-		ioasid_ioas_remove_resv(hwpt->ioas, idev);
+	if (hwpt_paging->ioas != old_ioas)
+		ioasid_ioas_remove_resv(hwpt_paging->ioas, igroup);
+err_free:
+	kfree(handle);
+	return rc;
+}
+
+/* Attach the group's RID, not attached yet, to @hwpt with this device. */
+static int ioasid_group_attach_hwpt(struct ioasid_device *idev,
+				    struct ioasid_hwpt *hwpt)
+{
+	struct ioasid_hwpt_paging *hwpt_paging = to_hwpt_paging(hwpt);
+	struct ioasid_group *igroup = idev->igroup;
+	struct ioasid_attach *attach;
+	int rc;
+
+	attach = kzalloc(sizeof(*attach), GFP_KERNEL_ACCOUNT);
+	if (!attach)
+		return -ENOMEM;
+	xa_init(&attach->devices);
+	attach->hwpt = hwpt;
+	attach->handle = kzalloc(sizeof(*attach->handle), GFP_KERNEL_ACCOUNT);
+	if (!attach->handle) {
+		rc = -ENOMEM;
+		goto err_free;
+	}
+	attach->handle->hwpt = hwpt;
+	rc = xa_insert(&igroup->pasid_attach, IOMMU_NO_PASID, attach,
+		       GFP_KERNEL_ACCOUNT);
+	if (rc)
+		goto err_free;
+	rc = ioasid_attach_add_device(attach, idev);
+	if (rc)
+		goto err_erase;
+	rc = ioasid_hwpt_setup_sw_msi(hwpt_paging, idev->dev);
+	if (rc)
+		goto err_remove;
+	rc = iommu_attach_group_handle(hwpt->domain, igroup->group,
+				       &attach->handle->handle);
+	if (rc)
+		goto err_remove;
+	return 0;
+
+err_remove:
+	xa_erase(&attach->devices, idev->obj.id);
+	attach->nr_devices--;
+	ioasid_ioas_remove_resv(hwpt_paging->ioas, igroup);
+err_erase:
+	xa_erase(&igroup->pasid_attach, IOMMU_NO_PASID);
+err_free:
+	ioasid_attach_free(attach);
 	return rc;
 }
 
 /*
- * Attach to a HWPT of @ioas made for attachments: the first one the device's
- * IOMMU accepts, or a new one.  Returns the HWPT through *out.
+ * Attach the device's RID to @hwpt: attach its group, move the group there
+ * (@replace), or add the device to the group's attachment to @hwpt.  Called
+ * under the group's lock and the hwpt_lock of the IOAS of @hwpt.  On
+ * success *old is the HWPT whose attachment reference the caller drops
+ * once unlocked.
+ */
+static int ioasid_group_set_hwpt(struct ioasid_device *idev,
+				 struct ioasid_hwpt *hwpt, bool replace,
+				 struct ioasid_hwpt **old)
+{
+	struct ioasid_group *igroup = idev->igroup;
+	struct ioasid_attach *attach;
+	bool attached;
+	int rc;
+
+	lockdep_assert_held(&igroup->lock);
+	*old = NULL;
+	attach = ioasid_rid_attach(igroup);
+	attached = attach && xa_load(&attach->devices, idev->obj.id);
+	if (attached && !replace)
+		return -EBUSY;
+	if (attach && attach->hwpt == hwpt)
+		return attached ? 0 : ioasid_attach_add_device(attach, idev);
+	/* Other devices of the group use the current page table. */
+	if (attach && (!attached || attach->nr_devices > 1))
+		return -EBUSY;
+
+	if (idev->enforce_cache_coherency) {
+		rc = ioasid_hwpt_paging_enforce_cc(to_hwpt_paging(hwpt));
+		if (rc)
+			return rc;
+	}
+	rc = ioasid_hwpt_get_attachment(hwpt);
+	if (rc)
+		return rc;
+	if (attach)
+		rc = ioasid_group_replace_hwpt(idev, attach, hwpt, old);
+	else
+		rc = ioasid_group_attach_hwpt(idev, hwpt);
+	if (rc)
+		ioasid_hwpt_undo_attachment(hwpt);
+	return rc;
+}
+
+/*
+ * Attach to an auto HWPT of @ioas: the first one the device's IOMMU
+ * accepts, or a new one.  Returns the HWPT through *out.
  */
 static int ioasid_device_attach_ioas(struct ioasid_device *idev,
-				     struct ioasid_ioas *ioas,
+				     struct ioasid_ioas *ioas, bool replace,
 				     struct ioasid_hwpt **out,
 				     struct ioasid_hwpt **old)
 {
-	struct ioasid_hwpt *hwpt;
+	struct ioasid_hwpt_paging *hwpt_paging;
 	int rc;
 
 	mutex_lock(&ioas->hwpt_lock);
-	list_for_each_entry(hwpt, &ioas->hwpts, auto_node) {
-		/* Skip one that user space is destroying. */
-		if (!refcount_inc_not_zero(&hwpt->obj.users))
-			continue;
-		rc = ioasid_group_set_hwpt(idev, hwpt, old);
-		ioasid_put_object(&hwpt->obj);
+	list_for_each_entry(hwpt_paging, &ioas->hwpts, auto_node) {
+		rc = ioasid_group_set_hwpt(idev, &hwpt_paging->common, replace,
+					   old);
 		/* -EINVAL: this domain does not suit the device's IOMMU. */
 		if (rc != -EINVAL)
 			goto out_unlock;
 	}
 
-	hwpt = ioasid_hwpt_alloc(idev->ctx, ioas, idev->dev);
-	if (IS_ERR(hwpt)) {
-		rc = PTR_ERR(hwpt);
+	hwpt_paging = ioasid_hwpt_paging_alloc(idev->ctx, ioas, idev, 0);
+	if (IS_ERR(hwpt_paging)) {
+		rc = PTR_ERR(hwpt_paging);
 		goto out_unlock;
 	}
-	rc = ioasid_group_set_hwpt(idev, hwpt, old);
+	hwpt_paging->auto_domain = true;
+	list_add_tail(&hwpt_paging->auto_node, &ioas->hwpts);
+	rc = ioasid_group_set_hwpt(idev, &hwpt_paging->common, replace, old);
 	if (rc) {
-		ioasid_object_abort_and_destroy(idev->ctx, &hwpt->obj);
+		list_del_init(&hwpt_paging->auto_node);
+		ioasid_object_abort_and_destroy(idev->ctx,
+						&hwpt_paging->common.obj);
 		goto out_unlock;
 	}
-	hwpt->auto_domain = true;
-	list_add_tail(&hwpt->auto_node, &ioas->hwpts);
-	ioasid_object_finalize(idev->ctx, &hwpt->obj);
+	ioasid_object_finalize(idev->ctx, &hwpt_paging->common.obj);
 out_unlock:
 	mutex_unlock(&ioas->hwpt_lock);
 	if (!rc)
-		*out = hwpt;
+		*out = &hwpt_paging->common;
 	return rc;
 }
 
@@ -350,28 +568,31 @@ static int ioasid_device_do_attach(struct ioasid_device *idev, u32 *pt_id,
 	struct ioasid_group *igroup = idev->igroup;
 	struct ioasid_hwpt *hwpt = NULL, *old = NULL;
 	struct ioasid_object *obj;
+	struct ioasid_ioas *ioas;
 	int rc;
 
 	obj = ioasid_get_object(idev->ctx, *pt_id, IOASID_OBJ_ANY);
 	if (IS_ERR(obj))
 		return PTR_ERR(obj);
+	ioasid_test_delay(IOASID_DELAY_ATTACH_LOOKUP);
 
 	mutex_lock(&igroup->lock);
-	if (idev->attached && !replace) {
+	if (!replace && ioasid_device_rid_attached(idev)) {
 		rc = -EBUSY;
 		goto out_unlock;
 	}
 	switch (obj->type) {
 	case IOASID_OBJ_HWPT_PAGING:
 		hwpt = container_of(obj, struct ioasid_hwpt, obj);
-		rc = ioasid_group_set_hwpt(idev, hwpt, &old);
+		ioas = to_hwpt_paging(hwpt)->ioas;
+		mutex_lock(&ioas->hwpt_lock);
+		rc = ioasid_group_set_hwpt(idev, hwpt, replace, &old);
+		mutex_unlock(&ioas->hwpt_lock);
 		break;
 	case IOASID_OBJ_IOAS:
-		rc = ioasid_device_attach_ioas(idev,
-					       container_of(obj,
-							    struct ioasid_ioas,
-							    obj),
-					       &hwpt, &old);
+		ioas = container_of(obj, struct ioasid_ioas, obj);
+		rc = ioasid_device_attach_ioas(idev, ioas, replace, &hwpt,
+					       &old);
 		break;
 	default:
 		rc = -ENOENT;
@@ -396,14 +617,18 @@ out_unlock:
  *         one, filled with the IOAS's mappings
  *
  * The devices of one IOMMU group share one attachment: attaching a second
- * device of a group to the page table of the first only counts it.  May
- * sleep.
+ * device of a group to the page table of the first only adds it.  The
+ * attachment goes through the IOMMU core with an attach handle that leads
+ * from the domain back to its HWPT.  A device whose IOMMU can enforce cache
+ * coherency makes the page table enforce it.  May sleep.
  *
  * Return: 0; -EBUSY when the device, or another device of its IOMMU group,
  * is attached already (use ioasid_device_replace()); -ENOENT when @pt_id
- * names neither an IOAS nor a HWPT; -EINVAL when the HWPT does not suit the
- * device's IOMMU; -EADDRINUSE when a mapping of the IOAS lies outside what
- * a new page table can translate; -ENOMEM.
+ * names neither an IOAS nor a HWPT, or a HWPT being destroyed; -EINVAL
+ * when the HWPT does not suit the device's IOMMU, or cannot enforce the
+ * cache coherency the device needs; -EADDRINUSE when a mapping of the IOAS
+ * lies outside what a new page table can translate, or in a reserved
+ * region of the device; -ENOMEM.
  */
 int ioasid_device_attach(struct ioasid_device *idev, u32 *pt_id)
 {
@@ -434,24 +659,30 @@ EXPORT_SYMBOL_NS_GPL(ioasid_device_replace, IOASID);
  * ioasid_device_detach() - Detach a device's RID
  * @idev: Bound device, attached or not
  *
- * With the last attached device of its IOMMU group, the group is blocked.
+ * With the last attached device of its IOMMU group, the group is blocked;
+ * only then are the reserved regions the group held in the IOAS given
+ * back, as until then the device still translates through the page table.
  * May sleep.
  */
 void ioasid_device_detach(struct ioasid_device *idev)
 {
 	struct ioasid_group *igroup = idev->igroup;
 	struct ioasid_hwpt *old = NULL;
+	struct ioasid_attach *attach;
 
 	mutex_lock(&igroup->lock);
-	if (idev->attached) {
-		idev->attached = false;
-		ioasid_ioas_remove_resv(igroup->hwpt->ioas, idev);
-		if (!--igroup->nr_attached) {
-			old = igroup->hwpt;
-			iommu_detach_group(old->domain, igroup->group);
-			igroup->hwpt = NULL;
-		}
-	}
+	attach = ioasid_rid_attach(igroup);
+	if (!attach || !xa_erase(&attach->devices, idev->obj.id))
+		goto out_unlock;
+	if (--attach->nr_devices)
+		goto out_unlock;
+	old = attach->hwpt;
+	iommu_detach_group_handle(old->domain, igroup->group);
+	ioasid_test_delay(IOASID_DELAY_DETACH);
+	ioasid_ioas_remove_resv(to_hwpt_paging(old)->ioas, igroup);
+	xa_erase(&igroup->pasid_attach, IOMMU_NO_PASID);
+	ioasid_attach_free(attach);
+out_unlock:
 	mutex_unlock(&igroup->lock);
 	if (old)
 		ioasid_hwpt_put_attachment(idev->ctx, old);

@@ -7,17 +7,26 @@
  *
  * Lock order, outermost first:
  *
- *   1. ioasid_mock_domain->lock, ioasid_mock_dev->lock (test IOMMU driver,
- *      mutexes): serialise attaching one mock domain object to an IOAS and
- *      detaching it, and binding one mock device and unbinding it.
+ *   1. ioasid_mock_domain->lock, ioasid_mock_dev->lock,
+ *      ioasid_mock_access->ioas_lock (test IOMMU driver, mutexes):
+ *      serialise attaching one mock domain object to an IOAS and detaching
+ *      it, binding one mock device and unbinding it, and the pins, copies
+ *      and replace of one mock access.  A driver's lock that serialises
+ *      ioasid_access_replace() belongs here: replace waits for the unmap
+ *      callbacks of the old IOAS (ioas->access_lock).
  *
- *   1a. igroup->lock (mutex): the attachment of the devices of one IOMMU
- *      group bound to a context: which HWPT the group is attached to and
- *      how many of its devices use it.  The IOMMU core's group mutex is
- *      taken inside it (iommu_attach_group() and friends).
+ *   1a. igroup->lock (mutex): the attachments of the devices of one IOMMU
+ *      group bound to a context (&struct ioasid_attach, per PASID): which
+ *      HWPT each is attached to and which devices use it.  The IOMMU
+ *      core's group mutex is taken inside it (iommu_attach_group_handle()
+ *      and friends).
  *
  *   1b. ioas->hwpt_lock (mutex): the list of HWPTs the IOAS created for
- *      device attachments, searched for a compatible one on attach.
+ *      device attachments (auto HWPTs), searched for a compatible one on
+ *      attach, and how many attachments each has.  Every attach, replace
+ *      and detach of a group holds the lock of the target HWPT's IOAS
+ *      while it changes the group's attachment, so that an auto HWPT
+ *      leaves the list exactly when its last attachment goes.
  *
  *   2. ioas->access_lock (mutex): protects the list of in-kernel accesses
  *      of an IOAS and serialises the calls of their unmap callbacks, so
@@ -48,12 +57,10 @@
  * Outside that order:
  *
  *   ctx->objects.xa_lock (spinlock, via xa_lock()): protects the id ->
- *   object table of a context and every change of an object's @users count
- *   that decides its lifetime: a lookup takes a reference only under this
- *   lock, and IOASID_DESTROY (or the close of the file) removes an object
- *   only under this lock and only while the table holds the sole reference.
- *   No other lock is taken under it and nothing under it sleeps, so it may
- *   be taken while holding any of the above.
+ *   object table of a context.  A lookup takes its references under it,
+ *   and an object leaves the table only under it, in ioasid_object_remove()
+ *   (see below).  No other lock is taken under it and nothing under it
+ *   sleeps, so it may be taken while holding any of the above.
  *
  * Object lifetime
  * ===============
@@ -65,16 +72,45 @@
  * ioasid_object_abort_and_destroy() releases the id.  A half-built object
  * is therefore never visible to another thread.
  *
- * @users counts the table's reference (1) plus one for every lookup in
- * progress and every long-term holder (an object that depends on another
- * holds a reference on it).  An object is destroyed when the table's
- * reference is the last one: on IOASID_DESTROY, which otherwise fails with
- * EBUSY, or when the file is closed.
+ * A published object has two counts:
+ *
+ *   @users: 1 for the table, plus 1 for every long-term holder, plus 1 for
+ *   every lookup in progress.  A long-term holder is anything that keeps
+ *   a pointer to the object beyond one call: a HWPT holds its IOAS, an
+ *   attachment its HWPT, an access its IOAS.  It takes its reference with
+ *   ioasid_object_hold() while it holds a lookup (or another long-term
+ *   reference) on the object, and drops it with ioasid_object_unhold().
+ *
+ *   @shortterm: 1 while the object can be looked up, plus 1 for every
+ *   lookup in progress.  ioasid_get_object() takes one on each count under
+ *   the table lock; ioasid_put_object() drops both, @users first.
+ *
+ * Neither count frees the object when it drops.  The object is destroyed
+ * only by ioasid_object_remove(), the one way out of the table, which
+ * decides under the table lock, atomically, that the table holds the last
+ * @users reference (taking it to zero and erasing the entry), and after
+ * that waits for the puts that were racing it to drop @shortterm to zero.
+ * It then calls the type's destroy operation and frees the object.  It
+ * comes in two flavours:
+ *
+ *   - IOASID_DESTROY and the close of the file (user-initiated): fail with
+ *     EBUSY while anything holds the object, and with EPERM for the kinds
+ *     of object only the kernel may destroy (bound devices);
+ *
+ *   - the kernel removing an object it created (a device on unbind, an
+ *     IOAS's own HWPT with its last attachment): first drops the lookup
+ *     count's base, so that no new lookup succeeds, and waits for the
+ *     lookups in progress to end; the caller has made sure beforehand that
+ *     no long-term holder can appear, so the removal then cannot fail.
+ *
+ * With CONFIG_IOASID_TEST, destroying an object that anything still holds
+ * is caught with a WARN.
  */
 #ifndef __IOASID_PRIVATE_H
 #define __IOASID_PRIVATE_H
 
 #include <linux/ioasid.h>
+#include <linux/iommu.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/maple_tree.h>
@@ -96,6 +132,7 @@ enum ioasid_object_type {
 	IOASID_OBJ_IOAS,
 	IOASID_OBJ_DEVICE,
 	IOASID_OBJ_HWPT_PAGING,
+	IOASID_OBJ_ACCESS,
 #ifdef CONFIG_IOASID_TEST
 	IOASID_OBJ_MOCK_DEV,
 	IOASID_OBJ_MOCK_DOMAIN,
@@ -106,12 +143,14 @@ enum ioasid_object_type {
 
 /**
  * struct ioasid_object - Header of every object owned by a context
- * @users: Table reference plus lookups and long-term holders
- * @type: Kind of object, selects its destroy operation
+ * @users: Table reference, long-term holders and lookups in progress
+ * @shortterm: 1 while the object can be looked up, plus lookups in progress
+ * @type: Kind of object, selects its operations
  * @id: Id of the object in its context, never 0
  */
 struct ioasid_object {
 	refcount_t users;
+	refcount_t shortterm;
 	enum ioasid_object_type type;
 	u32 id;
 };
@@ -151,13 +190,18 @@ int ioasid_ucmd_respond(struct ioasid_ucmd *ucmd, size_t cmd_len);
 struct ioasid_object *_ioasid_object_alloc(struct ioasid_ctx *ctx,
 					   size_t size,
 					   enum ioasid_object_type type);
-/* Allocate a @_struct whose first member is its struct ioasid_object obj. */
-#define ioasid_object_alloc(ctx, _struct, type)                               \
+/*
+ * Allocate a @_struct whose first member, @_member, is its struct
+ * ioasid_object.  Returns an ERR_PTR() on failure.
+ */
+#define __ioasid_object_alloc(ctx, _struct, _member, type)                    \
 	container_of(_ioasid_object_alloc(ctx, sizeof(_struct) +               \
 					  BUILD_BUG_ON_ZERO(offsetof(_struct,  \
-								     obj)),    \
+								     _member)),\
 					  type),                               \
-		     _struct, obj)
+		     _struct, _member)
+#define ioasid_object_alloc(ctx, _struct, type)                               \
+	__ioasid_object_alloc(ctx, _struct, obj, type)
 
 void ioasid_object_finalize(struct ioasid_ctx *ctx, struct ioasid_object *obj);
 void ioasid_object_abort(struct ioasid_ctx *ctx, struct ioasid_object *obj);
@@ -166,26 +210,51 @@ void ioasid_object_abort_and_destroy(struct ioasid_ctx *ctx,
 
 struct ioasid_object *ioasid_get_object(struct ioasid_ctx *ctx, u32 id,
 					enum ioasid_object_type type);
+void ioasid_put_object(struct ioasid_object *obj);
 
 /**
- * ioasid_put_object() - Drop a reference taken by ioasid_get_object()
- * @obj: Object to release
+ * ioasid_object_hold() - Take a long-term reference
+ * @obj: Object on which the caller holds a lookup or a long-term reference
  *
- * The table always holds its own reference while an object is reachable,
- * so this never frees the object.
+ * For an object that keeps a pointer to @obj; IOASID_DESTROY of @obj fails
+ * with EBUSY until ioasid_object_unhold().
  */
-static inline void ioasid_put_object(struct ioasid_object *obj)
+static inline void ioasid_object_hold(struct ioasid_object *obj)
 {
-	refcount_dec(&obj->users);
-	/* For ioasid_object_remove_wait(): order the count before the wake. */
-	smp_mb__after_atomic();
-	wake_up_var(&obj->users);
+	refcount_inc(&obj->users);
 }
 
-void ioasid_object_remove_wait(struct ioasid_ctx *ctx,
-			       struct ioasid_object *obj);
-void ioasid_object_put_and_remove(struct ioasid_ctx *ctx,
-				  struct ioasid_object *obj);
+/**
+ * ioasid_object_unhold() - Drop a reference taken by ioasid_object_hold()
+ * @obj: Object
+ *
+ * The table always holds its own reference while the object is published,
+ * so this never frees it.
+ */
+static inline void ioasid_object_unhold(struct ioasid_object *obj)
+{
+	refcount_dec(&obj->users);
+}
+
+/**
+ * enum ioasid_remove_flags - How ioasid_object_remove() removes
+ * @IOASID_REMOVE_USER: On behalf of user space: fail with EPERM for objects
+ *                      only the kernel may destroy, and with EBUSY while
+ *                      anything holds the object
+ * @IOASID_REMOVE_WAIT: The kernel removes an object no long-term holder can
+ *                      reach any more: stop new lookups first and wait for
+ *                      those in progress
+ * @IOASID_REMOVE_HELD: The caller gives up a long-term reference of its own
+ *                      in the same step
+ */
+enum ioasid_remove_flags {
+	IOASID_REMOVE_USER = BIT(0),
+	IOASID_REMOVE_WAIT = BIT(1),
+	IOASID_REMOVE_HELD = BIT(2),
+};
+
+int ioasid_object_remove(struct ioasid_ctx *ctx, struct ioasid_object *obj,
+			 u32 id, unsigned int flags);
 
 /**
  * struct ioasid_pfn_run - Physically contiguous pinned pages
@@ -319,28 +388,81 @@ int ioasid_ioas_add_resv(struct ioasid_ioas *ioas, struct device *dev,
 void ioasid_ioas_remove_resv(struct ioasid_ioas *ioas, const void *owner);
 
 /**
- * struct ioasid_hwpt - A hardware page table: one paging iommu_domain
- * @obj: Object header
- * @ioas: IOAS whose mappings the domain holds, referenced
- * @domain: The domain, attached to @ioas
- * @auto_node: Entry in &struct ioasid_ioas.hwpts while it may be picked
- *             for another device (it was created by an attach to the IOAS)
- * @auto_domain: Created by an attach to the IOAS, destroyed with its last
- *               attachment
+ * struct ioasid_hwpt - A hardware page table: the part common to its kinds
+ * @obj: Object header; its type tells the kind
+ * @domain: The iommu_domain
  */
 struct ioasid_hwpt {
 	struct ioasid_object obj;
-	struct ioasid_ioas *ioas;
 	struct iommu_domain *domain;
-	struct list_head auto_node;
-	bool auto_domain;
 };
 
-struct ioasid_hwpt *ioasid_hwpt_alloc(struct ioasid_ctx *ctx,
-				      struct ioasid_ioas *ioas,
-				      struct device *dev);
-void ioasid_hwpt_destroy(struct ioasid_object *obj);
+/**
+ * struct ioasid_hwpt_paging - A kernel-managed page table filled from an IOAS
+ * @common: Common part, type %IOASID_OBJ_HWPT_PAGING
+ * @ioas: IOAS whose mappings the domain holds, held
+ * @auto_node: Entry in &struct ioasid_ioas.hwpts while another attachment
+ *             to the IOAS may pick it (auto HWPTs only); an auto HWPT off
+ *             the list is going away.  Protected by the IOAS's hwpt_lock
+ * @nr_attached: Attachments of an auto HWPT, under the IOAS's hwpt_lock
+ * @auto_domain: Created by an attach to the IOAS, removed with its last
+ *               attachment
+ * @nest_parent: May be the stage 2 of nested HWPTs
+ * @enforce_cache_coherency: The domain makes every DMA snoop the CPU
+ *                           caches; set once, before the first attach of a
+ *                           device that needs it, never cleared
+ * @msi_cookie: The domain has its software MSI window
+ */
+struct ioasid_hwpt_paging {
+	struct ioasid_hwpt common;
+	struct ioasid_ioas *ioas;
+	struct list_head auto_node;
+	unsigned int nr_attached;
+	bool auto_domain;
+	bool nest_parent;
+	bool enforce_cache_coherency;
+	bool msi_cookie;
+};
+
+static inline struct ioasid_hwpt_paging *
+to_hwpt_paging(struct ioasid_hwpt *hwpt)
+{
+	return container_of(hwpt, struct ioasid_hwpt_paging, common);
+}
+
+struct ioasid_hwpt_paging *ioasid_hwpt_paging_alloc(struct ioasid_ctx *ctx,
+						    struct ioasid_ioas *ioas,
+						    struct ioasid_device *idev,
+						    u32 flags);
+int ioasid_hwpt_paging_enforce_cc(struct ioasid_hwpt_paging *hwpt_paging);
+void ioasid_hwpt_paging_destroy(struct ioasid_object *obj);
 int ioasid_hwpt_alloc_ioctl(struct ioasid_ucmd *ucmd);
+
+/**
+ * struct ioasid_attach_handle - A domain attached to a RID or a PASID
+ * @handle: The IOMMU core's handle, stored with the attachment, through
+ *          which a fault raised on the domain finds @hwpt
+ * @hwpt: The HWPT attached
+ */
+struct ioasid_attach_handle {
+	struct iommu_attach_handle handle;
+	struct ioasid_hwpt *hwpt;
+};
+
+/**
+ * struct ioasid_attach - What one PASID of an IOMMU group is attached to
+ * @hwpt: The HWPT, held by the attachment
+ * @handle: Its attach handle in the IOMMU core
+ * @devices: Device id -> &struct ioasid_device of the bound devices of the
+ *           group attached there (all of them share the translation)
+ * @nr_devices: Number of entries in @devices
+ */
+struct ioasid_attach {
+	struct ioasid_hwpt *hwpt;
+	struct ioasid_attach_handle *handle;
+	struct xarray devices;
+	unsigned int nr_devices;
+};
 
 /**
  * struct ioasid_group - The devices of one IOMMU group bound to a context
@@ -348,16 +470,15 @@ int ioasid_hwpt_alloc_ioctl(struct ioasid_ucmd *ucmd);
  * @ctx: The context
  * @group: The IOMMU group, referenced
  * @lock: See the locking rules
- * @hwpt: HWPT the group is attached to, referenced, or NULL (blocked)
- * @nr_attached: Devices of the group attached to @hwpt
+ * @pasid_attach: PASID -> &struct ioasid_attach; the RID is
+ *                %IOMMU_NO_PASID
  */
 struct ioasid_group {
 	struct kref kref;
 	struct ioasid_ctx *ctx;
 	struct iommu_group *group;
-	struct mutex lock; /* protects @hwpt and @nr_attached */
-	struct ioasid_hwpt *hwpt;
-	unsigned int nr_attached;
+	struct mutex lock; /* protects @pasid_attach and what it points to */
+	struct xarray pasid_attach;
 };
 
 /**
@@ -366,14 +487,16 @@ struct ioasid_group {
  * @ctx: The context
  * @dev: The device, referenced
  * @igroup: Its group in the context, referenced
- * @attached: The device's RID is attached to @igroup->hwpt
+ * @enforce_cache_coherency: Its IOMMU can make every DMA of the device
+ *                           snoop the CPU caches; then every page table it
+ *                           is attached to does so
  */
 struct ioasid_device {
 	struct ioasid_object obj;
 	struct ioasid_ctx *ctx;
 	struct device *dev;
 	struct ioasid_group *igroup;
-	bool attached;
+	bool enforce_cache_coherency;
 };
 
 void ioasid_device_destroy(struct ioasid_object *obj);
@@ -381,19 +504,26 @@ int ioasid_device_get_hw_info(struct ioasid_ucmd *ucmd);
 
 /**
  * struct ioasid_access - An in-kernel user of an IOAS
- * @ioas: The IOAS, referenced
+ * @obj: Object header; only its owner destroys it
+ * @ctx: The context
+ * @ioas: The IOAS, held; changed by ioasid_access_replace(), which the
+ *        owner serialises with its own calls
  * @ops: Callbacks of the user
  * @data: Argument of the callbacks
  * @node: Entry in &struct ioasid_ioas.accesses
  * @npins: Pin calls not yet undone, to catch a user that leaks them
  */
 struct ioasid_access {
+	struct ioasid_object obj;
+	struct ioasid_ctx *ctx;
 	struct ioasid_ioas *ioas;
 	const struct ioasid_access_ops *ops;
 	void *data;
 	struct list_head node;
 	atomic_t npins;
 };
+
+void ioasid_access_destroy_obj(struct ioasid_object *obj);
 
 int ioasid_check_range(u64 start, u64 length, unsigned long align);
 struct ioasid_ioas *ioasid_get_ioas(struct ioasid_ctx *ctx, u32 id);
@@ -411,8 +541,12 @@ int ioasid_ioas_attach_domain(struct ioasid_ioas *ioas,
 void ioasid_ioas_detach_domain(struct ioasid_ioas *ioas,
 			       struct iommu_domain *domain);
 
-#ifdef CONFIG_IOASID_TEST
+/* The test-only uAPI; also names the delay points of ioasid_test_delay(). */
 #include "ioasid_test.h"
+
+#ifdef CONFIG_IOASID_TEST
+
+void ioasid_test_delay(enum ioasid_test_delay_point point);
 
 int ioasid_test_init(void);
 void ioasid_test_exit(void);
@@ -436,6 +570,7 @@ int ioasid_test_access_pin(struct ioasid_ucmd *ucmd);
 int ioasid_test_access_unpin(struct ioasid_ucmd *ucmd);
 int ioasid_test_access_rw(struct ioasid_ucmd *ucmd);
 int ioasid_test_access_info(struct ioasid_ucmd *ucmd);
+int ioasid_test_access_replace(struct ioasid_ucmd *ucmd);
 int ioasid_test_device_bind(struct ioasid_ucmd *ucmd);
 int ioasid_test_device_unbind(struct ioasid_ucmd *ucmd);
 int ioasid_test_device_attach(struct ioasid_ucmd *ucmd);
@@ -454,6 +589,10 @@ static inline void ioasid_test_exit(void)
 static inline bool ioasid_test_is_mock_dev(struct device *dev)
 {
 	return false;
+}
+
+static inline void ioasid_test_delay(enum ioasid_test_delay_point point)
+{
 }
 #endif
 

@@ -35,6 +35,7 @@ enum {
 	IOASID_CMD_TEST_DEVICE_ATTACH,
 	IOASID_CMD_TEST_DEVICE_DETACH,
 	IOASID_CMD_TEST_DEVICE_DOMAIN,
+	IOASID_CMD_TEST_ACCESS_REPLACE,
 };
 
 /*
@@ -67,12 +68,22 @@ enum {
  * @IOASID_TEST_MOCK_DEV_PASID: The device supports
  *                              %IOASID_TEST_MOCK_PASID_BITS of PASID
  * @IOASID_TEST_MOCK_DEV_SW_MSI: The device has a software MSI window
+ * @IOASID_TEST_MOCK_DEV_NO_ENFORCE_CC: The device's IOMMU cannot make its
+ *                                      DMA snoop the CPU caches
+ *                                      (no IOMMU_CAP_ENFORCE_CACHE_COHERENCY);
+ *                                      the other devices' can, so their
+ *                                      page tables enforce it
+ * @IOASID_TEST_MOCK_DEV_NO_IOMMU: The device sits in an IOMMU group of its
+ *                                 own that no IOMMU translates, as VFIO's
+ *                                 mediated devices do; binding it fails
  */
 enum ioasid_test_mock_dev_flags {
 	IOASID_TEST_MOCK_DEV_OTHER_IOMMU = 1 << 0,
 	IOASID_TEST_MOCK_DEV_GROUP = 1 << 1,
 	IOASID_TEST_MOCK_DEV_PASID = 1 << 2,
 	IOASID_TEST_MOCK_DEV_SW_MSI = 1 << 3,
+	IOASID_TEST_MOCK_DEV_NO_ENFORCE_CC = 1 << 4,
+	IOASID_TEST_MOCK_DEV_NO_IOMMU = 1 << 5,
 };
 
 /**
@@ -442,6 +453,9 @@ struct ioasid_test_access_rw {
  * @access_id: Mock access object
  * @out_nr_pins: Output, pins the access holds
  * @out_unmap_calls: Output, times the unmap callback was called
+ * @out_kernel_id: Output, id of the in-kernel access object in the context
+ *                 (which user space cannot destroy)
+ * @out_ioas_id: Output, the IOAS the access uses
  */
 struct ioasid_test_access_info {
 	__u32 size;
@@ -449,9 +463,32 @@ struct ioasid_test_access_info {
 	__u32 access_id;
 	__u32 out_nr_pins;
 	__aligned_u64 out_unmap_calls;
+	__u32 out_kernel_id;
+	__u32 out_ioas_id;
 };
 
 #define IOASID_TEST_ACCESS_INFO _IO(IOASID_TYPE, IOASID_CMD_TEST_ACCESS_INFO)
+
+/**
+ * struct ioasid_test_access_replace - ioctl(IOASID_TEST_ACCESS_REPLACE)
+ * @size: sizeof(struct ioasid_test_access_replace)
+ * @flags: Must be 0
+ * @access_id: Mock access object
+ * @ioas_id: IOAS the access uses from now on, through
+ *           ioasid_access_replace()
+ *
+ * Errors: %EBUSY while the access holds pins; %ENOENT when @ioas_id names
+ * no IOAS.
+ */
+struct ioasid_test_access_replace {
+	__u32 size;
+	__u32 flags;
+	__u32 access_id;
+	__u32 ioas_id;
+};
+
+#define IOASID_TEST_ACCESS_REPLACE \
+	_IO(IOASID_TYPE, IOASID_CMD_TEST_ACCESS_REPLACE)
 
 /**
  * enum ioasid_test_device_bind_flags - Flags of IOASID_TEST_DEVICE_BIND
@@ -592,9 +629,13 @@ struct ioasid_test_device_domain {
  * @IOASID_TEST_DOMAIN_MSI_COOKIE: The domain can map MSI doorbells in a
  *                                 software MSI window (it has the DMA
  *                                 layer's MSI cookie)
+ * @IOASID_TEST_DOMAIN_ENFORCE_CC: The domain enforces cache coherency:
+ *                                 every DMA through it snoops the CPU
+ *                                 caches
  */
 enum ioasid_test_device_domain_flags {
 	IOASID_TEST_DOMAIN_MSI_COOKIE = 1 << 0,
+	IOASID_TEST_DOMAIN_ENFORCE_CC = 1 << 1,
 };
 
 /*
@@ -619,5 +660,27 @@ struct ioasid_test_hw_info {
 
 #define IOASID_TEST_DEVICE_DOMAIN \
 	_IO(IOASID_TYPE, IOASID_CMD_TEST_DEVICE_DOMAIN)
+
+/**
+ * enum ioasid_test_delay_point - Where the test driver can widen a race
+ * @IOASID_DELAY_ATTACH_LOOKUP: An attach holds the lookup of its target
+ * @IOASID_DELAY_HWPT_LAST_PUT: The last attachment of an auto HWPT is gone
+ *                              and the HWPT is off its IOAS's list, not yet
+ *                              removed
+ * @IOASID_DELAY_UNBIND: An unbind detached the device, which is not yet
+ *                       removed
+ * @IOASID_DELAY_DETACH: A detach blocked the group, whose reserved regions
+ *                       are not yet given back
+ *
+ * Bit N of /sys/kernel/debug/ioasid/delay_mask makes point N sleep for
+ * /sys/kernel/debug/ioasid/delay_us (at most a second), so that a test can
+ * make another thread run right there.
+ */
+enum ioasid_test_delay_point {
+	IOASID_DELAY_ATTACH_LOOKUP,
+	IOASID_DELAY_HWPT_LAST_PUT,
+	IOASID_DELAY_UNBIND,
+	IOASID_DELAY_DETACH,
+};
 
 #endif /* _UAPI_IOASID_TEST_H */

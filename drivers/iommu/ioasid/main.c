@@ -24,9 +24,13 @@
  * @destroy: Release everything the object holds.  Called once the object
  *           is unreachable and its last reference is gone; the core frees
  *           the object itself afterwards.
+ * @kernel_only: Only the kernel removes objects of this kind, on behalf of
+ *               their owner: IOASID_DESTROY refuses them, and the close of
+ *               the file leaves them to their owner
  */
 struct ioasid_object_ops {
 	void (*destroy)(struct ioasid_object *obj);
+	bool kernel_only;
 };
 
 static const struct ioasid_object_ops ioasid_object_ops[IOASID_OBJ_MAX] = {
@@ -35,9 +39,14 @@ static const struct ioasid_object_ops ioasid_object_ops[IOASID_OBJ_MAX] = {
 	},
 	[IOASID_OBJ_DEVICE] = {
 		.destroy = ioasid_device_destroy,
+		.kernel_only = true,
 	},
 	[IOASID_OBJ_HWPT_PAGING] = {
-		.destroy = ioasid_hwpt_destroy,
+		.destroy = ioasid_hwpt_paging_destroy,
+	},
+	[IOASID_OBJ_ACCESS] = {
+		.destroy = ioasid_access_destroy_obj,
+		.kernel_only = true,
 	},
 #ifdef CONFIG_IOASID_TEST
 	[IOASID_OBJ_MOCK_DEV] = {
@@ -64,6 +73,7 @@ struct ioasid_object *_ioasid_object_alloc(struct ioasid_ctx *ctx,
 		return ERR_PTR(-ENOMEM);
 	obj->type = type;
 	refcount_set(&obj->users, 1);
+	refcount_set(&obj->shortterm, 1);
 
 	/*
 	 * Reserve the id with an empty entry: lookups do not see the object
@@ -136,8 +146,12 @@ void ioasid_object_abort_and_destroy(struct ioasid_ctx *ctx,
  * @id: Id of the object
  * @type: Expected kind, or %IOASID_OBJ_ANY
  *
- * Return: the object, to be released with ioasid_put_object(), or
- * ERR_PTR(-ENOENT) when @id names no published object of that kind.
+ * The reference is short-term: the caller drops it with ioasid_put_object()
+ * before returning to user space, or turns it into a long-term one with
+ * ioasid_object_hold() first.
+ *
+ * Return: the object, or ERR_PTR(-ENOENT) when @id names no published
+ * object of that kind, or one being removed.
  */
 struct ioasid_object *ioasid_get_object(struct ioasid_ctx *ctx, u32 id,
 					enum ioasid_object_type type)
@@ -147,112 +161,131 @@ struct ioasid_object *ioasid_get_object(struct ioasid_ctx *ctx, u32 id,
 	xa_lock(&ctx->objects);
 	obj = xa_load(&ctx->objects, id);
 	if (!obj || (type != IOASID_OBJ_ANY && obj->type != type) ||
-	    !refcount_inc_not_zero(&obj->users))
+	    !refcount_inc_not_zero(&obj->users)) {
 		obj = ERR_PTR(-ENOENT);
+	} else if (!refcount_inc_not_zero(&obj->shortterm)) {
+		/* A kernel removal stopped lookups: the table holds @users. */
+		refcount_dec(&obj->users);
+		obj = ERR_PTR(-ENOENT);
+	}
 	xa_unlock(&ctx->objects);
 	return obj;
 }
 
+/**
+ * ioasid_put_object() - Drop a reference taken by ioasid_get_object()
+ * @obj: Object to release
+ *
+ * Never frees the object: a removal waiting for this lookup to end does.
+ */
+void ioasid_put_object(struct ioasid_object *obj)
+{
+	/*
+	 * @users first: a removal that saw @users drop to the table's
+	 * reference then waits for @shortterm, never the other way round.
+	 */
+	refcount_dec(&obj->users);
+	if (refcount_dec_and_test(&obj->shortterm)) {
+		/* Order the count before the waiter check; @obj may be gone. */
+		smp_mb__after_atomic();
+		wake_up_var(&obj->shortterm);
+	}
+}
+
+/* Drop the lookup count's base and wait for the lookups in progress. */
+static void ioasid_object_wait_shortterm(struct ioasid_object *obj)
+{
+	if (refcount_dec_and_test(&obj->shortterm))
+		return;
+	wait_var_event(&obj->shortterm, !refcount_read(&obj->shortterm));
+}
+
 static void ioasid_object_destroy(struct ioasid_object *obj)
 {
+	/* Nothing may hold an object that is destroyed. */
+	if (IS_ENABLED(CONFIG_IOASID_TEST))
+		WARN_ON(refcount_read(&obj->users) ||
+			refcount_read(&obj->shortterm));
 	ioasid_object_ops[obj->type].destroy(obj);
 	kfree(obj);
 }
 
-/*
- * Take the object at @id out of the table if the table holds the only
- * reference.  On success the caller owns the object and must destroy it.
+/**
+ * ioasid_object_remove() - Take an object out of its context and destroy it
+ * @ctx: Context of the object
+ * @obj: The object, when the kernel removes one it knows, else NULL
+ * @id: Id of the object
+ * @flags: &enum ioasid_remove_flags
+ *
+ * The one way an object leaves its table: see "Object lifetime" in
+ * ioasid_private.h.  Decides under the table lock that nothing but the
+ * table holds the object, and erases it in the same step; then waits for
+ * the lookups that were ending meanwhile, and destroys the object.
+ *
+ * Return: 0 when the object was destroyed; -ENOENT when @id names no
+ * object (or not @obj); -EPERM with %IOASID_REMOVE_USER for an object only
+ * the kernel may destroy; -EBUSY when something else holds it.  A kernel
+ * removal (%IOASID_REMOVE_WAIT) that fails is a bug, and WARNs.
  */
-static struct ioasid_object *ioasid_object_remove(struct ioasid_ctx *ctx,
-						  u32 id)
+int ioasid_object_remove(struct ioasid_ctx *ctx, struct ioasid_object *obj,
+			 u32 id, unsigned int flags)
 {
-	struct ioasid_object *obj;
+	struct ioasid_object *found;
+	int rc = 0;
+
+	if (flags & IOASID_REMOVE_WAIT)
+		ioasid_object_wait_shortterm(obj);
 
 	xa_lock(&ctx->objects);
-	obj = xa_load(&ctx->objects, id);
-	if (!obj) {
-		obj = ERR_PTR(-ENOENT);
+	found = xa_load(&ctx->objects, id);
+	if (!found || (obj && found != obj)) {
+		rc = -ENOENT;
 		goto out_unlock;
 	}
-	if (!refcount_dec_if_one(&obj->users)) {
-		obj = ERR_PTR(-EBUSY);
+	if ((flags & IOASID_REMOVE_USER) &&
+	    ioasid_object_ops[found->type].kernel_only) {
+		rc = -EPERM;
+		goto out_unlock;
+	}
+	if (flags & IOASID_REMOVE_HELD)
+		refcount_dec(&found->users);
+	if (!refcount_dec_if_one(&found->users)) {
+		if (flags & IOASID_REMOVE_HELD)
+			refcount_inc(&found->users);
+		rc = -EBUSY;
 		goto out_unlock;
 	}
 	__xa_erase(&ctx->objects, id);
 out_unlock:
 	xa_unlock(&ctx->objects);
-	return obj;
-}
 
-/**
- * ioasid_object_put_and_remove() - Drop a reference; destroy if unused
- * @ctx: Context of the object
- * @obj: Published object the caller holds a reference on
- *
- * For objects the kernel created on its own, such as the HWPT of an attach
- * to an IOAS, when their last user goes.  If another reference than the
- * table's remains, only the caller's is dropped; user space may then
- * destroy the object itself.
- */
-void ioasid_object_put_and_remove(struct ioasid_ctx *ctx,
-				  struct ioasid_object *obj)
-{
-	bool removed = false;
-
-	/* Lookups take references only under the lock: none can appear. */
-	xa_lock(&ctx->objects);
-	if (refcount_read(&obj->users) == 2) {
-		__xa_erase(&ctx->objects, obj->id);
-		removed = true;
-	}
-	xa_unlock(&ctx->objects);
-	if (removed)
-		ioasid_object_destroy(obj);
-	else
-		ioasid_put_object(obj);
-}
-
-/**
- * ioasid_object_remove_wait() - Remove and destroy an object
- * @ctx: Context of the object
- * @obj: Published object on which the caller drops its own reference
- *
- * For objects that only the kernel may destroy, such as bound devices,
- * whose owner holds a reference so that IOASID_DESTROY fails with EBUSY.
- * Waits for lookups in progress to finish.
- */
-void ioasid_object_remove_wait(struct ioasid_ctx *ctx,
-			       struct ioasid_object *obj)
-{
-	refcount_dec(&obj->users);
-	for (;;) {
-		wait_var_event(&obj->users, refcount_read(&obj->users) == 1);
-		xa_lock(&ctx->objects);
-		if (refcount_dec_if_one(&obj->users)) {
-			__xa_erase(&ctx->objects, obj->id);
-			xa_unlock(&ctx->objects);
-			break;
+	if (rc) {
+		if (flags & IOASID_REMOVE_WAIT) {
+			/* Lookups may see the object again. */
+			WARN_ON(1);
+			refcount_set(&obj->shortterm, 1);
 		}
-		xa_unlock(&ctx->objects);
+		return rc;
 	}
-	ioasid_object_destroy(obj);
+	/* Only puts that were racing the decision can be left. */
+	if (!(flags & IOASID_REMOVE_WAIT))
+		ioasid_object_wait_shortterm(found);
+	ioasid_object_destroy(found);
+	return 0;
 }
 
 static int ioasid_destroy(struct ioasid_ucmd *ucmd)
 {
 	struct ioasid_destroy *cmd = ucmd->cmd;
-	struct ioasid_object *obj;
 
 	if (cmd->flags)
 		return -EOPNOTSUPP;
 	if (cmd->__reserved)
 		return -EINVAL;
-
-	obj = ioasid_object_remove(ucmd->ctx, cmd->id);
-	if (IS_ERR(obj))
-		return PTR_ERR(obj);
-	ioasid_object_destroy(obj);
-	return 0;
+	if (!cmd->id)
+		return -ENOENT;
+	return ioasid_object_remove(ucmd->ctx, NULL, cmd->id,
+				    IOASID_REMOVE_USER);
 }
 
 static u64 ioasid_features(void)
@@ -364,14 +397,16 @@ union ioasid_ucmd_buffer {
 	struct ioasid_test_device_attach device_attach;
 	struct ioasid_test_device_detach device_detach;
 	struct ioasid_test_device_domain device_domain;
+	struct ioasid_test_access_replace access_replace;
 #endif
 };
 
 /**
  * struct ioasid_ioctl_op - One ioctl of the dispatch table
  * @size: Size of the command struct this kernel knows
- * @min_size: Size of the first published layout of the struct; smaller
- *            sizes are refused
+ * @min_size: Size of the first published layout of the struct, the one
+ *            minimum-size rule of the uAPI header; smaller sizes are
+ *            refused with EINVAL
  * @ioctl_num: The full ioctl number
  * @execute: Handler, runs on a kernel copy of the struct
  */
@@ -382,80 +417,82 @@ struct ioasid_ioctl_op {
 	int (*execute)(struct ioasid_ucmd *ucmd);
 };
 
-/* @_name is the ioctl without its IOASID_ prefix, e.g. DESTROY. */
-#define IOCTL_OP(_name, _fn, _struct, _last)                                  \
+/*
+ * @_name is the ioctl without its IOASID_ prefix, e.g. DESTROY.  The minimum
+ * size is the whole struct as first published, padding included, always a
+ * multiple of 8 bytes.  No struct has grown yet; when one does, its entry
+ * keeps its first size as .min_size.
+ */
+#define IOCTL_OP(_name, _fn, _struct)                                         \
 	[IOASID_CMD_##_name - IOASID_CMD_BASE] = {                             \
 		.size = sizeof(_struct) +                                      \
 			BUILD_BUG_ON_ZERO(sizeof(union ioasid_ucmd_buffer) <   \
 					  sizeof(_struct)),                    \
-		.min_size = offsetofend(_struct, _last),                       \
+		.min_size = sizeof(_struct) +                                  \
+			    BUILD_BUG_ON_ZERO(sizeof(_struct) % 8),            \
 		.ioctl_num = IOASID_##_name,                                   \
 		.execute = _fn,                                                \
 	}
 
 static const struct ioasid_ioctl_op ioasid_ioctl_ops[] = {
-	IOCTL_OP(DESTROY, ioasid_destroy, struct ioasid_destroy, __reserved),
-	IOCTL_OP(GET_INFO, ioasid_get_info, struct ioasid_info, features),
-	IOCTL_OP(IOAS_ALLOC, ioasid_ioas_alloc_ioctl, struct ioasid_ioas_alloc,
-		 __reserved),
-	IOCTL_OP(IOAS_MAP, ioasid_ioas_map, struct ioasid_ioas_map,
-		 iova_alignment),
-	IOCTL_OP(IOAS_UNMAP, ioasid_ioas_unmap, struct ioasid_ioas_unmap,
-		 out_unmapped),
+	IOCTL_OP(DESTROY, ioasid_destroy, struct ioasid_destroy),
+	IOCTL_OP(GET_INFO, ioasid_get_info, struct ioasid_info),
+	IOCTL_OP(IOAS_ALLOC, ioasid_ioas_alloc_ioctl, struct ioasid_ioas_alloc),
+	IOCTL_OP(IOAS_MAP, ioasid_ioas_map, struct ioasid_ioas_map),
+	IOCTL_OP(IOAS_UNMAP, ioasid_ioas_unmap, struct ioasid_ioas_unmap),
 	IOCTL_OP(IOAS_IOVA_RANGES, ioasid_ioas_iova_ranges,
-		 struct ioasid_ioas_iova_ranges, out_iova_alignment),
-	IOCTL_OP(IOAS_COPY, ioasid_ioas_copy, struct ioasid_ioas_copy,
-		 iova_alignment),
-	IOCTL_OP(OPTION, ioasid_option, struct ioasid_option, val64),
+		 struct ioasid_ioas_iova_ranges),
+	IOCTL_OP(IOAS_COPY, ioasid_ioas_copy, struct ioasid_ioas_copy),
+	IOCTL_OP(OPTION, ioasid_option, struct ioasid_option),
 	IOCTL_OP(IOAS_MAP_FILE, ioasid_ioas_map_file,
-		 struct ioasid_ioas_map_file, iova_alignment),
+		 struct ioasid_ioas_map_file),
 	IOCTL_OP(IOAS_ALLOW_IOVAS, ioasid_ioas_allow_iovas,
-		 struct ioasid_ioas_allow_iovas, allowed_iovas),
-	IOCTL_OP(IOAS_RESERVE, ioasid_ioas_reserve,
-		 struct ioasid_ioas_reserve, out_iova),
-	IOCTL_OP(HWPT_ALLOC, ioasid_hwpt_alloc_ioctl, struct ioasid_hwpt_alloc,
-		 out_hwpt_id),
+		 struct ioasid_ioas_allow_iovas),
+	IOCTL_OP(IOAS_RESERVE, ioasid_ioas_reserve, struct ioasid_ioas_reserve),
+	IOCTL_OP(HWPT_ALLOC, ioasid_hwpt_alloc_ioctl, struct ioasid_hwpt_alloc),
 	IOCTL_OP(DEVICE_GET_HW_INFO, ioasid_device_get_hw_info,
-		 struct ioasid_device_get_hw_info, __reserved),
+		 struct ioasid_device_get_hw_info),
 #ifdef CONFIG_IOASID_TEST
 	IOCTL_OP(TEST_MOCK_DEV_ADD, ioasid_test_mock_dev_add,
-		 struct ioasid_test_mock_dev_add, out_index),
+		 struct ioasid_test_mock_dev_add),
 	IOCTL_OP(TEST_MOCK_DOMAIN_ALLOC, ioasid_test_mock_domain_alloc,
-		 struct ioasid_test_mock_domain_alloc, out_domain_id),
+		 struct ioasid_test_mock_domain_alloc),
 	IOCTL_OP(TEST_DOMAIN_MAP, ioasid_test_domain_map,
-		 struct ioasid_test_domain_map, length),
+		 struct ioasid_test_domain_map),
 	IOCTL_OP(TEST_DOMAIN_UNMAP, ioasid_test_domain_unmap,
-		 struct ioasid_test_domain_unmap, out_unmapped),
+		 struct ioasid_test_domain_unmap),
 	IOCTL_OP(TEST_IOPTE_GET, ioasid_test_iopte_get,
-		 struct ioasid_test_iopte_get, out_phys),
+		 struct ioasid_test_iopte_get),
 	IOCTL_OP(TEST_DOMAIN_INFO, ioasid_test_domain_info,
-		 struct ioasid_test_domain_info, out_aperture_last),
+		 struct ioasid_test_domain_info),
 	IOCTL_OP(TEST_CTX_FROM_FD, ioasid_test_ctx_from_fd,
-		 struct ioasid_test_ctx_from_fd, out_same),
+		 struct ioasid_test_ctx_from_fd),
 	IOCTL_OP(TEST_IOAS_ATTACH, ioasid_test_ioas_attach,
-		 struct ioasid_test_ioas_attach, ioas_id),
+		 struct ioasid_test_ioas_attach),
 	IOCTL_OP(TEST_IOAS_DETACH, ioasid_test_ioas_detach,
-		 struct ioasid_test_ioas_detach, __reserved),
+		 struct ioasid_test_ioas_detach),
 	IOCTL_OP(TEST_ACCESS_CREATE, ioasid_test_access_create,
-		 struct ioasid_test_access_create, out_access_id),
+		 struct ioasid_test_access_create),
 	IOCTL_OP(TEST_ACCESS_PIN, ioasid_test_access_pin,
-		 struct ioasid_test_access_pin, data),
+		 struct ioasid_test_access_pin),
 	IOCTL_OP(TEST_ACCESS_UNPIN, ioasid_test_access_unpin,
-		 struct ioasid_test_access_unpin, pin_id),
+		 struct ioasid_test_access_unpin),
 	IOCTL_OP(TEST_ACCESS_RW, ioasid_test_access_rw,
-		 struct ioasid_test_access_rw, data),
+		 struct ioasid_test_access_rw),
 	IOCTL_OP(TEST_ACCESS_INFO, ioasid_test_access_info,
-		 struct ioasid_test_access_info, out_unmap_calls),
+		 struct ioasid_test_access_info),
 	IOCTL_OP(TEST_DEVICE_BIND, ioasid_test_device_bind,
-		 struct ioasid_test_device_bind, out_device_id),
+		 struct ioasid_test_device_bind),
 	IOCTL_OP(TEST_DEVICE_UNBIND, ioasid_test_device_unbind,
-		 struct ioasid_test_device_unbind, __reserved),
+		 struct ioasid_test_device_unbind),
 	IOCTL_OP(TEST_DEVICE_ATTACH, ioasid_test_device_attach,
-		 struct ioasid_test_device_attach, pt_id),
+		 struct ioasid_test_device_attach),
 	IOCTL_OP(TEST_DEVICE_DETACH, ioasid_test_device_detach,
-		 struct ioasid_test_device_detach, __reserved),
+		 struct ioasid_test_device_detach),
 	IOCTL_OP(TEST_DEVICE_DOMAIN, ioasid_test_device_domain,
-		 struct ioasid_test_device_domain, out_mapped_bytes),
+		 struct ioasid_test_device_domain),
+	IOCTL_OP(TEST_ACCESS_REPLACE, ioasid_test_access_replace,
+		 struct ioasid_test_access_replace),
 #endif
 };
 
@@ -509,10 +546,12 @@ static int ioasid_fops_open(struct inode *inode, struct file *filp)
 }
 
 /*
- * Destroy every object of a context whose file is being released.  Objects
- * that others depend on still hold references from their dependents, so
- * they are skipped until those are gone; each pass destroys at least one
- * object unless a reference leaked.
+ * Destroy every object of a context whose file is being released, as
+ * IOASID_DESTROY would.  Objects that others depend on are held by their
+ * dependents, so they are skipped until those are gone; each pass destroys
+ * at least one object unless a reference leaked.  Objects only the kernel
+ * removes go with their owners (a mock device unbinds its device): bound
+ * devices of other owners hold the file, so none is left here.
  */
 static void ioasid_ctx_destroy_objects(struct ioasid_ctx *ctx)
 {
@@ -523,11 +562,10 @@ static void ioasid_ctx_destroy_objects(struct ioasid_ctx *ctx)
 	do {
 		progress = false;
 		xa_for_each(&ctx->objects, index, obj) {
-			obj = ioasid_object_remove(ctx, index);
-			if (IS_ERR(obj))
-				continue;
-			ioasid_object_destroy(obj);
-			progress = true;
+			if (!ioasid_object_remove(ctx, NULL, index,
+						  IOASID_REMOVE_USER))
+				progress = true;
+			cond_resched();
 		}
 	} while (progress);
 
@@ -629,6 +667,6 @@ module_init(ioasid_init);
 module_exit(ioasid_exit);
 
 MODULE_DESCRIPTION("/dev/ioasid: IO address spaces for user space");
-/* iommu_group_replace_domain(), for atomic replace of an attachment. */
+/* The attach-handle calls of the IOMMU core, for attach and replace. */
 MODULE_IMPORT_NS(IOMMUFD_INTERNAL);
 MODULE_LICENSE("GPL");

@@ -11,6 +11,8 @@
 #define pr_fmt(fmt) "ioasid-test: " fmt
 
 #include <linux/bitfield.h>
+#include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/device.h>
 #include <linux/fwnode.h>
 #include <linux/highmem.h>
@@ -53,6 +55,8 @@
  *            are none, a base page cannot overlap one
  * @serial: Number of the domain, unique for the life of the kernel
  * @other_iommu: Belongs to the other instance of the test IOMMU
+ * @nr_devs: Devices attached, so that freeing an attached domain is caught
+ * @enforce_cc: Every IOPTE must snoop the CPU caches (IOMMU_CACHE)
  */
 struct mock_domain {
 	struct iommu_domain domain;
@@ -60,6 +64,8 @@ struct mock_domain {
 	unsigned long nr_large;
 	u64 serial;
 	bool other_iommu;
+	atomic_t nr_devs;
+	bool enforce_cc;
 };
 
 /**
@@ -69,6 +75,8 @@ struct mock_domain {
  * @other_iommu: Behind the other instance of the test IOMMU: it accepts
  *               only that instance's domains
  * @sw_msi: Has a software MSI window
+ * @no_enforce_cc: Its IOMMU cannot enforce cache coherency
+ * @no_iommu: In an IOMMU group no IOMMU translates
  * @group_with: Device whose IOMMU group it joins, referenced, or NULL
  * @lock: Protects @domain
  * @domain: Paging domain the device is attached to, or NULL when blocked
@@ -78,6 +86,8 @@ struct mock_dev {
 	unsigned int index;
 	bool other_iommu;
 	bool sw_msi;
+	bool no_enforce_cc;
+	bool no_iommu;
 	struct mock_dev *group_with;
 	spinlock_t lock; /* protects @domain */
 	struct mock_domain *domain;
@@ -121,6 +131,9 @@ struct ioasid_mock_domain {
  * @obj: Object header
  * @access: The access
  * @flags: &enum ioasid_test_access_flags
+ * @ioas_lock: Serialises pins and copies with ioasid_access_replace(), as
+ *             a driver must; never taken by the unmap callback, so that a
+ *             replace may wait for a callback in progress
  * @lock: Protects @pins and @unmap_calls
  * @pins: Pin id -> &struct mock_access_pin
  * @unmap_calls: Calls of the unmap callback
@@ -129,6 +142,7 @@ struct ioasid_mock_access {
 	struct ioasid_object obj;
 	struct ioasid_access *access;
 	u32 flags;
+	struct mutex ioas_lock; /* serialises pin, copy and replace */
 	struct mutex lock; /* protects @pins and @unmap_calls */
 	struct xarray pins;
 	u64 unmap_calls;
@@ -338,6 +352,8 @@ static void mock_domain_free(struct iommu_domain *domain)
 {
 	struct mock_domain *mock = to_mock_domain(domain);
 
+	/* A device still translating through it would use freed memory. */
+	WARN_ON(atomic_read(&mock->nr_devs));
 	xa_destroy(&mock->ioptes);
 	kfree(mock);
 }
@@ -367,6 +383,10 @@ static void mock_dev_set_domain(struct device *dev, struct mock_domain *mock)
 	struct mock_dev *mdev = container_of(dev, struct mock_dev, dev);
 
 	spin_lock(&mdev->lock);
+	if (mdev->domain)
+		atomic_dec(&mdev->domain->nr_devs);
+	if (mock)
+		atomic_inc(&mock->nr_devs);
 	mdev->domain = mock;
 	spin_unlock(&mdev->lock);
 }
@@ -439,9 +459,30 @@ static struct iommu_group *mock_device_group(struct device *dev)
 	return group ?: ERR_PTR(-ENODEV);
 }
 
+static bool mock_domain_enforce_cc(struct iommu_domain *domain)
+{
+	struct mock_domain *mock = to_mock_domain(domain);
+
+	/* Like a snoop bit in every IOPTE: chosen before the first map. */
+	xa_lock(&mock->ioptes);
+	if (xa_empty(&mock->ioptes))
+		mock->enforce_cc = true;
+	xa_unlock(&mock->ioptes);
+	return mock->enforce_cc;
+}
+
 static bool mock_capable(struct device *dev, enum iommu_cap cap)
 {
-	return cap == IOMMU_CAP_CACHE_COHERENCY;
+	struct mock_dev *mdev = container_of(dev, struct mock_dev, dev);
+
+	switch (cap) {
+	case IOMMU_CAP_CACHE_COHERENCY:
+		return true;
+	case IOMMU_CAP_ENFORCE_CACHE_COHERENCY:
+		return !mdev->no_enforce_cc;
+	default:
+		return false;
+	}
 }
 
 /**
@@ -464,7 +505,7 @@ static struct iommu_domain mock_blocking_domain = {
 
 static struct iommu_device *mock_probe_device(struct device *dev)
 {
-	if (dev->bus != &mock_bus)
+	if (dev->bus != &mock_bus || !dev_iommu_fwspec_get(dev))
 		return ERR_PTR(-ENODEV);
 	return &mock_iommu;
 }
@@ -475,6 +516,8 @@ static const struct iommu_ops mock_ops = {
 	/* Mock devices never use the DMA API: they start blocked. */
 	.default_domain = &mock_blocking_domain,
 	.blocked_domain = &mock_blocking_domain,
+	/* A device leaving its group stops using the group's domain. */
+	.release_domain = &mock_blocking_domain,
 	.domain_alloc_paging = mock_domain_alloc_paging,
 	.probe_device = mock_probe_device,
 	.capable = mock_capable,
@@ -483,6 +526,7 @@ static const struct iommu_ops mock_ops = {
 	.device_group = mock_device_group,
 	.default_domain_ops = &(const struct iommu_domain_ops) {
 		.attach_dev = mock_domain_attach_dev,
+		.enforce_cache_coherency = mock_domain_enforce_cc,
 		.map_pages = mock_domain_map_pages,
 		.unmap_pages = mock_domain_unmap_pages,
 		.iova_to_phys = mock_domain_iova_to_phys,
@@ -508,6 +552,41 @@ static const struct property_entry mock_pasid_props[] = {
 	{ }
 };
 
+/*
+ * Add a device that no IOMMU translates to an IOMMU group of its own, as
+ * VFIO does for its mediated devices.
+ */
+static struct mock_dev *mock_dev_add_no_iommu(struct mock_dev *mdev)
+{
+	struct iommu_group *group;
+	int rc;
+
+	rc = device_add(&mdev->dev);
+	if (rc) {
+		put_device(&mdev->dev);
+		return ERR_PTR(rc);
+	}
+	if (device_iommu_mapped(&mdev->dev)) {
+		/* Some IOMMU driver took it after all: not what we want. */
+		rc = -EEXIST;
+		goto err_unregister;
+	}
+	group = iommu_group_alloc();
+	if (IS_ERR(group)) {
+		rc = PTR_ERR(group);
+		goto err_unregister;
+	}
+	rc = iommu_group_add_device(group, &mdev->dev);
+	iommu_group_put(group);
+	if (rc)
+		goto err_unregister;
+	return mdev;
+
+err_unregister:
+	device_unregister(&mdev->dev);
+	return ERR_PTR(rc);
+}
+
 static struct mock_dev *mock_dev_create(u32 flags, struct mock_dev *group_with)
 {
 	struct mock_dev *mdev;
@@ -524,6 +603,8 @@ static struct mock_dev *mock_dev_create(u32 flags, struct mock_dev *group_with)
 	mdev->index = rc;
 	mdev->other_iommu = flags & IOASID_TEST_MOCK_DEV_OTHER_IOMMU;
 	mdev->sw_msi = flags & IOASID_TEST_MOCK_DEV_SW_MSI;
+	mdev->no_enforce_cc = flags & IOASID_TEST_MOCK_DEV_NO_ENFORCE_CC;
+	mdev->no_iommu = flags & IOASID_TEST_MOCK_DEV_NO_IOMMU;
 	spin_lock_init(&mdev->lock);
 
 	device_initialize(&mdev->dev);
@@ -544,6 +625,9 @@ static struct mock_dev *mock_dev_create(u32 flags, struct mock_dev *group_with)
 		if (rc)
 			goto err_put;
 	}
+
+	if (mdev->no_iommu)
+		return mock_dev_add_no_iommu(mdev);
 
 	/*
 	 * Name the test IOMMU as the device's IOMMU, so that the core does not
@@ -583,6 +667,8 @@ void ioasid_mock_dev_destroy(struct ioasid_object *obj)
 	if (dev_obj->bound_ctx)
 		ioasid_ctx_put(dev_obj->bound_ctx);
 	mutex_destroy(&dev_obj->lock);
+	if (dev_obj->mdev->no_iommu)
+		iommu_group_remove_device(&dev_obj->mdev->dev);
 	device_unregister(&dev_obj->mdev->dev);
 }
 
@@ -607,11 +693,16 @@ int ioasid_test_mock_dev_add(struct ioasid_ucmd *ucmd)
 	if (cmd->flags & ~(IOASID_TEST_MOCK_DEV_OTHER_IOMMU |
 			   IOASID_TEST_MOCK_DEV_GROUP |
 			   IOASID_TEST_MOCK_DEV_PASID |
-			   IOASID_TEST_MOCK_DEV_SW_MSI))
+			   IOASID_TEST_MOCK_DEV_SW_MSI |
+			   IOASID_TEST_MOCK_DEV_NO_ENFORCE_CC |
+			   IOASID_TEST_MOCK_DEV_NO_IOMMU))
 		return -EOPNOTSUPP;
 	if (cmd->__reserved)
 		return -EINVAL;
 
+	if ((cmd->flags & IOASID_TEST_MOCK_DEV_NO_IOMMU) &&
+	    (cmd->flags & ~IOASID_TEST_MOCK_DEV_NO_IOMMU))
+		return -EINVAL;
 	if (cmd->flags & IOASID_TEST_MOCK_DEV_GROUP) {
 		group_obj = ioasid_get_mock_dev(ucmd, cmd->group_dev_id);
 		if (IS_ERR(group_obj))
@@ -661,11 +752,11 @@ void ioasid_mock_domain_destroy(struct ioasid_object *obj)
 
 	if (dom_obj->ioas) {
 		ioasid_ioas_detach_domain(dom_obj->ioas, dom_obj->domain);
-		ioasid_put_object(&dom_obj->ioas->obj);
+		ioasid_object_unhold(&dom_obj->ioas->obj);
 	}
 	mutex_destroy(&dom_obj->lock);
 	iommu_domain_free(dom_obj->domain);
-	ioasid_put_object(&dom_obj->dev_obj->obj);
+	ioasid_object_unhold(&dom_obj->dev_obj->obj);
 }
 
 int ioasid_test_mock_domain_alloc(struct ioasid_ucmd *ucmd)
@@ -679,7 +770,6 @@ int ioasid_test_mock_domain_alloc(struct ioasid_ucmd *ucmd)
 	if (cmd->flags)
 		return -EOPNOTSUPP;
 
-	/* The domain keeps this reference on the device until destroyed. */
 	dev = ioasid_get_object(ucmd->ctx, cmd->dev_id, IOASID_OBJ_MOCK_DEV);
 	if (IS_ERR(dev))
 		return PTR_ERR(dev);
@@ -701,11 +791,14 @@ int ioasid_test_mock_domain_alloc(struct ioasid_ucmd *ucmd)
 		goto err_put_dev;
 	}
 	dom_obj->domain = domain;
+	/* The domain holds the device until destroyed. */
+	ioasid_object_hold(dev);
+	ioasid_put_object(dev);
 
 	cmd->out_domain_id = dom_obj->obj.id;
 	rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
 	if (rc) {
-		/* Destroying the object also drops the device reference. */
+		/* Destroying the object also lets go of the device. */
 		ioasid_object_abort_and_destroy(ucmd->ctx, &dom_obj->obj);
 		return rc;
 	}
@@ -922,14 +1015,13 @@ int ioasid_test_ioas_attach(struct ioasid_ucmd *ucmd)
 
 		rc = ioasid_ioas_attach_domain(ioas, dom_obj->domain);
 		if (!rc) {
-			/* The attachment keeps the IOAS reference. */
+			/* The attachment holds the IOAS. */
+			ioasid_object_hold(ioas_obj);
 			dom_obj->ioas = ioas;
-			ioas_obj = NULL;
 		}
 	}
 	mutex_unlock(&dom_obj->lock);
-	if (ioas_obj)
-		ioasid_put_object(ioas_obj);
+	ioasid_put_object(ioas_obj);
 out_put_domain:
 	ioasid_put_object(&dom_obj->obj);
 	return rc;
@@ -957,7 +1049,7 @@ int ioasid_test_ioas_detach(struct ioasid_ucmd *ucmd)
 	}
 	mutex_unlock(&dom_obj->lock);
 	if (ioas)
-		ioasid_put_object(&ioas->obj);
+		ioasid_object_unhold(&ioas->obj);
 	ioasid_put_object(&dom_obj->obj);
 	return ioas ? 0 : -ENOENT;
 }
@@ -1007,6 +1099,7 @@ void ioasid_mock_access_destroy(struct ioasid_object *obj)
 	ioasid_access_destroy(acc->access);
 	xa_destroy(&acc->pins);
 	mutex_destroy(&acc->lock);
+	mutex_destroy(&acc->ioas_lock);
 }
 
 int ioasid_test_access_create(struct ioasid_ucmd *ucmd)
@@ -1024,6 +1117,7 @@ int ioasid_test_access_create(struct ioasid_ucmd *ucmd)
 	if (IS_ERR(acc))
 		return PTR_ERR(acc);
 	acc->flags = cmd->flags;
+	mutex_init(&acc->ioas_lock);
 	mutex_init(&acc->lock);
 	xa_init_flags(&acc->pins, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 
@@ -1031,6 +1125,7 @@ int ioasid_test_access_create(struct ioasid_ucmd *ucmd)
 				      &mock_access_ops, acc);
 	if (IS_ERR(access)) {
 		mutex_destroy(&acc->lock);
+		mutex_destroy(&acc->ioas_lock);
 		ioasid_object_abort(ucmd->ctx, &acc->obj);
 		return PTR_ERR(access);
 	}
@@ -1120,6 +1215,7 @@ int ioasid_test_access_pin(struct ioasid_ucmd *ucmd)
 		rc = PTR_ERR(acc);
 		goto out_free;
 	}
+	mutex_lock(&acc->ioas_lock);
 	mutex_lock(&acc->lock);
 	rc = ioasid_access_pin_pages(acc->access, cmd->iova, cmd->length,
 				     pages, mock_access_flags(cmd->flags));
@@ -1148,6 +1244,7 @@ err_unpin:
 	ioasid_access_unpin_pages(acc->access, cmd->iova, cmd->length);
 out_unlock:
 	mutex_unlock(&acc->lock);
+	mutex_unlock(&acc->ioas_lock);
 	ioasid_put_object(&acc->obj);
 out_free:
 	kvfree(pages);
@@ -1208,8 +1305,11 @@ int ioasid_test_access_rw(struct ioasid_ucmd *ucmd)
 		rc = PTR_ERR(acc);
 		goto out_free;
 	}
+	/* Serialised with replace, as a driver does. */
+	mutex_lock(&acc->ioas_lock);
 	rc = ioasid_access_rw(acc->access, cmd->iova, buf, cmd->length,
 			      mock_access_flags(cmd->flags));
+	mutex_unlock(&acc->ioas_lock);
 	ioasid_put_object(&acc->obj);
 	if (!rc && !write && copy_to_user(data, buf, cmd->length))
 		rc = -EFAULT;
@@ -1236,9 +1336,33 @@ int ioasid_test_access_info(struct ioasid_ucmd *ucmd)
 	xa_for_each(&acc->pins, id, pin)
 		cmd->out_nr_pins++;
 	cmd->out_unmap_calls = acc->unmap_calls;
+	cmd->out_kernel_id = ioasid_access_id(acc->access);
 	mutex_unlock(&acc->lock);
+	mutex_lock(&acc->ioas_lock);
+	cmd->out_ioas_id = acc->access->ioas->obj.id;
+	mutex_unlock(&acc->ioas_lock);
 	ioasid_put_object(&acc->obj);
 	return ioasid_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+int ioasid_test_access_replace(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_test_access_replace *cmd = ucmd->cmd;
+	struct ioasid_mock_access *acc;
+	int rc;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+
+	acc = ioasid_get_mock_access(ucmd, cmd->access_id);
+	if (IS_ERR(acc))
+		return PTR_ERR(acc);
+	/* Not under @lock: the unmap callback takes it. */
+	mutex_lock(&acc->ioas_lock);
+	rc = ioasid_access_replace(acc->access, cmd->ioas_id);
+	mutex_unlock(&acc->ioas_lock);
+	ioasid_put_object(&acc->obj);
+	return rc;
 }
 
 int ioasid_test_device_bind(struct ioasid_ucmd *ucmd)
@@ -1402,6 +1526,8 @@ int ioasid_test_device_domain(struct ioasid_ucmd *ucmd)
 		cmd->out_serial = mock->serial;
 		if (mock->domain.iova_cookie)
 			cmd->out_flags |= IOASID_TEST_DOMAIN_MSI_COOKIE;
+		if (mock->enforce_cc)
+			cmd->out_flags |= IOASID_TEST_DOMAIN_ENFORCE_CC;
 		xa_lock(&mock->ioptes);
 		xa_for_each(&mock->ioptes, index, iopte) {
 			cmd->out_nr_ioptes++;
@@ -1415,9 +1541,32 @@ int ioasid_test_device_domain(struct ioasid_ucmd *ucmd)
 	return rc;
 }
 
+static struct dentry *ioasid_debugfs;
+static u32 ioasid_delay_mask;
+static u32 ioasid_delay_us;
+
+/**
+ * ioasid_test_delay() - Sleep at a named point if a test asked for it
+ * @point: The point reached
+ *
+ * See &enum ioasid_test_delay_point.  Only for widening race windows in
+ * tests; the caller may hold mutexes, never a spinlock.
+ */
+void ioasid_test_delay(enum ioasid_test_delay_point point)
+{
+	might_sleep();
+	if (READ_ONCE(ioasid_delay_mask) & BIT(point))
+		fsleep(min_t(u32, READ_ONCE(ioasid_delay_us), USEC_PER_SEC));
+}
+
 int __init ioasid_test_init(void)
 {
 	int rc;
+
+	ioasid_debugfs = debugfs_create_dir("ioasid", NULL);
+	debugfs_create_u32("delay_mask", 0600, ioasid_debugfs,
+			   &ioasid_delay_mask);
+	debugfs_create_u32("delay_us", 0600, ioasid_debugfs, &ioasid_delay_us);
 
 	fwnode_init(&mock_fwnode, &mock_fwnode_ops);
 	mock_iommu.fwnode = &mock_fwnode;
@@ -1448,6 +1597,7 @@ err_bus:
 	bus_unregister(&mock_bus);
 err_parent:
 	root_device_unregister(mock_iommu_parent);
+	debugfs_remove_recursive(ioasid_debugfs);
 	return rc;
 }
 
@@ -1457,4 +1607,5 @@ void ioasid_test_exit(void)
 	iommu_device_sysfs_remove(&mock_iommu);
 	bus_unregister(&mock_bus);
 	root_device_unregister(mock_iommu_parent);
+	debugfs_remove_recursive(ioasid_debugfs);
 }

@@ -8,6 +8,11 @@
  * zero, and fields the kernel does not know about must be zero.  Outputs
  * are written back up to the caller's size.
  *
+ * The minimum size is one rule for every ioctl: the whole first published
+ * struct, sizeof() as the header first defined it, padding included (every
+ * struct is padded explicitly to a multiple of 8 bytes, the same on 32 and
+ * 64-bit).  A struct that grows later keeps that first size as its minimum.
+ *
  * Errors common to every ioctl: %ENOTTY for an unknown ioctl number;
  * %EFAULT for a bad pointer; %EINVAL for a size below the first layout or
  * a non-zero reserved field; %E2BIG for a larger size whose extra bytes
@@ -63,9 +68,13 @@ enum {
  * @__reserved: Must be 0
  *
  * Destroy an object of the context.  An object that another object or an
- * attached device still uses cannot be destroyed.
+ * attached device still uses cannot be destroyed, nor one that is in use
+ * by another call at that moment.  Objects the kernel creates on behalf of
+ * their owner, such as devices bound by the subsystem that owns them, are
+ * destroyed only by that owner.
  *
- * Errors: %ENOENT if @id names no object; %EBUSY if the object is in use.
+ * Errors: %ENOENT if @id names no object; %EBUSY if the object is in use;
+ * %EPERM if only the kernel may destroy it (a bound device).
  */
 struct ioasid_destroy {
 	__u32 size;

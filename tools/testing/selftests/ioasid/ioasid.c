@@ -2577,7 +2577,8 @@ TEST_F(device, bind_unbind)
 	/* Bound devices start blocked and belong to their owner. */
 	EXPECT_EQ(0, device_domain(_metadata, self->fd, self->mock[0], NULL));
 	EXPECT_NE(self->dev[0], self->dev[1]);
-	EXPECT_EQ(EBUSY, destroy(self->fd, self->dev[0]));
+	/* Only the owner unbinds it: user space cannot destroy it. */
+	EXPECT_EQ(EPERM, destroy(self->fd, self->dev[0]));
 	EXPECT_EQ(EBUSY, device_bind(self->fd, self->mock[0], &id));
 	ASSERT_EQ(0, device_unbind(self->fd, self->mock[0]));
 	EXPECT_EQ(ENOENT, device_unbind(self->fd, self->mock[0]));
@@ -3126,7 +3127,7 @@ TEST_F(device, owner_is_one_context)
 	EXPECT_EQ(ENOENT, hw_info(self->fd, dev2, NULL, 0, NULL));
 	EXPECT_EQ(0, hw_info(fd2, dev2, NULL, 0, NULL));
 	/* Its user space cannot destroy the binding. */
-	EXPECT_EQ(EBUSY, destroy(fd2, dev2));
+	EXPECT_EQ(EPERM, destroy(fd2, dev2));
 
 	/* Page tables of that context, not of this one. */
 	ASSERT_EQ(0, ioas_alloc(fd2, &ioas2));
@@ -3160,7 +3161,8 @@ TEST_F(device, software_msi_window)
 				   false));
 	/* The page table can map MSI doorbells... */
 	EXPECT_EQ(IOASID_TEST_DOMAIN_MSI_COOKIE,
-		  device_domain_flags(_metadata, self->fd, mock));
+		  device_domain_flags(_metadata, self->fd, mock) &
+		  IOASID_TEST_DOMAIN_MSI_COOKIE);
 	/* ...in a window user space cannot map. */
 	ASSERT_EQ(0, iova_ranges(self->fd, self->ioas_id, r, &n));
 	ASSERT_EQ(3, n);
@@ -3173,24 +3175,545 @@ TEST_F(device, software_msi_window)
 	ASSERT_EQ(0, ioas_alloc(self->fd, &other));
 	ASSERT_EQ(0, device_attach(self->fd, self->mock[0], other, NULL,
 				   false));
-	EXPECT_EQ(0, device_domain_flags(_metadata, self->fd, self->mock[0]));
+	EXPECT_EQ(0, device_domain_flags(_metadata, self->fd, self->mock[0]) &
+		     IOASID_TEST_DOMAIN_MSI_COOKIE);
 	/* A window already mapped keeps the device out. */
 	ASSERT_EQ(0, ioas_map_fixed(self->fd, other, self->buf, SZ_4K,
 				    sw_msi_last & ~0xfffULL));
 	EXPECT_EQ(EADDRINUSE, device_attach(self->fd, mock, other, NULL,
 					    true));
 	EXPECT_EQ(IOASID_TEST_DOMAIN_MSI_COOKIE,
-		  device_domain_flags(_metadata, self->fd, mock));
+		  device_domain_flags(_metadata, self->fd, mock) &
+		  IOASID_TEST_DOMAIN_MSI_COOKIE);
 
 	/* A HWPT user space made gets its cookie when the device comes. */
 	ASSERT_EQ(0, hwpt_alloc(self->fd, dev, self->ioas_id, &hwpt));
 	ASSERT_EQ(0, device_attach(self->fd, mock, hwpt, NULL, true));
 	EXPECT_EQ(IOASID_TEST_DOMAIN_MSI_COOKIE,
-		  device_domain_flags(_metadata, self->fd, mock));
+		  device_domain_flags(_metadata, self->fd, mock) &
+		  IOASID_TEST_DOMAIN_MSI_COOKIE);
 	/* The window leaves the IOAS with the device. */
 	ASSERT_EQ(0, device_detach(self->fd, mock));
 	EXPECT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
 				    SZ_4K, sw_msi));
+}
+
+/* ---- Object lifetime races, widened by the test driver's delays --------- */
+
+#define DELAY_DIR "/sys/kernel/debug/ioasid/"
+
+/* Make the kernel sleep @us at the points of @mask; 0 turns it off. */
+static int set_delay(unsigned int mask, unsigned int us)
+{
+	char buf[32];
+	int rc;
+
+	snprintf(buf, sizeof(buf), "%u", us);
+	rc = sysfs_write(DELAY_DIR "delay_us", buf);
+	if (rc)
+		return rc;
+	snprintf(buf, sizeof(buf), "%u", mask);
+	return sysfs_write(DELAY_DIR "delay_mask", buf);
+}
+
+#define DELAY_US 300000
+
+struct dev_op {
+	int fd;
+	__u32 mock;
+	__u32 pt_id;
+	int rc;
+};
+
+static void *unbind_thread(void *arg)
+{
+	struct dev_op *op = arg;
+
+	op->rc = device_unbind(op->fd, op->mock);
+	return NULL;
+}
+
+static void *detach_thread(void *arg)
+{
+	struct dev_op *op = arg;
+
+	op->rc = device_detach(op->fd, op->mock);
+	return NULL;
+}
+
+static void *attach_thread(void *arg)
+{
+	struct dev_op *op = arg;
+
+	op->rc = device_attach(op->fd, op->mock, op->pt_id, NULL, false);
+	return NULL;
+}
+
+FIXTURE(lifetime)
+{
+	int fd;
+	__u32 ioas_id;
+	__u32 mock[2];
+	__u32 dev[2];
+	void *buf;
+	long pinned_kb;
+};
+
+FIXTURE_SETUP(lifetime)
+{
+	int i;
+
+	self->fd = open_ioasid();
+	ASSERT_LE(0, self->fd);
+	if (!have_test_driver(self->fd))
+		SKIP(return, "kernel built without CONFIG_IOASID_TEST");
+	if (access(DELAY_DIR "delay_mask", W_OK))
+		SKIP(return, "no " DELAY_DIR " (debugfs not mounted?)");
+	self->buf = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->buf);
+	self->pinned_kb = vm_pinned_kb();
+	ASSERT_EQ(0, ioas_alloc(self->fd, &self->ioas_id));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				    BUF_SIZE, 0x100000));
+	/* Two devices in IOMMU groups of their own. */
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, mock_dev_add(self->fd, &self->mock[i], NULL));
+		ASSERT_EQ(0, device_bind(self->fd, self->mock[i],
+					 &self->dev[i]));
+	}
+}
+
+FIXTURE_TEARDOWN(lifetime)
+{
+	set_delay(0, 0);
+	close(self->fd);
+	if (self->buf && self->buf != MAP_FAILED) {
+		EXPECT_EQ(self->pinned_kb, vm_pinned_kb());
+		munmap(self->buf, BUF_SIZE);
+	}
+}
+
+/*
+ * IOASID_DESTROY of a device id while its owner unbinds it: refused all
+ * along, and the lookups of other calls end before the device goes.
+ */
+TEST_F(lifetime, destroy_racing_unbind)
+{
+	struct dev_op op = { .fd = self->fd, .mock = self->mock[0] };
+	pthread_t thread;
+	int rc, hw = 0;
+
+	ASSERT_EQ(0, device_attach(self->fd, self->mock[0], self->ioas_id,
+				   NULL, false));
+	ASSERT_EQ(0, set_delay(1 << IOASID_DELAY_UNBIND, DELAY_US));
+	ASSERT_EQ(0, pthread_create(&thread, NULL, unbind_thread, &op));
+	do {
+		rc = destroy(self->fd, self->dev[0]);
+		ASSERT_TRUE(rc == EPERM || rc == ENOENT);
+		if (!hw_info(self->fd, self->dev[0], NULL, 0, NULL))
+			hw++;
+	} while (rc != ENOENT);
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	ASSERT_EQ(0, op.rc);
+	TH_LOG("%d lookups of the device while it was unbinding", hw);
+	EXPECT_EQ(ENOENT, hw_info(self->fd, self->dev[0], NULL, 0, NULL));
+	EXPECT_EQ(0, device_domain(_metadata, self->fd, self->mock[0], NULL));
+	ASSERT_EQ(0, destroy(self->fd, self->ioas_id));
+}
+
+/*
+ * The last detach from an IOAS's own HWPT racing an attach of a device of
+ * another group to the same IOAS: the attach never picks the HWPT going
+ * away (the test driver WARNs when a domain is freed while attached).
+ */
+TEST_F(lifetime, auto_hwpt_teardown_racing_attach)
+{
+	struct dev_op op = { .fd = self->fd, .mock = self->mock[0] };
+	__u64 serial0, serial1, mapped;
+	pthread_t thread;
+	__u32 h0, h1;
+
+	ASSERT_EQ(0, device_attach(self->fd, self->mock[0], self->ioas_id,
+				   &h0, false));
+	serial0 = device_domain(_metadata, self->fd, self->mock[0], NULL);
+	ASSERT_EQ(0, set_delay(1 << IOASID_DELAY_HWPT_LAST_PUT, DELAY_US));
+	ASSERT_EQ(0, pthread_create(&thread, NULL, detach_thread, &op));
+	usleep(DELAY_US / 3);
+	/* While the HWPT of mock[0] is being removed. */
+	ASSERT_EQ(0, device_attach(self->fd, self->mock[1], self->ioas_id,
+				   &h1, false));
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	ASSERT_EQ(0, op.rc);
+	set_delay(0, 0);
+
+	EXPECT_NE(h0, h1);
+	serial1 = device_domain(_metadata, self->fd, self->mock[1], &mapped);
+	EXPECT_NE(0, serial1);
+	EXPECT_NE(serial0, serial1);
+	EXPECT_EQ(BUF_SIZE, mapped);
+	EXPECT_EQ(ENOENT, destroy(self->fd, h0));
+	ASSERT_EQ(0, device_detach(self->fd, self->mock[1]));
+	EXPECT_EQ(ENOENT, destroy(self->fd, h1));
+	EXPECT_EQ(0, destroy(self->fd, self->ioas_id));
+}
+
+/*
+ * An attach that has looked up an IOAS's own HWPT by id while the HWPT's
+ * last attachment goes: the HWPT is removed all the same, never left
+ * behind with nothing attached, holding its IOAS.
+ */
+TEST_F(lifetime, auto_hwpt_lookup_during_last_detach)
+{
+	struct dev_op op = { .fd = self->fd, .mock = self->mock[1] };
+	pthread_t thread;
+	__u32 h0;
+
+	ASSERT_EQ(0, device_attach(self->fd, self->mock[0], self->ioas_id,
+				   &h0, false));
+	op.pt_id = h0;
+	ASSERT_EQ(0, set_delay(1 << IOASID_DELAY_ATTACH_LOOKUP, DELAY_US));
+	ASSERT_EQ(0, pthread_create(&thread, NULL, attach_thread, &op));
+	usleep(DELAY_US / 3);
+	/* Waits for the lookup, which then finds the HWPT going away. */
+	ASSERT_EQ(0, device_detach(self->fd, self->mock[0]));
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	set_delay(0, 0);
+	EXPECT_EQ(ENOENT, op.rc);
+	EXPECT_EQ(0, device_domain(_metadata, self->fd, self->mock[1], NULL));
+	EXPECT_EQ(ENOENT, destroy(self->fd, h0));
+	EXPECT_EQ(0, destroy(self->fd, self->ioas_id));
+}
+
+/*
+ * A detach gives the device's reserved regions (the MSI window) back to
+ * the IOAS only once the device no longer translates through its page
+ * table: a MAP into the window succeeds only when the device is blocked.
+ */
+TEST_F(lifetime, detach_keeps_msi_window_until_blocked)
+{
+	struct dev_op op = { .fd = self->fd, .mock = self->mock[0] };
+	pthread_t thread;
+	int rc, tries = 0;
+
+	ASSERT_EQ(0, device_attach(self->fd, self->mock[0], self->ioas_id,
+				   NULL, false));
+	EXPECT_EQ(EADDRINUSE, ioas_map_fixed(self->fd, self->ioas_id,
+					     self->buf, SZ_4K,
+					     IOASID_TEST_MOCK_MSI_START));
+	ASSERT_EQ(0, set_delay(1 << IOASID_DELAY_DETACH, DELAY_US));
+	ASSERT_EQ(0, pthread_create(&thread, NULL, detach_thread, &op));
+	for (;;) {
+		/* Read first: the map may succeed right after. */
+		__u64 serial = device_domain(_metadata, self->fd,
+					     self->mock[0], NULL);
+
+		rc = ioas_map_fixed(self->fd, self->ioas_id, self->buf, SZ_4K,
+				    IOASID_TEST_MOCK_MSI_START);
+		if (!rc) {
+			EXPECT_EQ(0, serial);
+			break;
+		}
+		ASSERT_EQ(EADDRINUSE, rc);
+		tries++;
+	}
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	ASSERT_EQ(0, op.rc);
+	TH_LOG("%d maps refused while the device was detaching", tries);
+	EXPECT_LT(0, tries);
+}
+
+struct bind_op {
+	int fd;
+	__u32 mock;
+	pthread_barrier_t *barrier;
+	int rc;
+};
+
+static void *bind_thread(void *arg)
+{
+	struct bind_op *op = arg;
+
+	pthread_barrier_wait(op->barrier);
+	op->rc = device_bind(op->fd, op->mock, NULL);
+	return NULL;
+}
+
+/* Two devices of one IOMMU group bound at once both succeed. */
+TEST_F(lifetime, concurrent_binds_of_one_group)
+{
+	pthread_barrier_t barrier;
+	int i;
+
+	ASSERT_EQ(0, pthread_barrier_init(&barrier, NULL, 2));
+	for (i = 0; i < 200; i++) {
+		struct bind_op op[2] = {
+			{ .fd = self->fd, .barrier = &barrier },
+			{ .fd = self->fd, .barrier = &barrier },
+		};
+		pthread_t thread;
+
+		ASSERT_EQ(0, mock_dev_add(self->fd, &op[0].mock, NULL));
+		ASSERT_EQ(0, mock_dev_add_flags(self->fd,
+						IOASID_TEST_MOCK_DEV_GROUP,
+						op[0].mock, &op[1].mock));
+		ASSERT_EQ(0, pthread_create(&thread, NULL, bind_thread,
+					    &op[1]));
+		bind_thread(&op[0]);
+		ASSERT_EQ(0, pthread_join(thread, NULL));
+		ASSERT_EQ(0, op[0].rc);
+		ASSERT_EQ(0, op[1].rc);
+		ASSERT_EQ(0, destroy(self->fd, op[1].mock));
+		ASSERT_EQ(0, destroy(self->fd, op[0].mock));
+	}
+	pthread_barrier_destroy(&barrier);
+}
+
+/*
+ * A device whose IOMMU can make its DMA snoop the CPU caches gets page
+ * tables that do so; a page table made for a device that cannot is made
+ * to when such a device joins it, which the test IOMMU (like VT-d's second
+ * stage) can do only before the page table maps anything.
+ */
+TEST_F(lifetime, cache_coherency_enforced)
+{
+	__u32 nc_mock, nc_dev, hwpt, empty;
+
+	ASSERT_EQ(0, device_attach(self->fd, self->mock[0], self->ioas_id,
+				   NULL, false));
+	EXPECT_TRUE(device_domain_flags(_metadata, self->fd, self->mock[0]) &
+		    IOASID_TEST_DOMAIN_ENFORCE_CC);
+
+	ASSERT_EQ(0, mock_dev_add_flags(self->fd,
+					IOASID_TEST_MOCK_DEV_NO_ENFORCE_CC, 0,
+					&nc_mock));
+	ASSERT_EQ(0, device_bind(self->fd, nc_mock, &nc_dev));
+	/* Its own page table does not enforce it, and cannot any more. */
+	ASSERT_EQ(0, hwpt_alloc(self->fd, nc_dev, self->ioas_id, &hwpt));
+	ASSERT_EQ(0, device_attach(self->fd, nc_mock, hwpt, NULL, false));
+	EXPECT_FALSE(device_domain_flags(_metadata, self->fd, nc_mock) &
+		     IOASID_TEST_DOMAIN_ENFORCE_CC);
+	EXPECT_EQ(EINVAL, device_attach(self->fd, self->mock[1], hwpt, NULL,
+					false));
+	EXPECT_EQ(0, device_domain(_metadata, self->fd, self->mock[1], NULL));
+	ASSERT_EQ(0, device_detach(self->fd, nc_mock));
+	ASSERT_EQ(0, destroy(self->fd, hwpt));
+
+	/* Before the first map it can, and is then made to. */
+	ASSERT_EQ(0, ioas_alloc(self->fd, &empty));
+	ASSERT_EQ(0, hwpt_alloc(self->fd, nc_dev, empty, &hwpt));
+	ASSERT_EQ(0, device_attach(self->fd, nc_mock, hwpt, NULL, false));
+	EXPECT_FALSE(device_domain_flags(_metadata, self->fd, nc_mock) &
+		     IOASID_TEST_DOMAIN_ENFORCE_CC);
+	ASSERT_EQ(0, device_attach(self->fd, self->mock[1], hwpt, NULL,
+				   false));
+	EXPECT_TRUE(device_domain_flags(_metadata, self->fd, self->mock[1]) &
+		    IOASID_TEST_DOMAIN_ENFORCE_CC);
+	EXPECT_TRUE(device_domain_flags(_metadata, self->fd, nc_mock) &
+		    IOASID_TEST_DOMAIN_ENFORCE_CC);
+	EXPECT_EQ(device_domain(_metadata, self->fd, self->mock[1], NULL),
+		  device_domain(_metadata, self->fd, nc_mock, NULL));
+	/* It maps like any page table. */
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, empty, self->buf, BUF_SIZE,
+				    0x100000));
+}
+
+/* A device in an IOMMU group that no IOMMU translates cannot be bound. */
+TEST_F(lifetime, bind_without_iommu)
+{
+	__u32 mock, dev;
+
+	ASSERT_EQ(0, mock_dev_add_flags(self->fd, IOASID_TEST_MOCK_DEV_NO_IOMMU,
+					0, &mock));
+	EXPECT_EQ(ENODEV, device_bind(self->fd, mock, &dev));
+	EXPECT_EQ(0, destroy(self->fd, mock));
+	EXPECT_EQ(EINVAL, mock_dev_add_flags(self->fd,
+					     IOASID_TEST_MOCK_DEV_NO_IOMMU |
+					     IOASID_TEST_MOCK_DEV_GROUP,
+					     self->mock[0], &mock));
+}
+
+/* ---- Accesses as objects that can be re-pointed ------------------------- */
+
+static int access_replace(int fd, __u32 id, __u32 ioas_id)
+{
+	struct ioasid_test_access_replace cmd = {
+		.size = sizeof(cmd),
+		.access_id = id,
+		.ioas_id = ioas_id,
+	};
+
+	return ioctl_err(fd, IOASID_TEST_ACCESS_REPLACE, &cmd);
+}
+
+static struct ioasid_test_access_info access_info2(int fd, __u32 id)
+{
+	struct ioasid_test_access_info cmd = {
+		.size = sizeof(cmd),
+		.access_id = id,
+	};
+
+	if (ioctl_err(fd, IOASID_TEST_ACCESS_INFO, &cmd))
+		memset(&cmd, 0, sizeof(cmd));
+	return cmd;
+}
+
+TEST_F(access, is_an_object_only_its_owner_destroys)
+{
+	struct ioasid_test_access_info info;
+
+	info = access_info2(self->fd, self->access_id);
+	ASSERT_NE(0, info.out_kernel_id);
+	EXPECT_NE(self->access_id, info.out_kernel_id);
+	EXPECT_EQ(self->ioas_id, info.out_ioas_id);
+	EXPECT_EQ(EPERM, destroy(self->fd, info.out_kernel_id));
+	/* Its owner (the mock access) takes it along. */
+	ASSERT_EQ(0, destroy(self->fd, self->access_id));
+	EXPECT_EQ(ENOENT, destroy(self->fd, info.out_kernel_id));
+	EXPECT_EQ(0, destroy(self->fd, self->ioas_id));
+}
+
+TEST_F(access, replace_moves_to_another_ioas)
+{
+	unsigned char *buf2, out[SZ_4K];
+	struct ioasid_test_access_info info;
+	__u32 ioas2, pin;
+	__u64 calls;
+	__u32 n;
+
+	buf2 = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, buf2);
+	fill_pattern(buf2, BUF_SIZE, 7);
+	ASSERT_EQ(0, ioas_alloc(self->fd, &ioas2));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, ioas2, buf2, BUF_SIZE,
+				    ACCESS_IOVA));
+
+	/* Not with pins held. */
+	ASSERT_EQ(0, access_pin(self->fd, self->access_id, ACCESS_IOVA,
+				SZ_4K, 0, out, &pin));
+	EXPECT_EQ(EBUSY, access_replace(self->fd, self->access_id, ioas2));
+	ASSERT_EQ(0, access_unpin(self->fd, self->access_id, pin));
+	EXPECT_EQ(ENOENT, access_replace(self->fd, self->access_id, 9999));
+	EXPECT_EQ(ENOENT, access_replace(self->fd, self->access_id,
+					 self->access_id));
+	EXPECT_EQ(self->ioas_id,
+		  access_info2(self->fd, self->access_id).out_ioas_id);
+
+	ASSERT_EQ(0, access_replace(self->fd, self->access_id, ioas2));
+	info = access_info2(self->fd, self->access_id);
+	EXPECT_EQ(ioas2, info.out_ioas_id);
+	/* Copies now come from the new IOAS's memory. */
+	ASSERT_EQ(0, access_rw(self->fd, self->access_id, ACCESS_IOVA,
+			       64, 0, out));
+	EXPECT_EQ(0, memcmp(out, buf2, 64));
+	/* The old IOAS is free, the new one held. */
+	EXPECT_EQ(EBUSY, destroy(self->fd, ioas2));
+	ASSERT_EQ(0, access_pin(self->fd, self->access_id, ACCESS_IOVA,
+				SZ_4K, 0, out, &pin));
+	/* Unmaps of the old IOAS no longer call it; of the new one do. */
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, 0, NULL));
+	access_info(_metadata, self->fd, self->access_id, &n, &calls);
+	EXPECT_EQ(1, n);
+	EXPECT_EQ(0, calls);
+	ASSERT_EQ(0, ioas_unmap(self->fd, ioas2, 0, 0, NULL));
+	access_info(_metadata, self->fd, self->access_id, &n, &calls);
+	EXPECT_EQ(0, n);
+	EXPECT_EQ(1, calls);
+	EXPECT_EQ(0, destroy(self->fd, self->ioas_id));
+	/* Back to the IOAS it came from is a replace like any other. */
+	ASSERT_EQ(0, ioas_alloc(self->fd, &self->ioas_id));
+	ASSERT_EQ(0, access_replace(self->fd, self->access_id,
+				    self->ioas_id));
+	EXPECT_EQ(0, destroy(self->fd, ioas2));
+	munmap(buf2, BUF_SIZE);
+}
+
+/* ---- The one minimum-size rule ------------------------------------------ */
+
+struct ioctl_size {
+	const char *name;
+	unsigned long cmd;
+	__u32 size;
+};
+
+#define IOCTL_SIZE(_cmd, _struct) { #_cmd, _cmd, sizeof(struct _struct) }
+
+static const struct ioctl_size ioctl_sizes[] = {
+	IOCTL_SIZE(IOASID_DESTROY, ioasid_destroy),
+	IOCTL_SIZE(IOASID_GET_INFO, ioasid_info),
+	IOCTL_SIZE(IOASID_IOAS_ALLOC, ioasid_ioas_alloc),
+	IOCTL_SIZE(IOASID_IOAS_MAP, ioasid_ioas_map),
+	IOCTL_SIZE(IOASID_IOAS_UNMAP, ioasid_ioas_unmap),
+	IOCTL_SIZE(IOASID_IOAS_IOVA_RANGES, ioasid_ioas_iova_ranges),
+	IOCTL_SIZE(IOASID_IOAS_COPY, ioasid_ioas_copy),
+	IOCTL_SIZE(IOASID_OPTION, ioasid_option),
+	IOCTL_SIZE(IOASID_IOAS_MAP_FILE, ioasid_ioas_map_file),
+	IOCTL_SIZE(IOASID_IOAS_ALLOW_IOVAS, ioasid_ioas_allow_iovas),
+	IOCTL_SIZE(IOASID_IOAS_RESERVE, ioasid_ioas_reserve),
+	IOCTL_SIZE(IOASID_HWPT_ALLOC, ioasid_hwpt_alloc),
+	IOCTL_SIZE(IOASID_DEVICE_GET_HW_INFO, ioasid_device_get_hw_info),
+	IOCTL_SIZE(IOASID_TEST_MOCK_DEV_ADD, ioasid_test_mock_dev_add),
+	IOCTL_SIZE(IOASID_TEST_MOCK_DOMAIN_ALLOC,
+		   ioasid_test_mock_domain_alloc),
+	IOCTL_SIZE(IOASID_TEST_DOMAIN_MAP, ioasid_test_domain_map),
+	IOCTL_SIZE(IOASID_TEST_DOMAIN_UNMAP, ioasid_test_domain_unmap),
+	IOCTL_SIZE(IOASID_TEST_IOPTE_GET, ioasid_test_iopte_get),
+	IOCTL_SIZE(IOASID_TEST_DOMAIN_INFO, ioasid_test_domain_info),
+	IOCTL_SIZE(IOASID_TEST_CTX_FROM_FD, ioasid_test_ctx_from_fd),
+	IOCTL_SIZE(IOASID_TEST_IOAS_ATTACH, ioasid_test_ioas_attach),
+	IOCTL_SIZE(IOASID_TEST_IOAS_DETACH, ioasid_test_ioas_detach),
+	IOCTL_SIZE(IOASID_TEST_ACCESS_CREATE, ioasid_test_access_create),
+	IOCTL_SIZE(IOASID_TEST_ACCESS_PIN, ioasid_test_access_pin),
+	IOCTL_SIZE(IOASID_TEST_ACCESS_UNPIN, ioasid_test_access_unpin),
+	IOCTL_SIZE(IOASID_TEST_ACCESS_RW, ioasid_test_access_rw),
+	IOCTL_SIZE(IOASID_TEST_ACCESS_INFO, ioasid_test_access_info),
+	IOCTL_SIZE(IOASID_TEST_DEVICE_BIND, ioasid_test_device_bind),
+	IOCTL_SIZE(IOASID_TEST_DEVICE_UNBIND, ioasid_test_device_unbind),
+	IOCTL_SIZE(IOASID_TEST_DEVICE_ATTACH, ioasid_test_device_attach),
+	IOCTL_SIZE(IOASID_TEST_DEVICE_DETACH, ioasid_test_device_detach),
+	IOCTL_SIZE(IOASID_TEST_DEVICE_DOMAIN, ioasid_test_device_domain),
+	IOCTL_SIZE(IOASID_TEST_ACCESS_REPLACE, ioasid_test_access_replace),
+};
+
+/*
+ * Every ioctl refuses every size below its whole first published struct
+ * with EINVAL, and checks the bytes past it; every struct is padded to 8
+ * bytes.
+ */
+TEST(min_size_every_ioctl)
+{
+	__u64 buf[64] = {};
+	unsigned int i;
+	__u32 size;
+	int fd;
+
+	fd = open_ioasid();
+	ASSERT_LE(0, fd);
+	if (!have_test_driver(fd))
+		SKIP(return, "kernel built without CONFIG_IOASID_TEST");
+	for (i = 0; i < ARRAY_SIZE(ioctl_sizes); i++) {
+		const struct ioctl_size *op = &ioctl_sizes[i];
+
+		EXPECT_EQ(0, op->size % 8) TH_LOG("%s", op->name);
+		ASSERT_GE(sizeof(buf) - 8, op->size);
+		for (size = 0; size < op->size; size++) {
+			memset(buf, 0, sizeof(buf));
+			*(__u32 *)buf = size;
+			EXPECT_EQ(EINVAL, ioctl_err(fd, op->cmd, buf))
+				TH_LOG("%s: size %u", op->name, size);
+		}
+		/*
+		 * The whole struct, and more with a non-zero tail: that is
+		 * refused for the tail (E2BIG), so the size check passed.
+		 */
+		memset(buf, 0, sizeof(buf));
+		*(__u32 *)buf = op->size + 8;
+		((__u8 *)buf)[op->size + 7] = 1;
+		EXPECT_EQ(E2BIG, ioctl_err(fd, op->cmd, buf))
+			TH_LOG("%s", op->name);
+	}
+	close(fd);
 }
 
 TEST_HARNESS_MAIN

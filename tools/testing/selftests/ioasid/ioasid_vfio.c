@@ -335,7 +335,7 @@ TEST_F(vfio_edu, bind_errors)
 				    &iommufd_detach));
 
 	/* The binding owns the device object. */
-	EXPECT_EQ(EBUSY, destroy(self->ioasid, self->dev_id));
+	EXPECT_EQ(EPERM, destroy(self->ioasid, self->dev_id));
 }
 
 TEST_F(vfio_edu, attach_errors)
