@@ -722,7 +722,7 @@ TEST_F(mock_domain, map_bad_ranges)
 				     (1ULL << 48) - SZ_4K, 0, 2 * SZ_4K, RW));
 	EXPECT_EQ(ENOENT, domain_map(self->fd, 9999, 0, 0, SZ_4K, RW));
 
-	cmd.prot = 1U << 2;
+	cmd.prot = 1U << 3;
 	EXPECT_EQ(EOPNOTSUPP, ioctl_err(self->fd, IOASID_TEST_DOMAIN_MAP, &cmd));
 	cmd.prot = RW;
 	cmd.flags = 1;
