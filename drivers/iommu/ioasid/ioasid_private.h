@@ -207,14 +207,19 @@ struct ioasid_pfn_run {
  * @npages: Number of pages
  * @writable: Pinned for device writes
  * @account_mode: Where the pages are charged, &enum ioasid_account_mode
- * @file: Pinned from a file, one pin per folio
  * @charged: Charged to the locked_vm of @user or @mm (per user, not with
  *           CAP_IPC_LOCK)
- * @runs: Physically contiguous runs covering the pages, in order; points
- *        to @run0 while there is only one
+ * @file: The file the pages were pinned from, one pin per folio, or NULL
+ *        for user memory.  Referenced; a writable pin also holds the
+ *        writable count of its mapping (mapping_map_writable()), as a
+ *        shared writable mmap does, so that the file cannot be sealed
+ *        against writes while devices may write it
+ * @chunks: Page-sized chunks of %IOASID_RUNS_PER_CHUNK runs each, covering
+ *          the pages in order; NULL while there is only @run0
+ * @max_chunks: Capacity of @chunks
  * @nr_runs: Number of runs
- * @run0: Storage for the first run, so that a physically contiguous range
- *        needs no array
+ * @run0: Storage for the only run, so that a physically contiguous range
+ *        needs no allocation
  */
 struct ioasid_pages {
 	struct kref kref;
@@ -225,8 +230,9 @@ struct ioasid_pages {
 	bool writable;
 	u32 account_mode;
 	bool charged;
-	bool file;
-	struct ioasid_pfn_run *runs;
+	struct file *file;
+	struct ioasid_pfn_run **chunks;
+	unsigned long max_chunks;
 	unsigned long nr_runs;
 	struct ioasid_pfn_run run0;
 };
