@@ -7,13 +7,11 @@
  * IOAS holds exactly its areas: a map reaches every domain or none, and an
  * attached domain is filled from the existing pins.
  */
-#include <linux/fcntl.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/iommu.h>
 #include <linux/log2.h>
 #include <linux/maple_tree.h>
-#include <linux/memfd.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
@@ -21,6 +19,15 @@
 #include <linux/uaccess.h>
 
 #include "ioasid_private.h"
+
+/*
+ * The areas tree: an allocation tree, whose gap tracking the search for a
+ * free IOVA range relies on (mas_empty_area()).
+ */
+static void ioasid_ioas_init_areas(struct ioasid_ioas *ioas)
+{
+	mt_init_flags(&ioas->areas, MT_FLAGS_ALLOC_RANGE);
+}
 
 /**
  * struct ioasid_ioas_domain - A domain attached to an IOAS
@@ -194,9 +201,13 @@ static void ioasid_area_free(struct ioasid_area *area)
 }
 
 /*
- * Choose a free IOVA range of @length in the usable window.  Without an
- * alignment from user space, align like the user address (up to 1 GiB)
- * so that huge pages can become huge IOPTEs.
+ * Choose a free IOVA range of @length in the usable windows, clear of the
+ * reserved ranges.  Without an alignment from user space (@align 0), align
+ * to the largest power of two that divides @uaddr (1 GiB when @uaddr is 0),
+ * is not above @length and is at most 1 GiB, so that huge pages can become
+ * huge IOPTEs.  Either way the alignment is raised to that of the windows
+ * (the page size or the smallest IOMMU page).  The lowest fitting range is
+ * taken: -ENOSPC means that no aligned free range of @length exists.
  */
 static int ioasid_ioas_alloc_iova(struct ioasid_ioas *ioas,
 				  unsigned long uaddr, unsigned long length,
@@ -269,7 +280,7 @@ int ioasid_ioas_alloc_ioctl(struct ioasid_ucmd *ucmd)
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
 	init_rwsem(&ioas->rwsem);
-	mt_init(&ioas->areas);
+	ioasid_ioas_init_areas(ioas);
 	INIT_LIST_HEAD(&ioas->domains);
 	mutex_init(&ioas->access_lock);
 	INIT_LIST_HEAD(&ioas->accesses);
@@ -316,7 +327,7 @@ static unsigned long ioasid_ioas_remove_areas(struct ioasid_ioas *ioas,
 			cond_resched();
 		}
 		mtree_destroy(&ioas->areas);
-		mt_init(&ioas->areas);
+		ioasid_ioas_init_areas(ioas);
 		return unmapped;
 	}
 	mt_for_each(&ioas->areas, area, index, last) {
@@ -449,9 +460,13 @@ static int ioasid_check_map_args(u32 flags, u64 iova, u64 length,
 	return 0;
 }
 
+/*
+ * Every mapping is cache coherent: devices are bound only behind an IOMMU
+ * with IOMMU_CAP_CACHE_COHERENCY, and their DMA must snoop the CPU caches.
+ */
 static int ioasid_map_prot(u32 flags)
 {
-	int prot = 0;
+	int prot = IOMMU_CACHE;
 
 	if (flags & IOASID_IOAS_MAP_READ)
 		prot |= IOMMU_READ;
@@ -557,18 +572,15 @@ int ioasid_ioas_map_file(struct ioasid_ucmd *ucmd)
 	file = fget(cmd->fd);
 	if (!file)
 		return -EBADF;
-	/* Devices must not write what the caller itself could not. */
-	if (writable && !(file->f_mode & FMODE_WRITE)) {
+	/*
+	 * Devices must not read or write what the caller itself could not:
+	 * as read(2) and write(2), a descriptor not open for it is EBADF.
+	 * Write seals are checked as the pages are pinned, race-free.
+	 */
+	if (!(file->f_mode & FMODE_READ) ||
+	    (writable && !(file->f_mode & FMODE_WRITE))) {
 		rc = -EBADF;
 		goto out_fput;
-	}
-	if (writable) {
-		long seals = memfd_fcntl(file, F_GET_SEALS, 0);
-
-		if (seals > 0 && (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE))) {
-			rc = -EPERM;
-			goto out_fput;
-		}
 	}
 
 	pages = ioasid_pages_pin_file(ucmd->ctx, file, cmd->start, cmd->length,

@@ -1183,8 +1183,8 @@ TEST_F(ioas, domain_fill_and_follow)
 	ASSERT_EQ(0, domain_info(self->fd, domain_id, &info));
 	EXPECT_EQ(BUF_SIZE / 2, info.out_mapped_bytes);
 	ASSERT_EQ(0, iopte_get(self->fd, domain_id, 0x100000, &pte));
-	EXPECT_EQ(IOASID_TEST_PROT_READ | IOASID_TEST_PROT_WRITE,
-		  pte.out_prot);
+	EXPECT_EQ(IOASID_TEST_PROT_READ | IOASID_TEST_PROT_WRITE |
+		  IOASID_TEST_PROT_CACHE, pte.out_prot);
 	EXPECT_NE(0, pte.out_paddr);
 
 	/* Map after attach reaches the domain. */
