@@ -39,7 +39,9 @@
  *      and for access pins and copies.  Pinning user memory happens before
  *      it is taken.  An area with access pins (area->num_accesses) is
  *      never removed; an unmap that waits for them marks the area
- *      (area->unmapping) so that no new access pin can starve it.
+ *      (area->unmapping) so that no new access pin can starve it, and
+ *      clears only the marks it set.  Replies to user space are written
+ *      after it is released.
  *
  *   5. mock_domain->ioptes.xa_lock (test IOMMU driver, spinlock): protects
  *      the IOPTE record of one mock paging domain.  Taken inside the IOMMU
@@ -255,12 +257,16 @@ void ioasid_pages_get_pages(struct ioasid_pages *pages, unsigned long index,
  * struct ioasid_area - One mapping of an IOAS
  * @pages: The pinned memory, referenced
  * @iova: First IOVA
- * @prot: IOMMU_READ / IOMMU_WRITE
+ * @prot: IOMMU_READ / IOMMU_WRITE, and IOMMU_CACHE
+ * @id: Number of the area, unique for the life of the kernel, so that a
+ *      call that inserted it can tell it from another area at the same
+ *      IOVA after dropping the IOAS's rwsem
  * @num_accesses: Pins of in-kernel accesses in the area; the area is not
  *                removed while there are any
- * @unmapping: An unmap is asking the accesses to release their pins in the
- *             area: accesses see the area as unmapped already.  Protected
- *             by the IOAS's rwsem
+ * @unmapping: Non-zero while an unmap is asking the accesses to release
+ *             their pins in the area: the token of that unmap, which
+ *             alone clears it.  Accesses see the area as unmapped
+ *             already.  Protected by the IOAS's rwsem
  * @copy_node: Entry in the private list of an IOASID_IOAS_COPY building
  *             the area, before it is inserted
  */
@@ -268,8 +274,9 @@ struct ioasid_area {
 	struct ioasid_pages *pages;
 	unsigned long iova;
 	int prot;
+	u64 id;
 	atomic_t num_accesses;
-	bool unmapping;
+	u64 unmapping;
 	struct list_head copy_node;
 };
 
@@ -286,6 +293,8 @@ static inline unsigned long ioasid_area_last(struct ioasid_area *area)
  * @domains: Attached domains, &struct ioasid_ioas_domain
  * @allowed: Allowed IOVA ranges, sorted, or NULL for no restriction
  * @nr_allowed: Number of entries in @allowed
+ * @allowed_seq: Bumped whenever @allowed changes, so that a call that set
+ *               it can tell, after dropping @rwsem, whether it still holds
  * @access_lock: See the locking rules
  * @accesses: In-kernel accesses, &struct ioasid_access
  * @hwpt_lock: See the locking rules
@@ -300,6 +309,7 @@ struct ioasid_ioas {
 	struct list_head domains;
 	struct ioasid_iova_range *allowed;
 	unsigned int nr_allowed;
+	u64 allowed_seq;
 	struct mutex access_lock; /* protects @accesses, see the locking rules */
 	struct list_head accesses;
 	struct mutex hwpt_lock; /* protects @hwpts, see the locking rules */
