@@ -7,20 +7,34 @@
  * IOAS holds exactly its areas: a map reaches every domain or none, and an
  * attached domain is filled from the existing pins.
  */
-#include <linux/fcntl.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/iommu.h>
 #include <linux/log2.h>
 #include <linux/maple_tree.h>
-#include <linux/memfd.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/uaccess.h>
 
 #include "ioasid_private.h"
+
+/*
+ * Numbers of areas and tokens of unmaps in progress, unique for the life
+ * of the kernel: see &struct ioasid_area.
+ */
+static atomic64_t ioasid_ioas_ids = ATOMIC64_INIT(0);
+
+/*
+ * The areas tree: an allocation tree, whose gap tracking the search for a
+ * free IOVA range relies on (mas_empty_area()).
+ */
+static void ioasid_ioas_init_areas(struct ioasid_ioas *ioas)
+{
+	mt_init_flags(&ioas->areas, MT_FLAGS_ALLOC_RANGE);
+}
 
 /**
  * struct ioasid_ioas_domain - A domain attached to an IOAS
@@ -194,9 +208,13 @@ static void ioasid_area_free(struct ioasid_area *area)
 }
 
 /*
- * Choose a free IOVA range of @length in the usable window.  Without an
- * alignment from user space, align like the user address (up to 1 GiB)
- * so that huge pages can become huge IOPTEs.
+ * Choose a free IOVA range of @length in the usable windows, clear of the
+ * reserved ranges.  Without an alignment from user space (@align 0), align
+ * to the largest power of two that divides @uaddr (1 GiB when @uaddr is 0),
+ * is not above @length and is at most 1 GiB, so that huge pages can become
+ * huge IOPTEs.  Either way the alignment is raised to that of the windows
+ * (the page size or the smallest IOMMU page).  The lowest fitting range is
+ * taken: -ENOSPC means that no aligned free range of @length exists.
  */
 static int ioasid_ioas_alloc_iova(struct ioasid_ioas *ioas,
 				  unsigned long uaddr, unsigned long length,
@@ -269,7 +287,7 @@ int ioasid_ioas_alloc_ioctl(struct ioasid_ucmd *ucmd)
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
 	init_rwsem(&ioas->rwsem);
-	mt_init(&ioas->areas);
+	ioasid_ioas_init_areas(ioas);
 	INIT_LIST_HEAD(&ioas->domains);
 	mutex_init(&ioas->access_lock);
 	INIT_LIST_HEAD(&ioas->accesses);
@@ -316,7 +334,7 @@ static unsigned long ioasid_ioas_remove_areas(struct ioasid_ioas *ioas,
 			cond_resched();
 		}
 		mtree_destroy(&ioas->areas);
-		mt_init(&ioas->areas);
+		ioasid_ioas_init_areas(ioas);
 		return unmapped;
 	}
 	mt_for_each(&ioas->areas, area, index, last) {
@@ -413,6 +431,7 @@ static int ioasid_ioas_insert_area(struct ioasid_ioas *ioas,
 	int rc;
 
 	lockdep_assert_held_write(&ioas->rwsem);
+	area->id = atomic64_inc_return(&ioasid_ioas_ids);
 	rc = mtree_insert_range(&ioas->areas, area->iova,
 				ioasid_area_last(area), area,
 				GFP_KERNEL_ACCOUNT);
@@ -449,9 +468,13 @@ static int ioasid_check_map_args(u32 flags, u64 iova, u64 length,
 	return 0;
 }
 
+/*
+ * Every mapping is cache coherent: devices are bound only behind an IOMMU
+ * with IOMMU_CAP_CACHE_COHERENCY, and their DMA must snoop the CPU caches.
+ */
 static int ioasid_map_prot(u32 flags)
 {
-	int prot = 0;
+	int prot = IOMMU_CACHE;
 
 	if (flags & IOASID_IOAS_MAP_READ)
 		prot |= IOMMU_READ;
@@ -460,17 +483,24 @@ static int ioasid_map_prot(u32 flags)
 	return prot;
 }
 
+static void ioasid_ioas_undo(struct ioasid_ioas *ioas, unsigned long first,
+			     unsigned long last, u64 lo, u64 hi);
+
 /*
  * Map newly pinned pages into the IOAS named by @ioas_id and report the
  * IOVA through @iova, a field of the command struct.  Consumes @pages.
+ * The reply is written without any lock held, as it may fault; when it
+ * cannot be written the map is undone, unless a concurrent unmap did it.
  */
 static int ioasid_ioas_map_pages(struct ioasid_ucmd *ucmd, size_t cmd_len,
 				 u32 ioas_id, u32 flags, u64 *iova,
 				 unsigned long hint, u64 iova_alignment,
 				 struct ioasid_pages *pages)
 {
+	unsigned long first, last;
 	struct ioasid_area *area;
 	struct ioasid_ioas *ioas;
+	u64 id;
 	int rc;
 
 	area = kzalloc(sizeof(*area), GFP_KERNEL_ACCOUNT);
@@ -498,13 +528,18 @@ static int ioasid_ioas_map_pages(struct ioasid_ucmd *ucmd, size_t cmd_len,
 		ioasid_area_free(area);
 		goto out_put;
 	}
-	*iova = area->iova;
+	/* The area belongs to the IOAS now: a concurrent unmap may free it. */
+	first = area->iova;
+	last = ioasid_area_last(area);
+	id = area->id;
+	up_write(&ioas->rwsem);
+
+	*iova = first;
 	rc = ioasid_ucmd_respond(ucmd, cmd_len);
 	if (rc) {
 		/* User space cannot learn the IOVA: undo the map. */
-		ioasid_ioas_remove_areas(ioas, area->iova, area->iova);
+		ioasid_ioas_undo(ioas, first, last, id, id);
 	}
-	up_write(&ioas->rwsem);
 out_put:
 	ioasid_put_object(&ioas->obj);
 	return rc;
@@ -557,18 +592,15 @@ int ioasid_ioas_map_file(struct ioasid_ucmd *ucmd)
 	file = fget(cmd->fd);
 	if (!file)
 		return -EBADF;
-	/* Devices must not write what the caller itself could not. */
-	if (writable && !(file->f_mode & FMODE_WRITE)) {
+	/*
+	 * Devices must not read or write what the caller itself could not:
+	 * as read(2) and write(2), a descriptor not open for it is EBADF.
+	 * Write seals are checked as the pages are pinned, race-free.
+	 */
+	if (!(file->f_mode & FMODE_READ) ||
+	    (writable && !(file->f_mode & FMODE_WRITE))) {
 		rc = -EBADF;
 		goto out_fput;
-	}
-	if (writable) {
-		long seals = memfd_fcntl(file, F_GET_SEALS, 0);
-
-		if (seals > 0 && (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE))) {
-			rc = -EPERM;
-			goto out_fput;
-		}
 	}
 
 	pages = ioasid_pages_pin_file(ucmd->ctx, file, cmd->start, cmd->length,
@@ -641,6 +673,7 @@ int ioasid_ioas_copy(struct ioasid_ucmd *ucmd)
 	struct ioasid_ioas *ioas;
 	unsigned long base;
 	LIST_HEAD(copies);
+	u64 lo = U64_MAX, hi = 0;
 	int rc;
 
 	rc = ioasid_check_map_args(cmd->flags, cmd->dst_iova, cmd->length,
@@ -676,47 +709,87 @@ int ioasid_ioas_copy(struct ioasid_ucmd *ucmd)
 		rc = ioasid_ioas_insert_area(ioas, copy);
 		if (rc)
 			break;
+		lo = min(lo, copy->id);
+		hi = max(hi, copy->id);
 	}
-	if (!rc) {
-		cmd->dst_iova = base;
-		rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
-		if (!rc) {
-			/* The IOAS owns the copies now. */
-			list_for_each_entry_safe(copy, next, &copies, copy_node)
-				list_del(&copy->copy_node);
-			goto out_unlock;
+	if (rc) {
+		/*
+		 * Take out the copies inserted before the one that failed;
+		 * the rwsem was held throughout, so no access pins them.
+		 * Those left on the list were never inserted and are freed
+		 * below.
+		 */
+		list_for_each_entry_safe(done, next, &copies, copy_node) {
+			if (done == copy)
+				break;
+			list_del(&done->copy_node);
+			ioasid_ioas_remove_area(ioas, done);
 		}
+		up_write(&ioas->rwsem);
+		goto out_put;
 	}
 	/*
-	 * Take out what was inserted: the copies before the one that failed,
-	 * or all of them when user space cannot learn the IOVA.  The copies
-	 * left on the list were never inserted and are freed below.
+	 * The IOAS owns the copies now, numbered @lo to @hi: only they were
+	 * inserted in it while the rwsem was held.
 	 */
-	list_for_each_entry_safe(done, next, &copies, copy_node) {
-		if (done == copy)
-			break;
-		list_del(&done->copy_node);
-		ioasid_ioas_remove_area(ioas, done);
+	list_for_each_entry_safe(copy, next, &copies, copy_node)
+		list_del(&copy->copy_node);
+	up_write(&ioas->rwsem);
+
+	/* Without any lock held: the reply may fault. */
+	cmd->dst_iova = base;
+	rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc) {
+		/* User space cannot learn the IOVA: undo the copy. */
+		ioasid_ioas_undo(ioas, base, base + cmd->length - 1, lo, hi);
 	}
+	goto out_put;
+
 out_unlock:
 	up_write(&ioas->rwsem);
+out_put:
 	ioasid_put_object(&ioas->obj);
 out_free:
 	ioasid_free_copies(&copies);
 	return rc;
 }
 
-/* Mark or unmark the areas in [first, last] as being unmapped. */
-static void ioasid_ioas_set_unmapping(struct ioasid_ioas *ioas,
-				      unsigned long first, unsigned long last,
-				      bool unmapping)
+/*
+ * Which areas of a range an unmap removes: all of them (@lo 0, @hi
+ * U64_MAX), or only those numbered @lo to @hi, which the call undoing its
+ * own map or copy inserted.
+ */
+struct ioasid_unmap_sel {
+	u64 lo;
+	u64 hi;
+};
+
+static bool ioasid_area_selected(struct ioasid_area *area,
+				 const struct ioasid_unmap_sel *sel)
+{
+	return area->id >= sel->lo && area->id <= sel->hi;
+}
+
+/*
+ * Mark the selected areas of [first, last] that no other unmap marked as
+ * being unmapped by the unmap @token, or clear the marks of @token.
+ */
+static void ioasid_ioas_mark_unmapping(struct ioasid_ioas *ioas,
+				       unsigned long first, unsigned long last,
+				       const struct ioasid_unmap_sel *sel,
+				       u64 token, bool mark)
 {
 	unsigned long index = first;
 	struct ioasid_area *area;
 
 	lockdep_assert_held_write(&ioas->rwsem);
 	mt_for_each(&ioas->areas, area, index, last) {
-		area->unmapping = unmapping;
+		if (!ioasid_area_selected(area, sel))
+			continue;
+		if (mark && !area->unmapping)
+			area->unmapping = token;
+		else if (!mark && area->unmapping == token)
+			area->unmapping = 0;
 		cond_resched();
 	}
 }
@@ -734,12 +807,155 @@ static void ioasid_ioas_notify_accesses(struct ioasid_ioas *ioas,
 	mutex_unlock(&ioas->access_lock);
 }
 
+/* Remove the selected areas of [first, last], which hold no access pins. */
+static unsigned long ioasid_ioas_remove_selected(struct ioasid_ioas *ioas,
+						 unsigned long first,
+						 unsigned long last,
+						 const struct ioasid_unmap_sel *sel)
+{
+	unsigned long index = first, unmapped = 0;
+	struct ioasid_area *area;
+
+	if (sel->lo == 0 && sel->hi == U64_MAX)
+		return ioasid_ioas_remove_areas(ioas, first, last);
+	mt_for_each(&ioas->areas, area, index, last) {
+		if (!ioasid_area_selected(area, sel))
+			continue;
+		unmapped += area->pages->npages << PAGE_SHIFT;
+		ioasid_ioas_remove_area(ioas, area);
+		cond_resched();
+	}
+	return unmapped;
+}
+
+/*
+ * ioasid_ioas_unmap_range() - Remove the selected areas of [first, last]
+ * @ioas: IO address space
+ * @first: First IOVA
+ * @last: Last IOVA
+ * @sel: Which areas of the range
+ * @strict: User space's unmap: refuse a range that cuts a selected area
+ *          (-EINVAL), or that holds none (-ENOENT) unless it is the whole
+ *          address space
+ * @unmapped: Output, bytes unmapped
+ *
+ * When in-kernel accesses hold pins in the areas, they are asked to let go
+ * through their unmap callback, without the rwsem, which they need to
+ * unpin; the areas are marked first so that no new pin is taken there
+ * meanwhile (a mark another unmap set is left to it).  This repeats as long
+ * as the accesses make progress, that is while the number of their pins in
+ * the range keeps going down: it ends, in -EBUSY when an access keeps its
+ * pins.  A fatal signal ends it too, in -EINTR.  On failure nothing is
+ * unmapped and the marks this call set are cleared.
+ *
+ * Another unmap that fails clears the marks it set, which may be on areas
+ * this one waits for too: accesses may pin there again meanwhile.  Such
+ * pins are new, not pins an access refused to release, so finding an area
+ * unmarked starts the count of progress over.
+ *
+ * Return: 0 or a negative errno as above.
+ */
+static int ioasid_ioas_unmap_range(struct ioasid_ioas *ioas,
+				   unsigned long first, unsigned long last,
+				   const struct ioasid_unmap_sel *sel,
+				   bool strict, unsigned long *unmapped)
+{
+	u64 token = atomic64_inc_return(&ioasid_ioas_ids);
+	unsigned long least = ULONG_MAX;
+	bool marked = false;
+	int rc = 0;
+
+	*unmapped = 0;
+	for (;;) {
+		unsigned long index = first, busy_first = ULONG_MAX;
+		unsigned long busy_last = 0, nbusy = 0;
+		bool found = false, lost = false;
+		struct ioasid_area *area;
+
+		down_write(&ioas->rwsem);
+		/* Refuse before changing anything if the range cuts a mapping. */
+		mt_for_each(&ioas->areas, area, index, last) {
+			unsigned int pins;
+
+			if (!ioasid_area_selected(area, sel))
+				continue;
+			if (strict && (area->iova < first ||
+				       ioasid_area_last(area) > last)) {
+				rc = -EINVAL;
+				goto out_unlock;
+			}
+			if (marked && !area->unmapping)
+				lost = true;
+			pins = atomic_read(&area->num_accesses);
+			if (pins) {
+				nbusy += pins;
+				busy_first = min(busy_first, area->iova);
+				busy_last = max(busy_last,
+						ioasid_area_last(area));
+			}
+			found = true;
+			cond_resched();
+		}
+		if (!found) {
+			/* Unmapping everything of an empty IOAS is no error. */
+			if (strict && (first || last != ULONG_MAX))
+				rc = -ENOENT;
+			goto out_unlock;
+		}
+		if (!nbusy)
+			break;
+		if (lost)
+			least = ULONG_MAX;
+		if (nbusy >= least) {
+			rc = -EBUSY;
+			goto out_unlock;
+		}
+		if (fatal_signal_pending(current)) {
+			rc = -EINTR;
+			goto out_unlock;
+		}
+		least = nbusy;
+		ioasid_ioas_mark_unmapping(ioas, first, last, sel, token, true);
+		marked = true;
+		up_write(&ioas->rwsem);
+		ioasid_ioas_notify_accesses(ioas, busy_first, busy_last);
+		cond_resched();
+	}
+	*unmapped = ioasid_ioas_remove_selected(ioas, first, last, sel);
+out_unlock:
+	/* The range stays mapped: accesses may pin it again. */
+	if (rc && marked)
+		ioasid_ioas_mark_unmapping(ioas, first, last, sel, token,
+					   false);
+	up_write(&ioas->rwsem);
+	return rc;
+}
+
+/*
+ * Undo a map or copy whose result could not be reported: remove the areas
+ * of [first, last] numbered @lo to @hi that the call inserted, unless a
+ * concurrent unmap removed them already.  Any other area stays.
+ */
+static void ioasid_ioas_undo(struct ioasid_ioas *ioas, unsigned long first,
+			     unsigned long last, u64 lo, u64 hi)
+{
+	struct ioasid_unmap_sel sel = { .lo = lo, .hi = hi };
+	unsigned long unmapped;
+
+	/*
+	 * Nothing else can fail: user space did not learn the IOVA, so no
+	 * access of a well-behaved driver pins there, and one that does is
+	 * asked to let go.  Failing that, the mapping stays, as if the reply
+	 * had been lost after the call.
+	 */
+	ioasid_ioas_unmap_range(ioas, first, last, &sel, false, &unmapped);
+}
+
 int ioasid_ioas_unmap(struct ioasid_ucmd *ucmd)
 {
+	struct ioasid_unmap_sel all = { .lo = 0, .hi = U64_MAX };
 	struct ioasid_ioas_unmap *cmd = ucmd->cmd;
-	unsigned long first, last, index, busy_first, busy_last;
-	bool found, notified = false;
-	struct ioasid_area *area;
+	unsigned long first, last, unmapped;
 	struct ioasid_ioas *ioas;
 	int rc;
 
@@ -763,57 +979,13 @@ int ioasid_ioas_unmap(struct ioasid_ucmd *ucmd)
 	ioas = ioasid_get_ioas(ucmd->ctx, cmd->ioas_id);
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
-
-again:
-	busy_first = ULONG_MAX;
-	busy_last = 0;
-	found = false;
-	down_write(&ioas->rwsem);
-	/* Refuse before changing anything if the range cuts a mapping. */
-	index = first;
-	mt_for_each(&ioas->areas, area, index, last) {
-		if (area->iova < first || ioasid_area_last(area) > last) {
-			rc = -EINVAL;
-			goto out_unlock;
-		}
-		if (atomic_read(&area->num_accesses)) {
-			busy_first = min(busy_first, area->iova);
-			busy_last = max(busy_last, ioasid_area_last(area));
-		}
-		found = true;
-		cond_resched();
-	}
-	if (!found) {
-		rc = -ENOENT;
-		goto out_unlock;
-	}
-	if (busy_first <= busy_last) {
-		/*
-		 * In-kernel accesses hold pins in the range: ask them to let
-		 * go, without the rwsem, which they need to unpin.  The areas
-		 * are marked first, so that no new pin is taken there
-		 * meanwhile.  An access that still holds pins after its
-		 * callback makes the unmap fail.
-		 */
-		if (notified) {
-			rc = -EBUSY;
-			goto out_unlock;
-		}
-		ioasid_ioas_set_unmapping(ioas, first, last, true);
-		up_write(&ioas->rwsem);
-		ioasid_ioas_notify_accesses(ioas, busy_first, busy_last);
-		notified = true;
-		goto again;
-	}
-	cmd->out_unmapped = ioasid_ioas_remove_areas(ioas, first, last);
-	rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
-out_unlock:
-	/* The range stays mapped: accesses may pin it again. */
-	if (rc && notified)
-		ioasid_ioas_set_unmapping(ioas, first, last, false);
-	up_write(&ioas->rwsem);
+	rc = ioasid_ioas_unmap_range(ioas, first, last, &all, true, &unmapped);
 	ioasid_put_object(&ioas->obj);
-	return rc;
+	if (rc)
+		return rc;
+	/* Without any lock held: the reply may fault. */
+	cmd->out_unmapped = unmapped;
+	return ioasid_ucmd_respond(ucmd, sizeof(*cmd));
 }
 
 /*
@@ -962,6 +1134,7 @@ static int ioasid_ioas_set_allowed(struct ioasid_ioas *ioas,
 	kvfree(ioas->allowed);
 	ioas->allowed = n ? ranges : NULL;
 	ioas->nr_allowed = n;
+	ioas->allowed_seq++;
 	if (!n)
 		kvfree(ranges);
 	return 0;
@@ -1026,6 +1199,7 @@ int ioasid_ioas_reserve(struct ioasid_ucmd *ucmd)
 	unsigned int old_nr;
 	struct ioasid_ioas *ioas;
 	unsigned long iova;
+	u64 seq;
 	int rc;
 
 	if (cmd->flags)
@@ -1069,14 +1243,32 @@ int ioasid_ioas_reserve(struct ioasid_ucmd *ucmd)
 		goto err_restore;
 	ioas->allowed = range;
 	ioas->nr_allowed = 1;
+	seq = ++ioas->allowed_seq;
+	up_write(&ioas->rwsem);
+
+	/* Without any lock held: the reply may fault. */
 	cmd->out_iova = iova;
 	rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
-	if (rc)
-		goto err_restore;
-	up_write(&ioas->rwsem);
+	if (rc) {
+		/*
+		 * User space cannot learn the window: bring the old allowed
+		 * set back, unless the set changed meanwhile or a mapping
+		 * made since would fall outside it; then the window stays,
+		 * as IOASID_IOAS_IOVA_RANGES reports.
+		 */
+		down_write(&ioas->rwsem);
+		if (ioas->allowed_seq == seq &&
+		    !ioasid_ioas_check_allowed(ioas, old, old_nr)) {
+			ioas->allowed = old;
+			ioas->nr_allowed = old_nr;
+			ioas->allowed_seq++;
+			old = range;
+		}
+		up_write(&ioas->rwsem);
+	}
 	ioasid_put_object(&ioas->obj);
 	kvfree(old);
-	return 0;
+	return rc;
 
 err_restore:
 	ioas->allowed = old;

@@ -48,7 +48,9 @@
  *      and for access pins and copies.  Pinning user memory happens before
  *      it is taken.  An area with access pins (area->num_accesses) is
  *      never removed; an unmap that waits for them marks the area
- *      (area->unmapping) so that no new access pin can starve it.
+ *      (area->unmapping) so that no new access pin can starve it, and
+ *      clears only the marks it set.  Replies to user space are written
+ *      after it is released.
  *
  *   5. mock_domain->ioptes.xa_lock (test IOMMU driver, spinlock): protects
  *      the IOPTE record of one mock paging domain.  Taken inside the IOMMU
@@ -276,14 +278,19 @@ struct ioasid_pfn_run {
  * @npages: Number of pages
  * @writable: Pinned for device writes
  * @account_mode: Where the pages are charged, &enum ioasid_account_mode
- * @file: Pinned from a file, one pin per folio
  * @charged: Charged to the locked_vm of @user or @mm (per user, not with
  *           CAP_IPC_LOCK)
- * @runs: Physically contiguous runs covering the pages, in order; points
- *        to @run0 while there is only one
+ * @file: The file the pages were pinned from, one pin per folio, or NULL
+ *        for user memory.  Referenced; a writable pin also holds the
+ *        writable count of its mapping (mapping_map_writable()), as a
+ *        shared writable mmap does, so that the file cannot be sealed
+ *        against writes while devices may write it
+ * @chunks: Page-sized chunks of %IOASID_RUNS_PER_CHUNK runs each, covering
+ *          the pages in order; NULL while there is only @run0
+ * @max_chunks: Capacity of @chunks
  * @nr_runs: Number of runs
- * @run0: Storage for the first run, so that a physically contiguous range
- *        needs no array
+ * @run0: Storage for the only run, so that a physically contiguous range
+ *        needs no allocation
  */
 struct ioasid_pages {
 	struct kref kref;
@@ -294,8 +301,9 @@ struct ioasid_pages {
 	bool writable;
 	u32 account_mode;
 	bool charged;
-	bool file;
-	struct ioasid_pfn_run *runs;
+	struct file *file;
+	struct ioasid_pfn_run **chunks;
+	unsigned long max_chunks;
 	unsigned long nr_runs;
 	struct ioasid_pfn_run run0;
 };
@@ -318,12 +326,16 @@ void ioasid_pages_get_pages(struct ioasid_pages *pages, unsigned long index,
  * struct ioasid_area - One mapping of an IOAS
  * @pages: The pinned memory, referenced
  * @iova: First IOVA
- * @prot: IOMMU_READ / IOMMU_WRITE
+ * @prot: IOMMU_READ / IOMMU_WRITE, and IOMMU_CACHE
+ * @id: Number of the area, unique for the life of the kernel, so that a
+ *      call that inserted it can tell it from another area at the same
+ *      IOVA after dropping the IOAS's rwsem
  * @num_accesses: Pins of in-kernel accesses in the area; the area is not
  *                removed while there are any
- * @unmapping: An unmap is asking the accesses to release their pins in the
- *             area: accesses see the area as unmapped already.  Protected
- *             by the IOAS's rwsem
+ * @unmapping: Non-zero while an unmap is asking the accesses to release
+ *             their pins in the area: the token of that unmap, which
+ *             alone clears it.  Accesses see the area as unmapped
+ *             already.  Protected by the IOAS's rwsem
  * @copy_node: Entry in the private list of an IOASID_IOAS_COPY building
  *             the area, before it is inserted
  */
@@ -331,8 +343,9 @@ struct ioasid_area {
 	struct ioasid_pages *pages;
 	unsigned long iova;
 	int prot;
+	u64 id;
 	atomic_t num_accesses;
-	bool unmapping;
+	u64 unmapping;
 	struct list_head copy_node;
 };
 
@@ -349,6 +362,8 @@ static inline unsigned long ioasid_area_last(struct ioasid_area *area)
  * @domains: Attached domains, &struct ioasid_ioas_domain
  * @allowed: Allowed IOVA ranges, sorted, or NULL for no restriction
  * @nr_allowed: Number of entries in @allowed
+ * @allowed_seq: Bumped whenever @allowed changes, so that a call that set
+ *               it can tell, after dropping @rwsem, whether it still holds
  * @access_lock: See the locking rules
  * @accesses: In-kernel accesses, &struct ioasid_access
  * @hwpt_lock: See the locking rules
@@ -363,6 +378,7 @@ struct ioasid_ioas {
 	struct list_head domains;
 	struct ioasid_iova_range *allowed;
 	unsigned int nr_allowed;
+	u64 allowed_seq;
 	struct mutex access_lock; /* protects @accesses, see the locking rules */
 	struct list_head accesses;
 	struct mutex hwpt_lock; /* protects @hwpts, see the locking rules */

@@ -140,13 +140,16 @@ struct ioasid_test_mock_domain_alloc {
 	_IO(IOASID_TYPE, IOASID_CMD_TEST_MOCK_DOMAIN_ALLOC)
 
 /**
- * enum ioasid_test_prot - Permissions of a mock IOPTE
- * @IOASID_TEST_PROT_READ: Device may read
- * @IOASID_TEST_PROT_WRITE: Device may write
+ * enum ioasid_test_prot - Permissions and attributes of a mock IOPTE
+ * @IOASID_TEST_PROT_READ: Device may read (IOMMU_READ)
+ * @IOASID_TEST_PROT_WRITE: Device may write (IOMMU_WRITE)
+ * @IOASID_TEST_PROT_CACHE: DMA is cache coherent (IOMMU_CACHE); every
+ *                          mapping of an IOAS has it
  */
 enum ioasid_test_prot {
 	IOASID_TEST_PROT_READ = 1 << 0,
 	IOASID_TEST_PROT_WRITE = 1 << 1,
+	IOASID_TEST_PROT_CACHE = 1 << 2,
 };
 
 /**
@@ -160,11 +163,16 @@ enum ioasid_test_prot {
  * @length: Bytes to map
  *
  * Map through iommu_map().  The IOMMU core splits the range into the
- * largest page sizes the domain supports.
+ * largest page sizes the domain supports.  A mock domain holds at most
+ * 2^19 IOPTEs.  The range is mapped a step at a time (a 1 GiB IOPTE, or up
+ * to the next 2 MiB boundary), rescheduling in between; a fatal signal
+ * stops it.  On failure nothing of the range stays mapped.
  *
  * Errors: %EINVAL for a zero length or a range not aligned to the smallest
  * page size; %EOVERFLOW for a range that wraps; %ERANGE for a range outside
- * the domain's aperture; %EEXIST when part of the range is already mapped.
+ * the domain's aperture; %EEXIST when part of the range is already mapped;
+ * %ENOSPC when the domain would hold more than 2^19 IOPTEs; %EINTR on a
+ * fatal signal.
  */
 struct ioasid_test_domain_map {
 	__u32 size;
@@ -211,7 +219,8 @@ struct ioasid_test_domain_unmap {
  * @size: sizeof(struct ioasid_test_iopte_get)
  * @flags: Must be 0
  * @domain_id: Mock domain object
- * @out_prot: Output, the IOPTE's &enum ioasid_test_prot bits
+ * @out_prot: Output, the IOPTE's &enum ioasid_test_prot bits: read, write
+ *            and cache coherence, as the IOMMU core asked for them
  * @iova: Any IOVA the IOPTE translates
  * @out_iova: Output, first IOVA of the IOPTE
  * @out_paddr: Output, physical address @out_iova translates to

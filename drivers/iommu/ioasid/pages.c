@@ -8,11 +8,18 @@
  * one run and the IOMMU driver can use large IOPTEs.  Every page of the
  * range is pinned once and charged once, however many areas, IOASes and
  * domains use the object.
+ *
+ * Every loop here can run for a long time on a large range of small pages:
+ * each reschedules, and those that a user starts (pinning, mapping into a
+ * domain) stop on a fatal signal and undo what they did.
  */
+#include <linux/fcntl.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/hugetlb.h>
 #include <linux/iommu.h>
+#include <linux/memfd.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
@@ -27,6 +34,17 @@
 #define IOASID_PIN_BATCH	(SZ_64K / sizeof(struct page *))
 /* Small pins use an on-stack page array instead. */
 #define IOASID_PIN_SMALL	16
+/*
+ * The runs are kept in page-sized chunks: their memory grows with the
+ * number of runs alone, one order-0 allocation at a time, and no run is
+ * ever copied (see ioasid_pages_add_range()).
+ */
+#define IOASID_RUNS_PER_CHUNK	(PAGE_SIZE / sizeof(struct ioasid_pfn_run))
+/*
+ * Bound on the IOVA one iommu_unmap() call of ioasid_pages_unmap() covers,
+ * and so on the IOPTEs it removes and the time it takes.
+ */
+#define IOASID_UNMAP_BATCH	SZ_64M
 
 static int ioasid_pages_charge(struct ioasid_pages *pages)
 {
@@ -80,13 +98,22 @@ static void ioasid_pages_uncharge(struct ioasid_pages *pages)
 	}
 }
 
+static struct ioasid_pfn_run *ioasid_run(struct ioasid_pages *pages,
+					 unsigned long i)
+{
+	if (!pages->chunks)
+		return &pages->run0;
+	return &pages->chunks[i / IOASID_RUNS_PER_CHUNK]
+			     [i % IOASID_RUNS_PER_CHUNK];
+}
+
 static unsigned long ioasid_run_npages(struct ioasid_pages *pages,
 				       unsigned long i)
 {
-	unsigned long end = i + 1 < pages->nr_runs ? pages->runs[i + 1].index :
-						     pages->npages;
+	unsigned long end = i + 1 < pages->nr_runs ?
+			    ioasid_run(pages, i + 1)->index : pages->npages;
 
-	return end - pages->runs[i].index;
+	return end - ioasid_run(pages, i)->index;
 }
 
 /* File pins hold one pin per folio: drop each folio's pin once. */
@@ -113,65 +140,101 @@ static void ioasid_pages_unpin_folios(struct ioasid_pages *pages,
 static void ioasid_pages_unpin(struct ioasid_pages *pages,
 			       unsigned long npinned)
 {
-	struct page *page;
 	unsigned long i;
 
 	for (i = 0; i < pages->nr_runs; i++) {
+		struct ioasid_pfn_run *run = ioasid_run(pages, i);
 		unsigned long n = ioasid_run_npages(pages, i);
 
 		/* A failed pin may leave runs beyond what stays pinned. */
-		if (pages->runs[i].index >= npinned)
+		if (run->index >= npinned)
 			break;
-		if (pages->runs[i].index + n > npinned)
-			n = npinned - pages->runs[i].index;
-		page = pfn_to_page(pages->runs[i].pfn);
+		if (run->index + n > npinned)
+			n = npinned - run->index;
 		if (pages->file)
-			ioasid_pages_unpin_folios(pages, pages->runs[i].pfn, n);
+			ioasid_pages_unpin_folios(pages, run->pfn, n);
 		else
-			unpin_user_page_range_dirty_lock(page, n,
-							 pages->writable);
+			unpin_user_page_range_dirty_lock(pfn_to_page(run->pfn),
+							 n, pages->writable);
+		cond_resched();
 	}
 }
 
 /*
  * Append @n pinned pages starting at @pfn, the pages at @index on, to the
  * runs, extending the last run when they continue it physically.
+ *
+ * A range of scattered small pages needs one run per page.  Rather than in
+ * one array grown by reallocation, which would need twice its size at
+ * each step, be copied again and again, and end up as one large vmalloc
+ * area, the runs are kept in page-sized chunks: the memory is 16 bytes per
+ * run plus one partly used page and the array of chunk pointers (8 bytes
+ * per 256 runs, the only thing that is reallocated).  All of it is charged
+ * to the caller's memory cgroup.
  */
 static int ioasid_pages_add_range(struct ioasid_pages *pages,
 				  unsigned long pfn, unsigned long n,
-				  unsigned long index, unsigned long *max_runs)
+				  unsigned long index)
 {
-	struct ioasid_pfn_run *last;
+	unsigned long i = pages->nr_runs;
+	struct ioasid_pfn_run *run;
 
-	if (pages->nr_runs) {
-		last = &pages->runs[pages->nr_runs - 1];
-		if (last->pfn + (index - last->index) == pfn)
-			return 0;
+	if (!i) {
+		/* Most pinned ranges are one run: no allocation for it. */
+		pages->run0.pfn = pfn;
+		pages->run0.index = index;
+		pages->nr_runs = 1;
+		return 0;
 	}
-	if (pages->nr_runs == *max_runs) {
-		unsigned long grow = min(max(*max_runs * 2, 16UL),
-					 pages->npages);
-		struct ioasid_pfn_run *runs;
+	run = ioasid_run(pages, i - 1);
+	if (run->pfn + (index - run->index) == pfn)
+		return 0;
 
-		if (pages->runs == &pages->run0) {
-			/* Leave the inline first run for an array. */
-			runs = kvmalloc_array(grow, sizeof(*runs),
-					      GFP_KERNEL_ACCOUNT);
-			if (runs)
-				runs[0] = pages->run0;
-		} else {
-			runs = kvrealloc(pages->runs, grow * sizeof(*runs),
-					 GFP_KERNEL_ACCOUNT);
-		}
-		if (!runs)
+	if (!pages->chunks || i % IOASID_RUNS_PER_CHUNK == 0) {
+		unsigned long chunk = pages->chunks ?
+				      i / IOASID_RUNS_PER_CHUNK : 0;
+		struct ioasid_pfn_run *new;
+
+		new = (void *)__get_free_page(GFP_KERNEL_ACCOUNT);
+		if (!new)
 			return -ENOMEM;
-		pages->runs = runs;
-		*max_runs = grow;
+		if (chunk >= pages->max_chunks) {
+			unsigned long grow = max(pages->max_chunks * 2, 4UL);
+			struct ioasid_pfn_run **chunks;
+
+			chunks = kvrealloc(pages->chunks,
+					   array_size(grow, sizeof(*chunks)),
+					   GFP_KERNEL_ACCOUNT);
+			if (!chunks) {
+				free_page((unsigned long)new);
+				return -ENOMEM;
+			}
+			pages->chunks = chunks;
+			pages->max_chunks = grow;
+		}
+		/* The first chunk takes over the inline run. */
+		if (!chunk)
+			new[0] = pages->run0;
+		pages->chunks[chunk] = new;
 	}
-	pages->runs[pages->nr_runs].pfn = pfn;
-	pages->runs[pages->nr_runs].index = index;
+	run = &pages->chunks[i / IOASID_RUNS_PER_CHUNK]
+			    [i % IOASID_RUNS_PER_CHUNK];
+	run->pfn = pfn;
+	run->index = index;
 	pages->nr_runs++;
 	return 0;
+}
+
+static void ioasid_pages_free_runs(struct ioasid_pages *pages)
+{
+	unsigned long i;
+
+	if (!pages->chunks)
+		return;
+	for (i = 0; i < DIV_ROUND_UP(pages->nr_runs, IOASID_RUNS_PER_CHUNK);
+	     i++)
+		free_page((unsigned long)pages->chunks[i]);
+	kvfree(pages->chunks);
 }
 
 static struct ioasid_pages *ioasid_pages_alloc(struct ioasid_ctx *ctx,
@@ -192,8 +255,6 @@ static struct ioasid_pages *ioasid_pages_alloc(struct ioasid_ctx *ctx,
 	pages->user = get_uid(current_user());
 	mmgrab(current->mm);
 	pages->mm = current->mm;
-	/* Most pinned ranges are one run: no allocation for it. */
-	pages->runs = &pages->run0;
 
 	rc = ioasid_pages_charge(pages);
 	if (rc) {
@@ -211,8 +272,12 @@ static void ioasid_pages_free(struct ioasid_pages *pages,
 {
 	ioasid_pages_unpin(pages, npinned);
 	ioasid_pages_uncharge(pages);
-	if (pages->runs != &pages->run0)
-		kvfree(pages->runs);
+	ioasid_pages_free_runs(pages);
+	if (pages->file) {
+		if (pages->writable)
+			mapping_unmap_writable(pages->file->f_mapping);
+		fput(pages->file);
+	}
 	mmdrop(pages->mm);
 	free_uid(pages->user);
 	kfree(pages);
@@ -228,16 +293,19 @@ static void ioasid_pages_free(struct ioasid_pages *pages,
  * Charges the pages to the caller's RLIMIT_MEMLOCK as the context's
  * account mode says (unless it has CAP_IPC_LOCK), then pins them long term.
  *
+ * Reschedules as it goes; a fatal signal stops it, and what was pinned is
+ * unpinned again.
+ *
  * Return: the pinned pages, or ERR_PTR(): -ENOMEM when the limit or memory
  * runs out, -EFAULT when part of the range is not mapped or not writable
- * while @writable is set.
+ * while @writable is set, -EINTR on a fatal signal.
  */
 struct ioasid_pages *ioasid_pages_pin_user(struct ioasid_ctx *ctx,
 					   unsigned long uaddr,
 					   unsigned long length, bool writable)
 {
 	unsigned int gup_flags = FOLL_LONGTERM | (writable ? FOLL_WRITE : 0);
-	unsigned long max_runs = 1, done = 0;
+	unsigned long done = 0;
 	struct page *small[IOASID_PIN_SMALL];
 	struct ioasid_pages *pages;
 	struct page **batch = small;
@@ -276,8 +344,7 @@ struct ioasid_pages *ioasid_pages_pin_user(struct ioasid_ctx *ctx,
 			for (len = 1; i + len < pinned &&
 			     page_to_pfn(batch[i + len]) == pfn + len; len++)
 				;
-			rc = ioasid_pages_add_range(pages, pfn, len, done,
-						    &max_runs);
+			rc = ioasid_pages_add_range(pages, pfn, len, done);
 			if (rc) {
 				unpin_user_pages(batch + i, pinned - i);
 				goto err;
@@ -285,6 +352,10 @@ struct ioasid_pages *ioasid_pages_pin_user(struct ioasid_ctx *ctx,
 			done += len;
 		}
 		cond_resched();
+		if (done < pages->npages && fatal_signal_pending(current)) {
+			rc = -EINTR;
+			goto err;
+		}
 	}
 	if (batch != small)
 		kfree(batch);
@@ -335,6 +406,31 @@ static int ioasid_hugetlb_prepare(struct file *file, loff_t start,
 	return 0;
 }
 
+/*
+ * A writable pin of a file counts as a shared writable mapping of it: it
+ * holds the mapping's i_mmap_writable, so F_SEAL_WRITE cannot be added
+ * while the pin exists (F_ADD_SEALS fails with EBUSY, as with a shared
+ * writable mmap), and the pin cannot be taken once the seal is there.
+ * F_SEAL_FUTURE_WRITE refuses new writable mappings and leaves existing
+ * ones: the seals are read after the count is taken, so a seal added
+ * meanwhile finds this pin as an existing mapping.
+ */
+static int ioasid_file_map_writable(struct file *file)
+{
+	long seals;
+	int rc;
+
+	rc = mapping_map_writable(file->f_mapping);
+	if (rc)
+		return rc;
+	seals = memfd_fcntl(file, F_GET_SEALS, 0);
+	if (seals > 0 && (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE))) {
+		mapping_unmap_writable(file->f_mapping);
+		return -EPERM;
+	}
+	return 0;
+}
+
 /**
  * ioasid_pages_pin_file() - Pin a range of a memfd or hugetlbfs file
  * @ctx: Context pinning, whose account mode applies
@@ -346,18 +442,23 @@ static int ioasid_hugetlb_prepare(struct file *file, loff_t start,
  * Pins whole folios through the page cache, without walking page tables:
  * one pin per folio, however large.  Charges like ioasid_pages_pin_user().
  * Missing pages are allocated; for hugetlbfs only through a file open for
- * writing.
+ * writing.  The pages hold a reference on @file; with @writable they also
+ * count as a shared writable mapping of it until they are unpinned, which
+ * keeps a write seal off (see ioasid_file_map_writable()).  A fatal signal
+ * stops the pinning, and what was pinned is unpinned again.
  *
  * Return: the pinned pages, or ERR_PTR(): -ENOMEM; -EINVAL when the file
  * is neither shmem nor hugetlbfs or the range ends beyond it; -EFAULT when
- * hugetlbfs pages are missing and the file is not open for writing.
+ * hugetlbfs pages are missing and the file is not open for writing;
+ * -EPERM when @writable and the file is sealed against writes; -EINTR on
+ * a fatal signal.
  */
 struct ioasid_pages *ioasid_pages_pin_file(struct ioasid_ctx *ctx,
 					   struct file *file, loff_t start,
 					   unsigned long length, bool writable)
 {
 	bool hugetlb = is_file_hugepages(file);
-	unsigned long max_runs = 1, done = 0;
+	unsigned long done = 0;
 	struct ioasid_pages *pages;
 	struct folio **folios;
 	unsigned int max;
@@ -369,7 +470,14 @@ struct ioasid_pages *ioasid_pages_pin_file(struct ioasid_ctx *ctx,
 	pages = ioasid_pages_alloc(ctx, length, writable);
 	if (IS_ERR(pages))
 		return pages;
-	pages->file = true;
+	if (writable) {
+		rc = ioasid_file_map_writable(file);
+		if (rc) {
+			ioasid_pages_free(pages, 0);
+			return ERR_PTR(rc);
+		}
+	}
+	pages->file = get_file(file);
 
 	if (hugetlb) {
 		rc = ioasid_hugetlb_prepare(file, start, length);
@@ -405,7 +513,7 @@ struct ioasid_pages *ioasid_pages_pin_file(struct ioasid_ctx *ctx,
 				  pages->npages - done);
 			rc = ioasid_pages_add_range(pages,
 						    folio_pfn(folios[i]) + first,
-						    cnt, done, &max_runs);
+						    cnt, done);
 			if (rc) {
 				unpin_folios(folios + i, n - i);
 				goto err;
@@ -413,6 +521,10 @@ struct ioasid_pages *ioasid_pages_pin_file(struct ioasid_ctx *ctx,
 			done += cnt;
 		}
 		cond_resched();
+		if (done < pages->npages && fatal_signal_pending(current)) {
+			rc = -EINTR;
+			goto err;
+		}
 	}
 	if (hugetlb)
 		inode_unlock_shared(file_inode(file));
@@ -444,39 +556,112 @@ void ioasid_pages_put(struct ioasid_pages *pages)
 	kref_put(&pages->kref, ioasid_pages_release);
 }
 
+/*
+ * Bytes of the piece at @iova, mapped from @paddr, that one iommu_map()
+ * call covers, out of @len.  Pieces end at the IOVA boundaries of the
+ * largest page size the domain supports that @iova and @paddr can share
+ * (2 MiB at least): no IOPTE straddles such a boundary, so splitting there
+ * changes no IOPTE, yet it bounds the IOPTEs one call writes, and so the
+ * time spent without rescheduling, for a long run that can only be mapped
+ * with small pages.  The same pieces are unmapped in whole batches.
+ */
+static unsigned long ioasid_piece_len(struct iommu_domain *domain,
+				      unsigned long iova, phys_addr_t paddr,
+				      unsigned long len)
+{
+	unsigned long pgsizes = domain->pgsize_bitmap;
+	unsigned long offset = iova ^ (unsigned long)paddr;
+	unsigned long step = SZ_2M;
+
+	if (offset)
+		pgsizes &= GENMASK(__ffs(offset), 0);
+	if (pgsizes)
+		step = max(step, 1UL << __fls(pgsizes));
+	return min(len, step - (iova & (step - 1)));
+}
+
+/*
+ * Unmap the first @length bytes that ioasid_pages_map() mapped at @iova, in
+ * batches of whole pieces of at most about %IOASID_UNMAP_BATCH bytes.
+ */
+static void ioasid_pages_unmap_len(struct ioasid_pages *pages,
+				   struct iommu_domain *domain,
+				   unsigned long iova, unsigned long length)
+{
+	unsigned long i, done = 0, batch = 0;
+
+	for (i = 0; i < pages->nr_runs && done < length; i++) {
+		phys_addr_t paddr = PFN_PHYS(ioasid_run(pages, i)->pfn);
+		unsigned long len = min(ioasid_run_npages(pages, i) << PAGE_SHIFT,
+					length - done);
+		unsigned long off = 0;
+
+		while (off < len) {
+			unsigned long n = ioasid_piece_len(domain, iova + done,
+							   paddr + off,
+							   len - off);
+			size_t size;
+
+			off += n;
+			done += n;
+			if (done - batch < IOASID_UNMAP_BATCH && done < length)
+				continue;
+			size = done - batch;
+			WARN_ON(iommu_unmap(domain, iova + batch, size) != size);
+			batch = done;
+			cond_resched();
+		}
+	}
+}
+
 /**
  * ioasid_pages_map() - Map pinned pages into a domain
  * @pages: Pinned pages
  * @domain: Paging domain
  * @iova: IOVA of the first page
- * @prot: IOMMU_READ / IOMMU_WRITE
+ * @prot: IOMMU_READ / IOMMU_WRITE and IOMMU_CACHE
  *
- * Each physically contiguous run is one iommu_map() call.  On failure
+ * Each physically contiguous run is one iommu_map() call, or a few for a
+ * long run that cannot use large pages (see ioasid_piece_len()).
+ * Reschedules between them, and stops on a fatal signal.  On failure
  * nothing stays mapped.
  *
- * Return: 0 or the error of iommu_map().
+ * Return: 0, -EINTR on a fatal signal, or the error of iommu_map().
  */
 int ioasid_pages_map(struct ioasid_pages *pages, struct iommu_domain *domain,
 		     unsigned long iova, int prot)
 {
-	unsigned long i;
+	unsigned long i, done = 0;
 	int rc;
 
 	for (i = 0; i < pages->nr_runs; i++) {
-		struct ioasid_pfn_run *run = &pages->runs[i];
+		phys_addr_t paddr = PFN_PHYS(ioasid_run(pages, i)->pfn);
+		unsigned long len = ioasid_run_npages(pages, i) << PAGE_SHIFT;
+		unsigned long off = 0;
 
-		rc = iommu_map(domain, iova + (run->index << PAGE_SHIFT),
-			       PFN_PHYS(run->pfn),
-			       ioasid_run_npages(pages, i) << PAGE_SHIFT, prot,
-			       GFP_KERNEL_ACCOUNT);
-		if (rc) {
-			if (run->index)
-				iommu_unmap(domain, iova,
-					    run->index << PAGE_SHIFT);
-			return rc;
+		while (off < len) {
+			unsigned long n = ioasid_piece_len(domain, iova + done,
+							   paddr + off,
+							   len - off);
+
+			rc = iommu_map(domain, iova + done, paddr + off, n,
+				       prot, GFP_KERNEL_ACCOUNT);
+			if (rc)
+				goto err_unmap;
+			off += n;
+			done += n;
+			cond_resched();
+			if (fatal_signal_pending(current)) {
+				rc = -EINTR;
+				goto err_unmap;
+			}
 		}
 	}
 	return 0;
+
+err_unmap:
+	ioasid_pages_unmap_len(pages, domain, iova, done);
+	return rc;
 }
 
 /**
@@ -484,13 +669,14 @@ int ioasid_pages_map(struct ioasid_pages *pages, struct iommu_domain *domain,
  * @pages: Pinned pages
  * @domain: Paging domain
  * @iova: IOVA of the first page
+ *
+ * Unmaps in batches of bounded size, rescheduling between them.
  */
 void ioasid_pages_unmap(struct ioasid_pages *pages,
 			struct iommu_domain *domain, unsigned long iova)
 {
-	size_t length = pages->npages << PAGE_SHIFT;
-
-	WARN_ON(iommu_unmap(domain, iova, length) != length);
+	ioasid_pages_unmap_len(pages, domain, iova,
+			       pages->npages << PAGE_SHIFT);
 }
 
 /**
@@ -511,17 +697,16 @@ void ioasid_pages_get_pages(struct ioasid_pages *pages, unsigned long index,
 	while (hi - lo > 1) {
 		unsigned long mid = lo + (hi - lo) / 2;
 
-		if (pages->runs[mid].index <= index)
+		if (ioasid_run(pages, mid)->index <= index)
 			lo = mid;
 		else
 			hi = mid;
 	}
 	for (run = lo; n; run++) {
-		unsigned long end = run + 1 < pages->nr_runs ?
-				    pages->runs[run + 1].index : pages->npages;
+		struct ioasid_pfn_run *r = ioasid_run(pages, run);
+		unsigned long end = r->index + ioasid_run_npages(pages, run);
 
 		for (; n && index < end; n--, index++)
-			*out++ = pfn_to_page(pages->runs[run].pfn + index -
-					     pages->runs[run].index);
+			*out++ = pfn_to_page(r->pfn + index - r->index);
 	}
 }

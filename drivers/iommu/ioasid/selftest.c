@@ -22,6 +22,7 @@
 #include <linux/log2.h>
 #include <linux/mutex.h>
 #include <linux/property.h>
+#include <linux/sched/signal.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -39,11 +40,19 @@
 /*
  * A mock IOPTE is an xarray value entry stored at the index of the first
  * IOVA page it translates: the output page frame, log2 of its size above
- * the base page, and its permissions.
+ * the base page, and its &enum ioasid_test_prot bits (read, write, cache
+ * coherent).
  */
-#define MOCK_IOPTE_PROT		GENMASK(1, 0)
-#define MOCK_IOPTE_ORDER	GENMASK(6, 2)
-#define MOCK_IOPTE_PFN_SHIFT	7
+#define MOCK_IOPTE_PROT		GENMASK(2, 0)
+#define MOCK_IOPTE_ORDER	GENMASK(7, 3)
+#define MOCK_IOPTE_PFN_SHIFT	8
+
+/*
+ * Bound on the IOPTEs of one mock domain, 2 GiB of base pages, so that no
+ * map can make the record grow without limit: a map beyond it fails with
+ * ENOSPC.
+ */
+#define MOCK_MAX_IOPTES		SZ_512K
 
 /**
  * struct mock_domain - A paging domain of the test IOMMU driver
@@ -53,6 +62,7 @@
  *          unmap concurrently on disjoint ranges.
  * @nr_large: IOPTEs larger than a base page, under the xa_lock: while there
  *            are none, a base page cannot overlap one
+ * @nr_ioptes: IOPTEs present, under the xa_lock, at most %MOCK_MAX_IOPTES
  * @serial: Number of the domain, unique for the life of the kernel
  * @other_iommu: Belongs to the other instance of the test IOMMU
  * @nr_devs: Devices attached, so that freeing an attached domain is caught
@@ -62,6 +72,7 @@ struct mock_domain {
 	struct iommu_domain domain;
 	struct xarray ioptes;
 	unsigned long nr_large;
+	unsigned long nr_ioptes;
 	u64 serial;
 	bool other_iommu;
 	atomic_t nr_devs;
@@ -185,6 +196,8 @@ static void *mock_iopte_mk(phys_addr_t paddr, size_t pgsize, int prot)
 		val |= FIELD_PREP(MOCK_IOPTE_PROT, IOASID_TEST_PROT_READ);
 	if (prot & IOMMU_WRITE)
 		val |= FIELD_PREP(MOCK_IOPTE_PROT, IOASID_TEST_PROT_WRITE);
+	if (prot & IOMMU_CACHE)
+		val |= FIELD_PREP(MOCK_IOPTE_PROT, IOASID_TEST_PROT_CACHE);
 	val |= (unsigned long)(paddr >> MOCK_PAGE_SHIFT) << MOCK_IOPTE_PFN_SHIFT;
 	return xa_mk_value(val);
 }
@@ -270,10 +283,16 @@ static int mock_map_one(struct mock_domain *mock, unsigned long iova,
 		rc = -EEXIST;
 		goto out_unlock;
 	}
+	if (mock->nr_ioptes >= MOCK_MAX_IOPTES) {
+		rc = -ENOSPC;
+		goto out_unlock;
+	}
 	rc = __xa_insert(&mock->ioptes, iova >> MOCK_PAGE_SHIFT,
 			 mock_iopte_mk(paddr, pgsize, prot), gfp);
 	if (rc == -EBUSY)
 		rc = -EEXIST;
+	if (!rc)
+		mock->nr_ioptes++;
 	if (!rc && pgsize > MOCK_PAGE_SIZE)
 		mock->nr_large++;
 out_unlock:
@@ -300,6 +319,9 @@ static int mock_domain_map_pages(struct iommu_domain *domain,
 		iova += pgsize;
 		paddr += pgsize;
 		*mapped += pgsize;
+		/* A long run of small pages: let others run when we may. */
+		if (gfpflags_allow_blocking(gfp) && !(pgcount % 256))
+			cond_resched();
 	}
 	return 0;
 }
@@ -325,6 +347,7 @@ static size_t mock_domain_unmap_pages(struct iommu_domain *domain,
 			break;
 		if (mock_iopte_size(iopte) > MOCK_PAGE_SIZE)
 			mock->nr_large--;
+		mock->nr_ioptes--;
 		unmapped += mock_iopte_size(iopte);
 		iova += mock_iopte_size(iopte);
 	}
@@ -821,16 +844,56 @@ static struct ioasid_mock_domain *ioasid_get_mock_domain(struct ioasid_ucmd *ucm
 	return container_of(obj, struct ioasid_mock_domain, obj);
 }
 
+/*
+ * Bytes of [iova, iova + len) mapped from @paddr that one iommu_map() call
+ * of the test ioctls covers: a whole 1 GiB IOPTE when one fits there, else
+ * up to the next 2 MiB boundary of the IOVA.  No IOPTE straddles such a
+ * boundary, so the IOPTEs are those one call for the whole range would
+ * give, but a call writes at most 512 IOPTEs, and the ioctl can reschedule
+ * and be killed in between.
+ */
+static u64 mock_map_step(u64 iova, u64 paddr, u64 len)
+{
+	if (IS_ALIGNED(iova | paddr, SZ_1G) && len >= SZ_1G)
+		return SZ_1G;
+	return min(len, SZ_2M - (iova & (SZ_2M - 1)));
+}
+
+/*
+ * The same for iommu_unmap(): up to the next 2 MiB boundary.  A step that
+ * starts at a 1 GiB IOPTE removes it whole and reports it all.
+ */
+static u64 mock_unmap_step(u64 iova, u64 len)
+{
+	return min(len, SZ_2M - (iova & (SZ_2M - 1)));
+}
+
+/* Unmap [iova, iova + len), all of it mapped, step by step. */
+static void mock_unmap_steps(struct iommu_domain *domain, u64 iova, u64 len)
+{
+	while (len) {
+		size_t n = iommu_unmap(domain, iova, mock_unmap_step(iova, len));
+
+		if (WARN_ON(!n || n > len))
+			return;
+		iova += n;
+		len -= n;
+		cond_resched();
+	}
+}
+
 int ioasid_test_domain_map(struct ioasid_ucmd *ucmd)
 {
 	struct ioasid_test_domain_map *cmd = ucmd->cmd;
 	struct ioasid_mock_domain *dom_obj;
+	u64 done = 0;
 	int prot = 0;
 	int rc;
 
 	if (cmd->flags)
 		return -EOPNOTSUPP;
-	if (cmd->prot & ~(IOASID_TEST_PROT_READ | IOASID_TEST_PROT_WRITE))
+	if (cmd->prot & ~(IOASID_TEST_PROT_READ | IOASID_TEST_PROT_WRITE |
+			  IOASID_TEST_PROT_CACHE))
 		return -EOPNOTSUPP;
 	/* Alignment is the IOMMU core's to check. */
 	rc = ioasid_check_range(cmd->iova, cmd->length, 1);
@@ -843,17 +906,40 @@ int ioasid_test_domain_map(struct ioasid_ucmd *ucmd)
 		prot |= IOMMU_READ;
 	if (cmd->prot & IOASID_TEST_PROT_WRITE)
 		prot |= IOMMU_WRITE;
+	if (cmd->prot & IOASID_TEST_PROT_CACHE)
+		prot |= IOMMU_CACHE;
 
 	dom_obj = ioasid_get_mock_domain(ucmd, cmd->domain_id);
 	if (IS_ERR(dom_obj))
 		return PTR_ERR(dom_obj);
 	/* An attached domain holds exactly its IOAS's mappings. */
 	mutex_lock(&dom_obj->lock);
-	if (dom_obj->ioas)
+	if (dom_obj->ioas) {
 		rc = -EBUSY;
-	else
-		rc = iommu_map(dom_obj->domain, cmd->iova, cmd->paddr,
-			       cmd->length, prot, GFP_KERNEL_ACCOUNT);
+		goto out_unlock;
+	}
+	/*
+	 * Step by step, so that a huge range neither hogs the CPU nor
+	 * outlives a fatal signal; a failure undoes the steps mapped.
+	 */
+	while (done < cmd->length) {
+		u64 n = mock_map_step(cmd->iova + done, cmd->paddr + done,
+				      cmd->length - done);
+
+		rc = iommu_map(dom_obj->domain, cmd->iova + done,
+			       cmd->paddr + done, n, prot, GFP_KERNEL_ACCOUNT);
+		if (rc)
+			break;
+		done += n;
+		cond_resched();
+		if (done < cmd->length && fatal_signal_pending(current)) {
+			rc = -EINTR;
+			break;
+		}
+	}
+	if (rc)
+		mock_unmap_steps(dom_obj->domain, cmd->iova, done);
+out_unlock:
 	mutex_unlock(&dom_obj->lock);
 	ioasid_put_object(&dom_obj->obj);
 	return rc;
@@ -863,6 +949,7 @@ int ioasid_test_domain_unmap(struct ioasid_ucmd *ucmd)
 {
 	struct ioasid_test_domain_unmap *cmd = ucmd->cmd;
 	struct ioasid_mock_domain *dom_obj;
+	u64 unmapped = 0;
 	int rc;
 
 	if (cmd->flags)
@@ -887,8 +974,23 @@ int ioasid_test_domain_unmap(struct ioasid_ucmd *ucmd)
 		rc = -EBUSY;
 		goto out_put;
 	}
-	cmd->out_unmapped = iommu_unmap(dom_obj->domain, cmd->iova,
-					cmd->length);
+	/*
+	 * Step by step as the map does.  A step that unmaps less than asked
+	 * met an IOVA where no IOPTE starts, where iommu_unmap() stops; one
+	 * that unmaps more removed a larger IOPTE whole.
+	 */
+	while (unmapped < cmd->length) {
+		u64 n = mock_unmap_step(cmd->iova + unmapped,
+					cmd->length - unmapped);
+		size_t got = iommu_unmap(dom_obj->domain, cmd->iova + unmapped,
+					 n);
+
+		unmapped += got;
+		if (got < n)
+			break;
+		cond_resched();
+	}
+	cmd->out_unmapped = unmapped;
 	mutex_unlock(&dom_obj->lock);
 	rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
 out_put:

@@ -177,21 +177,33 @@ enum ioasid_ioas_map_flags {
  * @iova: With %IOASID_IOAS_MAP_FIXED_IOVA the IOVA to map at; otherwise an
  *        output, the IOVA the kernel chose
  * @iova_alignment: Without %IOASID_IOAS_MAP_FIXED_IOVA, the alignment the
- *                  chosen IOVA must have, a power of two; 0 lets the kernel
- *                  pick one that allows the largest IOMMU pages.  Must be 0
+ *                  chosen IOVA must have, a power of two of at most 2^62;
+ *                  0 lets the kernel pick one that allows the largest
+ *                  IOMMU pages: the largest power of two that divides
+ *                  @user_va, is not above @length and is at most 1 GiB.
+ *                  Either way it is raised to the IOAS's IOVA alignment
+ *                  (see %IOASID_IOAS_IOVA_RANGES), so one below the page
+ *                  size is accepted and means the page size.  Must be 0
  *                  with %IOASID_IOAS_MAP_FIXED_IOVA.
  *
  * Pin the memory and map it into the IOAS, and so into every page table
- * attached to it.  The pages are charged to the caller's RLIMIT_MEMLOCK
- * unless it has CAP_IPC_LOCK; they stay pinned until unmapped.
+ * attached to it, readable and/or writable as asked, always cache
+ * coherent.  The pages are charged to the caller's RLIMIT_MEMLOCK unless
+ * it has CAP_IPC_LOCK; they stay pinned until unmapped.  Each map pins and
+ * charges its own pages: the same memory mapped twice is pinned and
+ * charged twice (%IOASID_IOAS_COPY shares pins instead).  A kernel-chosen
+ * IOVA is the lowest suitably aligned free range.  When @iova cannot be
+ * written back (%EFAULT), the mapping is undone.
  *
- * Errors: %EINVAL for a zero length, a misaligned address, length or
- * alignment, or neither READ nor WRITE; %EOVERFLOW for a range that wraps;
- * %EADDRINUSE for a fixed range outside the usable windows (see
- * %IOASID_IOAS_IOVA_RANGES); %EEXIST when a fixed range overlaps a mapping;
- * %ENOSPC when no free IOVA range fits; %ENOMEM when the memory lock limit
- * would be exceeded; %EFAULT when the memory is not mapped, or is read-only
- * and WRITE is asked for.
+ * Errors: %EINVAL for a zero length, a misaligned address or length, an
+ * alignment that is not a power of two or above 2^62, or neither READ nor
+ * WRITE; %EOVERFLOW for a range that wraps; %EADDRINUSE for a fixed range
+ * outside the usable windows (see %IOASID_IOAS_IOVA_RANGES); %EEXIST when
+ * a fixed range overlaps a mapping; %ENOSPC when no free, suitably aligned
+ * IOVA range fits in the usable windows; %ENOMEM when the memory lock
+ * limit would be exceeded; %EFAULT when the memory is not mapped, or is
+ * read-only and WRITE is asked for; %EINTR when a fatal signal stopped the
+ * pinning or the mapping (nothing stays pinned or mapped).
  */
 struct ioasid_ioas_map {
 	__u32 size;
@@ -225,13 +237,20 @@ enum ioasid_ioas_unmap_flags {
  * @out_unmapped: Output, bytes unmapped
  *
  * Unmap every mapping inside the range and unpin its memory.  The range
- * must cover whole mappings: nothing is unmapped if it cuts one.
+ * must cover whole mappings: nothing is unmapped if it cuts one.  With
+ * %IOASID_IOAS_UNMAP_ALL an IOAS without mappings is no error:
+ * @out_unmapped is then 0.  When in-kernel accesses (devices whose DMA is
+ * done in software) hold pages of the range pinned, their drivers are
+ * asked to release them, again and again as long as they do release some.
+ * The reply is written after the unmap: %EFAULT then means that the
+ * mappings are gone but @out_unmapped could not be written.
  *
  * Errors: %EINVAL for a zero length, a misaligned range or a range that
- * cuts a mapping; %EOVERFLOW for a range that wraps; %ENOENT when the
- * range holds no mapping; %EBUSY when an in-kernel access (a device whose
- * DMA is done in software) keeps pages of the range pinned after it was
- * asked to release them.
+ * cuts a mapping; %EOVERFLOW for a range that wraps; %ENOENT when a range
+ * (not %IOASID_IOAS_UNMAP_ALL) holds no mapping; %EBUSY when an in-kernel
+ * access keeps pages of the range pinned after it was asked to release
+ * them; %EINTR when a fatal signal arrived while waiting for the accesses.
+ * On %EBUSY and %EINTR nothing is unmapped.
  */
 struct ioasid_ioas_unmap {
 	__u32 size;
@@ -298,13 +317,15 @@ struct ioasid_ioas_iova_ranges {
  * @length: Length of the source range in bytes
  * @dst_iova: With %IOASID_IOAS_MAP_FIXED_IOVA the IOVA the source range
  *            lands at; otherwise an output, the IOVA the kernel chose
- * @iova_alignment: As in &struct ioasid_ioas_map
+ * @iova_alignment: As in &struct ioasid_ioas_map, where 0 aligns like
+ *                  @src_iova
  *
  * Map again, at @dst_iova, every mapping of the source range, at the same
- * offsets.  The new mappings share the pinned pages of the originals:
- * nothing is pinned or charged again, and the pages stay pinned until the
- * last mapping of them is gone.  The source range must cover whole
- * mappings.
+ * offsets, readable and/or writable as asked and cache coherent.  The new
+ * mappings share the pinned pages of the originals: nothing is pinned or
+ * charged again, and the pages stay pinned until the last mapping of them
+ * is gone.  The source range must cover whole mappings.  When @dst_iova
+ * cannot be written back (%EFAULT), the copies are undone.
  *
  * Errors: as %IOASID_IOAS_MAP for the destination, and %EINVAL when the
  * source range cuts a mapping; %ENOENT when it holds none; %EPERM when
@@ -397,11 +418,15 @@ struct ioasid_option {
  * Like %IOASID_IOAS_MAP, but for the memory of a file: the kernel pins
  * whole folios through the page cache, without walking page tables, one
  * pin per folio however large.  Missing pages are allocated.  Without an
- * alignment, the IOVA is aligned like @start.
+ * alignment, the IOVA is aligned like @start (as @user_va for a map).
+ * A mapping with WRITE counts as a shared writable mapping of the file
+ * until it is unmapped: meanwhile F_SEAL_WRITE cannot be added to the
+ * memfd (F_ADD_SEALS fails with EBUSY).
  *
- * Errors: as %IOASID_IOAS_MAP, and %EBADF when @fd is not open, or WRITE
- * is asked and it is not open for writing; %EPERM when WRITE is asked and
- * the memfd is sealed against writes; %EINVAL when the file is neither
+ * Errors: as %IOASID_IOAS_MAP, and %EBADF when @fd is not open, is not
+ * open for reading, or WRITE is asked and it is not open for writing;
+ * %EPERM when WRITE is asked and the memfd is sealed against writes
+ * (F_SEAL_WRITE or F_SEAL_FUTURE_WRITE); %EINVAL when the file is neither
  * shmem nor hugetlbfs, or the range goes beyond its end.
  */
 struct ioasid_ioas_map_file {
@@ -454,16 +479,22 @@ struct ioasid_ioas_allow_iovas {
  * @ioas_id: IO address space
  * @__reserved: Must be 0
  * @length: Page aligned, non-zero number of bytes of IOVA needed
- * @iova_alignment: Alignment of the window, a power of two; 0 lets the
- *                  kernel pick the largest up to 1 GiB that fits @length
+ * @iova_alignment: Alignment of the window, a power of two of at most
+ *                  2^62, raised to the IOAS's IOVA alignment; 0 lets the
+ *                  kernel pick the largest power of two that is not above
+ *                  @length and is at most 1 GiB
  * @out_iova: Output, first IOVA of the window
  *
  * The simple flow: the kernel picks a free window of @length in the usable
  * windows and makes it the only allowed range of the IOAS, as
  * %IOASID_IOAS_ALLOW_IOVAS would.  Every later %IOASID_IOAS_MAP without
- * %IOASID_IOAS_MAP_FIXED_IOVA lands inside it.
+ * %IOASID_IOAS_MAP_FIXED_IOVA lands inside it.  When @out_iova cannot be
+ * written back (%EFAULT), the previous allowed ranges come back, unless
+ * they changed meanwhile or a mapping made meanwhile lies outside them;
+ * then the window stays, as %IOASID_IOAS_IOVA_RANGES reports.
  *
- * Errors: %EINVAL for a zero or misaligned length or a bad alignment;
+ * Errors: %EINVAL for a zero or misaligned length, or an alignment that is
+ * not a power of two or above 2^62 (so 2^63 is refused);
  * %ENOSPC when no usable window is large enough; %EADDRINUSE when the IOAS
  * has mappings, which would fall outside the window.
  */

@@ -722,7 +722,7 @@ TEST_F(mock_domain, map_bad_ranges)
 				     (1ULL << 48) - SZ_4K, 0, 2 * SZ_4K, RW));
 	EXPECT_EQ(ENOENT, domain_map(self->fd, 9999, 0, 0, SZ_4K, RW));
 
-	cmd.prot = 1U << 2;
+	cmd.prot = 1U << 3;
 	EXPECT_EQ(EOPNOTSUPP, ioctl_err(self->fd, IOASID_TEST_DOMAIN_MAP, &cmd));
 	cmd.prot = RW;
 	cmd.flags = 1;
@@ -1123,8 +1123,8 @@ TEST_F(ioas, unmap_rules)
 				    4 * SZ_4K, 0x10000));
 	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, 0, &unmapped));
 	EXPECT_EQ(4 * SZ_4K, unmapped);
-	EXPECT_EQ(ENOENT, ioas_unmap(self->fd, self->ioas_id, 0, 0,
-				     &unmapped));
+	EXPECT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, 0, &unmapped));
+	EXPECT_EQ(0, unmapped);
 }
 
 TEST_F(ioas, iova_ranges)
@@ -1183,8 +1183,8 @@ TEST_F(ioas, domain_fill_and_follow)
 	ASSERT_EQ(0, domain_info(self->fd, domain_id, &info));
 	EXPECT_EQ(BUF_SIZE / 2, info.out_mapped_bytes);
 	ASSERT_EQ(0, iopte_get(self->fd, domain_id, 0x100000, &pte));
-	EXPECT_EQ(IOASID_TEST_PROT_READ | IOASID_TEST_PROT_WRITE,
-		  pte.out_prot);
+	EXPECT_EQ(IOASID_TEST_PROT_READ | IOASID_TEST_PROT_WRITE |
+		  IOASID_TEST_PROT_CACHE, pte.out_prot);
 	EXPECT_NE(0, pte.out_paddr);
 
 	/* Map after attach reaches the domain. */
@@ -3714,6 +3714,1282 @@ TEST(min_size_every_ioctl)
 			TH_LOG("%s", op->name);
 	}
 	close(fd);
+/* ---- Hardening: protections, seals, replies, long loops, IOVAs --------- */
+
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <time.h>
+#include <linux/userfaultfd.h>
+
+#define HD_PROT_R	(IOASID_TEST_PROT_READ | IOASID_TEST_PROT_CACHE)
+#define HD_PROT_W	(IOASID_TEST_PROT_WRITE | IOASID_TEST_PROT_CACHE)
+#define HD_PROT_RW	(RW | IOASID_TEST_PROT_CACHE)
+
+static __u64 hd_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+}
+
+static __u32 hd_prot(struct __test_metadata *_metadata, int fd,
+		     __u32 domain_id, __u64 iova)
+{
+	struct ioasid_test_iopte_get pte;
+
+	EXPECT_EQ(0, iopte_get(fd, domain_id, iova, &pte));
+	return pte.out_prot;
+}
+
+/*
+ * Every mapping reaches the IOMMU cache coherent, with the permissions
+ * asked for: MAP, COPY, MAP_FILE, and the fill of a domain attached later.
+ */
+TEST_F(ioas, hd_mappings_are_cache_coherent)
+{
+	__u64 r = 0, w = 0, rw = 0, c = 0, cw = 0, f = 0;
+	__u32 dev_id, d1, d2, d3;
+	__u32 d[2];
+	int mfd, i;
+
+	if (!have_test_driver(self->fd))
+		SKIP(return, "kernel built without CONFIG_IOASID_TEST");
+	ASSERT_EQ(0, mock_dev_add(self->fd, &dev_id, NULL));
+	ASSERT_EQ(0, mock_domain_alloc(self->fd, dev_id, &d1));
+	ASSERT_EQ(0, mock_domain_alloc(self->fd, dev_id, &d2));
+	ASSERT_EQ(0, mock_domain_alloc(self->fd, dev_id, &d3));
+	ASSERT_EQ(0, ioas_attach(self->fd, d1, self->ioas_id));
+
+	ASSERT_EQ(0, ioas_map(self->fd, self->ioas_id, self->buf, 4 * SZ_4K,
+			      &r, IOASID_IOAS_MAP_READ));
+	ASSERT_EQ(0, ioas_map(self->fd, self->ioas_id, self->buf, 4 * SZ_4K,
+			      &w, IOASID_IOAS_MAP_WRITE));
+	ASSERT_EQ(0, ioas_map(self->fd, self->ioas_id, self->buf, 4 * SZ_4K,
+			      &rw, IOASID_IOAS_MAP_READ |
+			      IOASID_IOAS_MAP_WRITE));
+	ASSERT_EQ(0, ioas_copy(self->fd, self->ioas_id, self->ioas_id, rw,
+			       4 * SZ_4K, &c, IOASID_IOAS_MAP_READ));
+	ASSERT_EQ(0, ioas_copy(self->fd, self->ioas_id, self->ioas_id, rw,
+			       4 * SZ_4K, &cw, IOASID_IOAS_MAP_WRITE));
+	mfd = memfd_create("ioasid", 0);
+	ASSERT_LE(0, mfd);
+	ASSERT_EQ(0, ftruncate(mfd, 4 * SZ_4K));
+	ASSERT_EQ(0, ioas_map_file(self->fd, self->ioas_id, mfd, 0, 4 * SZ_4K,
+				   &f, IOASID_IOAS_MAP_READ |
+				   IOASID_IOAS_MAP_WRITE));
+
+	/* d1 was mapped to as it went, d2 is filled from the pins. */
+	ASSERT_EQ(0, ioas_attach(self->fd, d2, self->ioas_id));
+	d[0] = d1;
+	d[1] = d2;
+	for (i = 0; i < 2; i++) {
+		EXPECT_EQ(HD_PROT_R, hd_prot(_metadata, self->fd, d[i], r));
+		EXPECT_EQ(HD_PROT_W, hd_prot(_metadata, self->fd, d[i], w));
+		EXPECT_EQ(HD_PROT_RW, hd_prot(_metadata, self->fd, d[i],
+					      rw + 3 * SZ_4K));
+		EXPECT_EQ(HD_PROT_R, hd_prot(_metadata, self->fd, d[i], c));
+		EXPECT_EQ(HD_PROT_W, hd_prot(_metadata, self->fd, d[i], cw));
+		EXPECT_EQ(HD_PROT_RW, hd_prot(_metadata, self->fd, d[i], f));
+	}
+
+	/* The test ioctl records what it is asked, the cache bit too. */
+	ASSERT_EQ(0, domain_map(self->fd, d3, 0, SZ_2M, SZ_4K,
+				HD_PROT_R));
+	ASSERT_EQ(0, domain_map(self->fd, d3, SZ_4K, SZ_2M, SZ_4K,
+				IOASID_TEST_PROT_READ));
+	EXPECT_EQ(HD_PROT_R, hd_prot(_metadata, self->fd, d3, 0));
+	EXPECT_EQ(IOASID_TEST_PROT_READ, hd_prot(_metadata, self->fd, d3,
+						 SZ_4K));
+	EXPECT_EQ(EOPNOTSUPP, domain_map(self->fd, d3, SZ_2M, SZ_2M, SZ_4K,
+					 1U << 3));
+	close(mfd);
+}
+
+static int hd_reopen(int fd, int flags)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	return open(path, flags);
+}
+
+/* Devices read only what the descriptor could read: EBADF otherwise. */
+TEST_F(ioas, hd_map_file_needs_read_access)
+{
+	__u64 iova = 0;
+	int mfd, wo;
+
+	mfd = memfd_create("ioasid", 0);
+	ASSERT_LE(0, mfd);
+	ASSERT_EQ(0, ftruncate(mfd, SZ_4K));
+	wo = hd_reopen(mfd, O_WRONLY);
+	ASSERT_LE(0, wo);
+	EXPECT_EQ(EBADF, ioas_map_file(self->fd, self->ioas_id, wo, 0, SZ_4K,
+				       &iova, IOASID_IOAS_MAP_READ));
+	EXPECT_EQ(EBADF, ioas_map_file(self->fd, self->ioas_id, wo, 0, SZ_4K,
+				       &iova, IOASID_IOAS_MAP_WRITE));
+	EXPECT_EQ(EBADF, ioas_map_file(self->fd, self->ioas_id, wo, 0, SZ_4K,
+				       &iova, IOASID_IOAS_MAP_READ |
+				       IOASID_IOAS_MAP_WRITE));
+	EXPECT_EQ(self->pinned_kb, vm_pinned_kb());
+	/* The same file through a readable descriptor maps. */
+	EXPECT_EQ(0, ioas_map_file(self->fd, self->ioas_id, mfd, 0, SZ_4K,
+				   &iova, IOASID_IOAS_MAP_WRITE));
+	EXPECT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, 0, NULL));
+	close(wo);
+	close(mfd);
+}
+
+/*
+ * A writable file mapping counts as a shared writable mapping: the memfd
+ * cannot be write-sealed until it is unmapped, and a sealed memfd can be
+ * mapped for reading only.
+ */
+TEST_F(ioas, hd_map_file_write_seals)
+{
+	char page[SZ_4K];
+	__u64 iova = 0x100000, unmapped;
+	int mfd, seals;
+
+	memset(page, 0x3c, sizeof(page));
+	mfd = memfd_create("ioasid", MFD_ALLOW_SEALING);
+	ASSERT_LE(0, mfd);
+	ASSERT_EQ(0, ftruncate(mfd, 16 * SZ_4K));
+	ASSERT_EQ(SZ_4K, pwrite(mfd, page, SZ_4K, 0));
+
+	ASSERT_EQ(0, ioas_map_file(self->fd, self->ioas_id, mfd, 0,
+				   16 * SZ_4K, &iova, RW_FIXED));
+	EXPECT_EQ(-1, fcntl(mfd, F_ADD_SEALS, F_SEAL_WRITE));
+	EXPECT_EQ(EBUSY, errno);
+	seals = fcntl(mfd, F_GET_SEALS);
+	EXPECT_EQ(0, seals & F_SEAL_WRITE);
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0x100000, 16 * SZ_4K,
+				&unmapped));
+	EXPECT_EQ(0, fcntl(mfd, F_ADD_SEALS, F_SEAL_WRITE));
+
+	/* Sealed: read-only mappings only. */
+	iova = 0;
+	EXPECT_EQ(EPERM, ioas_map_file(self->fd, self->ioas_id, mfd, 0, SZ_4K,
+				       &iova, IOASID_IOAS_MAP_WRITE));
+	EXPECT_EQ(EPERM, ioas_map_file(self->fd, self->ioas_id, mfd, 0, SZ_4K,
+				       &iova, IOASID_IOAS_MAP_READ |
+				       IOASID_IOAS_MAP_WRITE));
+	EXPECT_EQ(self->pinned_kb, vm_pinned_kb());
+	EXPECT_EQ(0, ioas_map_file(self->fd, self->ioas_id, mfd, 0, SZ_4K,
+				   &iova, IOASID_IOAS_MAP_READ));
+	EXPECT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, 0, NULL));
+	close(mfd);
+
+	/* A future-write seal refuses new writable mappings too. */
+	mfd = memfd_create("ioasid", MFD_ALLOW_SEALING);
+	ASSERT_LE(0, mfd);
+	ASSERT_EQ(0, ftruncate(mfd, SZ_4K));
+	ASSERT_EQ(0, fcntl(mfd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE));
+	iova = 0;
+	EXPECT_EQ(EPERM, ioas_map_file(self->fd, self->ioas_id, mfd, 0, SZ_4K,
+				       &iova, IOASID_IOAS_MAP_WRITE));
+	EXPECT_EQ(0, ioas_map_file(self->fd, self->ioas_id, mfd, 0, SZ_4K,
+				   &iova, IOASID_IOAS_MAP_READ));
+	EXPECT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, 0, NULL));
+	close(mfd);
+}
+
+struct hd_sealer {
+	int mfd;
+	unsigned int delay_us;
+	int rc;
+};
+
+static void *hd_sealer(void *arg)
+{
+	struct hd_sealer *s = arg;
+
+	usleep(s->delay_us);
+	s->rc = fcntl(s->mfd, F_ADD_SEALS, F_SEAL_WRITE) ? errno : 0;
+	return NULL;
+}
+
+/*
+ * A write seal racing with a writable map of a hugetlbfs memfd, whose
+ * missing pages the map allocates first, which takes a while: either the
+ * seal wins and the map is refused, or the map wins and the seal is
+ * refused, never both.
+ */
+TEST_F_TIMEOUT(ioas, hd_map_file_seal_race, 300)
+{
+	static const unsigned int delays[] = {
+		0, 500, 1000, 2000, 5000, 10000, 20000, 50000,
+	};
+	unsigned int i, both = 0;
+
+	for (i = 0; i < ARRAY_SIZE(delays); i++) {
+		struct hd_sealer s = { .delay_us = delays[i] };
+		pthread_t thread;
+		__u64 iova = 0;
+		int rc;
+
+		s.mfd = memfd_create("ioasid", MFD_HUGETLB | MFD_ALLOW_SEALING);
+		if (s.mfd < 0)
+			SKIP(return, "no hugetlbfs memfd");
+		ASSERT_EQ(0, ftruncate(s.mfd, 4 * SZ_2M));
+		ASSERT_EQ(0, pthread_create(&thread, NULL, hd_sealer, &s));
+		rc = ioas_map_file(self->fd, self->ioas_id, s.mfd, 0,
+				   4 * SZ_2M, &iova, IOASID_IOAS_MAP_READ |
+				   IOASID_IOAS_MAP_WRITE);
+		ASSERT_EQ(0, pthread_join(thread, NULL));
+		TH_LOG("delay %u us: map %d, seal %d", delays[i], rc, s.rc);
+		if (rc == ENOMEM) {
+			close(s.mfd);
+			SKIP(return, "not enough huge pages");
+		}
+		EXPECT_TRUE(rc == 0 || rc == EPERM);
+		EXPECT_TRUE(s.rc == 0 || s.rc == EBUSY);
+		if (!rc && !s.rc)
+			both++;
+		if (!rc)
+			ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, 0,
+						NULL));
+		close(s.mfd);
+	}
+	/* A device-writable pin on a write-sealed memfd. */
+	EXPECT_EQ(0, both);
+}
+
+/* ---- Replies written without locks ---- */
+
+struct hd_uffd {
+	int uffd;
+	char *page;
+};
+
+/* A page whose writes block in userfaultfd until hd_uffd_release(). */
+static int hd_uffd_setup(struct hd_uffd *u)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_WP };
+
+	u->uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (u->uffd < 0)
+		return -errno;
+	if (ioctl(u->uffd, UFFDIO_API, &api))
+		return -errno;
+	u->page = mmap(NULL, SZ_4K, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (u->page == MAP_FAILED)
+		return -errno;
+	memset(u->page, 0, SZ_4K);
+	reg.range.start = (uintptr_t)u->page;
+	reg.range.len = SZ_4K;
+	if (ioctl(u->uffd, UFFDIO_REGISTER, &reg))
+		return -errno;
+	return 0;
+}
+
+static int hd_uffd_protect(struct hd_uffd *u, bool wp)
+{
+	struct uffdio_writeprotect w = {
+		.range = { .start = (uintptr_t)u->page, .len = SZ_4K },
+		.mode = wp ? UFFDIO_WRITEPROTECT_MODE_WP : 0,
+	};
+
+	return ioctl(u->uffd, UFFDIO_WRITEPROTECT, &w) ? -errno : 0;
+}
+
+/* Wait for a thread to block writing the page. */
+static bool hd_uffd_wait_fault(struct hd_uffd *u, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = u->uffd, .events = POLLIN };
+	struct uffd_msg msg;
+
+	if (poll(&pfd, 1, timeout_ms) != 1)
+		return false;
+	if (read(u->uffd, &msg, sizeof(msg)) != sizeof(msg))
+		return false;
+	return msg.event == UFFD_EVENT_PAGEFAULT &&
+	       (msg.arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WP);
+}
+
+struct hd_call {
+	int fd;
+	unsigned long request;
+	void *arg;
+	int rc;
+};
+
+static void *hd_call(void *arg)
+{
+	struct hd_call *c = arg;
+
+	c->rc = ioctl_err(c->fd, c->request, c->arg);
+	return NULL;
+}
+
+struct hd_other {
+	int fd;
+	__u32 ioas_id;
+	void *buf;
+	int (*fn)(struct hd_other *o);
+	int rc;
+	__u64 value;
+	volatile int done;
+};
+
+static void *hd_other_run(void *arg)
+{
+	struct hd_other *o = arg;
+
+	o->rc = o->fn(o);
+	o->done = 1;
+	return NULL;
+}
+
+/* Wait up to @ms for @o to finish. */
+static bool hd_other_wait(struct hd_other *o, int ms)
+{
+	__u64 end = hd_now_ms() + ms;
+
+	while (!o->done && hd_now_ms() < end)
+		usleep(10000);
+	return o->done;
+}
+
+/* Map, list the windows, unmap: everything else an IOAS user does. */
+static int hd_other_uses_ioas(struct hd_other *o)
+{
+	struct ioasid_iova_range r[8];
+	__u64 iova = 0, unmapped;
+	__u32 n = 8;
+	int rc;
+
+	rc = ioas_map(o->fd, o->ioas_id, o->buf, 2 * SZ_4K, &iova,
+		      IOASID_IOAS_MAP_READ);
+	if (rc)
+		return rc;
+	rc = ioas_ranges(o->fd, o->ioas_id, r, &n);
+	if (rc)
+		return rc;
+	rc = ioas_unmap(o->fd, o->ioas_id, iova, 2 * SZ_4K, &unmapped);
+	if (rc)
+		return rc;
+	return unmapped == 2 * SZ_4K ? 0 : EIO;
+}
+
+/*
+ * A reply whose page faults into userfaultfd blocks the caller, not the
+ * IOAS: others map, query and unmap meanwhile.
+ */
+TEST_F_TIMEOUT(ioas, hd_reply_fault_blocks_no_one_else, 300)
+{
+	enum { OP_MAP, OP_COPY, OP_RESERVE, OP_UNMAP, NR_OPS };
+	static const char * const names[] = { "map", "copy", "reserve",
+					      "unmap" };
+	int op;
+
+	for (op = 0; op < NR_OPS; op++) {
+		struct hd_other o = { .fd = self->fd, .buf = self->buf,
+				      .fn = hd_other_uses_ioas };
+		struct hd_call c = { .fd = self->fd };
+		struct hd_uffd u;
+		pthread_t tc, to;
+		bool blocked, others_done;
+		__u32 ioas;
+		int rc;
+
+		rc = hd_uffd_setup(&u);
+		if (rc)
+			SKIP(return, "userfaultfd: %s", strerror(-rc));
+		ASSERT_EQ(0, ioas_alloc(self->fd, &ioas));
+		o.ioas_id = ioas;
+		if (op == OP_COPY || op == OP_UNMAP)
+			ASSERT_EQ(0, ioas_map_fixed(self->fd, ioas, self->buf,
+						    4 * SZ_4K, 0x100000));
+		switch (op) {
+		case OP_MAP:
+			*(struct ioasid_ioas_map *)u.page =
+				(struct ioasid_ioas_map) {
+				.size = sizeof(struct ioasid_ioas_map),
+				.flags = IOASID_IOAS_MAP_READ,
+				.ioas_id = ioas,
+				.user_va = (uintptr_t)self->buf,
+				.length = 4 * SZ_4K,
+				.iova = ~0ULL,
+			};
+			c.request = IOASID_IOAS_MAP;
+			break;
+		case OP_COPY:
+			*(struct ioasid_ioas_copy *)u.page =
+				(struct ioasid_ioas_copy) {
+				.size = sizeof(struct ioasid_ioas_copy),
+				.flags = IOASID_IOAS_MAP_READ,
+				.dst_ioas_id = ioas,
+				.src_ioas_id = ioas,
+				.src_iova = 0x100000,
+				.length = 4 * SZ_4K,
+				.dst_iova = ~0ULL,
+			};
+			c.request = IOASID_IOAS_COPY;
+			break;
+		case OP_RESERVE:
+			*(struct ioasid_ioas_reserve *)u.page =
+				(struct ioasid_ioas_reserve) {
+				.size = sizeof(struct ioasid_ioas_reserve),
+				.ioas_id = ioas,
+				.length = SZ_1G,
+				.out_iova = ~0ULL,
+			};
+			c.request = IOASID_IOAS_RESERVE;
+			break;
+		case OP_UNMAP:
+			*(struct ioasid_ioas_unmap *)u.page =
+				(struct ioasid_ioas_unmap) {
+				.size = sizeof(struct ioasid_ioas_unmap),
+				.ioas_id = ioas,
+				.iova = 0x100000,
+				.length = 4 * SZ_4K,
+			};
+			c.request = IOASID_IOAS_UNMAP;
+			break;
+		}
+		c.arg = u.page;
+		ASSERT_EQ(0, hd_uffd_protect(&u, true));
+		ASSERT_EQ(0, pthread_create(&tc, NULL, hd_call, &c));
+		blocked = hd_uffd_wait_fault(&u, 30000);
+		ASSERT_EQ(0, pthread_create(&to, NULL, hd_other_run, &o));
+		others_done = hd_other_wait(&o, 10000);
+		/* Let the reply through, whatever happened. */
+		ASSERT_EQ(0, hd_uffd_protect(&u, false));
+		ASSERT_EQ(0, pthread_join(tc, NULL));
+		ASSERT_EQ(0, pthread_join(to, NULL));
+		TH_LOG("%s: reply blocked %d, others done meanwhile %d",
+		       names[op], blocked, others_done);
+		EXPECT_TRUE(blocked);
+		EXPECT_TRUE(others_done);
+		EXPECT_EQ(0, o.rc);
+		EXPECT_EQ(0, c.rc);
+		switch (op) {
+		case OP_MAP:
+			EXPECT_NE(~0ULL, ((struct ioasid_ioas_map *)u.page)->iova);
+			break;
+		case OP_COPY:
+			EXPECT_NE(~0ULL,
+				  ((struct ioasid_ioas_copy *)u.page)->dst_iova);
+			break;
+		case OP_RESERVE:
+			EXPECT_NE(~0ULL,
+				  ((struct ioasid_ioas_reserve *)u.page)->out_iova);
+			break;
+		case OP_UNMAP:
+			EXPECT_EQ(4 * SZ_4K,
+				  ((struct ioasid_ioas_unmap *)u.page)->out_unmapped);
+			break;
+		}
+		EXPECT_EQ(0, ioas_unmap(self->fd, ioas, 0, 0, NULL));
+		EXPECT_EQ(0, destroy(self->fd, ioas));
+		close(u.uffd);
+		munmap(u.page, SZ_4K);
+	}
+}
+
+static int hd_other_unmap_all_and_map(struct hd_other *o)
+{
+	__u64 unmapped = 0, iova = 0;
+	int rc;
+
+	rc = ioas_unmap(o->fd, o->ioas_id, 0, 0, &unmapped);
+	if (rc)
+		return rc;
+	/* What the blocked call mapped, removed by this unmap. */
+	if (unmapped != 8 * SZ_4K)
+		return EIO;
+	rc = ioas_map(o->fd, o->ioas_id, o->buf, 8 * SZ_4K, &iova,
+		      IOASID_IOAS_MAP_READ);
+	o->value = iova;
+	return rc;
+}
+
+/*
+ * A map whose reply cannot be written is undone, but only the mapping it
+ * made: here a concurrent unmap removed that already, and another map
+ * took its IOVA, which stays.
+ */
+TEST_F_TIMEOUT(ioas, hd_reply_fault_undoes_only_its_own_map, 300)
+{
+	struct hd_other o = { .fd = self->fd, .ioas_id = self->ioas_id,
+			      .buf = self->buf,
+			      .fn = hd_other_unmap_all_and_map };
+	struct hd_call c = { .fd = self->fd, .request = IOASID_IOAS_MAP };
+	struct ioasid_ioas_map *cmd;
+	__u64 first = 0, unmapped;
+	bool blocked, others_done;
+	struct hd_uffd u;
+	pthread_t tc, to;
+	int rc;
+
+	rc = hd_uffd_setup(&u);
+	if (rc)
+		SKIP(return, "userfaultfd: %s", strerror(-rc));
+	/* The IOVA a map of this buffer gets in the empty IOAS. */
+	ASSERT_EQ(0, ioas_map(self->fd, self->ioas_id, self->buf, 8 * SZ_4K,
+			      &first, IOASID_IOAS_MAP_READ));
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, 0, NULL));
+
+	cmd = (struct ioasid_ioas_map *)u.page;
+	*cmd = (struct ioasid_ioas_map) {
+		.size = sizeof(*cmd),
+		.flags = IOASID_IOAS_MAP_READ,
+		.ioas_id = self->ioas_id,
+		.user_va = (uintptr_t)self->buf,
+		.length = 8 * SZ_4K,
+	};
+	c.arg = cmd;
+	ASSERT_EQ(0, hd_uffd_protect(&u, true));
+	ASSERT_EQ(0, pthread_create(&tc, NULL, hd_call, &c));
+	blocked = hd_uffd_wait_fault(&u, 30000);
+	ASSERT_EQ(0, pthread_create(&to, NULL, hd_other_run, &o));
+	others_done = hd_other_wait(&o, 10000);
+	if (others_done) {
+		/* Make the reply fail: the page is gone when it retries. */
+		ASSERT_EQ(0, munmap(u.page, SZ_4K));
+		close(u.uffd);
+	} else {
+		ASSERT_EQ(0, hd_uffd_protect(&u, false));
+	}
+	ASSERT_EQ(0, pthread_join(tc, NULL));
+	ASSERT_EQ(0, pthread_join(to, NULL));
+	ASSERT_TRUE(blocked);
+	ASSERT_TRUE(others_done);
+	EXPECT_EQ(EFAULT, c.rc);
+	ASSERT_EQ(0, o.rc);
+	EXPECT_EQ(first, o.value);
+	/* The other map is intact, and the only one left. */
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, 0, &unmapped));
+	EXPECT_EQ(8 * SZ_4K, unmapped);
+	EXPECT_EQ(self->pinned_kb, vm_pinned_kb());
+}
+
+/* ---- Long loops ---- */
+
+struct hd_ticker {
+	volatile int stop;
+	__u64 max_gap_ms;
+};
+
+static void hd_pin_cpu0(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+/*
+ * On the CPU of the thread that calls into the kernel, measure the longest
+ * time it could not run: with a non-preemptible kernel that is how long
+ * the kernel went without rescheduling.
+ */
+static void *hd_ticker(void *arg)
+{
+	struct hd_ticker *t = arg;
+	__u64 last, now;
+
+	hd_pin_cpu0();
+	last = hd_now_ms();
+	while (!t->stop) {
+		usleep(1000);
+		now = hd_now_ms();
+		if (now - last > t->max_gap_ms)
+			t->max_gap_ms = now - last;
+		last = now;
+	}
+	return NULL;
+}
+
+static long hd_mem_available_kb(void)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+#define HD_MAX_GAP_MS	1000
+
+/*
+ * One large mapping of scattered 4 KiB pages: pinning it, mapping it into
+ * a domain, filling a second domain, unmapping it and closing never keep
+ * the CPU for long.
+ */
+TEST_F_TIMEOUT(ioas, hd_large_fragmented_mapping, 1200)
+{
+	struct hd_ticker t = {};
+	struct ioasid_test_domain_info info;
+	__u64 size = SZ_1G, iova = 0, unmapped, t0;
+	__u32 dev_id, d1, d2, ioas;
+	pthread_t ticker;
+	long avail;
+	char *va, *p;
+	int fd;
+
+	if (!have_test_driver(self->fd))
+		SKIP(return, "kernel built without CONFIG_IOASID_TEST");
+	avail = hd_mem_available_kb();
+	if (avail >= 0 && avail < (long)(5 * SZ_1G / 4 / 1024))
+		size = SZ_1G / 2;
+	TH_LOG("%llu MiB of scattered pages (%ld MiB available)",
+	       size >> 20, avail >> 10);
+	va = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ASSERT_NE(MAP_FAILED, va);
+	madvise(va, size, MADV_NOHUGEPAGE);
+	/* Backwards: neighbouring pages are not physically contiguous. */
+	for (p = va + size - SZ_4K; p >= va; p -= SZ_4K)
+		*p = 1;
+
+	fd = open_ioasid();
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ioas_alloc(fd, &ioas));
+	ASSERT_EQ(0, mock_dev_add(fd, &dev_id, NULL));
+	ASSERT_EQ(0, mock_domain_alloc(fd, dev_id, &d1));
+	ASSERT_EQ(0, mock_domain_alloc(fd, dev_id, &d2));
+	ASSERT_EQ(0, ioas_attach(fd, d1, ioas));
+
+	hd_pin_cpu0();
+	ASSERT_EQ(0, pthread_create(&ticker, NULL, hd_ticker, &t));
+	usleep(20000);
+
+	t0 = hd_now_ms();
+	t.max_gap_ms = 0;
+	ASSERT_EQ(0, ioas_map(fd, ioas, va, size, &iova,
+			      IOASID_IOAS_MAP_READ | IOASID_IOAS_MAP_WRITE));
+	TH_LOG("map: %llu ms, longest stall %llu ms", hd_now_ms() - t0,
+	       t.max_gap_ms);
+	EXPECT_GT(HD_MAX_GAP_MS, t.max_gap_ms);
+	ASSERT_EQ(0, domain_info(fd, d1, &info));
+	EXPECT_EQ(size, info.out_mapped_bytes);
+	TH_LOG("%llu IOPTEs", info.out_nr_ioptes);
+	EXPECT_LT(size / SZ_4K / 2, info.out_nr_ioptes);
+
+	t0 = hd_now_ms();
+	t.max_gap_ms = 0;
+	ASSERT_EQ(0, ioas_attach(fd, d2, ioas));
+	TH_LOG("fill: %llu ms, longest stall %llu ms", hd_now_ms() - t0,
+	       t.max_gap_ms);
+	EXPECT_GT(HD_MAX_GAP_MS, t.max_gap_ms);
+
+	t0 = hd_now_ms();
+	t.max_gap_ms = 0;
+	ASSERT_EQ(0, ioas_unmap(fd, ioas, iova, size, &unmapped));
+	TH_LOG("unmap: %llu ms, longest stall %llu ms", hd_now_ms() - t0,
+	       t.max_gap_ms);
+	EXPECT_GT(HD_MAX_GAP_MS, t.max_gap_ms);
+	EXPECT_EQ(size, unmapped);
+
+	/* And once more, for the close to tear down. */
+	ASSERT_EQ(0, ioas_map(fd, ioas, va, size, &iova,
+			      IOASID_IOAS_MAP_READ));
+	t0 = hd_now_ms();
+	t.max_gap_ms = 0;
+	ASSERT_EQ(0, close(fd));
+	TH_LOG("close: %llu ms, longest stall %llu ms", hd_now_ms() - t0,
+	       t.max_gap_ms);
+	EXPECT_GT(HD_MAX_GAP_MS, t.max_gap_ms);
+
+	t.stop = 1;
+	ASSERT_EQ(0, pthread_join(ticker, NULL));
+	EXPECT_EQ(self->pinned_kb, vm_pinned_kb());
+	munmap(va, size);
+}
+
+/* Wait up to @ms for @pid to die; true if it did. */
+static bool hd_reap(pid_t pid, int ms, int *status)
+{
+	__u64 end = hd_now_ms() + ms;
+
+	do {
+		if (waitpid(pid, status, WNOHANG) == pid)
+			return true;
+		usleep(10000);
+	} while (hd_now_ms() < end);
+	return false;
+}
+
+#ifndef HD_SKIP_UNBOUNDED
+/*
+ * The test driver's map ioctl is bounded (ENOSPC past 2^19 IOPTEs, nothing
+ * left mapped) and stops on a fatal signal, undoing what it mapped.
+ */
+TEST_F_TIMEOUT(mock_domain, hd_domain_map_bounded_and_killable, 600)
+{
+	struct ioasid_test_domain_info info;
+	__u64 t0, killed_ms;
+	int status;
+	pid_t pid;
+
+	/* Only 4 KiB IOPTEs fit a 4 KiB-aligned IOVA. */
+	EXPECT_EQ(ENOSPC, domain_map(self->fd, self->domain_id, SZ_4K,
+				     2 * SZ_4K, SZ_1G * 1024ULL,
+				     IOASID_TEST_PROT_READ));
+	ASSERT_EQ(0, domain_info(self->fd, self->domain_id, &info));
+	EXPECT_EQ(0, info.out_nr_ioptes);
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		domain_map(self->fd, self->domain_id, SZ_4K, 2 * SZ_4K,
+			   SZ_1G * 1024ULL, IOASID_TEST_PROT_READ);
+		_exit(0);
+	}
+	usleep(300000);
+	t0 = hd_now_ms();
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	EXPECT_TRUE(hd_reap(pid, 2000, &status));
+	killed_ms = hd_now_ms() - t0;
+	if (killed_ms >= 2000)
+		waitpid(pid, &status, 0);
+	TH_LOG("the child died %llu ms after SIGKILL", killed_ms);
+	EXPECT_TRUE(WIFSIGNALED(status));
+	ASSERT_EQ(0, domain_info(self->fd, self->domain_id, &info));
+	EXPECT_EQ(0, info.out_nr_ioptes);
+}
+#endif
+
+/*
+ * A map of a huge range is killed while it pins: the process dies at once
+ * and nothing stays pinned (a write seal needs the memfd free of pins).
+ */
+TEST_F_TIMEOUT(ioas, hd_huge_map_is_killable, 600)
+{
+	const __u64 chunk = SZ_2M, nr = 2048;
+	__u64 t0, killed_ms, unmapped;
+	int status, mfd, ready[2];
+	pid_t pid;
+	char c;
+
+	mfd = memfd_create("ioasid", MFD_ALLOW_SEALING);
+	ASSERT_LE(0, mfd);
+	ASSERT_EQ(0, ftruncate(mfd, chunk));
+	ASSERT_EQ(0, fallocate(mfd, 0, 0, chunk));
+	ASSERT_EQ(0, pipe(ready));
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		__u64 iova = 0, i;
+		char *va;
+
+		/* The same 2 MiB, over and over: 4 GiB of pages to pin. */
+		va = mmap(NULL, chunk * nr, PROT_NONE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (va == MAP_FAILED)
+			_exit(1);
+		for (i = 0; i < nr; i++)
+			if (mmap(va + i * chunk, chunk, PROT_READ,
+				 MAP_SHARED | MAP_FIXED | MAP_POPULATE, mfd,
+				 0) == MAP_FAILED)
+				_exit(2);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(3);
+		ioas_map(self->fd, self->ioas_id, va, chunk * nr, &iova,
+			 IOASID_IOAS_MAP_READ);
+		_exit(0);
+	}
+	ASSERT_EQ(1, read(ready[0], &c, 1));
+	usleep(500000);
+	t0 = hd_now_ms();
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	EXPECT_TRUE(hd_reap(pid, 5000, &status));
+	killed_ms = hd_now_ms() - t0;
+	if (killed_ms >= 5000)
+		waitpid(pid, &status, 0);
+	TH_LOG("the child died %llu ms after SIGKILL", killed_ms);
+	EXPECT_TRUE(WIFSIGNALED(status));
+	/* Nothing was mapped, nothing stays pinned. */
+	EXPECT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, 0, &unmapped));
+	EXPECT_EQ(0, unmapped);
+	EXPECT_EQ(0, fcntl(mfd, F_ADD_SEALS, F_SEAL_WRITE));
+	close(ready[0]);
+	close(ready[1]);
+	close(mfd);
+}
+
+/* ---- Unmap and accesses ---- */
+
+struct hd_unmap_race {
+	int fd;
+	__u32 ioas_id;
+	__u32 access_id;
+	void *buf;
+	__u64 other_first, other_last;
+	volatile int stop;
+	int unmap_busy, unmap_errors, kept_unmaps;
+};
+
+static void *hd_race_pinner(void *arg)
+{
+	struct hd_unmap_race *r = arg;
+	__u32 pin;
+
+	while (!r->stop) {
+		if (!access_pin(r->fd, r->access_id, ACCESS_IOVA, SZ_4K, 0,
+				NULL, &pin))
+			access_unpin(r->fd, r->access_id, pin);
+	}
+	return NULL;
+}
+
+/* Unmaps that fail: an access keeps its pins in their range. */
+static void *hd_race_failing_unmapper(void *arg)
+{
+	struct hd_unmap_race *r = arg;
+
+	while (!r->stop) {
+		if (ioas_unmap(r->fd, r->ioas_id, r->other_first,
+			       r->other_last - r->other_first + 1, NULL) ==
+		    EBUSY)
+			r->kept_unmaps++;
+	}
+	return NULL;
+}
+
+/*
+ * An unmap whose access lets go always succeeds, however often the access
+ * pins again, and however many other unmaps fail meanwhile on the same
+ * mapping: a failing unmap clears only the marks it set.
+ */
+TEST_F_TIMEOUT(access, hd_unmap_not_starved, 600)
+{
+	struct hd_unmap_race r = {
+		.fd = self->fd,
+		.ioas_id = self->ioas_id,
+		.access_id = self->access_id,
+		.buf = self->buf,
+	};
+	pthread_t pinner, failer;
+	__u32 keeper, kpin;
+	int i, rc;
+
+	/* A mapping held by an access that never lets go. */
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				    SZ_4K, 0x10000000));
+	ASSERT_EQ(0, access_create(self->fd, self->ioas_id,
+				   IOASID_TEST_ACCESS_KEEP_PINS, &keeper));
+	ASSERT_EQ(0, access_pin(self->fd, keeper, 0x10000000, SZ_4K, 0, NULL,
+				&kpin));
+	/* The failing unmaps cover it and the mapping at ACCESS_IOVA. */
+	r.other_first = ACCESS_IOVA;
+	r.other_last = 0x10000000 + SZ_4K - 1;
+
+	ASSERT_EQ(0, pthread_create(&pinner, NULL, hd_race_pinner, &r));
+	ASSERT_EQ(0, pthread_create(&failer, NULL, hd_race_failing_unmapper,
+				    &r));
+	for (i = 0; i < 300; i++) {
+		rc = ioas_unmap(self->fd, self->ioas_id, ACCESS_IOVA, BUF_SIZE,
+				NULL);
+		if (rc == EBUSY)
+			r.unmap_busy++;
+		else if (rc)
+			r.unmap_errors++;
+		else if (ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+					BUF_SIZE, ACCESS_IOVA))
+			r.unmap_errors++;
+	}
+	r.stop = 1;
+	ASSERT_EQ(0, pthread_join(pinner, NULL));
+	ASSERT_EQ(0, pthread_join(failer, NULL));
+	TH_LOG("%d unmaps refused, %d kept-pin unmaps", r.unmap_busy,
+	       r.kept_unmaps);
+	EXPECT_EQ(0, r.unmap_busy);
+	EXPECT_EQ(0, r.unmap_errors);
+	EXPECT_LT(0, r.kept_unmaps);
+	ASSERT_EQ(0, access_unpin(self->fd, keeper, kpin));
+}
+
+/* ---- Kernel-chosen IOVAs ---- */
+
+struct hd_ival {
+	__u64 start;
+	__u64 last;
+	__u64 src;	/* user VA, file offset or source IOVA */
+};
+
+struct hd_model {
+	struct hd_ival *iv;
+	unsigned int n;
+	__u64 win_start, win_last;
+};
+
+static __u64 hd_rand64(void)
+{
+	return ((__u64)random() << 33) ^ ((__u64)random() << 11) ^ random();
+}
+
+static bool hd_overlaps(struct hd_model *m, __u64 start, __u64 last)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->n; i++)
+		if (m->iv[i].start <= last && m->iv[i].last >= start)
+			return true;
+	return false;
+}
+
+/* The lowest IOVA aligned to @align where @len fits; false if none. */
+static bool hd_lowest_fit(struct hd_model *m, __u64 len, __u64 align,
+			  __u64 *out)
+{
+	__u64 cand = (m->win_start + align - 1) & ~(align - 1);
+	unsigned int i = 0;
+
+	if (cand < m->win_start)
+		return false;
+	for (;;) {
+		if (cand > m->win_last || m->win_last - cand < len - 1)
+			return false;
+		/* Intervals are sorted: skip those wholly before cand. */
+		while (i < m->n && m->iv[i].last < cand)
+			i++;
+		if (i == m->n || m->iv[i].start > cand + len - 1) {
+			*out = cand;
+			return true;
+		}
+		cand = m->iv[i].last + 1;
+		if (!cand)
+			return false;
+		cand = (cand + align - 1) & ~(align - 1);
+		if (!cand)
+			return false;
+	}
+}
+
+static void hd_insert(struct hd_model *m, __u64 start, __u64 len, __u64 src)
+{
+	unsigned int i = 0;
+
+	while (i < m->n && m->iv[i].start < start)
+		i++;
+	memmove(&m->iv[i + 1], &m->iv[i], (m->n - i) * sizeof(*m->iv));
+	m->iv[i] = (struct hd_ival){ start, start + len - 1, src };
+	m->n++;
+}
+
+static void hd_remove(struct hd_model *m, unsigned int i)
+{
+	memmove(&m->iv[i], &m->iv[i + 1], (m->n - i - 1) * sizeof(*m->iv));
+	m->n--;
+}
+
+/* The alignment the kernel picks without one from user space. */
+static __u64 hd_default_align(__u64 hint, __u64 len)
+{
+	unsigned int order = hint ? __builtin_ctzll(hint) : 30;
+	unsigned int lo = 63 - __builtin_clzll(len);
+
+	if (lo < order)
+		order = lo;
+	if (order > 30)
+		order = 30;
+	return order < 12 ? SZ_4K : 1ULL << order;
+}
+
+#define HD_POOL		(8 * SZ_2M)
+
+/*
+ * Random non-fixed maps, copies and file maps of random sizes and
+ * alignments, mixed with fixed maps and unmaps, checked against a model of
+ * the IOAS: each IOVA is the lowest free one with the alignment asked for
+ * (or picked as documented), inside the windows, and ENOSPC comes only
+ * when no such range is left.
+ */
+static void hd_iova_model_run(struct __test_metadata *_metadata, int fd,
+			      __u32 ioas, __u64 win_start, __u64 win_last,
+			      unsigned int max_align_order, unsigned int seed)
+{
+	struct hd_model m = { .win_start = win_start, .win_last = win_last };
+	unsigned int i, nospc = 0, maps = 0;
+	__u64 unmapped;
+	char *pool;
+	int mfd;
+
+	TH_LOG("seed %u, window [%#llx, %#llx]", seed, win_start, win_last);
+	srandom(seed);
+	m.iv = calloc(4096, sizeof(*m.iv));
+	ASSERT_NE(NULL, m.iv);
+	pool = mmap(NULL, HD_POOL + SZ_2M, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, pool);
+	/* 2 MiB aligned, so that user VAs of every alignment occur. */
+	pool = (char *)(((uintptr_t)pool + SZ_2M - 1) & ~(SZ_2M - 1));
+	memset(pool, 1, HD_POOL);
+	mfd = memfd_create("ioasid", 0);
+	ASSERT_LE(0, mfd);
+	ASSERT_EQ(0, ftruncate(mfd, HD_POOL));
+
+	for (i = 0; i < 3000; i++) {
+		unsigned int what = random() % 100, order;
+		__u64 pages, len, align, off, iova, expect, a;
+		struct ioasid_ioas_map_file fcmd;
+		struct ioasid_ioas_map cmd;
+		bool fits;
+		int rc;
+
+		pages = random() % 10 ? 1 + random() % 32 :
+					1 + random() % 1024;
+		len = pages * SZ_4K;
+		off = (random() % (HD_POOL / SZ_4K - pages + 1)) * SZ_4K;
+		order = random() % (max_align_order + 1);
+		align = random() % 4 ? 1ULL << order : 0;
+
+		if (what < 25 && m.n) {
+			/* Unmap a random mapping. */
+			unsigned int k = random() % m.n;
+
+			ASSERT_EQ(0, ioas_unmap(fd, ioas, m.iv[k].start,
+						m.iv[k].last - m.iv[k].start + 1,
+						&unmapped));
+			ASSERT_EQ(m.iv[k].last - m.iv[k].start + 1, unmapped);
+			hd_remove(&m, k);
+			continue;
+		}
+		if (m.n >= 4000)
+			continue;
+		if (what < 40) {
+			/* Fixed: near a mapping (often overlapping) or not. */
+			if (m.n && random() % 2) {
+				unsigned int k = random() % m.n;
+
+				iova = m.iv[k].start +
+				       ((__u64)(random() % 64) - 32) * SZ_4K;
+			} else {
+				iova = win_start + (hd_rand64() %
+						    ((win_last - win_start) /
+						     SZ_4K)) * SZ_4K;
+			}
+			if (random() % 8 == 0)
+				iova = win_last + 1 + (random() % 16) * SZ_4K;
+			rc = ioas_map(fd, ioas, pool + off, len, &iova,
+				      IOASID_IOAS_MAP_FIXED_IOVA |
+				      IOASID_IOAS_MAP_READ);
+			if (iova + len - 1 < iova) {
+				ASSERT_EQ(EOVERFLOW, rc);
+			} else if (iova < win_start ||
+				   iova + len - 1 > win_last) {
+				ASSERT_EQ(EADDRINUSE, rc);
+			} else if (hd_overlaps(&m, iova, iova + len - 1)) {
+				ASSERT_EQ(EEXIST, rc);
+			} else {
+				ASSERT_EQ(0, rc);
+				hd_insert(&m, iova, len, 0);
+			}
+			continue;
+		}
+
+		iova = 0;
+		if (what < 55 && m.n) {
+			/* Copy a random mapping. */
+			unsigned int k = random() % m.n;
+			__u64 src = m.iv[k].start;
+
+			len = m.iv[k].last - src + 1;
+			a = align ? align : hd_default_align(src, len);
+			if (a < SZ_4K)
+				a = SZ_4K;
+			fits = hd_lowest_fit(&m, len, a, &expect);
+			{
+				struct ioasid_ioas_copy c = {
+					.size = sizeof(c),
+					.flags = IOASID_IOAS_MAP_READ,
+					.dst_ioas_id = ioas,
+					.src_ioas_id = ioas,
+					.src_iova = src,
+					.length = len,
+					.iova_alignment = align,
+				};
+
+				rc = ioctl_err(fd, IOASID_IOAS_COPY, &c);
+				iova = c.dst_iova;
+			}
+		} else if (what < 70) {
+			/* Map part of the memfd. */
+			a = align ? align : hd_default_align(off, len);
+			if (a < SZ_4K)
+				a = SZ_4K;
+			fits = hd_lowest_fit(&m, len, a, &expect);
+			fcmd = (struct ioasid_ioas_map_file) {
+				.size = sizeof(fcmd),
+				.flags = IOASID_IOAS_MAP_READ,
+				.ioas_id = ioas,
+				.fd = mfd,
+				.start = off,
+				.length = len,
+				.iova_alignment = align,
+			};
+			rc = ioctl_err(fd, IOASID_IOAS_MAP_FILE, &fcmd);
+			iova = fcmd.iova;
+		} else {
+			/* Map part of the pool. */
+			a = align ? align :
+			    hd_default_align((uintptr_t)pool + off, len);
+			if (a < SZ_4K)
+				a = SZ_4K;
+			fits = hd_lowest_fit(&m, len, a, &expect);
+			cmd = (struct ioasid_ioas_map) {
+				.size = sizeof(cmd),
+				.flags = IOASID_IOAS_MAP_READ,
+				.ioas_id = ioas,
+				.user_va = (uintptr_t)pool + off,
+				.length = len,
+				.iova_alignment = align,
+			};
+			rc = ioctl_err(fd, IOASID_IOAS_MAP, &cmd);
+			iova = cmd.iova;
+		}
+		if (!fits) {
+			if (rc != ENOSPC)
+				TH_LOG("op %u: no fit for %#llx aligned %#llx, got %d at %#llx",
+				       i, len, a, rc, iova);
+			ASSERT_EQ(ENOSPC, rc);
+			nospc++;
+			continue;
+		}
+		if (rc)
+			TH_LOG("op %u: %#llx bytes aligned %#llx fit at %#llx, got %d",
+			       i, len, a, expect, rc);
+		ASSERT_EQ(0, rc);
+		ASSERT_EQ(0, iova % a);
+		ASSERT_LE(win_start, iova);
+		ASSERT_GE(win_last, iova + len - 1);
+		ASSERT_FALSE(hd_overlaps(&m, iova, iova + len - 1));
+		if (expect != iova)
+			TH_LOG("op %u: %#llx bytes aligned %#llx at %#llx, lowest fit %#llx",
+			       i, len, a, iova, expect);
+		ASSERT_EQ(expect, iova);
+		hd_insert(&m, iova, len, 0);
+		maps++;
+	}
+	TH_LOG("%u kernel-chosen IOVAs, %u ENOSPC, %u mappings left", maps,
+	       nospc, m.n);
+	EXPECT_LT(100, maps);
+	ASSERT_EQ(0, ioas_unmap(fd, ioas, 0, 0, NULL));
+	close(mfd);
+	free(m.iv);
+}
+
+static unsigned int hd_seed(void)
+{
+	const char *env = getenv("IOASID_SEED");
+
+	return env ? strtoul(env, NULL, 0) : (unsigned int)time(NULL);
+}
+
+TEST_F_TIMEOUT(ioas, hd_iova_alloc_after_reserve, 900)
+{
+	__u64 base;
+
+	ASSERT_EQ(0, ioas_reserve(self->fd, self->ioas_id, SZ_1G, 0, &base));
+	hd_iova_model_run(_metadata, self->fd, self->ioas_id, base,
+			  base + SZ_1G - 1, 30, hd_seed());
+}
+
+TEST_F_TIMEOUT(ioas, hd_iova_alloc_in_an_aperture, 900)
+{
+	__u32 dev_id, domain_id;
+
+	if (!have_test_driver(self->fd))
+		SKIP(return, "kernel built without CONFIG_IOASID_TEST");
+	/* The 48-bit aperture of a mock domain, and its IOPTEs too. */
+	ASSERT_EQ(0, mock_dev_add(self->fd, &dev_id, NULL));
+	ASSERT_EQ(0, mock_domain_alloc(self->fd, dev_id, &domain_id));
+	ASSERT_EQ(0, ioas_attach(self->fd, domain_id, self->ioas_id));
+	hd_iova_model_run(_metadata, self->fd, self->ioas_id, 0,
+			  (1ULL << 48) - 1, 47, hd_seed());
+}
+
+/* ---- Documented corner cases ---- */
+
+/*
+ * The default alignment is that of user_va, but no more than the largest
+ * power of two in the length.
+ */
+TEST_F(ioas, hd_default_alignment)
+{
+	struct ioasid_ioas_map cmd = {
+		.size = sizeof(cmd),
+		.flags = IOASID_IOAS_MAP_READ,
+		.ioas_id = self->ioas_id,
+		.length = SZ_4K,
+		.iova_alignment = 1,
+	};
+	__u64 a = 0, b = 0;
+	char *va;
+
+	va = mmap(NULL, 2 * SZ_2M, PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, va);
+	va = (char *)(((uintptr_t)va + SZ_2M - 1) & ~(SZ_2M - 1));
+	memset(va, 1, SZ_2M);
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, va, SZ_4K, 0));
+	/* 12 KiB from a 2 MiB aligned address: aligned to 8 KiB. */
+	ASSERT_EQ(0, ioas_map(self->fd, self->ioas_id, va, 3 * SZ_4K, &a,
+			      IOASID_IOAS_MAP_READ));
+	EXPECT_EQ(2 * SZ_4K, a);
+	/* 2 MiB from a 4 KiB aligned address: aligned to 4 KiB. */
+	ASSERT_EQ(0, ioas_map(self->fd, self->ioas_id, va + SZ_4K,
+			      SZ_2M - SZ_4K, &b, IOASID_IOAS_MAP_READ));
+	EXPECT_EQ(5 * SZ_4K, b);
+	/* An alignment below the page size means the page size. */
+	cmd.user_va = (uintptr_t)va;
+	ASSERT_EQ(0, ioctl_err(self->fd, IOASID_IOAS_MAP, &cmd));
+	EXPECT_EQ(SZ_4K, cmd.iova);
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, 0, NULL));
+}
+
+TEST_F(ioas, hd_reserve_alignment_limits)
+{
+	__u64 iova = 1;
+
+	EXPECT_EQ(EINVAL, ioas_reserve(self->fd, self->ioas_id, SZ_4K,
+				       1ULL << 63, &iova));
+	EXPECT_EQ(0, ioas_reserve(self->fd, self->ioas_id, SZ_4K, 1ULL << 62,
+				  &iova));
+	EXPECT_EQ(0, iova % (1ULL << 62));
+	EXPECT_EQ(0, ioas_reserve(self->fd, self->ioas_id, SZ_4K, 1, &iova));
+	EXPECT_EQ(0, iova % SZ_4K);
+}
+
+/* Unmapping everything of an empty IOAS succeeds with nothing unmapped. */
+TEST_F(ioas, hd_unmap_all_of_empty_ioas)
+{
+	__u64 unmapped = ~0ULL;
+
+	EXPECT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, 0, &unmapped));
+	EXPECT_EQ(0, unmapped);
+	/* A range without mappings is still ENOENT. */
+	EXPECT_EQ(ENOENT, ioas_unmap(self->fd, self->ioas_id, 0x100000,
+				     SZ_4K, &unmapped));
+}
+
+/* The same memory mapped twice is pinned and charged twice. */
+TEST_F(ioas, hd_same_memory_twice_is_pinned_twice)
+{
+	__u64 a = 0, b = 0;
+
+	ASSERT_EQ(0, ioas_map(self->fd, self->ioas_id, self->buf, BUF_SIZE,
+			      &a, IOASID_IOAS_MAP_READ));
+	ASSERT_EQ(0, ioas_map(self->fd, self->ioas_id, self->buf, BUF_SIZE,
+			      &b, IOASID_IOAS_MAP_READ));
+	EXPECT_EQ(self->pinned_kb + 2 * BUF_SIZE / 1024, vm_pinned_kb());
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, 0, NULL));
+	EXPECT_EQ(self->pinned_kb, vm_pinned_kb());
 }
 
 TEST_HARNESS_MAIN
