@@ -311,6 +311,9 @@ static int mock_domain_map_pages(struct iommu_domain *domain,
 	if (iova + pgsize * pgcount - 1 > domain->geometry.aperture_end ||
 	    paddr + pgsize * pgcount - 1 >= BIT_ULL(MOCK_PADDR_BITS))
 		return -ERANGE;
+	/* Like a domain whose every IOPTE must have its snoop bit. */
+	if (READ_ONCE(mock->enforce_cc) && !(prot & IOMMU_CACHE))
+		return -EINVAL;
 
 	for (; pgcount; pgcount--) {
 		rc = mock_map_one(mock, iova, paddr, pgsize, prot, gfp);
@@ -489,7 +492,7 @@ static bool mock_domain_enforce_cc(struct iommu_domain *domain)
 	/* Like a snoop bit in every IOPTE: chosen before the first map. */
 	xa_lock(&mock->ioptes);
 	if (xa_empty(&mock->ioptes))
-		mock->enforce_cc = true;
+		WRITE_ONCE(mock->enforce_cc, true);
 	xa_unlock(&mock->ioptes);
 	return mock->enforce_cc;
 }
