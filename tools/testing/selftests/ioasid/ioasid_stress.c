@@ -291,8 +291,7 @@ static int ioas_alloc(int fd, __u32 *id)
 	struct ioasid_ioas_alloc cmd = { .size = sizeof(cmd) };
 	int rc = ioctl_err(fd, IOASID_IOAS_ALLOC, &cmd);
 
-	if (!rc)
-		*id = cmd.out_ioas_id;
+	*id = rc ? 0 : cmd.out_ioas_id;
 	return rc;
 }
 
@@ -310,8 +309,7 @@ static int ioas_map(int fd, __u32 ioas, void *va, __u64 len, __u64 *iova,
 	};
 	int rc = ioctl_err(fd, IOASID_IOAS_MAP, &cmd);
 
-	if (!rc)
-		*iova = cmd.iova;
+	*iova = rc ? 0 : cmd.iova;
 	return rc;
 }
 
@@ -347,8 +345,7 @@ static int ioas_copy(int fd, __u32 dst, __u32 src, __u64 src_iova,
 	};
 	int rc = ioctl_err(fd, IOASID_IOAS_COPY, &cmd);
 
-	if (!rc)
-		*dst_iova = cmd.dst_iova;
+	*dst_iova = rc ? 0 : cmd.dst_iova;
 	return rc;
 }
 
@@ -376,8 +373,7 @@ static int mock_dev_add(int fd, __u32 flags, __u32 group_dev, __u32 *id)
 	};
 	int rc = ioctl_err(fd, IOASID_TEST_MOCK_DEV_ADD, &cmd);
 
-	if (!rc)
-		*id = cmd.out_dev_id;
+	*id = rc ? 0 : cmd.out_dev_id;
 	return rc;
 }
 
@@ -389,8 +385,7 @@ static int mock_domain_alloc(int fd, __u32 mock, __u32 *id)
 	};
 	int rc = ioctl_err(fd, IOASID_TEST_MOCK_DOMAIN_ALLOC, &cmd);
 
-	if (!rc)
-		*id = cmd.out_domain_id;
+	*id = rc ? 0 : cmd.out_domain_id;
 	return rc;
 }
 
@@ -445,8 +440,7 @@ static int access_create(int fd, __u32 ioas, __u32 flags, __u32 *id)
 	};
 	int rc = ioctl_err(fd, IOASID_TEST_ACCESS_CREATE, &cmd);
 
-	if (!rc)
-		*id = cmd.out_access_id;
+	*id = rc ? 0 : cmd.out_access_id;
 	return rc;
 }
 
@@ -463,8 +457,7 @@ static int access_pin(int fd, __u32 access, __u64 iova, __u64 len,
 	};
 	int rc = ioctl_err(fd, IOASID_TEST_ACCESS_PIN, &cmd);
 
-	if (!rc)
-		*pin = cmd.out_pin_id;
+	*pin = rc ? 0 : cmd.out_pin_id;
 	return rc;
 }
 
@@ -502,8 +495,7 @@ static int access_info(int fd, __u32 access, __u32 *nr_pins)
 	};
 	int rc = ioctl_err(fd, IOASID_TEST_ACCESS_INFO, &cmd);
 
-	if (!rc)
-		*nr_pins = cmd.out_nr_pins;
+	*nr_pins = rc ? 0 : cmd.out_nr_pins;
 	return rc;
 }
 
@@ -515,8 +507,7 @@ static int device_bind(int fd, __u32 mock, __u32 *dev)
 	};
 	int rc = ioctl_err(fd, IOASID_TEST_DEVICE_BIND, &cmd);
 
-	if (!rc)
-		*dev = cmd.out_device_id;
+	*dev = rc ? 0 : cmd.out_device_id;
 	return rc;
 }
 
@@ -541,8 +532,7 @@ static int device_attach(int fd, __u32 mock, __u32 pt, bool replace,
 	};
 	int rc = ioctl_err(fd, IOASID_TEST_DEVICE_ATTACH, &cmd);
 
-	if (!rc)
-		*hwpt = cmd.pt_id;
+	*hwpt = rc ? 0 : cmd.pt_id;
 	return rc;
 }
 
@@ -591,8 +581,7 @@ static int hwpt_alloc(int fd, __u32 dev, __u32 ioas, __u32 *hwpt)
 	};
 	int rc = ioctl_err(fd, IOASID_HWPT_ALLOC, &cmd);
 
-	if (!rc)
-		*hwpt = cmd.out_hwpt_id;
+	*hwpt = rc ? 0 : cmd.out_hwpt_id;
 	return rc;
 }
 
@@ -833,6 +822,8 @@ FIXTURE(stress)
 FIXTURE_SETUP(stress)
 {
 	self->fd = open_ioasid();
+	if (self->fd < 0 && errno == ENOENT)
+		SKIP(return, "no /dev/ioasid");
 	ASSERT_LE(0, self->fd);
 	if (!have_test_driver(self->fd))
 		SKIP(return, "kernel built without CONFIG_IOASID_TEST");
@@ -933,11 +924,9 @@ static void s2_attacher(struct stress *s, int tid, __u64 *rng)
 		} else {
 			pt = id_get(&s->hwpt[ioasid_rng_below(rng, 16)]);
 		}
+		/* A stale id may name the IOAS now: any HWPT may come back. */
 		rc = device_attach(s->fd, mock, pt, ioasid_rng_below(rng, 2),
 				   &hwpt);
-		if (!rc && hwpt != pt)
-			stress_report(s, "TEST_DEVICE_ATTACH to HWPT %u: got %u",
-				      pt, hwpt);
 		break;
 	default:
 		CHECK(s, "TEST_DEVICE_DETACH", device_detach(s->fd, mock),
@@ -1475,8 +1464,7 @@ static void s5_any(struct stress *s, int tid, __u64 *rng)
 		op_destroy_random(s, fd, rng);
 		break;
 	default:
-		CHECK(s, "IOAS_IOVA_RANGES", iova_ranges(fd, ioas, &pin),
-		      errs_ranges);
+		op_ranges(s, fd, ioas, rng);
 		break;
 	}
 }
