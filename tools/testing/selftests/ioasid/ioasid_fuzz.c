@@ -680,7 +680,7 @@ static int fz_call(struct fz_thread *t, int op, void *arg)
 /* A struct at the end of the thread's argument page, room for @len. */
 static void *arg_at_end(struct fz_thread *t, unsigned int len)
 {
-	unsigned int room = (len + 7) & ~7U;
+	unsigned long long room = ((unsigned long long)len + 7) & ~7ULL;
 
 	if (room > ARG_LEN)
 		room = ARG_LEN;

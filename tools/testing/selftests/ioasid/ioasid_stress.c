@@ -1534,7 +1534,8 @@ TEST_F_TIMEOUT(stress, close_race, SCENARIO_TIMEOUT)
 			ASSERT_EQ(0, pthread_create(&th[i], NULL, stress_thread,
 						    &args[i]));
 		}
-		usleep(ioasid_rng_below(&rng, 20000));
+		/* Let the threads work on the live file first. */
+		usleep(ioasid_rng_below(&rng, 50000));
 		if (ioasid_rng_below(&rng, 2)) {
 			/* Replace the file under the threads. */
 			nfd = ioasid_rng_below(&rng, 2) ?
@@ -1548,7 +1549,7 @@ TEST_F_TIMEOUT(stress, close_race, SCENARIO_TIMEOUT)
 			fd = -1;
 			closes++;
 		}
-		usleep(ioasid_rng_below(&rng, 5000));
+		usleep(ioasid_rng_below(&rng, 2000));
 		s->stop = 1;
 		for (i = 0; i < s->nthreads; i++)
 			ASSERT_EQ(0, pthread_join(th[i], NULL));
@@ -1573,6 +1574,8 @@ int main(int argc, char **argv)
 	char *list, *name, *args[64];
 	int n = 0;
 
+	/* One seed for the run: each scenario runs in a child of this. */
+	base_seed();
 	if (argc > 1 || !only || !*only)
 		return test_harness_run(argc, argv);
 	list = strdup(only);
