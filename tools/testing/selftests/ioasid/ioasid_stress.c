@@ -14,6 +14,7 @@
  * end of each scenario everything is closed and nothing may stay pinned;
  * the debug kernel (KASAN, lockdep, panic_on_warn) judges the rest.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -78,6 +79,8 @@ struct stress {
 	unsigned long failed_ops;
 	unsigned long unexpected;
 	unsigned long reports;
+	/* Failures by errno, to show what the races mostly ran into. */
+	unsigned long by_errno[256];
 
 	/* Memory the scenarios map. */
 	void *buf;
@@ -156,6 +159,7 @@ static bool stress_check(struct stress *s, const char *op, int rc,
 	if (!rc)
 		return true;
 	__atomic_fetch_add(&s->failed_ops, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&s->by_errno[rc & 255], 1, __ATOMIC_RELAXED);
 	if (ioasid_errno_in(rc, errs))
 		return false;
 	/* A closed file, or one replaced by /dev/null. */
@@ -272,8 +276,17 @@ static void *stress_thread(void *arg)
 static void stress_summary(struct __test_metadata *_metadata,
 			   struct stress *s)
 {
+	char line[256] = "";
+	int e, n = 0;
+
 	TH_LOG("%s: %lu calls, %lu failed as allowed by the races, %lu unexpected",
 	       s->name, s->ops, s->failed_ops - s->unexpected, s->unexpected);
+	for (e = 1; e < 256 && n < (int)sizeof(line) - 32; e++)
+		if (s->by_errno[e])
+			n += snprintf(line + n, sizeof(line) - n, " %s:%lu",
+				      strerrorname_np(e) ?: "?",
+				      s->by_errno[e]);
+	TH_LOG("%s: failures by errno:%s", s->name, line);
 	EXPECT_EQ(0, s->unexpected);
 }
 
@@ -955,10 +968,17 @@ static void s2_destroyer(struct stress *s, int tid, __u64 *rng)
 			s2_ioas_revive(s, ioas);
 		break;
 	case 1:
-	case 2:
-		op_destroy(s, s->fd,
-			   id_get(&s->user_hwpt[ioasid_rng_below(rng, 16)]));
+	case 2: {
+		__u32 *slot = &s->user_hwpt[ioasid_rng_below(rng, 16)];
+		__u32 id = id_get(slot);
+
+		/* The slot frees up with the HWPT it names. */
+		rc = destroy(s->fd, id);
+		if (CHECK(s, "IOASID_DESTROY hwpt", rc, errs_destroy) ||
+		    rc == ENOENT)
+			id_replace(s, slot, id, 0);
 		break;
+	}
 	default:
 		op_destroy(s, s->fd,
 			   id_get(&s->hwpt[ioasid_rng_below(rng, 16)]));
@@ -974,14 +994,23 @@ static void s2_user(struct stress *s, int tid, __u64 *rng)
 	int rc;
 
 	switch (ioasid_rng_below(rng, 6)) {
-	case 0:
+	case 0: {
+		/*
+		 * Every user HWPT stays in a slot until destroyed, so that
+		 * the end can tell them from a leaked automatic one.
+		 */
+		__u32 *slot = &s->user_hwpt[ioasid_rng_below(rng, 16)];
+
+		if (id_get(slot))
+			break;
 		rc = hwpt_alloc(s->fd, s->dev[i], ioas, &hwpt);
-		if (CHECK(s, "HWPT_ALLOC", rc, errs_hwpt_alloc)) {
-			check_id(s, "HWPT_ALLOC", hwpt);
-			id_set(s, &s->user_hwpt[ioasid_rng_below(rng, 16)],
-			       hwpt);
-		}
+		if (!CHECK(s, "HWPT_ALLOC", rc, errs_hwpt_alloc))
+			break;
+		check_id(s, "HWPT_ALLOC", hwpt);
+		if (!id_replace(s, slot, 0, hwpt))
+			destroy(s->fd, hwpt);
 		break;
+	}
 	case 1:
 		/* Keep the page tables busy: map and unmap. */
 		op_map_slot(s, s->fd, ioas, 16 + k % 16);
