@@ -919,19 +919,23 @@ static void s2_attacher(struct stress *s, int tid, __u64 *rng)
 	bool user = false;
 	int rc;
 
-	switch (ioasid_rng_below(rng, 8)) {
+	/*
+	 * Detach often, so that automatic HWPTs lose their last attachment
+	 * while other groups attach to the IOAS or to the HWPT by id.
+	 */
+	switch (ioasid_rng_below(rng, 9)) {
 	case 0:
 	case 1:
-	case 2:
 		rc = device_attach(s->fd, mock, ioas, false, &hwpt);
 		break;
+	case 2:
 	case 3:
-	case 4:
 		rc = device_attach(s->fd, mock, ioas, true, &hwpt);
 		break;
+	case 4:
 	case 5:
-		/* A HWPT: a user one, or the automatic one of another. */
-		if (ioasid_rng_below(rng, 2)) {
+		/* A HWPT: mostly the automatic one of another, or a user's. */
+		if (!ioasid_rng_below(rng, 4)) {
 			pt = id_get(&s->user_hwpt[ioasid_rng_below(rng, 16)]);
 			user = true;
 		} else {
