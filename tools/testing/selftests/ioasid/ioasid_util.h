@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
+#include <linux/types.h>
 #include <unistd.h>
 
 /* Issue an ioctl and return 0 or the errno it failed with. */
@@ -94,6 +96,83 @@ static inline bool fail_nth_fired(int fd)
 
 	len = pread(fd, buf, sizeof(buf) - 1, 0);
 	return len > 0 && atoi(buf) == 0;
+}
+
+/*
+ * Seeded pseudo-random numbers for the stress and fuzz tests (xorshift64*):
+ * one state per thread, so that a seed replays each thread's choices.
+ */
+static inline __u64 ioasid_rng_next(__u64 *state)
+{
+	__u64 x = *state ?: 0x9e3779b97f4a7c15ULL;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*state = x;
+	return x * 0x2545f4914f6cdd1dULL;
+}
+
+/* A number in [0, n); 0 for n == 0. */
+static inline __u64 ioasid_rng_below(__u64 *state, __u64 n)
+{
+	return n ? ioasid_rng_next(state) % n : 0;
+}
+
+/* A per-thread state derived from a seed and a stream number. */
+static inline __u64 ioasid_rng_seed(__u64 seed, __u64 stream)
+{
+	__u64 state = seed ^ (stream + 1) * 0x9e3779b97f4a7c15ULL;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		ioasid_rng_next(&state);
+	return state;
+}
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+static inline __u64 ioasid_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* An unsigned number from the environment, or @def if unset or invalid. */
+static inline unsigned long long ioasid_env_ull(const char *name,
+						unsigned long long def)
+{
+	const char *val = getenv(name);
+	unsigned long long v;
+	char *end;
+
+	if (!val || !*val)
+		return def;
+	errno = 0;
+	v = strtoull(val, &end, 0);
+	if (errno || *end)
+		return def;
+	return v;
+}
+
+/* A seed from the environment variable @name, or a fresh one. */
+static inline __u64 ioasid_env_seed(const char *name)
+{
+	const char *val = getenv(name);
+
+	if (val && *val)
+		return strtoull(val, NULL, 0);
+	return ioasid_now_ns() ^ ((__u64)getpid() << 32);
+}
+
+/* True if @err is one of the zero-terminated list @errs. */
+static inline bool ioasid_errno_in(int err, const int *errs)
+{
+	for (; *errs; errs++)
+		if (*errs == err)
+			return true;
+	return false;
 }
 
 #endif /* __SELFTESTS_IOASID_UTIL_H */

@@ -1,0 +1,1623 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * /dev/ioasid concurrency stress: several threads race ioctls on one file.
+ *
+ * Each scenario runs for a bounded time (IOASID_STRESS_SECONDS, default
+ * 20) with IOASID_STRESS_THREADS threads (default 4) from a seed printed
+ * as a TAP comment and replayed with IOASID_STRESS_SEED.  The threads'
+ * choices follow the seed; the interleaving does not.
+ * IOASID_STRESS_ONLY=a,b runs only the named scenarios (like -t).
+ *
+ * Errors are expected where the calls race: each call checks only that its
+ * errno is one that the documentation allows for that ioctl and that can
+ * arise from the race, and that a success returns possible values.  At the
+ * end of each scenario everything is closed and nothing may stay pinned;
+ * the debug kernel (KASAN, lockdep, panic_on_warn) judges the rest.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/ioasid.h>
+
+#include "../kselftest_harness.h"
+#include "ioasid_util.h"
+#include "../../../../drivers/iommu/ioasid/ioasid_test.h"
+
+#define SZ_4K	0x1000ULL
+#define SZ_64K	0x10000ULL
+#define SZ_1M	0x100000ULL
+
+#define MAX_THREADS	8
+/* The harness kills a scenario after this; the run time is capped below. */
+#define SCENARIO_TIMEOUT	300
+#define MAX_SECONDS		(SCENARIO_TIMEOUT - 60)
+/* Print at most this many unexpected results per scenario. */
+#define MAX_REPORTS		20
+
+static int open_ioasid(void)
+{
+	return open("/dev/ioasid", O_RDWR | O_CLOEXEC);
+}
+
+static bool have_test_driver(int fd)
+{
+	struct ioasid_info info = { .size = sizeof(info) };
+
+	if (ioctl(fd, IOASID_GET_INFO, &info))
+		return false;
+	return info.features & IOASID_FEATURE_TEST;
+}
+
+/* ---- The run: time, seed, threads and the errno checks ----------------- */
+
+struct stress;
+typedef void (*stress_fn)(struct stress *s, int tid, __u64 *rng);
+
+struct stress {
+	const char *name;
+	/* The shared file; the close scenario swaps it under the threads. */
+	int fd;
+	volatile int stop;
+	/* Set while the file may be closed or replaced under the threads. */
+	volatile int fd_unstable;
+	__u64 seed;
+	__u64 deadline;
+	int nthreads;
+	stress_fn fn[MAX_THREADS];
+	unsigned long ops;
+	unsigned long failed_ops;
+	unsigned long unexpected;
+	unsigned long reports;
+	/* Failures by errno, to show what the races mostly ran into. */
+	unsigned long by_errno[256];
+
+	/* Memory the scenarios map. */
+	void *buf;
+	size_t buf_len;
+
+	/* Object ids, read and written by all threads. */
+	__u32 ioas[2];
+	__u32 mock[8];
+	__u32 dev[8];
+	__u32 hwpt[16];
+	__u32 user_hwpt[16];
+	__u32 domain[4];
+	__u32 access[4];
+	int nmock;
+	__u32 max_id;
+};
+
+static __u32 id_get(__u32 *slot)
+{
+	return __atomic_load_n(slot, __ATOMIC_RELAXED);
+}
+
+static void id_set(struct stress *s, __u32 *slot, __u32 id)
+{
+	__u32 max = __atomic_load_n(&s->max_id, __ATOMIC_RELAXED);
+
+	__atomic_store_n(slot, id, __ATOMIC_RELAXED);
+	while (id > max &&
+	       !__atomic_compare_exchange_n(&s->max_id, &max, id, false,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
+
+/* Replace @old in @slot by @id; false if another thread changed it. */
+static bool id_replace(struct stress *s, __u32 *slot, __u32 old, __u32 id)
+{
+	if (!__atomic_compare_exchange_n(slot, &old, id, false,
+					 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		return false;
+	id_set(s, slot, id);
+	return true;
+}
+
+static bool stress_running(struct stress *s)
+{
+	return !s->stop && ioasid_now_ns() < s->deadline;
+}
+
+static void stress_report(struct stress *s, const char *fmt, ...)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	unsigned long n;
+	va_list ap;
+
+	__atomic_fetch_add(&s->unexpected, 1, __ATOMIC_RELAXED);
+	n = __atomic_fetch_add(&s->reports, 1, __ATOMIC_RELAXED);
+	if (n >= MAX_REPORTS)
+		return;
+	pthread_mutex_lock(&lock);
+	fprintf(stderr, "# %s: ", s->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	pthread_mutex_unlock(&lock);
+}
+
+/*
+ * Check the result of one call: 0 or an errno of @errs.  While the file
+ * may be closed or replaced (the close scenario), EBADF is allowed too.
+ */
+static bool stress_check(struct stress *s, const char *op, int rc,
+			 const int *errs)
+{
+	__atomic_fetch_add(&s->ops, 1, __ATOMIC_RELAXED);
+	if (!rc)
+		return true;
+	__atomic_fetch_add(&s->failed_ops, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&s->by_errno[rc & 255], 1, __ATOMIC_RELAXED);
+	if (ioasid_errno_in(rc, errs))
+		return false;
+	/* A closed file, or one replaced by /dev/null. */
+	if (s->fd_unstable && (rc == EBADF || rc == ENOTTY))
+		return false;
+	stress_report(s, "%s: unexpected errno %d (%s)", op, rc, strerror(rc));
+	return false;
+}
+
+/* Which errnos each call may see in these races (all documented). */
+static const int errs_destroy[] = { ENOENT, EBUSY, 0 };
+static const int errs_enoent[] = { ENOENT, 0 };
+static const int errs_bind[] = { ENOENT, EBUSY, 0 };
+static const int errs_attach[] = { ENOENT, EBUSY, EINVAL, EADDRINUSE, 0 };
+static const int errs_hwpt_alloc[] = { ENOENT, EADDRINUSE, 0 };
+static const int errs_map[] = { ENOENT, EEXIST, ENOSPC, EADDRINUSE, 0 };
+static const int errs_copy[] = { ENOENT, EEXIST, ENOSPC, EADDRINUSE,
+				 EINVAL, 0 };
+static const int errs_unmap[] = { ENOENT, EBUSY, EINVAL, 0 };
+static const int errs_ioas_attach[] = { ENOENT, EBUSY, EADDRINUSE, 0 };
+static const int errs_ranges[] = { ENOENT, EMSGSIZE, 0 };
+static const int errs_pin[] = { ENOENT, 0 };
+static const int errs_none[] = { 0 };
+
+static void *stress_thread(void *arg);
+
+struct stress_arg {
+	struct stress *s;
+	int tid;
+};
+
+static unsigned int stress_seconds(void)
+{
+	unsigned long long sec = ioasid_env_ull("IOASID_STRESS_SECONDS", 20);
+
+	if (!sec)
+		sec = 1;
+	return sec > MAX_SECONDS ? MAX_SECONDS : sec;
+}
+
+static __u64 base_seed(void)
+{
+	static __u64 seed;
+
+	if (!seed)
+		seed = ioasid_env_seed("IOASID_STRESS_SEED");
+	return seed;
+}
+
+static void stress_init(struct __test_metadata *_metadata, struct stress *s,
+			const char *name)
+{
+	__u64 h = 0;
+	const char *p;
+
+	/* Each scenario gets streams of its own from the one seed. */
+	for (p = name; *p; p++)
+		h = h * 31 + *p;
+	memset(s, 0, sizeof(*s));
+	s->name = name;
+	s->seed = base_seed() ^ (h << 1);
+	s->nthreads = ioasid_env_ull("IOASID_STRESS_THREADS", 4);
+	if (s->nthreads < 2)
+		s->nthreads = 2;
+	if (s->nthreads > MAX_THREADS)
+		s->nthreads = MAX_THREADS;
+	s->buf_len = 2 * SZ_1M;
+	s->buf = mmap(NULL, s->buf_len, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, s->buf);
+	memset(s->buf, 0x5a, s->buf_len);
+	TH_LOG("%s: seed 0x%llx (replay with IOASID_STRESS_SEED=0x%llx), %u s, %d threads",
+	       name, (unsigned long long)base_seed(),
+	       (unsigned long long)base_seed(), stress_seconds(),
+	       s->nthreads);
+}
+
+/* Run the threads until the deadline; thread i runs fn[i % nfn]. */
+static void stress_run(struct __test_metadata *_metadata, struct stress *s,
+		       unsigned int seconds)
+{
+	struct stress_arg args[MAX_THREADS];
+	pthread_t th[MAX_THREADS];
+	int i;
+
+	s->stop = 0;
+	s->deadline = ioasid_now_ns() + seconds * 1000000000ULL;
+	for (i = 0; i < s->nthreads; i++) {
+		args[i].s = s;
+		args[i].tid = i;
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, stress_thread,
+					    &args[i]));
+	}
+	for (i = 0; i < s->nthreads; i++)
+		ASSERT_EQ(0, pthread_join(th[i], NULL));
+}
+
+static void *stress_thread(void *arg)
+{
+	struct stress_arg *a = arg;
+	struct stress *s = a->s;
+	__u64 rng = ioasid_rng_seed(s->seed, a->tid);
+	stress_fn fn;
+	int nfn;
+
+	for (nfn = 0; nfn < MAX_THREADS && s->fn[nfn]; nfn++)
+		;
+	fn = s->fn[a->tid % nfn];
+	while (stress_running(s))
+		fn(s, a->tid, &rng);
+	return NULL;
+}
+
+static void stress_summary(struct __test_metadata *_metadata,
+			   struct stress *s)
+{
+	char line[256] = "";
+	int e, n = 0;
+
+	TH_LOG("%s: %lu calls, %lu failed as allowed by the races, %lu unexpected",
+	       s->name, s->ops, s->failed_ops - s->unexpected, s->unexpected);
+	for (e = 1; e < 256 && n < (int)sizeof(line) - 32; e++)
+		if (s->by_errno[e])
+			n += snprintf(line + n, sizeof(line) - n, " %s:%lu",
+				      strerrorname_np(e) ?: "?",
+				      s->by_errno[e]);
+	TH_LOG("%s: failures by errno:%s", s->name, line);
+	EXPECT_EQ(0, s->unexpected);
+}
+
+/* ---- ioctl wrappers (fd passed explicitly: it may be swapped) ---------- */
+
+static int destroy(int fd, __u32 id)
+{
+	struct ioasid_destroy cmd = { .size = sizeof(cmd), .id = id };
+
+	return ioctl_err(fd, IOASID_DESTROY, &cmd);
+}
+
+static int ioas_alloc(int fd, __u32 *id)
+{
+	struct ioasid_ioas_alloc cmd = { .size = sizeof(cmd) };
+	int rc = ioctl_err(fd, IOASID_IOAS_ALLOC, &cmd);
+
+	*id = rc ? 0 : cmd.out_ioas_id;
+	return rc;
+}
+
+static int ioas_map(int fd, __u32 ioas, void *va, __u64 len, __u64 *iova,
+		    bool fixed)
+{
+	struct ioasid_ioas_map cmd = {
+		.size = sizeof(cmd),
+		.flags = IOASID_IOAS_MAP_READ | IOASID_IOAS_MAP_WRITE |
+			 (fixed ? IOASID_IOAS_MAP_FIXED_IOVA : 0),
+		.ioas_id = ioas,
+		.user_va = (uintptr_t)va,
+		.length = len,
+		.iova = fixed ? *iova : 0,
+	};
+	int rc = ioctl_err(fd, IOASID_IOAS_MAP, &cmd);
+
+	*iova = rc ? 0 : cmd.iova;
+	return rc;
+}
+
+static int ioas_unmap(int fd, __u32 ioas, __u64 iova, __u64 len,
+		      __u64 *unmapped)
+{
+	struct ioasid_ioas_unmap cmd = {
+		.size = sizeof(cmd),
+		.flags = len ? 0 : IOASID_IOAS_UNMAP_ALL,
+		.ioas_id = ioas,
+		.iova = iova,
+		.length = len,
+	};
+	int rc = ioctl_err(fd, IOASID_IOAS_UNMAP, &cmd);
+
+	if (!rc && unmapped)
+		*unmapped = cmd.out_unmapped;
+	return rc;
+}
+
+static int ioas_copy(int fd, __u32 dst, __u32 src, __u64 src_iova,
+		     __u64 len, __u64 *dst_iova, bool fixed)
+{
+	struct ioasid_ioas_copy cmd = {
+		.size = sizeof(cmd),
+		.flags = IOASID_IOAS_MAP_READ | IOASID_IOAS_MAP_WRITE |
+			 (fixed ? IOASID_IOAS_MAP_FIXED_IOVA : 0),
+		.dst_ioas_id = dst,
+		.src_ioas_id = src,
+		.src_iova = src_iova,
+		.length = len,
+		.dst_iova = fixed ? *dst_iova : 0,
+	};
+	int rc = ioctl_err(fd, IOASID_IOAS_COPY, &cmd);
+
+	*dst_iova = rc ? 0 : cmd.dst_iova;
+	return rc;
+}
+
+static int iova_ranges(int fd, __u32 ioas, __u32 *num)
+{
+	struct ioasid_iova_range ranges[8];
+	struct ioasid_ioas_iova_ranges cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = ioas,
+		.num_ranges = *num,
+		.ranges = (uintptr_t)ranges,
+	};
+	int rc = ioctl_err(fd, IOASID_IOAS_IOVA_RANGES, &cmd);
+
+	*num = cmd.num_ranges;
+	return rc;
+}
+
+static int mock_dev_add(int fd, __u32 flags, __u32 group_dev, __u32 *id)
+{
+	struct ioasid_test_mock_dev_add cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.group_dev_id = group_dev,
+	};
+	int rc = ioctl_err(fd, IOASID_TEST_MOCK_DEV_ADD, &cmd);
+
+	*id = rc ? 0 : cmd.out_dev_id;
+	return rc;
+}
+
+static int mock_domain_alloc(int fd, __u32 mock, __u32 *id)
+{
+	struct ioasid_test_mock_domain_alloc cmd = {
+		.size = sizeof(cmd),
+		.dev_id = mock,
+	};
+	int rc = ioctl_err(fd, IOASID_TEST_MOCK_DOMAIN_ALLOC, &cmd);
+
+	*id = rc ? 0 : cmd.out_domain_id;
+	return rc;
+}
+
+static int domain_info(int fd, __u32 domain,
+		       struct ioasid_test_domain_info *info)
+{
+	*info = (struct ioasid_test_domain_info) {
+		.size = sizeof(*info),
+		.domain_id = domain,
+	};
+	return ioctl_err(fd, IOASID_TEST_DOMAIN_INFO, info);
+}
+
+static int iopte_get(int fd, __u32 domain, __u64 iova)
+{
+	struct ioasid_test_iopte_get cmd = {
+		.size = sizeof(cmd),
+		.domain_id = domain,
+		.iova = iova,
+	};
+
+	return ioctl_err(fd, IOASID_TEST_IOPTE_GET, &cmd);
+}
+
+static int ioas_attach_domain(int fd, __u32 domain, __u32 ioas)
+{
+	struct ioasid_test_ioas_attach cmd = {
+		.size = sizeof(cmd),
+		.domain_id = domain,
+		.ioas_id = ioas,
+	};
+
+	return ioctl_err(fd, IOASID_TEST_IOAS_ATTACH, &cmd);
+}
+
+static int ioas_detach_domain(int fd, __u32 domain)
+{
+	struct ioasid_test_ioas_detach cmd = {
+		.size = sizeof(cmd),
+		.domain_id = domain,
+	};
+
+	return ioctl_err(fd, IOASID_TEST_IOAS_DETACH, &cmd);
+}
+
+static int access_create(int fd, __u32 ioas, __u32 flags, __u32 *id)
+{
+	struct ioasid_test_access_create cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.ioas_id = ioas,
+	};
+	int rc = ioctl_err(fd, IOASID_TEST_ACCESS_CREATE, &cmd);
+
+	*id = rc ? 0 : cmd.out_access_id;
+	return rc;
+}
+
+static int access_pin(int fd, __u32 access, __u64 iova, __u64 len,
+		      void *data, bool write, __u32 *pin)
+{
+	struct ioasid_test_access_pin cmd = {
+		.size = sizeof(cmd),
+		.flags = write ? IOASID_TEST_ACCESS_RW_WRITE : 0,
+		.access_id = access,
+		.iova = iova,
+		.length = len,
+		.data = (uintptr_t)data,
+	};
+	int rc = ioctl_err(fd, IOASID_TEST_ACCESS_PIN, &cmd);
+
+	*pin = rc ? 0 : cmd.out_pin_id;
+	return rc;
+}
+
+static int access_unpin(int fd, __u32 access, __u32 pin)
+{
+	struct ioasid_test_access_unpin cmd = {
+		.size = sizeof(cmd),
+		.access_id = access,
+		.pin_id = pin,
+	};
+
+	return ioctl_err(fd, IOASID_TEST_ACCESS_UNPIN, &cmd);
+}
+
+static int access_rw(int fd, __u32 access, __u64 iova, void *data,
+		     __u64 len, bool write)
+{
+	struct ioasid_test_access_rw cmd = {
+		.size = sizeof(cmd),
+		.flags = write ? IOASID_TEST_ACCESS_RW_WRITE : 0,
+		.access_id = access,
+		.iova = iova,
+		.length = len,
+		.data = (uintptr_t)data,
+	};
+
+	return ioctl_err(fd, IOASID_TEST_ACCESS_RW, &cmd);
+}
+
+static int access_info(int fd, __u32 access, __u32 *nr_pins)
+{
+	struct ioasid_test_access_info cmd = {
+		.size = sizeof(cmd),
+		.access_id = access,
+	};
+	int rc = ioctl_err(fd, IOASID_TEST_ACCESS_INFO, &cmd);
+
+	*nr_pins = rc ? 0 : cmd.out_nr_pins;
+	return rc;
+}
+
+static int device_bind(int fd, __u32 mock, __u32 *dev)
+{
+	struct ioasid_test_device_bind cmd = {
+		.size = sizeof(cmd),
+		.dev_id = mock,
+	};
+	int rc = ioctl_err(fd, IOASID_TEST_DEVICE_BIND, &cmd);
+
+	*dev = rc ? 0 : cmd.out_device_id;
+	return rc;
+}
+
+static int device_unbind(int fd, __u32 mock)
+{
+	struct ioasid_test_device_unbind cmd = {
+		.size = sizeof(cmd),
+		.dev_id = mock,
+	};
+
+	return ioctl_err(fd, IOASID_TEST_DEVICE_UNBIND, &cmd);
+}
+
+static int device_attach(int fd, __u32 mock, __u32 pt, bool replace,
+			 __u32 *hwpt)
+{
+	struct ioasid_test_device_attach cmd = {
+		.size = sizeof(cmd),
+		.flags = replace ? IOASID_TEST_DEVICE_ATTACH_REPLACE : 0,
+		.dev_id = mock,
+		.pt_id = pt,
+	};
+	int rc = ioctl_err(fd, IOASID_TEST_DEVICE_ATTACH, &cmd);
+
+	*hwpt = rc ? 0 : cmd.pt_id;
+	return rc;
+}
+
+static int device_detach(int fd, __u32 mock)
+{
+	struct ioasid_test_device_detach cmd = {
+		.size = sizeof(cmd),
+		.dev_id = mock,
+	};
+
+	return ioctl_err(fd, IOASID_TEST_DEVICE_DETACH, &cmd);
+}
+
+static int device_domain(int fd, __u32 mock, __u64 *serial)
+{
+	struct ioasid_test_device_domain cmd = {
+		.size = sizeof(cmd),
+		.dev_id = mock,
+	};
+	int rc = ioctl_err(fd, IOASID_TEST_DEVICE_DOMAIN, &cmd);
+
+	if (!rc && serial)
+		*serial = cmd.out_serial;
+	return rc;
+}
+
+static int hw_info(int fd, __u32 dev)
+{
+	struct ioasid_test_hw_info data;
+	struct ioasid_device_get_hw_info cmd = {
+		.size = sizeof(cmd),
+		.dev_id = dev,
+		.data_len = sizeof(data),
+		.data_uptr = (uintptr_t)&data,
+	};
+
+	return ioctl_err(fd, IOASID_DEVICE_GET_HW_INFO, &cmd);
+}
+
+static int hwpt_alloc(int fd, __u32 dev, __u32 ioas, __u32 *hwpt)
+{
+	struct ioasid_hwpt_alloc cmd = {
+		.size = sizeof(cmd),
+		.dev_id = dev,
+		.pt_id = ioas,
+	};
+	int rc = ioctl_err(fd, IOASID_HWPT_ALLOC, &cmd);
+
+	*hwpt = rc ? 0 : cmd.out_hwpt_id;
+	return rc;
+}
+
+/* ---- Checked operations shared by the scenarios ------------------------ */
+
+#define CHECK(s, op, rc, errs) stress_check(s, op, rc, errs)
+
+/* A success must name a real object: ids are never 0. */
+static void check_id(struct stress *s, const char *op, __u32 id)
+{
+	if (!id)
+		stress_report(s, "%s: succeeded with id 0", op);
+}
+
+static void check_iova(struct stress *s, const char *op, __u64 iova,
+		       __u64 len)
+{
+	if (iova % SZ_4K || iova + len < iova)
+		stress_report(s, "%s: impossible IOVA 0x%llx length 0x%llx",
+			      op, (unsigned long long)iova,
+			      (unsigned long long)len);
+}
+
+/* Base of the fixed IOVAs: far from the MSI window of the mock devices. */
+#define IOVA_BASE	0x10000000ULL
+#define NR_SLOTS	32
+#define SLOT_LEN	SZ_64K
+
+static __u64 slot_iova(int slot)
+{
+	return IOVA_BASE + slot * SLOT_LEN;
+}
+
+static void *slot_va(struct stress *s, int slot)
+{
+	return (char *)s->buf + (slot * SLOT_LEN) % s->buf_len;
+}
+
+/* Map slot @k of @ioas at its fixed IOVA. */
+static void op_map_slot(struct stress *s, int fd, __u32 ioas, int k)
+{
+	__u64 iova = slot_iova(k);
+	int rc;
+
+	rc = ioas_map(fd, ioas, slot_va(s, k), SLOT_LEN, &iova, true);
+	if (CHECK(s, "IOAS_MAP fixed", rc, errs_map) && iova != slot_iova(k))
+		stress_report(s, "IOAS_MAP fixed: moved to 0x%llx",
+			      (unsigned long long)iova);
+}
+
+/* Map at a kernel-chosen IOVA and unmap it again. */
+static void op_map_auto(struct stress *s, int fd, __u32 ioas, __u64 *rng)
+{
+	__u64 iova = 0, unmapped = 0;
+	int k = ioasid_rng_below(rng, NR_SLOTS);
+	int rc;
+
+	rc = ioas_map(fd, ioas, slot_va(s, k), SLOT_LEN, &iova, false);
+	if (!CHECK(s, "IOAS_MAP", rc, errs_map))
+		return;
+	check_iova(s, "IOAS_MAP", iova, SLOT_LEN);
+	rc = ioas_unmap(fd, ioas, iova, SLOT_LEN, &unmapped);
+	/* Another thread's unmap of a range may have taken it already. */
+	if (CHECK(s, "IOAS_UNMAP", rc, errs_unmap) &&
+	    (!unmapped || unmapped % SZ_4K))
+		stress_report(s, "IOAS_UNMAP: unmapped 0x%llx",
+			      (unsigned long long)unmapped);
+}
+
+/* Unmap @n slots from @k, or everything for n == 0. */
+static void op_unmap_slots(struct stress *s, int fd, __u32 ioas, int k, int n)
+{
+	__u64 unmapped = 0;
+	int rc;
+
+	rc = ioas_unmap(fd, ioas, n ? slot_iova(k) : 0, n * SLOT_LEN,
+			&unmapped);
+	if (CHECK(s, "IOAS_UNMAP", rc, errs_unmap) &&
+	    (unmapped % SZ_4K || (n && !unmapped) ||
+	     (n && unmapped > n * SLOT_LEN)))
+		stress_report(s, "IOAS_UNMAP of %d slots: unmapped 0x%llx", n,
+			      (unsigned long long)unmapped);
+}
+
+static void op_destroy(struct stress *s, int fd, __u32 id)
+{
+	CHECK(s, "IOASID_DESTROY", destroy(fd, id), errs_destroy);
+}
+
+/* Destroy an id near the ones in use: any kind of object, or none. */
+static void op_destroy_random(struct stress *s, int fd, __u64 *rng)
+{
+	__u32 max = __atomic_load_n(&s->max_id, __ATOMIC_RELAXED);
+
+	op_destroy(s, fd, 1 + ioasid_rng_below(rng, max + 4));
+}
+
+static void op_ranges(struct stress *s, int fd, __u32 ioas, __u64 *rng)
+{
+	__u32 num = ioasid_rng_below(rng, 3);
+
+	CHECK(s, "IOAS_IOVA_RANGES", iova_ranges(fd, ioas, &num), errs_ranges);
+}
+
+/* ---- Scenario 1: unbind racing IOASID_DESTROY of the device id --------- */
+
+#define S1_MOCKS	4
+
+/* Flags of mock i: 0 and 1 alone, 2 in the group of 0, 3 elsewhere. */
+static int s1_mock_add(struct stress *s, int fd, int i, __u32 *id)
+{
+	__u32 flags = 0, group = 0;
+	int rc;
+
+	if (i == 2) {
+		flags = IOASID_TEST_MOCK_DEV_GROUP;
+		group = id_get(&s->mock[0]);
+	} else if (i == 3) {
+		flags = IOASID_TEST_MOCK_DEV_OTHER_IOMMU;
+	}
+	rc = mock_dev_add(fd, flags, group, id);
+	/* The group's first device may be gone: then a group of its own. */
+	if (rc == ENOENT && i == 2)
+		rc = mock_dev_add(fd, 0, 0, id);
+	return rc;
+}
+
+/* Replace a mock device that a random destroy removed. */
+static void s1_mock_revive(struct stress *s, int i)
+{
+	__u32 old = id_get(&s->mock[i]), id;
+	int rc;
+
+	rc = s1_mock_add(s, s->fd, i, &id);
+	if (!CHECK(s, "TEST_MOCK_DEV_ADD", rc, errs_enoent))
+		return;
+	if (!id_replace(s, &s->mock[i], old, id))
+		destroy(s->fd, id);
+}
+
+static void s1_ioas_revive(struct stress *s, __u32 old)
+{
+	__u32 id;
+
+	if (!CHECK(s, "IOAS_ALLOC", ioas_alloc(s->fd, &id), errs_none))
+		return;
+	if (!id_replace(s, &s->ioas[0], old, id))
+		destroy(s->fd, id);
+}
+
+static void s1_binder(struct stress *s, int tid, __u64 *rng)
+{
+	int i = ioasid_rng_below(rng, S1_MOCKS);
+	__u32 mock = id_get(&s->mock[i]), ioas = id_get(&s->ioas[0]);
+	__u32 dev, hwpt;
+	int rc;
+
+	switch (ioasid_rng_below(rng, 6)) {
+	case 0:
+	case 1:
+		rc = device_bind(s->fd, mock, &dev);
+		if (CHECK(s, "TEST_DEVICE_BIND", rc, errs_bind)) {
+			check_id(s, "TEST_DEVICE_BIND", dev);
+			id_set(s, &s->dev[i], dev);
+		} else if (rc == ENOENT) {
+			s1_mock_revive(s, i);
+		}
+		break;
+	case 2:
+		rc = device_attach(s->fd, mock, ioas, ioasid_rng_below(rng, 2),
+				   &hwpt);
+		if (CHECK(s, "TEST_DEVICE_ATTACH", rc, errs_attach))
+			check_id(s, "TEST_DEVICE_ATTACH", hwpt);
+		else if (rc == ENOENT && ioasid_rng_below(rng, 4) == 0)
+			s1_ioas_revive(s, ioas);
+		break;
+	case 3:
+		CHECK(s, "TEST_DEVICE_DETACH", device_detach(s->fd, mock),
+		      errs_enoent);
+		break;
+	default:
+		CHECK(s, "TEST_DEVICE_UNBIND", device_unbind(s->fd, mock),
+		      errs_enoent);
+		break;
+	}
+}
+
+static void s1_destroyer(struct stress *s, int tid, __u64 *rng)
+{
+	int i = ioasid_rng_below(rng, S1_MOCKS);
+
+	/* Mostly the device ids; sometimes anything. */
+	if (ioasid_rng_below(rng, 8))
+		op_destroy(s, s->fd, id_get(&s->dev[i]));
+	else
+		op_destroy_random(s, s->fd, rng);
+}
+
+static void s1_user(struct stress *s, int tid, __u64 *rng)
+{
+	int i = ioasid_rng_below(rng, S1_MOCKS);
+	__u32 dev = id_get(&s->dev[i]), hwpt;
+	int rc;
+
+	switch (ioasid_rng_below(rng, 4)) {
+	case 0:
+		CHECK(s, "DEVICE_GET_HW_INFO", hw_info(s->fd, dev),
+		      errs_enoent);
+		break;
+	case 1:
+		rc = hwpt_alloc(s->fd, dev, id_get(&s->ioas[0]), &hwpt);
+		if (CHECK(s, "HWPT_ALLOC", rc, errs_hwpt_alloc)) {
+			check_id(s, "HWPT_ALLOC", hwpt);
+			/* Nothing attaches to it, but a random destroy may
+			 * have taken it. */
+			CHECK(s, "IOASID_DESTROY hwpt", destroy(s->fd, hwpt),
+			      errs_enoent);
+		}
+		break;
+	case 2:
+		CHECK(s, "TEST_DEVICE_DOMAIN",
+		      device_domain(s->fd, id_get(&s->mock[i]), NULL),
+		      errs_enoent);
+		break;
+	default:
+		s1_destroyer(s, tid, rng);
+		break;
+	}
+}
+
+FIXTURE(stress)
+{
+	int fd;
+	long pinned_kb;
+	struct stress s;
+};
+
+FIXTURE_SETUP(stress)
+{
+	self->fd = open_ioasid();
+	if (self->fd < 0 && errno == ENOENT)
+		SKIP(return, "no /dev/ioasid");
+	ASSERT_LE(0, self->fd);
+	if (!have_test_driver(self->fd))
+		SKIP(return, "kernel built without CONFIG_IOASID_TEST");
+	self->pinned_kb = vm_pinned_kb();
+	ASSERT_LE(0, self->pinned_kb);
+}
+
+FIXTURE_TEARDOWN(stress)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	/* Closing the file releases everything the scenario pinned. */
+	if (self->pinned_kb >= 0)
+		EXPECT_EQ(self->pinned_kb, vm_pinned_kb());
+	if (self->s.buf && self->s.buf != MAP_FAILED)
+		munmap(self->s.buf, self->s.buf_len);
+}
+
+/* Close the scenario's file and check that nothing stays pinned. */
+static void stress_close(struct __test_metadata *_metadata, int *fd,
+			 long pinned_kb)
+{
+	ASSERT_EQ(0, close(*fd));
+	*fd = -1;
+	EXPECT_EQ(pinned_kb, vm_pinned_kb());
+}
+
+TEST_F_TIMEOUT(stress, unbind_destroy, SCENARIO_TIMEOUT)
+{
+	struct stress *s = &self->s;
+	__u64 iova = IOVA_BASE;
+	int i;
+
+	stress_init(_metadata, s, "unbind_destroy");
+	s->fd = self->fd;
+	ASSERT_EQ(0, ioas_alloc(s->fd, &s->ioas[0]));
+	id_set(s, &s->ioas[0], s->ioas[0]);
+	ASSERT_EQ(0, ioas_map(s->fd, s->ioas[0], s->buf, SZ_1M, &iova, true));
+	for (i = 0; i < S1_MOCKS; i++) {
+		ASSERT_EQ(0, s1_mock_add(s, s->fd, i, &s->mock[i]));
+		id_set(s, &s->mock[i], s->mock[i]);
+	}
+	s->fn[0] = s1_binder;
+	s->fn[1] = s1_destroyer;
+	s->fn[2] = s1_binder;
+	s->fn[3] = s1_user;
+	stress_run(_metadata, s, stress_seconds());
+	stress_summary(_metadata, s);
+
+	/* Unbinding what is left must work, and the file must close. */
+	for (i = 0; i < S1_MOCKS; i++) {
+		int rc = device_unbind(s->fd, s->mock[i]);
+
+		EXPECT_TRUE(!rc || rc == ENOENT);
+	}
+	stress_close(_metadata, &self->fd, self->pinned_kb);
+}
+
+/* ---- Scenario 2: attach, detach, replace racing destroy of HWPTs -------- */
+
+#define S2_MOCKS	5
+
+static void s2_ioas_revive(struct stress *s, __u32 old)
+{
+	__u64 iova = IOVA_BASE;
+	__u32 id;
+
+	if (!CHECK(s, "IOAS_ALLOC", ioas_alloc(s->fd, &id), errs_none))
+		return;
+	CHECK(s, "IOAS_MAP", ioas_map(s->fd, id, s->buf, SZ_1M, &iova, true),
+	      errs_none);
+	if (!id_replace(s, &s->ioas[0], old, id))
+		destroy(s->fd, id);
+}
+
+static void s2_attacher(struct stress *s, int tid, __u64 *rng)
+{
+	int i = ioasid_rng_below(rng, S2_MOCKS);
+	__u32 mock = s->mock[i], ioas = id_get(&s->ioas[0]), pt, hwpt = 0;
+	bool user = false;
+	int rc;
+
+	/*
+	 * Detach often, so that automatic HWPTs lose their last attachment
+	 * while other groups attach to the IOAS or to the HWPT by id.
+	 */
+	switch (ioasid_rng_below(rng, 9)) {
+	case 0:
+	case 1:
+		rc = device_attach(s->fd, mock, ioas, false, &hwpt);
+		break;
+	case 2:
+	case 3:
+		rc = device_attach(s->fd, mock, ioas, true, &hwpt);
+		break;
+	case 4:
+	case 5:
+		/* A HWPT: mostly the automatic one of another, or a user's. */
+		if (!ioasid_rng_below(rng, 4)) {
+			pt = id_get(&s->user_hwpt[ioasid_rng_below(rng, 16)]);
+			user = true;
+		} else {
+			pt = id_get(&s->hwpt[ioasid_rng_below(rng, 16)]);
+		}
+		/* A stale id may name the IOAS now: any HWPT may come back. */
+		rc = device_attach(s->fd, mock, pt, ioasid_rng_below(rng, 2),
+				   &hwpt);
+		break;
+	default:
+		CHECK(s, "TEST_DEVICE_DETACH", device_detach(s->fd, mock),
+		      errs_none);
+		return;
+	}
+	if (!CHECK(s, "TEST_DEVICE_ATTACH", rc, errs_attach))
+		return;
+	check_id(s, "TEST_DEVICE_ATTACH", hwpt);
+	if (!user)
+		id_set(s, &s->hwpt[ioasid_rng_below(rng, 16)], hwpt);
+}
+
+static void s2_destroyer(struct stress *s, int tid, __u64 *rng)
+{
+	__u32 ioas = id_get(&s->ioas[0]);
+	int rc;
+
+	switch (ioasid_rng_below(rng, 8)) {
+	case 0:
+		/* Busy while anything is attached or a HWPT holds it. */
+		rc = destroy(s->fd, ioas);
+		/* ENOENT: a destroy of a stale id that the IOAS reused. */
+		if (CHECK(s, "IOASID_DESTROY ioas", rc, errs_destroy) ||
+		    rc == ENOENT)
+			s2_ioas_revive(s, ioas);
+		break;
+	case 1:
+	case 2: {
+		__u32 *slot = &s->user_hwpt[ioasid_rng_below(rng, 16)];
+		__u32 id = id_get(slot);
+
+		/* The slot frees up with the HWPT it names. */
+		rc = destroy(s->fd, id);
+		if (CHECK(s, "IOASID_DESTROY hwpt", rc, errs_destroy) ||
+		    rc == ENOENT)
+			id_replace(s, slot, id, 0);
+		break;
+	}
+	default:
+		op_destroy(s, s->fd,
+			   id_get(&s->hwpt[ioasid_rng_below(rng, 16)]));
+		break;
+	}
+}
+
+static void s2_user(struct stress *s, int tid, __u64 *rng)
+{
+	int i = ioasid_rng_below(rng, S2_MOCKS);
+	__u32 ioas = id_get(&s->ioas[0]), hwpt;
+	int k = ioasid_rng_below(rng, NR_SLOTS);
+	int rc;
+
+	switch (ioasid_rng_below(rng, 6)) {
+	case 0: {
+		/*
+		 * Every user HWPT stays in a slot until destroyed, so that
+		 * the end can tell them from a leaked automatic one.
+		 */
+		__u32 *slot = &s->user_hwpt[ioasid_rng_below(rng, 16)];
+
+		if (id_get(slot))
+			break;
+		rc = hwpt_alloc(s->fd, s->dev[i], ioas, &hwpt);
+		if (!CHECK(s, "HWPT_ALLOC", rc, errs_hwpt_alloc))
+			break;
+		check_id(s, "HWPT_ALLOC", hwpt);
+		if (!id_replace(s, slot, 0, hwpt))
+			destroy(s->fd, hwpt);
+		break;
+	}
+	case 1:
+		/* Keep the page tables busy: map and unmap. */
+		op_map_slot(s, s->fd, ioas, 16 + k % 16);
+		break;
+	case 2:
+		op_unmap_slots(s, s->fd, ioas, 16 + k % 16, 1);
+		break;
+	case 3:
+		op_ranges(s, s->fd, ioas, rng);
+		break;
+	default:
+		s2_destroyer(s, tid, rng);
+		break;
+	}
+}
+
+TEST_F_TIMEOUT(stress, attach_hwpt_destroy, SCENARIO_TIMEOUT)
+{
+	struct stress *s = &self->s;
+	__u64 iova = IOVA_BASE;
+	int i, rc;
+
+	stress_init(_metadata, s, "attach_hwpt_destroy");
+	s->fd = self->fd;
+	ASSERT_EQ(0, ioas_alloc(s->fd, &s->ioas[0]));
+	id_set(s, &s->ioas[0], s->ioas[0]);
+	ASSERT_EQ(0, ioas_map(s->fd, s->ioas[0], s->buf, SZ_1M, &iova, true));
+	/*
+	 * Mocks 0-2 have groups of their own behind one IOMMU and so share
+	 * the IOAS's automatic HWPT; 3 joins the group of 0; 4 sits behind
+	 * the other IOMMU and gets an automatic HWPT of its own.
+	 */
+	for (i = 0; i < S2_MOCKS; i++) {
+		__u32 flags = 0;
+
+		if (i == 3)
+			flags = IOASID_TEST_MOCK_DEV_GROUP;
+		if (i == 4)
+			flags = IOASID_TEST_MOCK_DEV_OTHER_IOMMU;
+		ASSERT_EQ(0, mock_dev_add(s->fd, flags, s->mock[0],
+					  &s->mock[i]));
+		id_set(s, &s->mock[i], s->mock[i]);
+		ASSERT_EQ(0, device_bind(s->fd, s->mock[i], &s->dev[i]));
+		id_set(s, &s->dev[i], s->dev[i]);
+	}
+	s->fn[0] = s2_attacher;
+	s->fn[1] = s2_destroyer;
+	s->fn[2] = s2_attacher;
+	s->fn[3] = s2_user;
+	stress_run(_metadata, s, stress_seconds());
+	stress_summary(_metadata, s);
+
+	/*
+	 * With every device detached and the user HWPTs destroyed, nothing
+	 * holds the IOAS any more: an automatic HWPT goes with its last
+	 * attachment.
+	 */
+	for (i = 0; i < S2_MOCKS; i++)
+		EXPECT_EQ(0, device_detach(s->fd, s->mock[i]));
+	for (i = 0; i < 16; i++) {
+		/* An id of a destroyed HWPT may name the IOAS now. */
+		if (!s->user_hwpt[i] || s->user_hwpt[i] == s->ioas[0])
+			continue;
+		rc = destroy(s->fd, s->user_hwpt[i]);
+		EXPECT_TRUE(!rc || rc == ENOENT);
+	}
+	rc = destroy(s->fd, s->ioas[0]);
+	if (rc == EBUSY) {
+		for (i = 0; i < 16; i++)
+			if (s->hwpt[i] && !destroy(s->fd, s->hwpt[i]))
+				TH_LOG("automatic HWPT %u was left with nothing attached",
+				       s->hwpt[i]);
+	}
+	EXPECT_EQ(0, rc) TH_LOG("IOAS busy after every device detached");
+	stress_close(_metadata, &self->fd, self->pinned_kb);
+}
+
+/* ---- Scenario 3: MAP/COPY racing attach-fill and UNMAP ------------------ */
+
+#define S3_DOMAINS	3
+
+static void s3_mapper(struct stress *s, int tid, __u64 *rng)
+{
+	__u32 a = s->ioas[0];
+	int k = ioasid_rng_below(rng, NR_SLOTS);
+
+	switch (ioasid_rng_below(rng, 8)) {
+	case 0:
+	case 1:
+	case 2:
+		op_map_slot(s, s->fd, a, k);
+		break;
+	case 3:
+		op_map_auto(s, s->fd, a, rng);
+		break;
+	case 4:
+	case 5:
+		op_unmap_slots(s, s->fd, a, k, 1 + ioasid_rng_below(rng, 4));
+		break;
+	case 6:
+		if (!ioasid_rng_below(rng, 8))
+			op_unmap_slots(s, s->fd, a, 0, 0);
+		else
+			op_ranges(s, s->fd, a, rng);
+		break;
+	default:
+		op_unmap_slots(s, s->fd, s->ioas[1], k, 1);
+		break;
+	}
+}
+
+static void s3_copier(struct stress *s, int tid, __u64 *rng)
+{
+	int k = ioasid_rng_below(rng, NR_SLOTS - 4);
+	int n = 1 + ioasid_rng_below(rng, 4);
+	bool fixed = ioasid_rng_below(rng, 4);
+	__u64 dst = slot_iova(k);
+	int rc;
+
+	if (ioasid_rng_below(rng, 4) == 0) {
+		op_unmap_slots(s, s->fd, s->ioas[1], k, n);
+		return;
+	}
+	rc = ioas_copy(s->fd, s->ioas[1], s->ioas[0], slot_iova(k),
+		       n * SLOT_LEN, &dst, fixed);
+	/* EINVAL: a kernel-chosen mapping of A crosses the range. */
+	if (!CHECK(s, "IOAS_COPY", rc, errs_copy))
+		return;
+	check_iova(s, "IOAS_COPY", dst, n * SLOT_LEN);
+	if (!fixed)
+		CHECK(s, "IOAS_UNMAP", ioas_unmap(s->fd, s->ioas[1], dst,
+						  n * SLOT_LEN, NULL),
+		      errs_unmap);
+}
+
+static void s3_filler(struct stress *s, int tid, __u64 *rng)
+{
+	struct ioasid_test_domain_info info;
+	int d = ioasid_rng_below(rng, S3_DOMAINS);
+	__u32 dom = s->domain[d];
+	int rc;
+
+	switch (ioasid_rng_below(rng, 6)) {
+	case 0:
+	case 1:
+		rc = ioas_attach_domain(s->fd, dom,
+					s->ioas[ioasid_rng_below(rng, 2)]);
+		CHECK(s, "TEST_IOAS_ATTACH", rc, errs_ioas_attach);
+		break;
+	case 2:
+	case 3:
+		rc = ioas_detach_domain(s->fd, dom);
+		CHECK(s, "TEST_IOAS_DETACH", rc, errs_enoent);
+		break;
+	case 4:
+		rc = domain_info(s->fd, dom, &info);
+		if (CHECK(s, "TEST_DOMAIN_INFO", rc, errs_none) &&
+		    info.out_mapped_bytes % SZ_4K)
+			stress_report(s, "domain %u maps 0x%llx bytes", dom,
+				      (unsigned long long)info.out_mapped_bytes);
+		break;
+	default:
+		CHECK(s, "TEST_IOPTE_GET",
+		      iopte_get(s->fd, dom,
+				slot_iova(ioasid_rng_below(rng, NR_SLOTS))),
+		      errs_enoent);
+		break;
+	}
+}
+
+/*
+ * With everything quiet: each domain attached to an IOAS holds exactly its
+ * mappings, those that followed the races as well as a fresh fill, and is
+ * left empty by UNMAP_ALL and by its detach.
+ */
+static void s3_check_domains(struct __test_metadata *_metadata,
+			     struct stress *s)
+{
+	__u64 mapped[S3_DOMAINS], after_a[S3_DOMAINS], unmapped[2];
+	struct ioasid_test_domain_info info;
+	bool fresh[S3_DOMAINS];
+	int d, rc;
+
+	for (d = 0; d < S3_DOMAINS; d++) {
+		/* EBUSY: attached to A or B since the race. */
+		rc = ioas_attach_domain(s->fd, s->domain[d], s->ioas[0]);
+		ASSERT_TRUE(!rc || rc == EBUSY);
+		fresh[d] = !rc;
+		ASSERT_EQ(0, domain_info(s->fd, s->domain[d], &info));
+		mapped[d] = info.out_mapped_bytes;
+	}
+	rc = ioas_unmap(s->fd, s->ioas[0], 0, 0, &unmapped[0]);
+	ASSERT_TRUE(!rc || rc == ENOENT);
+	if (rc)
+		unmapped[0] = 0;
+	for (d = 0; d < S3_DOMAINS; d++) {
+		ASSERT_EQ(0, domain_info(s->fd, s->domain[d], &info));
+		after_a[d] = info.out_mapped_bytes;
+		if (fresh[d]) {
+			EXPECT_EQ(unmapped[0], mapped[d]);
+			EXPECT_EQ(0, after_a[d]);
+		}
+	}
+	rc = ioas_unmap(s->fd, s->ioas[1], 0, 0, &unmapped[1]);
+	ASSERT_TRUE(!rc || rc == ENOENT);
+	if (rc)
+		unmapped[1] = 0;
+	for (d = 0; d < S3_DOMAINS; d++) {
+		bool of_a, of_b;
+
+		ASSERT_EQ(0, domain_info(s->fd, s->domain[d], &info));
+		EXPECT_EQ(0, info.out_mapped_bytes);
+		of_a = mapped[d] == unmapped[0] && !after_a[d];
+		of_b = mapped[d] == unmapped[1] && after_a[d] == mapped[d];
+		EXPECT_TRUE(of_a || of_b)
+			TH_LOG("domain %u held 0x%llx bytes, then 0x%llx; A unmapped 0x%llx, B 0x%llx",
+			       s->domain[d], (unsigned long long)mapped[d],
+			       (unsigned long long)after_a[d],
+			       (unsigned long long)unmapped[0],
+			       (unsigned long long)unmapped[1]);
+		rc = ioas_detach_domain(s->fd, s->domain[d]);
+		EXPECT_EQ(0, rc);
+		ASSERT_EQ(0, domain_info(s->fd, s->domain[d], &info));
+		EXPECT_EQ(0, info.out_nr_ioptes);
+	}
+}
+
+TEST_F_TIMEOUT(stress, map_copy_fill, SCENARIO_TIMEOUT)
+{
+	struct stress *s = &self->s;
+	__u32 mock[2];
+	int i;
+
+	stress_init(_metadata, s, "map_copy_fill");
+	s->fd = self->fd;
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, ioas_alloc(s->fd, &s->ioas[i]));
+	ASSERT_EQ(0, mock_dev_add(s->fd, 0, 0, &mock[0]));
+	ASSERT_EQ(0, mock_dev_add(s->fd, IOASID_TEST_MOCK_DEV_OTHER_IOMMU, 0,
+				  &mock[1]));
+	for (i = 0; i < S3_DOMAINS; i++)
+		ASSERT_EQ(0, mock_domain_alloc(s->fd, mock[i == 2],
+					       &s->domain[i]));
+	for (i = 0; i < NR_SLOTS; i += 2)
+		op_map_slot(s, s->fd, s->ioas[0], i);
+	s->fn[0] = s3_mapper;
+	s->fn[1] = s3_copier;
+	s->fn[2] = s3_filler;
+	s->fn[3] = s3_filler;
+	stress_run(_metadata, s, stress_seconds());
+	stress_summary(_metadata, s);
+	s3_check_domains(_metadata, s);
+	stress_close(_metadata, &self->fd, self->pinned_kb);
+}
+
+/* ---- Scenario 4: access pins racing unmap and IOAS destroy ------------- */
+
+#define S4_ACCESSES	3
+
+/* A new IOAS with its mappings and accesses, after one was destroyed. */
+static void s4_ioas_revive(struct stress *s, __u32 old)
+{
+	__u32 id, acc;
+	int k, i;
+
+	if (!CHECK(s, "IOAS_ALLOC", ioas_alloc(s->fd, &id), errs_none))
+		return;
+	for (k = 0; k < 8; k++)
+		op_map_slot(s, s->fd, id, k);
+	if (!id_replace(s, &s->ioas[0], old, id)) {
+		destroy(s->fd, id);
+		return;
+	}
+	for (i = 0; i < S4_ACCESSES; i++) {
+		__u32 cur = id_get(&s->access[i]);
+
+		if (!CHECK(s, "TEST_ACCESS_CREATE",
+			   access_create(s->fd, id, 0, &acc), errs_enoent))
+			continue;
+		if (!id_replace(s, &s->access[i], cur, acc))
+			destroy(s->fd, acc);
+	}
+}
+
+static void s4_pinner(struct stress *s, int tid, __u64 *rng)
+{
+	__u32 acc = id_get(&s->access[ioasid_rng_below(rng, S4_ACCESSES)]);
+	__u64 iova = slot_iova(0) + ioasid_rng_below(rng, 8 * SLOT_LEN);
+	__u64 len = 1 + ioasid_rng_below(rng, 3 * SZ_4K);
+	char data[3 * SZ_4K];
+	__u32 pin, nr;
+	int rc;
+
+	switch (ioasid_rng_below(rng, 6)) {
+	case 0:
+	case 1:
+	case 2:
+		rc = access_pin(s->fd, acc, iova, len,
+				ioasid_rng_below(rng, 2) ? data : NULL,
+				ioasid_rng_below(rng, 2), &pin);
+		if (!CHECK(s, "TEST_ACCESS_PIN", rc, errs_pin))
+			break;
+		if (ioasid_rng_below(rng, 4))
+			CHECK(s, "TEST_ACCESS_UNPIN",
+			      access_unpin(s->fd, acc, pin), errs_enoent);
+		break;
+	case 3:
+		rc = access_rw(s->fd, acc, iova, data, len,
+			       ioasid_rng_below(rng, 2));
+		CHECK(s, "TEST_ACCESS_RW", rc, errs_pin);
+		break;
+	case 4:
+		CHECK(s, "TEST_ACCESS_UNPIN",
+		      access_unpin(s->fd, acc, 1 + ioasid_rng_below(rng, 8)),
+		      errs_enoent);
+		break;
+	default:
+		CHECK(s, "TEST_ACCESS_INFO", access_info(s->fd, acc, &nr),
+		      errs_enoent);
+		break;
+	}
+}
+
+static void s4_mapper(struct stress *s, int tid, __u64 *rng)
+{
+	__u32 ioas = id_get(&s->ioas[0]);
+	int k = ioasid_rng_below(rng, 8);
+
+	switch (ioasid_rng_below(rng, 4)) {
+	case 0:
+	case 1:
+		op_map_slot(s, s->fd, ioas, k);
+		break;
+	case 2:
+		op_unmap_slots(s, s->fd, ioas, k, 1 + ioasid_rng_below(rng, 2));
+		break;
+	default:
+		s4_pinner(s, tid, rng);
+		break;
+	}
+}
+
+static void s4_destroyer(struct stress *s, int tid, __u64 *rng)
+{
+	int i = ioasid_rng_below(rng, S4_ACCESSES);
+	__u32 ioas = id_get(&s->ioas[0]), acc = id_get(&s->access[i]), id;
+	int rc;
+
+	switch (ioasid_rng_below(rng, 4)) {
+	case 0:
+		rc = destroy(s->fd, ioas);
+		if (CHECK(s, "IOASID_DESTROY ioas", rc, errs_destroy) ||
+		    rc == ENOENT)
+			s4_ioas_revive(s, ioas);
+		break;
+	case 1:
+		/* Destroy an access, then make it again on the IOAS. */
+		rc = destroy(s->fd, acc);
+		if (!CHECK(s, "IOASID_DESTROY access", rc, errs_destroy))
+			break;
+		rc = access_create(s->fd, ioas, i == 2 ?
+				   IOASID_TEST_ACCESS_KEEP_PINS : 0, &id);
+		if (CHECK(s, "TEST_ACCESS_CREATE", rc, errs_enoent) &&
+		    !id_replace(s, &s->access[i], acc, id))
+			destroy(s->fd, id);
+		break;
+	default:
+		s4_pinner(s, tid, rng);
+		break;
+	}
+}
+
+TEST_F_TIMEOUT(stress, access_pin_unmap_destroy, SCENARIO_TIMEOUT)
+{
+	struct stress *s = &self->s;
+	__u64 unmapped;
+	int i, k;
+
+	stress_init(_metadata, s, "access_pin_unmap_destroy");
+	s->fd = self->fd;
+	ASSERT_EQ(0, ioas_alloc(s->fd, &s->ioas[0]));
+	id_set(s, &s->ioas[0], s->ioas[0]);
+	for (k = 0; k < 8; k++)
+		op_map_slot(s, s->fd, s->ioas[0], k);
+	/* The last access keeps its pins, so unmaps of them fail. */
+	for (i = 0; i < S4_ACCESSES; i++) {
+		ASSERT_EQ(0, access_create(s->fd, s->ioas[0], i == 2 ?
+					   IOASID_TEST_ACCESS_KEEP_PINS : 0,
+					   &s->access[i]));
+		id_set(s, &s->access[i], s->access[i]);
+	}
+	s->fn[0] = s4_pinner;
+	s->fn[1] = s4_mapper;
+	s->fn[2] = s4_destroyer;
+	s->fn[3] = s4_pinner;
+	stress_run(_metadata, s, stress_seconds());
+	stress_summary(_metadata, s);
+
+	/* Destroying the accesses releases their pins; then unmap all. */
+	for (i = 0; i < S4_ACCESSES; i++) {
+		int rc = destroy(s->fd, s->access[i]);
+
+		EXPECT_TRUE(!rc || rc == ENOENT);
+	}
+	k = ioas_unmap(s->fd, s->ioas[0], 0, 0, &unmapped);
+	EXPECT_TRUE(!k || k == ENOENT);
+	stress_close(_metadata, &self->fd, self->pinned_kb);
+}
+
+/* ---- Scenario 5: close of the file racing all of the above ------------- */
+
+static void s5_any(struct stress *s, int tid, __u64 *rng)
+{
+	int fd = __atomic_load_n(&s->fd, __ATOMIC_RELAXED);
+	int i = ioasid_rng_below(rng, 3);
+	__u32 ioas = s->ioas[0], mock = s->mock[i], acc = s->access[0];
+	__u64 iova = slot_iova(0) + ioasid_rng_below(rng, 4 * SLOT_LEN);
+	__u32 hwpt, pin, dom;
+	int k = ioasid_rng_below(rng, 8);
+	int rc;
+
+	/*
+	 * After a dup2() the same number names an empty context: every id
+	 * is then unknown (ENOENT).  After a close(), EBADF.
+	 */
+	switch (ioasid_rng_below(rng, 12)) {
+	case 0:
+		op_map_slot(s, fd, ioas, k);
+		break;
+	case 1:
+		op_unmap_slots(s, fd, ioas, k, 1);
+		break;
+	case 2:
+		rc = device_attach(fd, mock, ioas, ioasid_rng_below(rng, 2),
+				   &hwpt);
+		CHECK(s, "TEST_DEVICE_ATTACH", rc, errs_attach);
+		break;
+	case 3:
+		CHECK(s, "TEST_DEVICE_DETACH", device_detach(fd, mock),
+		      errs_enoent);
+		break;
+	case 4:
+		rc = device_bind(fd, mock, &hwpt);
+		CHECK(s, "TEST_DEVICE_BIND", rc, errs_bind);
+		break;
+	case 5:
+		CHECK(s, "TEST_DEVICE_UNBIND", device_unbind(fd, mock),
+		      errs_enoent);
+		break;
+	case 6:
+		rc = access_pin(fd, acc, iova, 1 + ioasid_rng_below(rng, SZ_4K),
+				NULL, false, &pin);
+		if (CHECK(s, "TEST_ACCESS_PIN", rc, errs_pin) &&
+		    ioasid_rng_below(rng, 2))
+			CHECK(s, "TEST_ACCESS_UNPIN", access_unpin(fd, acc, pin),
+			      errs_enoent);
+		break;
+	case 7:
+		dom = s->domain[ioasid_rng_below(rng, 2)];
+		if (ioasid_rng_below(rng, 2))
+			CHECK(s, "TEST_IOAS_ATTACH",
+			      ioas_attach_domain(fd, dom, ioas),
+			      errs_ioas_attach);
+		else
+			CHECK(s, "TEST_IOAS_DETACH", ioas_detach_domain(fd, dom),
+			      errs_enoent);
+		break;
+	case 8:
+		rc = hwpt_alloc(fd, s->dev[i], ioas, &hwpt);
+		if (CHECK(s, "HWPT_ALLOC", rc, errs_hwpt_alloc))
+			CHECK(s, "IOASID_DESTROY hwpt", destroy(fd, hwpt),
+			      errs_destroy);
+		break;
+	case 9:
+		rc = ioas_copy(fd, s->ioas[1], ioas, slot_iova(k), SLOT_LEN,
+			       &iova, false);
+		CHECK(s, "IOAS_COPY", rc, errs_copy);
+		break;
+	case 10:
+		op_destroy_random(s, fd, rng);
+		break;
+	default:
+		op_ranges(s, fd, ioas, rng);
+		break;
+	}
+}
+
+/* Everything at once on a fresh file: the threads then race its close. */
+static void s5_build(struct __test_metadata *_metadata, struct stress *s,
+		     int fd)
+{
+	__u64 iova;
+	__u32 hwpt, pin;
+	int i, k;
+
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, ioas_alloc(fd, &s->ioas[i]));
+	for (k = 0; k < 4; k++) {
+		iova = slot_iova(k);
+		ASSERT_EQ(0, ioas_map(fd, s->ioas[0], slot_va(s, k), SLOT_LEN,
+				      &iova, true));
+	}
+	/* Mock 2 shares the group of mock 0. */
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, mock_dev_add(fd, i == 2 ?
+					  IOASID_TEST_MOCK_DEV_GROUP : 0,
+					  s->mock[0], &s->mock[i]));
+		ASSERT_EQ(0, device_bind(fd, s->mock[i], &s->dev[i]));
+		ASSERT_EQ(0, device_attach(fd, s->mock[i], s->ioas[0], false,
+					   &hwpt));
+		id_set(s, &s->mock[i], s->mock[i]);
+	}
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, mock_domain_alloc(fd, s->mock[0], &s->domain[i]));
+		ASSERT_EQ(0, ioas_attach_domain(fd, s->domain[i],
+						s->ioas[i]));
+	}
+	ASSERT_EQ(0, access_create(fd, s->ioas[0], 0, &s->access[0]));
+	ASSERT_EQ(0, access_pin(fd, s->access[0], slot_iova(1), SZ_4K, NULL,
+				false, &pin));
+	id_set(s, &s->access[0], s->access[0]);
+}
+
+TEST_F_TIMEOUT(stress, close_race, SCENARIO_TIMEOUT)
+{
+	struct stress *s = &self->s;
+	unsigned long rounds = 0, closes = 0, dups = 0;
+	__u64 end, rng;
+	int fd, nfd;
+
+	stress_init(_metadata, s, "close_race");
+	rng = ioasid_rng_seed(s->seed, MAX_THREADS);
+	s->fn[0] = s5_any;
+	s->fd_unstable = 1;
+	end = ioasid_now_ns() + stress_seconds() * 1000000000ULL;
+	while (ioasid_now_ns() < end) {
+		struct stress_arg args[MAX_THREADS];
+		pthread_t th[MAX_THREADS];
+		int i;
+
+		fd = open_ioasid();
+		ASSERT_LE(0, fd);
+		s->fd = fd;
+		s5_build(_metadata, s, fd);
+		s->stop = 0;
+		s->deadline = end + 1000000000ULL;
+		for (i = 0; i < s->nthreads; i++) {
+			args[i].s = s;
+			args[i].tid = rounds * MAX_THREADS + i;
+			ASSERT_EQ(0, pthread_create(&th[i], NULL, stress_thread,
+						    &args[i]));
+		}
+		/* Let the threads work on the live file first. */
+		usleep(ioasid_rng_below(&rng, 50000));
+		if (ioasid_rng_below(&rng, 2)) {
+			/* Replace the file under the threads. */
+			nfd = ioasid_rng_below(&rng, 2) ?
+			      open_ioasid() : open("/dev/null", O_RDWR);
+			ASSERT_LE(0, nfd);
+			ASSERT_EQ(fd, dup2(nfd, fd));
+			ASSERT_EQ(0, close(nfd));
+			dups++;
+		} else {
+			ASSERT_EQ(0, close(fd));
+			fd = -1;
+			closes++;
+		}
+		usleep(ioasid_rng_below(&rng, 2000));
+		s->stop = 1;
+		for (i = 0; i < s->nthreads; i++)
+			ASSERT_EQ(0, pthread_join(th[i], NULL));
+		if (fd >= 0)
+			ASSERT_EQ(0, close(fd));
+		/* The old file is gone with everything it pinned. */
+		EXPECT_EQ(self->pinned_kb, vm_pinned_kb());
+		rounds++;
+	}
+	TH_LOG("close_race: %lu rounds, %lu closes, %lu dup2s", rounds, closes,
+	       dups);
+	stress_summary(_metadata, s);
+}
+
+/*
+ * IOASID_STRESS_ONLY=name,name runs only those scenarios, as -t would;
+ * arguments on the command line take precedence.
+ */
+int main(int argc, char **argv)
+{
+	const char *only = getenv("IOASID_STRESS_ONLY");
+	char *list, *name, *args[64];
+	int n = 0;
+
+	/* One seed for the run: each scenario runs in a child of this. */
+	base_seed();
+	if (argc > 1 || !only || !*only)
+		return test_harness_run(argc, argv);
+	list = strdup(only);
+	args[n++] = argv[0];
+	for (name = strtok(list, ","); name && n < 62;
+	     name = strtok(NULL, ",")) {
+		args[n++] = "-t";
+		args[n++] = name;
+	}
+	args[n] = NULL;
+	return test_harness_run(n, args);
+}
