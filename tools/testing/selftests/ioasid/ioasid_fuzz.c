@@ -70,6 +70,8 @@ static const int errs_common[] = {
 
 /* Each ioctl's own, from the kernel-doc of its struct and the .rst. */
 static const int errs_none[] = { 0 };
+/* EPERM: an object only the kernel removes (a bound device, an access). */
+static const int errs_destroy[] = { EPERM, 0 };
 static const int errs_map[] = { EOVERFLOW, EADDRINUSE, EEXIST, ENOSPC, 0 };
 static const int errs_unmap[] = { EOVERFLOW, 0 };
 static const int errs_iova_ranges[] = { EMSGSIZE, 0 };
@@ -154,16 +156,22 @@ struct fz_op {
 	{ .off = offsetof(_s, _m), .width = sizeof(((_s *)0)->_m),      \
 	  .type = _t, .kind = _k, .mask = _mask }
 
+/*
+ * The one minimum-size rule of <linux/ioasid.h>: the whole struct as first
+ * published.  @_last only documents where the struct ends.
+ */
 #define OP(_name, _s, _last, _errs, ...)                                \
 	{ .name = #_name, .cmd = IOASID_##_name, .size = sizeof(_s),     \
-	  .min_size = offsetofend(_s, _last), .errs = _errs,             \
+	  .min_size = sizeof(_s), .errs = _errs,                         \
 	  .f = { __VA_ARGS__ } }
 
 #define MAP_FLAGS (IOASID_IOAS_MAP_FIXED_IOVA | IOASID_IOAS_MAP_READ | \
 		   IOASID_IOAS_MAP_WRITE)
 #define MOCK_FLAGS (IOASID_TEST_MOCK_DEV_OTHER_IOMMU | \
 		    IOASID_TEST_MOCK_DEV_GROUP | IOASID_TEST_MOCK_DEV_PASID | \
-		    IOASID_TEST_MOCK_DEV_SW_MSI)
+		    IOASID_TEST_MOCK_DEV_SW_MSI | \
+		    IOASID_TEST_MOCK_DEV_NO_ENFORCE_CC | \
+		    IOASID_TEST_MOCK_DEV_NO_IOMMU)
 
 enum {
 	OP_DESTROY, OP_GET_INFO, OP_IOAS_ALLOC, OP_IOAS_MAP, OP_IOAS_UNMAP,
@@ -174,11 +182,12 @@ enum {
 	OP_IOAS_ATTACH, OP_IOAS_DETACH, OP_ACCESS_CREATE, OP_ACCESS_PIN,
 	OP_ACCESS_UNPIN, OP_ACCESS_RW, OP_ACCESS_INFO, OP_DEVICE_BIND,
 	OP_DEVICE_UNBIND, OP_DEVICE_ATTACH, OP_DEVICE_DETACH,
-	OP_DEVICE_DOMAIN, NR_OPS
+	OP_DEVICE_DOMAIN, OP_ACCESS_REPLACE, NR_OPS
 };
 
 static const struct fz_op fz_ops[NR_OPS] = {
-	[OP_DESTROY] = OP(DESTROY, struct ioasid_destroy, __reserved, errs_none,
+	[OP_DESTROY] = OP(DESTROY, struct ioasid_destroy, __reserved,
+			  errs_destroy,
 		FLD(struct ioasid_destroy, flags, F_FLAGS, 0, 0),
 		FLD(struct ioasid_destroy, id, F_ID, K_ANY, 0),
 		FLD(struct ioasid_destroy, __reserved, F_RSVD, 0, 0)),
@@ -388,7 +397,11 @@ static const struct fz_op fz_ops[NR_OPS] = {
 		FLD(struct ioasid_test_access_info, out_nr_pins, F_OUT, K_NONE,
 		    0),
 		FLD(struct ioasid_test_access_info, out_unmap_calls, F_OUT,
-		    K_NONE, 0)),
+		    K_NONE, 0),
+		FLD(struct ioasid_test_access_info, out_kernel_id, F_OUT,
+		    K_NONE, 0),
+		FLD(struct ioasid_test_access_info, out_ioas_id, F_OUT, K_NONE,
+		    0)),
 	[OP_DEVICE_BIND] = OP(TEST_DEVICE_BIND, struct ioasid_test_device_bind,
 			      out_device_id, errs_device_bind,
 		FLD(struct ioasid_test_device_bind, flags, F_FLAGS, 0,
@@ -428,6 +441,14 @@ static const struct fz_op fz_ops[NR_OPS] = {
 		FLD(struct ioasid_test_device_domain, out_flags, F_OUT, K_NONE,
 		    0),
 		FLD(struct ioasid_test_device_domain, __reserved2, F_RSVD, 0, 0)),
+	[OP_ACCESS_REPLACE] = OP(TEST_ACCESS_REPLACE,
+				 struct ioasid_test_access_replace, ioas_id,
+				 errs_none,
+		FLD(struct ioasid_test_access_replace, flags, F_FLAGS, 0, 0),
+		FLD(struct ioasid_test_access_replace, access_id, F_ID,
+		    K_ACCESS, 0),
+		FLD(struct ioasid_test_access_replace, ioas_id, F_ID, K_IOAS,
+		    0)),
 };
 
 /* ---- Shared state: the files, the memory and the ids seen --------------- */
@@ -1265,8 +1286,8 @@ static void fuzz_one(struct fz_thread *t)
 			cmd = _IO(IOASID_TYPE, rnd(t, 2) ?
 				  IOASID_CMD_DEVICE_GET_HW_INFO + 1 +
 				  rnd(t, 0x3f - IOASID_CMD_DEVICE_GET_HW_INFO) :
-				  IOASID_CMD_TEST_DEVICE_DOMAIN + 1 +
-				  rnd(t, 0x63 - IOASID_CMD_TEST_DEVICE_DOMAIN));
+				  IOASID_CMD_TEST_ACCESS_REPLACE + 1 +
+				  rnd(t, 0x63 - IOASID_CMD_TEST_ACCESS_REPLACE));
 		err = ioctl_err(t->fz->fd, cmd, &info);
 		__atomic_fetch_add(&t->fz->calls, 1, __ATOMIC_RELAXED);
 		__atomic_fetch_add(&t->fz->per_op[NR_OPS], 1,

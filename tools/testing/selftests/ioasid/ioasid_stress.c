@@ -170,7 +170,8 @@ static bool stress_check(struct stress *s, const char *op, int rc,
 }
 
 /* Which errnos each call may see in these races (all documented). */
-static const int errs_destroy[] = { ENOENT, EBUSY, 0 };
+/* EPERM: ids of bound devices and in-kernel accesses. */
+static const int errs_destroy[] = { ENOENT, EBUSY, EPERM, 0 };
 static const int errs_enoent[] = { ENOENT, 0 };
 static const int errs_bind[] = { ENOENT, EBUSY, 0 };
 static const int errs_attach[] = { ENOENT, EBUSY, EINVAL, EADDRINUSE, 0 };
