@@ -601,9 +601,12 @@ static void report(struct fz_thread *t, int op, unsigned long cmd, int err,
 	pthread_mutex_unlock(&fz->lock);
 }
 
-/* A success with outputs the documentation rules out. */
-static void impossible(struct fz_thread *t, int op, const void *arg,
-		       unsigned int size, const char *what)
+/*
+ * A success with outputs the documentation rules out (@fail), or that are
+ * only odd.
+ */
+static void odd_result(struct fz_thread *t, int op, const void *arg,
+		       unsigned int size, const char *what, bool fail)
 {
 	struct fz *fz = t->fz;
 
@@ -612,13 +615,15 @@ static void impossible(struct fz_thread *t, int op, const void *arg,
 	unsigned int i;
 
 	pthread_mutex_lock(&fz->lock);
-	fz->impossible++;
+	if (fail)
+		fz->impossible++;
 	/* Only successful calls get here: @arg was readable. */
 	for (i = 0; i < size && i < 96; i++)
 		sprintf(hex + 3 * i, "%02x ", p[i]);
 	if (fz->impossible <= MAX_REPORTS)
-		fprintf(stderr, "# IMPOSSIBLE %s: %s, size %u, arg %p: %s\n",
-			op_name(op), what, size, arg, hex);
+		fprintf(stderr, "# %s %s: %s, size %u, arg %p: %s\n",
+			fail ? "IMPOSSIBLE" : "NOTE", op_name(op), what, size,
+			arg, hex);
 	pthread_mutex_unlock(&fz->lock);
 }
 
@@ -662,11 +667,9 @@ static int fz_call(struct fz_thread *t, int op, void *arg)
 		 * and the documentation says nothing of 0, though the test
 		 * driver allocates them from 1: only tell.
 		 */
-		if (!id && f->kind != K_PIN)
-			impossible(t, op, arg, size, "returned id 0");
-		else if (!id)
-			fprintf(stderr, "# NOTE %s returned pin number 0\n",
-				op_name(op));
+		if (!id)
+			odd_result(t, op, arg, size, "returned id 0",
+				   f->kind != K_PIN);
 		pool_put(t, f->kind, id);
 	}
 	switch (op) {
@@ -684,7 +687,8 @@ static int fz_call(struct fz_thread *t, int op, void *arg)
 			break;
 		if (c->iova % SZ_4K || !c->length || c->length % SZ_4K ||
 		    c->iova + c->length - 1 < c->iova)
-			impossible(t, op, arg, size, "mapped a bad range");
+			odd_result(t, op, arg, size, "mapped a bad range",
+				   true);
 		map_put(t, c->ioas_id, c->iova, c->length);
 		break;
 	}
@@ -693,7 +697,8 @@ static int fz_call(struct fz_thread *t, int op, void *arg)
 
 		if (size >= offsetofend(struct ioasid_ioas_unmap, out_unmapped) &&
 		    c->out_unmapped % SZ_4K)
-			impossible(t, op, arg, size, "unmapped a partial page");
+			odd_result(t, op, arg, size, "unmapped a partial page",
+				   true);
 		break;
 	}
 	case OP_GET_INFO: {
@@ -701,7 +706,8 @@ static int fz_call(struct fz_thread *t, int op, void *arg)
 
 		if (c->api_version != IOASID_API_VERSION ||
 		    !(c->features & IOASID_FEATURE_TEST))
-			impossible(t, op, arg, size, "bad version or features");
+			odd_result(t, op, arg, size, "bad version or features",
+				   true);
 		break;
 	}
 	case OP_MAP_FILE: {
