@@ -486,7 +486,7 @@ struct fz {
 	struct fz_mapping maps[POOL];
 	pthread_mutex_t lock;	/* maps[] and the reports */
 
-	unsigned long calls, fuzzed, ok, unexpected;
+	unsigned long calls, fuzzed, ok, unexpected, impossible;
 	unsigned long per_op[NR_OPS + 1];
 	struct fz_undoc undoc[64];
 	int nundoc;
@@ -623,6 +623,32 @@ static void report(struct fz_thread *t, int op, unsigned long cmd, int err,
 }
 
 /*
+ * A success with outputs the documentation rules out (@fail), or that are
+ * only odd.
+ */
+static void odd_result(struct fz_thread *t, int op, const void *arg,
+		       unsigned int size, const char *what, bool fail)
+{
+	struct fz *fz = t->fz;
+
+	const unsigned char *p = arg;
+	char hex[3 * 96 + 1] = "";
+	unsigned int i;
+
+	pthread_mutex_lock(&fz->lock);
+	if (fail)
+		fz->impossible++;
+	/* Only successful calls get here: @arg was readable. */
+	for (i = 0; i < size && i < 96; i++)
+		sprintf(hex + 3 * i, "%02x ", p[i]);
+	if (fz->impossible <= MAX_REPORTS)
+		fprintf(stderr, "# %s %s: %s, size %u, arg %p: %s\n",
+			fail ? "IMPOSSIBLE" : "NOTE", op_name(op), what, size,
+			arg, hex);
+	pthread_mutex_unlock(&fz->lock);
+}
+
+/*
  * Issue @op with the struct at @arg (whose first word the caller may have
  * mutated), check the errno against the table, and learn the ids and
  * mappings a success returned.
@@ -657,6 +683,14 @@ static int fz_call(struct fz_thread *t, int op, void *arg)
 		    f->off + f->width > size)
 			continue;
 		memcpy(&id, (char *)arg + f->off, 4);
+		/*
+		 * Object ids are never 0.  A pin number is not an object id
+		 * and the documentation says nothing of 0, though the test
+		 * driver allocates them from 1: only tell.
+		 */
+		if (!id)
+			odd_result(t, op, arg, size, "returned id 0",
+				   f->kind != K_PIN);
 		pool_put(t, f->kind, id);
 	}
 	switch (op) {
@@ -670,8 +704,31 @@ static int fz_call(struct fz_thread *t, int op, void *arg)
 	case OP_IOAS_MAP: {
 		struct ioasid_ioas_map *c = arg;
 
-		if (size >= offsetofend(struct ioasid_ioas_map, iova))
-			map_put(t, c->ioas_id, c->iova, c->length);
+		if (size < offsetofend(struct ioasid_ioas_map, iova))
+			break;
+		if (c->iova % SZ_4K || !c->length || c->length % SZ_4K ||
+		    c->iova + c->length - 1 < c->iova)
+			odd_result(t, op, arg, size, "mapped a bad range",
+				   true);
+		map_put(t, c->ioas_id, c->iova, c->length);
+		break;
+	}
+	case OP_IOAS_UNMAP: {
+		struct ioasid_ioas_unmap *c = arg;
+
+		if (size >= offsetofend(struct ioasid_ioas_unmap, out_unmapped) &&
+		    c->out_unmapped % SZ_4K)
+			odd_result(t, op, arg, size, "unmapped a partial page",
+				   true);
+		break;
+	}
+	case OP_GET_INFO: {
+		struct ioasid_info *c = arg;
+
+		if (c->api_version != IOASID_API_VERSION ||
+		    !(c->features & IOASID_FEATURE_TEST))
+			odd_result(t, op, arg, size, "bad version or features",
+				   true);
 		break;
 	}
 	case OP_MAP_FILE: {
@@ -1497,6 +1554,7 @@ TEST_F_TIMEOUT(fuzz, ioctls, FUZZ_TIMEOUT)
 	}
 	fz_summary(_metadata, fz);
 	EXPECT_EQ(0, fz->unexpected);
+	EXPECT_EQ(0, fz->impossible);
 }
 
 TEST_HARNESS_MAIN

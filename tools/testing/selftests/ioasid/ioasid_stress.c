@@ -809,10 +809,12 @@ static void s1_user(struct stress *s, int tid, __u64 *rng)
 		rc = hwpt_alloc(s->fd, dev, id_get(&s->ioas[0]), &hwpt);
 		if (CHECK(s, "HWPT_ALLOC", rc, errs_hwpt_alloc)) {
 			check_id(s, "HWPT_ALLOC", hwpt);
-			/* Nothing attaches to it, but a random destroy may
-			 * have taken it. */
+			/*
+			 * Nothing attaches to it, but a random destroy may
+			 * have taken it, and its id gone to another object.
+			 */
 			CHECK(s, "IOASID_DESTROY hwpt", destroy(s->fd, hwpt),
-			      errs_enoent);
+			      errs_destroy);
 		}
 		break;
 	case 2:
