@@ -303,8 +303,10 @@ struct ioasid_test_ctx_from_fd {
  * While attached, %IOASID_TEST_DOMAIN_MAP and %IOASID_TEST_DOMAIN_UNMAP
  * refuse the domain with %EBUSY.
  *
- * Errors: %EBUSY if the domain is attached already; %EADDRINUSE if a
- * mapping of the IOAS lies outside the domain's aperture.
+ * Errors: %EBUSY if the domain is attached already, or holds IOPTEs of
+ * its own (%IOASID_TEST_DOMAIN_MAP): an attached page table holds exactly
+ * the IOAS's mappings; %EADDRINUSE if a mapping of the IOAS lies outside
+ * the domain's aperture.
  */
 struct ioasid_test_ioas_attach {
 	__u32 size;
@@ -525,7 +527,8 @@ enum ioasid_test_device_bind_flags {
  * destruction.  The attach and detach commands act on that binding.
  *
  * Errors: %EBUSY if the mock device is bound already; %EBADF or %EBADFD
- * for a bad @ioasid_fd; those of ioasid_device_bind().
+ * for a bad @ioasid_fd; %EINVAL when @ioasid_fd is this file (the mock
+ * device would hold the file it lives in); those of ioasid_device_bind().
  */
 struct ioasid_test_device_bind {
 	__u32 size;

@@ -1112,7 +1112,9 @@ int ioasid_test_ioas_attach(struct ioasid_ucmd *ucmd)
 	}
 
 	mutex_lock(&dom_obj->lock);
-	if (dom_obj->ioas) {
+	/* IOPTEs of its own would stay where the IOAS maps nothing. */
+	if (dom_obj->ioas ||
+	    !xa_empty(&to_mock_domain(dom_obj->domain)->ioptes)) {
 		rc = -EBUSY;
 	} else {
 		struct ioasid_ioas *ioas =
@@ -1370,7 +1372,8 @@ int ioasid_test_access_unpin(struct ioasid_ucmd *ucmd)
 	if (IS_ERR(acc))
 		return PTR_ERR(acc);
 	mutex_lock(&acc->lock);
-	pin = xa_erase(&acc->pins, cmd->pin_id);
+	/* Pin ids start at 1: erasing 0 would free it for xa_alloc(). */
+	pin = cmd->pin_id ? xa_erase(&acc->pins, cmd->pin_id) : NULL;
 	if (pin)
 		ioasid_access_unpin_pages(acc->access, pin->iova, pin->length);
 	mutex_unlock(&acc->lock);
@@ -1496,6 +1499,17 @@ int ioasid_test_device_bind(struct ioasid_ucmd *ucmd)
 		other = ioasid_ctx_from_fd(cmd->ioasid_fd);
 		if (IS_ERR(other)) {
 			rc = PTR_ERR(other);
+			goto out_unlock;
+		}
+		/*
+		 * The mock device would hold its own file, which then never
+		 * closes.  (Two files bound to each other still can: a test
+		 * driver's limit.)
+		 */
+		if (other == ucmd->ctx) {
+			ioasid_ctx_put(other);
+			other = NULL;
+			rc = -EINVAL;
 			goto out_unlock;
 		}
 		ctx = other;

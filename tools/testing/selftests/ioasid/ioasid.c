@@ -3533,6 +3533,30 @@ TEST_F(lifetime, bind_without_iommu)
 					     self->mock[0], &mock));
 }
 
+/* Test-driver inputs the fuzzer found mishandled. */
+TEST_F(lifetime, test_driver_refusals)
+{
+	__u32 domain, access, dev;
+
+	/* A mock domain with IOPTEs of its own is not attached to an IOAS. */
+	ASSERT_EQ(0, mock_domain_alloc(self->fd, self->mock[0], &domain));
+	ASSERT_EQ(0, domain_map(self->fd, domain, 0x40000000, 0x1000, SZ_4K,
+				IOASID_TEST_PROT_READ));
+	EXPECT_EQ(EBUSY, ioas_attach(self->fd, domain, self->ioas_id));
+	ASSERT_EQ(0, domain_unmap(self->fd, domain, 0x40000000, SZ_4K, NULL));
+	EXPECT_EQ(0, ioas_attach(self->fd, domain, self->ioas_id));
+	EXPECT_EQ(0, ioas_detach(self->fd, domain));
+
+	/* Pin ids start at 1. */
+	ASSERT_EQ(0, access_create(self->fd, self->ioas_id, 0, &access));
+	EXPECT_EQ(ENOENT, access_unpin(self->fd, access, 0));
+
+	/* A mock device cannot hold the file it lives in. */
+	ASSERT_EQ(0, device_unbind(self->fd, self->mock[1]));
+	EXPECT_EQ(EINVAL, device_bind_fd(self->fd, self->mock[1], self->fd,
+					 &dev));
+}
+
 /* ---- Accesses as objects that can be re-pointed ------------------------- */
 
 static int access_replace(int fd, __u32 id, __u32 ioas_id)
@@ -3714,6 +3738,8 @@ TEST(min_size_every_ioctl)
 			TH_LOG("%s", op->name);
 	}
 	close(fd);
+}
+
 /* ---- Hardening: protections, seals, replies, long loops, IOVAs --------- */
 
 #include <poll.h>
