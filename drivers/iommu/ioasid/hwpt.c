@@ -82,12 +82,16 @@ struct ioasid_hwpt_paging *ioasid_hwpt_paging_alloc(struct ioasid_ctx *ctx,
 {
 	struct ioasid_hwpt_paging *hwpt_paging;
 	struct iommu_domain *domain;
+	struct ioasid_object *obj;
 	int rc;
 
-	hwpt_paging = __ioasid_object_alloc(ctx, struct ioasid_hwpt_paging,
-					    common.obj, IOASID_OBJ_HWPT_PAGING);
-	if (IS_ERR(hwpt_paging))
-		return hwpt_paging;
+	/* Its object header comes first, through its common part. */
+	static_assert(offsetof(struct ioasid_hwpt_paging, common.obj) == 0);
+	obj = _ioasid_object_alloc(ctx, sizeof(*hwpt_paging),
+				   IOASID_OBJ_HWPT_PAGING);
+	if (IS_ERR(obj))
+		return ERR_CAST(obj);
+	hwpt_paging = container_of(obj, struct ioasid_hwpt_paging, common.obj);
 	INIT_LIST_HEAD(&hwpt_paging->auto_node);
 
 	domain = ioasid_paging_domain_alloc(idev->dev, flags);

@@ -192,18 +192,13 @@ int ioasid_ucmd_respond(struct ioasid_ucmd *ucmd, size_t cmd_len);
 struct ioasid_object *_ioasid_object_alloc(struct ioasid_ctx *ctx,
 					   size_t size,
 					   enum ioasid_object_type type);
-/*
- * Allocate a @_struct whose first member, @_member, is its struct
- * ioasid_object.  Returns an ERR_PTR() on failure.
- */
-#define __ioasid_object_alloc(ctx, _struct, _member, type)                    \
+/* Allocate a @_struct whose first member is its struct ioasid_object obj. */
+#define ioasid_object_alloc(ctx, _struct, type)                               \
 	container_of(_ioasid_object_alloc(ctx, sizeof(_struct) +               \
 					  BUILD_BUG_ON_ZERO(offsetof(_struct,  \
-								     _member)),\
+								     obj)),    \
 					  type),                               \
-		     _struct, _member)
-#define ioasid_object_alloc(ctx, _struct, type)                               \
-	__ioasid_object_alloc(ctx, _struct, obj, type)
+		     _struct, obj)
 
 void ioasid_object_finalize(struct ioasid_ctx *ctx, struct ioasid_object *obj);
 void ioasid_object_abort(struct ioasid_ctx *ctx, struct ioasid_object *obj);

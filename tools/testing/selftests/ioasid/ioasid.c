@@ -3537,13 +3537,16 @@ TEST_F(lifetime, bind_without_iommu)
 TEST_F(lifetime, test_driver_refusals)
 {
 	__u32 domain, access, dev;
+	__u64 unmapped;
 
 	/* A mock domain with IOPTEs of its own is not attached to an IOAS. */
 	ASSERT_EQ(0, mock_domain_alloc(self->fd, self->mock[0], &domain));
 	ASSERT_EQ(0, domain_map(self->fd, domain, 0x40000000, 0x1000, SZ_4K,
 				IOASID_TEST_PROT_READ));
 	EXPECT_EQ(EBUSY, ioas_attach(self->fd, domain, self->ioas_id));
-	ASSERT_EQ(0, domain_unmap(self->fd, domain, 0x40000000, SZ_4K, NULL));
+	ASSERT_EQ(0, domain_unmap(self->fd, domain, 0x40000000, SZ_4K,
+				  &unmapped));
+	EXPECT_EQ(SZ_4K, unmapped);
 	EXPECT_EQ(0, ioas_attach(self->fd, domain, self->ioas_id));
 	EXPECT_EQ(0, ioas_detach(self->fd, domain));
 
