@@ -103,8 +103,10 @@ enum ioasid_test_mock_dev_flags {
  * the device, unbinding it first if %IOASID_TEST_DEVICE_BIND bound it.
  *
  * Errors: %ENOENT if @group_dev_id names no mock device; %EINVAL if it sits
- * behind the other IOMMU instance; %ENOMEM; %ENODEV if the IOMMU core
- * failed to probe the device.
+ * behind the other IOMMU instance or behind none
+ * (%IOASID_TEST_MOCK_DEV_NO_IOMMU), or if %IOASID_TEST_MOCK_DEV_NO_IOMMU
+ * comes with another flag; %ENOMEM; %ENODEV if the IOMMU core failed to
+ * probe the device.
  */
 struct ioasid_test_mock_dev_add {
 	__u32 size;
@@ -128,6 +130,9 @@ struct ioasid_test_mock_dev_add {
  * Allocate a paging domain through iommu_paging_domain_alloc() for the mock
  * device.  The domain holds a reference on the device object, which cannot
  * be destroyed before the domain.
+ *
+ * Errors: %ENODEV for a mock device no IOMMU translates
+ * (%IOASID_TEST_MOCK_DEV_NO_IOMMU).
  */
 struct ioasid_test_mock_domain_alloc {
 	__u32 size;

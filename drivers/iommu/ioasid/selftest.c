@@ -733,8 +733,12 @@ int ioasid_test_mock_dev_add(struct ioasid_ucmd *ucmd)
 		group_obj = ioasid_get_mock_dev(ucmd, cmd->group_dev_id);
 		if (IS_ERR(group_obj))
 			return PTR_ERR(group_obj);
-		/* One IOMMU group never spans two IOMMUs. */
-		if (group_obj->mdev->other_iommu !=
+		/*
+		 * One IOMMU group never spans two IOMMUs, nor joins a device
+		 * no IOMMU translates.
+		 */
+		if (group_obj->mdev->no_iommu ||
+		    group_obj->mdev->other_iommu !=
 		    !!(cmd->flags & IOASID_TEST_MOCK_DEV_OTHER_IOMMU)) {
 			rc = -EINVAL;
 			goto out_put_group;

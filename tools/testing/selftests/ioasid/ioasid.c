@@ -3526,6 +3526,11 @@ TEST_F(lifetime, bind_without_iommu)
 	ASSERT_EQ(0, mock_dev_add_flags(self->fd, IOASID_TEST_MOCK_DEV_NO_IOMMU,
 					0, &mock));
 	EXPECT_EQ(ENODEV, device_bind(self->fd, mock, &dev));
+	EXPECT_EQ(ENODEV, mock_domain_alloc(self->fd, mock, &dev));
+	/* No device with an IOMMU joins its group. */
+	EXPECT_EQ(EINVAL, mock_dev_add_flags(self->fd,
+					     IOASID_TEST_MOCK_DEV_GROUP, mock,
+					     &dev));
 	EXPECT_EQ(0, destroy(self->fd, mock));
 	EXPECT_EQ(EINVAL, mock_dev_add_flags(self->fd,
 					     IOASID_TEST_MOCK_DEV_NO_IOMMU |

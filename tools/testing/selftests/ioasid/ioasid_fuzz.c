@@ -84,6 +84,8 @@ static const int errs_allow_iovas[] = { EADDRINUSE, 0 };
 static const int errs_reserve[] = { ENOSPC, EADDRINUSE, 0 };
 static const int errs_hwpt_alloc[] = { EADDRINUSE, 0 };
 static const int errs_mock_dev_add[] = { ENODEV, 0 };
+/* ENODEV: a mock device without an IOMMU. */
+static const int errs_mock_domain_alloc[] = { ENODEV, 0 };
 static const int errs_domain_map[] = { EOVERFLOW, ERANGE, EEXIST, 0 };
 static const int errs_domain_unmap[] = { EOVERFLOW, 0 };
 static const int errs_ctx_from_fd[] = { EBADF, EBADFD, 0 };
@@ -296,7 +298,7 @@ static const struct fz_op fz_ops[NR_OPS] = {
 		FLD(struct ioasid_test_mock_dev_add, __reserved, F_RSVD, 0, 0)),
 	[OP_MOCK_DOMAIN_ALLOC] = OP(TEST_MOCK_DOMAIN_ALLOC,
 				    struct ioasid_test_mock_domain_alloc,
-				    out_domain_id, errs_none,
+				    out_domain_id, errs_mock_domain_alloc,
 		FLD(struct ioasid_test_mock_domain_alloc, flags, F_FLAGS, 0, 0),
 		FLD(struct ioasid_test_mock_domain_alloc, dev_id, F_ID, K_MOCK,
 		    0),
