@@ -628,7 +628,8 @@ out_unlock:
  * when the HWPT does not suit the device's IOMMU, or cannot enforce the
  * cache coherency the device needs; -EADDRINUSE when a mapping of the IOAS
  * lies outside what a new page table can translate, or in a reserved
- * region of the device; -ENOMEM.
+ * region of the device; -ENOMEM; -EINTR when a fatal signal stopped the
+ * filling of a new page table.
  */
 int ioasid_device_attach(struct ioasid_device *idev, u32 *pt_id)
 {

@@ -73,7 +73,8 @@ int ioasid_hwpt_paging_enforce_cc(struct ioasid_hwpt_paging *hwpt_paging)
  *
  * Return: the HWPT, not yet published (the caller finalizes or aborts it),
  * or ERR_PTR(): -EADDRINUSE when the IOAS has mappings the domain cannot
- * translate, -ENOMEM, or the error of the IOMMU driver.
+ * translate, -ENOMEM, -EINTR on a fatal signal while filling it, or the
+ * error of the IOMMU driver.
  */
 struct ioasid_hwpt_paging *ioasid_hwpt_paging_alloc(struct ioasid_ctx *ctx,
 						    struct ioasid_ioas *ioas,

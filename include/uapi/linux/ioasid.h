@@ -529,7 +529,8 @@ struct ioasid_ioas_reserve {
  *
  * Errors: %ENOENT if @dev_id names no bound device or @pt_id no IOAS;
  * %EADDRINUSE if a mapping or allowed range of the IOAS lies outside what
- * the IOMMU can translate; %ENOMEM.
+ * the IOMMU can translate; %ENOMEM; %EINTR when a fatal signal stopped the
+ * filling of the page table (it is undone).
  */
 struct ioasid_hwpt_alloc {
 	__u32 size;
