@@ -220,6 +220,9 @@ static int scenario_access(int fd)
 		.flags = IOASID_IOAS_UNMAP_ALL,
 	};
 	struct ioasid_test_access_info info = { .size = sizeof(info) };
+	struct ioasid_test_access_replace replace = {
+		.size = sizeof(replace),
+	};
 	int rc;
 
 	rc = ioctl_err(fd, IOASID_IOAS_ALLOC, &ioas);
@@ -257,7 +260,17 @@ static int scenario_access(int fd)
 	if (ioctl_err(fd, IOASID_TEST_ACCESS_INFO, &info) ||
 	    info.out_nr_pins || info.out_unmap_calls != 1)
 		return EPROTO;
-	return 0;
+	/* Re-pointed to a second IOAS, then back. */
+	rc = ioctl_err(fd, IOASID_IOAS_ALLOC, &ioas);
+	if (rc)
+		return rc;
+	replace.access_id = create.out_access_id;
+	replace.ioas_id = ioas.out_ioas_id;
+	rc = ioctl_err(fd, IOASID_TEST_ACCESS_REPLACE, &replace);
+	if (rc)
+		return rc;
+	replace.ioas_id = map.ioas_id;
+	return ioctl_err(fd, IOASID_TEST_ACCESS_REPLACE, &replace);
 }
 
 static int memfd = -1;

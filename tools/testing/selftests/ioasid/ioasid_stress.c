@@ -183,6 +183,7 @@ static const int errs_unmap[] = { ENOENT, EBUSY, EINVAL, 0 };
 static const int errs_ioas_attach[] = { ENOENT, EBUSY, EADDRINUSE, 0 };
 static const int errs_ranges[] = { ENOENT, EMSGSIZE, 0 };
 static const int errs_pin[] = { ENOENT, 0 };
+static const int errs_replace[] = { ENOENT, EBUSY, 0 };
 static const int errs_none[] = { 0 };
 
 static void *stress_thread(void *arg);
@@ -1302,6 +1303,17 @@ static void s4_ioas_revive(struct stress *s, __u32 old)
 	}
 }
 
+static int access_replace(int fd, __u32 id, __u32 ioas_id)
+{
+	struct ioasid_test_access_replace cmd = {
+		.size = sizeof(cmd),
+		.access_id = id,
+		.ioas_id = ioas_id,
+	};
+
+	return ioctl_err(fd, IOASID_TEST_ACCESS_REPLACE, &cmd);
+}
+
 static void s4_pinner(struct stress *s, int tid, __u64 *rng)
 {
 	__u32 acc = id_get(&s->access[ioasid_rng_below(rng, S4_ACCESSES)]);
@@ -1311,7 +1323,7 @@ static void s4_pinner(struct stress *s, int tid, __u64 *rng)
 	__u32 pin, nr;
 	int rc;
 
-	switch (ioasid_rng_below(rng, 6)) {
+	switch (ioasid_rng_below(rng, 7)) {
 	case 0:
 	case 1:
 	case 2:
@@ -1333,6 +1345,12 @@ static void s4_pinner(struct stress *s, int tid, __u64 *rng)
 		CHECK(s, "TEST_ACCESS_UNPIN",
 		      access_unpin(s->fd, acc, 1 + ioasid_rng_below(rng, 8)),
 		      errs_enoent);
+		break;
+	case 5:
+		/* Re-point it, racing pins, unmaps and the IOAS's destroy. */
+		CHECK(s, "TEST_ACCESS_REPLACE",
+		      access_replace(s->fd, acc, id_get(&s->ioas[0])),
+		      errs_replace);
 		break;
 	default:
 		CHECK(s, "TEST_ACCESS_INFO", access_info(s->fd, acc, &nr),
