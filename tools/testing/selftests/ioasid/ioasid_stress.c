@@ -718,8 +718,12 @@ static int s1_mock_add(struct stress *s, int fd, int i, __u32 *id)
 		flags = IOASID_TEST_MOCK_DEV_OTHER_IOMMU;
 	}
 	rc = mock_dev_add(fd, flags, group, id);
-	/* The group's first device may be gone: then a group of its own. */
-	if (rc == ENOENT && i == 2)
+	/*
+	 * The group's first device may be gone (ENOENT), or its id reused
+	 * by the device behind the other IOMMU (EINVAL): then a group of
+	 * its own.
+	 */
+	if ((rc == ENOENT || rc == EINVAL) && i == 2)
 		rc = mock_dev_add(fd, 0, 0, id);
 	return rc;
 }
