@@ -367,14 +367,20 @@ static int ioasid_attach_add_device(struct ioasid_attach *attach,
 		if (rc)
 			return rc;
 	}
-	rc = ioasid_ioas_add_resv(hwpt_paging->ioas, idev->dev, idev->igroup);
-	if (rc)
-		return rc;
-	/* Its regions stay until the group is detached: it shares them. */
+	/*
+	 * The slot first: the regions are the group's, and once added they
+	 * can only be given back all together.
+	 */
 	rc = xa_insert(&attach->devices, idev->obj.id, idev,
 		       GFP_KERNEL_ACCOUNT);
 	if (rc)
 		return rc;
+	/* Its regions stay until the group is detached: it shares them. */
+	rc = ioasid_ioas_add_resv(hwpt_paging->ioas, idev->dev, idev->igroup);
+	if (rc) {
+		xa_erase(&attach->devices, idev->obj.id);
+		return rc;
+	}
 	attach->nr_devices++;
 	return 0;
 }
