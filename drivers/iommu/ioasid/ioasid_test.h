@@ -36,6 +36,9 @@ enum {
 	IOASID_CMD_TEST_DEVICE_DETACH,
 	IOASID_CMD_TEST_DEVICE_DOMAIN,
 	IOASID_CMD_TEST_ACCESS_REPLACE,
+	IOASID_CMD_TEST_DEVICE_ALLOW_PASID,
+	IOASID_CMD_TEST_MOCK_DMA,
+	IOASID_CMD_TEST_KERNEL_PASID,
 };
 
 /*
@@ -76,6 +79,15 @@ enum {
  * @IOASID_TEST_MOCK_DEV_NO_IOMMU: The device sits in an IOMMU group of its
  *                                 own that no IOMMU translates, as VFIO's
  *                                 mediated devices do; binding it fails
+ * @IOASID_TEST_MOCK_DEV_PASID_BITS: The device supports @pasid_bits (1 to
+ *                                   %IOASID_TEST_MOCK_PASID_BITS) of PASID
+ * @IOASID_TEST_MOCK_DEV_PRI: The device can raise page requests (it has
+ *                            the "dma-can-stall" property)
+ * @IOASID_TEST_MOCK_DEV_KERNEL_DMA: The device's default domain is an
+ *                                   identity domain, as for a device whose
+ *                                   kernel driver uses the DMA API, instead
+ *                                   of a blocking one: see
+ *                                   %IOASID_TEST_KERNEL_PASID
  */
 enum ioasid_test_mock_dev_flags {
 	IOASID_TEST_MOCK_DEV_OTHER_IOMMU = 1 << 0,
@@ -84,6 +96,9 @@ enum ioasid_test_mock_dev_flags {
 	IOASID_TEST_MOCK_DEV_SW_MSI = 1 << 3,
 	IOASID_TEST_MOCK_DEV_NO_ENFORCE_CC = 1 << 4,
 	IOASID_TEST_MOCK_DEV_NO_IOMMU = 1 << 5,
+	IOASID_TEST_MOCK_DEV_PASID_BITS = 1 << 6,
+	IOASID_TEST_MOCK_DEV_PRI = 1 << 7,
+	IOASID_TEST_MOCK_DEV_KERNEL_DMA = 1 << 8,
 };
 
 /**
@@ -96,6 +111,9 @@ enum ioasid_test_mock_dev_flags {
  * @group_dev_id: With %IOASID_TEST_MOCK_DEV_GROUP, a mock device object of
  *                this context behind the same test IOMMU instance
  * @__reserved: Must be 0
+ * @pasid_bits: With %IOASID_TEST_MOCK_DEV_PASID_BITS, the PASID width;
+ *              else 0
+ * @__reserved2: Must be 0
  *
  * Create a device on the mock bus; the IOMMU core probes it with the test
  * IOMMU driver and puts it in an IOMMU group of its own, or in the group
@@ -105,7 +123,9 @@ enum ioasid_test_mock_dev_flags {
  * Errors: %ENOENT if @group_dev_id names no mock device; %EINVAL if it sits
  * behind the other IOMMU instance or behind none
  * (%IOASID_TEST_MOCK_DEV_NO_IOMMU), or if %IOASID_TEST_MOCK_DEV_NO_IOMMU
- * comes with another flag; %ENOMEM; %ENODEV if the IOMMU core failed to
+ * comes with another flag, or if @pasid_bits is out of range or given
+ * without %IOASID_TEST_MOCK_DEV_PASID_BITS, or with
+ * %IOASID_TEST_MOCK_DEV_PASID; %ENOMEM; %ENODEV if the IOMMU core failed to
  * probe the device.
  */
 struct ioasid_test_mock_dev_add {
@@ -115,6 +135,8 @@ struct ioasid_test_mock_dev_add {
 	__u32 out_index;
 	__u32 group_dev_id;
 	__u32 __reserved;
+	__u32 pasid_bits;
+	__u32 __reserved2;
 };
 
 #define IOASID_TEST_MOCK_DEV_ADD \
@@ -568,9 +590,14 @@ struct ioasid_test_device_unbind {
  * enum ioasid_test_device_attach_flags - Flags of IOASID_TEST_DEVICE_ATTACH
  * @IOASID_TEST_DEVICE_ATTACH_REPLACE: ioasid_device_replace() instead of
  *                                     ioasid_device_attach()
+ * @IOASID_TEST_DEVICE_ATTACH_PASID: Attach PASID @pasid of the device
+ *                                   (ioasid_device_pasid_attach() or
+ *                                   ioasid_device_pasid_replace()) instead
+ *                                   of its RID
  */
 enum ioasid_test_device_attach_flags {
 	IOASID_TEST_DEVICE_ATTACH_REPLACE = 1 << 0,
+	IOASID_TEST_DEVICE_ATTACH_PASID = 1 << 1,
 };
 
 /**
@@ -579,15 +606,21 @@ enum ioasid_test_device_attach_flags {
  * @flags: Bitmap of &enum ioasid_test_device_attach_flags
  * @dev_id: Mock device object, bound
  * @pt_id: In: IOAS or HWPT.  Out: the HWPT the device is attached to
+ * @pasid: With %IOASID_TEST_DEVICE_ATTACH_PASID, the PASID; else 0
+ * @__reserved: Must be 0
  *
- * Errors: %ENOENT if the mock device is not bound; those of
- * ioasid_device_attach() and ioasid_device_replace().
+ * Errors: %ENOENT if the mock device is not bound; %EINVAL for a non-zero
+ * @pasid without %IOASID_TEST_DEVICE_ATTACH_PASID; those of
+ * ioasid_device_attach(), ioasid_device_replace(),
+ * ioasid_device_pasid_attach() and ioasid_device_pasid_replace().
  */
 struct ioasid_test_device_attach {
 	__u32 size;
 	__u32 flags;
 	__u32 dev_id;
 	__u32 pt_id;
+	__u32 pasid;
+	__u32 __reserved;
 };
 
 #define IOASID_TEST_DEVICE_ATTACH \
@@ -598,14 +631,30 @@ struct ioasid_test_device_attach {
  * @size: sizeof(struct ioasid_test_device_detach)
  * @flags: Must be 0
  * @dev_id: Mock device object, bound
+ * @__reserved: Must be 0
+ * @pasid: With %IOASID_TEST_DEVICE_DETACH_PASID, the PASID to detach
+ *         (ioasid_device_pasid_detach()); else 0
+ * @__reserved2: Must be 0
  *
- * Errors: %ENOENT if the mock device is not bound.
+ * Errors: %ENOENT if the mock device is not bound; %EINVAL for a non-zero
+ * @pasid without %IOASID_TEST_DEVICE_DETACH_PASID, or a PASID of 0 or
+ * above %IOASID_PASID_MAX with it.
  */
 struct ioasid_test_device_detach {
 	__u32 size;
 	__u32 flags;
 	__u32 dev_id;
 	__u32 __reserved;
+	__u32 pasid;
+	__u32 __reserved2;
+};
+
+/**
+ * enum ioasid_test_device_detach_flags - Flags of IOASID_TEST_DEVICE_DETACH
+ * @IOASID_TEST_DEVICE_DETACH_PASID: Detach PASID @pasid instead of the RID
+ */
+enum ioasid_test_device_detach_flags {
+	IOASID_TEST_DEVICE_DETACH_PASID = 1 << 0,
 };
 
 #define IOASID_TEST_DEVICE_DETACH \
@@ -624,9 +673,13 @@ struct ioasid_test_device_detach {
  * @out_mapped_bytes: Output, bytes they translate
  * @out_flags: Output, bitmap of &enum ioasid_test_device_domain_flags
  * @__reserved2: Must be 0
+ * @pasid: With %IOASID_TEST_DEVICE_DOMAIN_PASID in @flags, the PASID
+ *         asked about; else 0
+ * @__reserved3: Must be 0
  *
- * What the IOMMU does with the device's DMA now, as the test driver saw
- * the IOMMU core's attach calls.
+ * What the IOMMU does with the device's DMA now (without a PASID, or with
+ * @pasid), as the test driver saw the IOMMU core's attach and set_dev_pasid
+ * calls.
  */
 struct ioasid_test_device_domain {
 	__u32 size;
@@ -638,7 +691,15 @@ struct ioasid_test_device_domain {
 	__aligned_u64 out_mapped_bytes;
 	__u32 out_flags;
 	__u32 __reserved2;
+	__u32 pasid;
+	__u32 __reserved3;
 };
+
+/*
+ * Flag of &struct ioasid_test_device_domain.flags: report on the PASID
+ * @pasid instead of the RID.
+ */
+#define IOASID_TEST_DEVICE_DOMAIN_PASID (1 << 0)
 
 /**
  * enum ioasid_test_device_domain_flags - Flags of
@@ -649,10 +710,13 @@ struct ioasid_test_device_domain {
  * @IOASID_TEST_DOMAIN_ENFORCE_CC: The domain enforces cache coherency:
  *                                 every DMA through it snoops the CPU
  *                                 caches
+ * @IOASID_TEST_DOMAIN_IDENTITY: The DMA is not translated (identity
+ *                               domain; @out_serial is 0)
  */
 enum ioasid_test_device_domain_flags {
 	IOASID_TEST_DOMAIN_MSI_COOKIE = 1 << 0,
 	IOASID_TEST_DOMAIN_ENFORCE_CC = 1 << 1,
+	IOASID_TEST_DOMAIN_IDENTITY = 1 << 2,
 };
 
 /*
@@ -677,6 +741,145 @@ struct ioasid_test_hw_info {
 
 #define IOASID_TEST_DEVICE_DOMAIN \
 	_IO(IOASID_TYPE, IOASID_CMD_TEST_DEVICE_DOMAIN)
+
+/**
+ * enum ioasid_test_allow_pasid_flags - Flags of IOASID_TEST_DEVICE_ALLOW_PASID
+ * @IOASID_TEST_ALLOW_PASID_REVOKE: ioasid_device_revoke_pasid() instead of
+ *                                  ioasid_device_allow_pasid(); @configs
+ *                                  must be 0
+ */
+enum ioasid_test_allow_pasid_flags {
+	IOASID_TEST_ALLOW_PASID_REVOKE = 1 << 0,
+};
+
+/**
+ * struct ioasid_test_device_allow_pasid - ioctl(IOASID_TEST_DEVICE_ALLOW_PASID)
+ * @size: sizeof(struct ioasid_test_device_allow_pasid)
+ * @flags: Bitmap of &enum ioasid_test_allow_pasid_flags
+ * @dev_id: Mock device object, bound
+ * @first: First PASID of the range
+ * @last: Last PASID of the range
+ * @configs: Bitmap of &enum ioasid_pasid_config permitted on each PASID of
+ *           the range; 0 declares that the owner keeps them
+ * @__reserved: Must be 0
+ *
+ * Declare the owner's policy for PASIDs of the bound mock device, as the
+ * subsystem owning a device does with ioasid_device_allow_pasid().
+ *
+ * Errors: %ENOENT if the mock device is not bound; those of
+ * ioasid_device_allow_pasid() and ioasid_device_revoke_pasid().
+ */
+struct ioasid_test_device_allow_pasid {
+	__u32 size;
+	__u32 flags;
+	__u32 dev_id;
+	__u32 first;
+	__u32 last;
+	__u32 configs;
+	__u32 __reserved;
+	__u32 __reserved2;
+};
+
+#define IOASID_TEST_DEVICE_ALLOW_PASID \
+	_IO(IOASID_TYPE, IOASID_CMD_TEST_DEVICE_ALLOW_PASID)
+
+/**
+ * enum ioasid_test_mock_dma_flags - Flags of IOASID_TEST_MOCK_DMA
+ * @IOASID_TEST_MOCK_DMA_WRITE: The device writes @data into memory, instead
+ *                              of reading memory into @data
+ * @IOASID_TEST_MOCK_DMA_PASID: The DMA is tagged with @pasid
+ */
+enum ioasid_test_mock_dma_flags {
+	IOASID_TEST_MOCK_DMA_WRITE = 1 << 0,
+	IOASID_TEST_MOCK_DMA_PASID = 1 << 1,
+};
+
+/* The most bytes one IOASID_TEST_MOCK_DMA moves. */
+#define IOASID_TEST_MOCK_DMA_MAX (1UL << 20)
+
+/**
+ * struct ioasid_test_mock_dma - ioctl(IOASID_TEST_MOCK_DMA)
+ * @size: sizeof(struct ioasid_test_mock_dma)
+ * @flags: Bitmap of &enum ioasid_test_mock_dma_flags
+ * @dev_id: Mock device object (bound or not)
+ * @pasid: With %IOASID_TEST_MOCK_DMA_PASID, the PASID; else 0
+ * @iova: Address the device uses
+ * @length: Bytes, at most %IOASID_TEST_MOCK_DMA_MAX
+ * @data: User buffer of @length bytes
+ * @out_done: Output, bytes moved before a translation failed (all of
+ *            @length on success)
+ *
+ * The mock device does DMA as the hardware would: each page is translated
+ * by the paging domain the test IOMMU has attached to the device's RID or
+ * to its PASID @pasid (the IOPTEs the IOMMU core wrote), and the bytes are
+ * copied from or to the page the IOPTE names.  Untranslated (identity)
+ * DMA is refused, so that the test cannot reach arbitrary memory.
+ *
+ * Errors: %ENOENT if @dev_id names no mock device; %EINVAL for a zero or
+ * too large @length, or a PASID the device does not have; %ENXIO when an
+ * address has no translation (blocked, not mapped, or identity); %EACCES
+ * when the IOPTE does not permit the access; %EFAULT.
+ */
+struct ioasid_test_mock_dma {
+	__u32 size;
+	__u32 flags;
+	__u32 dev_id;
+	__u32 pasid;
+	__aligned_u64 iova;
+	__aligned_u64 length;
+	__aligned_u64 data;
+	__aligned_u64 out_done;
+};
+
+#define IOASID_TEST_MOCK_DMA _IO(IOASID_TYPE, IOASID_CMD_TEST_MOCK_DMA)
+
+/**
+ * enum ioasid_test_kernel_pasid_op - What IOASID_TEST_KERNEL_PASID does
+ * @IOASID_TEST_KERNEL_PASID_ALLOC: Take a kernel PASID for the device with
+ *                                  ioasid_kernel_pasid_alloc(), as a kernel
+ *                                  driver using the DMA API does
+ * @IOASID_TEST_KERNEL_PASID_DMA: Check that a buffer mapped with
+ *                                dma_map_single() for the device is reached
+ *                                by mock DMA tagged with the kernel PASID:
+ *                                the device reads a pattern and writes it
+ *                                back inverted
+ * @IOASID_TEST_KERNEL_PASID_FREE: ioasid_kernel_pasid_free()
+ */
+enum ioasid_test_kernel_pasid_op {
+	IOASID_TEST_KERNEL_PASID_ALLOC,
+	IOASID_TEST_KERNEL_PASID_DMA,
+	IOASID_TEST_KERNEL_PASID_FREE,
+};
+
+/**
+ * struct ioasid_test_kernel_pasid - ioctl(IOASID_TEST_KERNEL_PASID)
+ * @size: sizeof(struct ioasid_test_kernel_pasid)
+ * @flags: Must be 0
+ * @op: &enum ioasid_test_kernel_pasid_op
+ * @dev_id: Mock device object made with %IOASID_TEST_MOCK_DEV_KERNEL_DMA,
+ *          not bound
+ * @pasid: In for DMA and FREE, out for ALLOC: the kernel PASID
+ * @__reserved: Must be 0
+ *
+ * Plays a kernel driver of the mock device that submits work tagged with
+ * a PASID.  The mock device object releases the kernel PASID when it is
+ * destroyed, as the end of a driver's binding does.
+ *
+ * Errors: %ENOENT if @dev_id names no mock device, or (DMA, FREE) if the
+ * device holds no kernel PASID @pasid; %EBUSY if it holds one already
+ * (ALLOC) or is bound to a context; %EIO if the DMA did not reach the
+ * buffer; those of ioasid_kernel_pasid_alloc().
+ */
+struct ioasid_test_kernel_pasid {
+	__u32 size;
+	__u32 flags;
+	__u32 op;
+	__u32 dev_id;
+	__u32 pasid;
+	__u32 __reserved;
+};
+
+#define IOASID_TEST_KERNEL_PASID _IO(IOASID_TYPE, IOASID_CMD_TEST_KERNEL_PASID)
 
 /**
  * enum ioasid_test_delay_point - Where the test driver can widen a race

@@ -58,6 +58,9 @@ enum {
 	IOASID_CMD_IOAS_RESERVE,
 	IOASID_CMD_HWPT_ALLOC,
 	IOASID_CMD_DEVICE_GET_HW_INFO,
+	IOASID_CMD_DEVICE_GET_PASID_INFO,
+	IOASID_CMD_PASID_ALLOC,
+	IOASID_CMD_PASID_FREE,
 };
 
 /**
@@ -101,6 +104,10 @@ struct ioasid_destroy {
  * @IOASID_FEATURE_HWPT: Devices bound by their owning subsystem, attached
  *                       to an IOAS or a HWPT; %IOASID_HWPT_ALLOC.
  * @IOASID_FEATURE_HW_INFO: %IOASID_DEVICE_GET_HW_INFO.
+ * @IOASID_FEATURE_PASID: PASID attachments of bound devices, within the
+ *                        policy their owner declares, and
+ *                        %IOASID_DEVICE_GET_PASID_INFO.
+ * @IOASID_FEATURE_GLOBAL_PASID: %IOASID_PASID_ALLOC and %IOASID_PASID_FREE.
  */
 enum ioasid_feature {
 	IOASID_FEATURE_TEST = 1 << 0,
@@ -110,6 +117,8 @@ enum ioasid_feature {
 	IOASID_FEATURE_ALLOW_IOVAS = 1 << 4,
 	IOASID_FEATURE_HWPT = 1 << 5,
 	IOASID_FEATURE_HW_INFO = 1 << 6,
+	IOASID_FEATURE_PASID = 1 << 7,
+	IOASID_FEATURE_GLOBAL_PASID = 1 << 8,
 };
 
 /**
@@ -583,5 +592,208 @@ struct ioasid_device_get_hw_info {
 
 #define IOASID_DEVICE_GET_HW_INFO \
 	_IO(IOASID_TYPE, IOASID_CMD_DEVICE_GET_HW_INFO)
+
+/**
+ * DOC: PASIDs
+ *
+ * A PASID is one more address dimension of a device: DMA tagged with a
+ * PASID is translated by the page table attached to that PASID, DMA without
+ * one by the page table attached to the device's RID.  PASID values run
+ * from 1 up to the device's width (%IOASID_PASID_MAX at most); 0 stands for
+ * the RID (no PASID) wherever a PASID is given.
+ *
+ * The subsystem that owns a device (VFIO, vhost-vdpa) decides which of its
+ * PASIDs user space may attach through /dev/ioasid, and to what kind of page
+ * table (&enum ioasid_pasid_config): it declares that policy when it binds
+ * the device ("ALLOW_PASID"), and user space reads it back for each PASID
+ * with %IOASID_DEVICE_GET_PASID_INFO.  Attachments themselves go through
+ * the owner's own interface (for VFIO, VFIO_DEVICE_ATTACH_IOASID_PT with a
+ * PASID), which checks the policy.  The RID keeps its own rules: it may
+ * always be attached to a paging page table.
+ *
+ * A PASID value is device-local by default: the same value names unrelated
+ * address spaces on two devices.  A global PASID (%IOASID_PASID_ALLOC) is
+ * one value that this context may attach on several of its devices, as
+ * shared work queues need; kernel drivers take theirs from the same pool,
+ * so the values never collide, and a value allocated globally cannot be
+ * attached as a device-local PASID by anyone but its holder.
+ */
+
+/* The largest PASID value: PCIe and the IOMMUs have 20-bit PASIDs. */
+#define IOASID_PASID_MAX ((1U << 20) - 1)
+
+/**
+ * enum ioasid_pasid_config - What a PASID may be attached to
+ * @IOASID_PASID_CFG_PAGING: An IOAS or a paging HWPT: a page table the
+ *                           kernel fills from an IOAS
+ * @IOASID_PASID_CFG_NESTED: A nested HWPT: a stage-1 table user space
+ *                           manages, on a paging stage-2, with its cache
+ *                           invalidation and its page faults through
+ *                           /dev/ioasid
+ * @IOASID_PASID_CFG_SVA: The address space of a process (shared virtual
+ *                        addressing), where the IOMMU supports it
+ *
+ * A policy is a bitmap of these; an empty one means the owner keeps the
+ * PASID to itself and nothing may be attached to it through /dev/ioasid.
+ */
+enum ioasid_pasid_config {
+	IOASID_PASID_CFG_PAGING = 1 << 0,
+	IOASID_PASID_CFG_NESTED = 1 << 1,
+	IOASID_PASID_CFG_SVA = 1 << 2,
+};
+
+/**
+ * enum ioasid_pasid_info_flags - Flags of &struct ioasid_device_get_pasid_info
+ * @IOASID_PASID_INFO_DECLARED: The owner declared a policy for this PASID:
+ *                              @out_allowed is what it permits, possibly
+ *                              nothing (the owner keeps the PASID).  Clear
+ *                              when the owner declared nothing: then every
+ *                              attach fails with %EPERM.  Always set for
+ *                              the RID (PASID 0)
+ * @IOASID_PASID_INFO_ATTACHED: The PASID of the device is attached now, to
+ *                              @out_pt_id
+ * @IOASID_PASID_INFO_GLOBAL: The value is a global PASID of this context
+ *                            (%IOASID_PASID_ALLOC)
+ * @IOASID_PASID_INFO_TAKEN: The value is a global PASID of another context
+ *                           or of a kernel driver: it cannot be attached
+ *                           here
+ */
+enum ioasid_pasid_info_flags {
+	IOASID_PASID_INFO_DECLARED = 1 << 0,
+	IOASID_PASID_INFO_ATTACHED = 1 << 1,
+	IOASID_PASID_INFO_GLOBAL = 1 << 2,
+	IOASID_PASID_INFO_TAKEN = 1 << 3,
+};
+
+/**
+ * enum ioasid_pt_kind - Kind of page table a PASID is attached to
+ * @IOASID_PT_NONE: Nothing: DMA with the PASID is blocked
+ * @IOASID_PT_HWPT_PAGING: A paging HWPT (an attachment to an IOAS uses one
+ *                         of the IOAS's HWPTs)
+ * @IOASID_PT_HWPT_NESTED: A nested HWPT
+ * @IOASID_PT_SVA: A process address space
+ */
+enum ioasid_pt_kind {
+	IOASID_PT_NONE = 0,
+	IOASID_PT_HWPT_PAGING = 1,
+	IOASID_PT_HWPT_NESTED = 2,
+	IOASID_PT_SVA = 3,
+};
+
+/**
+ * enum ioasid_device_pasid_caps - PASID facts of a device
+ * @IOASID_DEVICE_PASID_PRI: The device can raise page requests (PCIe PRI,
+ *                           or a platform device that can stall its DMA):
+ *                           its faults can be resolved instead of failing
+ * @IOASID_DEVICE_PASID_EXEC: The device can ask for execute permission
+ *                            with a PASID (PCIe PASID Execute Permission)
+ * @IOASID_DEVICE_PASID_PRIV: The device can issue privileged-mode requests
+ *                            with a PASID (PCIe PASID Privileged Mode)
+ */
+enum ioasid_device_pasid_caps {
+	IOASID_DEVICE_PASID_PRI = 1 << 0,
+	IOASID_DEVICE_PASID_EXEC = 1 << 1,
+	IOASID_DEVICE_PASID_PRIV = 1 << 2,
+};
+
+/**
+ * struct ioasid_device_get_pasid_info - ioctl(IOASID_DEVICE_GET_PASID_INFO)
+ * @size: sizeof(struct ioasid_device_get_pasid_info)
+ * @flags: Must be 0
+ * @dev_id: A device bound to the context
+ * @pasid: The PASID asked about, 0 for the RID
+ * @out_flags: Output, bitmap of &enum ioasid_pasid_info_flags
+ * @out_allowed: Output, bitmap of &enum ioasid_pasid_config: what the owner
+ *               permits on this PASID; 0 when it declared nothing or keeps
+ *               the PASID
+ * @out_pt_kind: Output, &enum ioasid_pt_kind of what the PASID is attached
+ *               to (the devices of one IOMMU group share it)
+ * @out_pt_id: Output, id of the HWPT the PASID of this device is attached
+ *             to, or 0
+ * @out_dev_caps: Output, bitmap of &enum ioasid_device_pasid_caps
+ * @out_pasid_bits: Output, the PASID width of the device and its IOMMU
+ *                  together: PASIDs 1 to 2^@out_pasid_bits - 1 exist; 0
+ *                  means the device has no PASID
+ * @__reserved: Must be 0
+ *
+ * Report what user space may do with one PASID of a device, and what it
+ * does now.  This is cheap (no allocation, no IOMMU call): a VMM calls it
+ * before each attachment of a guest PASID.  A PASID the device does not
+ * have is reported, not refused: no flag but %IOASID_PASID_INFO_GLOBAL or
+ * %IOASID_PASID_INFO_TAKEN, and @out_pasid_bits tells why.
+ *
+ * Errors: %ENOENT if @dev_id names no bound device; %EINVAL if @pasid is
+ * above %IOASID_PASID_MAX.
+ */
+struct ioasid_device_get_pasid_info {
+	__u32 size;
+	__u32 flags;
+	__u32 dev_id;
+	__u32 pasid;
+	__u32 out_flags;
+	__u32 out_allowed;
+	__u32 out_pt_kind;
+	__u32 out_pt_id;
+	__u32 out_dev_caps;
+	__u8 out_pasid_bits;
+	__u8 __reserved[3];
+};
+
+#define IOASID_DEVICE_GET_PASID_INFO \
+	_IO(IOASID_TYPE, IOASID_CMD_DEVICE_GET_PASID_INFO)
+
+/*
+ * The most global PASIDs one context may hold.  Each costs the context a
+ * small allocation, charged to its memory cgroup.
+ */
+#define IOASID_GLOBAL_PASIDS_MAX 1024
+
+/**
+ * struct ioasid_pasid_alloc - ioctl(IOASID_PASID_ALLOC)
+ * @size: sizeof(struct ioasid_pasid_alloc)
+ * @flags: Must be 0
+ * @dev_id: A device bound to the context: the PASID fits in its width
+ *          (give the device with the narrowest width among those that will
+ *          use the PASID)
+ * @out_pasid: Output, the global PASID
+ *
+ * Allocate a global PASID: a value no kernel driver and no other context
+ * uses as a global PASID, which this context may attach on any of its
+ * devices whose width covers it, within the policy of each device's owner.
+ * The context holds it until %IOASID_PASID_FREE or the close of the file.
+ *
+ * Errors: %ENOENT if @dev_id names no bound device; %ENODEV if the device
+ * has no PASID; %ENOSPC if the context holds %IOASID_GLOBAL_PASIDS_MAX
+ * global PASIDs, or none is free within the device's width; %ENOMEM.
+ */
+struct ioasid_pasid_alloc {
+	__u32 size;
+	__u32 flags;
+	__u32 dev_id;
+	__u32 out_pasid;
+};
+
+#define IOASID_PASID_ALLOC _IO(IOASID_TYPE, IOASID_CMD_PASID_ALLOC)
+
+/**
+ * struct ioasid_pasid_free - ioctl(IOASID_PASID_FREE)
+ * @size: sizeof(struct ioasid_pasid_free)
+ * @flags: Must be 0
+ * @pasid: A global PASID of this context
+ * @__reserved: Must be 0
+ *
+ * Give a global PASID back to the pool.
+ *
+ * Errors: %ENOENT if the context does not hold @pasid; %EBUSY while a
+ * device of the context is attached with it.
+ */
+struct ioasid_pasid_free {
+	__u32 size;
+	__u32 flags;
+	__u32 pasid;
+	__u32 __reserved;
+};
+
+#define IOASID_PASID_FREE _IO(IOASID_TYPE, IOASID_CMD_PASID_FREE)
 
 #endif /* _UAPI_LINUX_IOASID_H */
