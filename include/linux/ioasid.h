@@ -8,6 +8,7 @@
 
 #include <linux/bits.h>
 #include <linux/err.h>
+#include <linux/iommu.h>
 #include <linux/types.h>
 #include <uapi/linux/ioasid.h>
 
@@ -35,6 +36,11 @@ struct ioasid_access_ops {
 /* The access writes the memory (pin for writing, or copy into it). */
 #define IOASID_ACCESS_WRITE	BIT(0)
 
+/* Every configuration of &enum ioasid_pasid_config. */
+#define IOASID_PASID_CFG_ALL                                                 \
+	(IOASID_PASID_CFG_PAGING | IOASID_PASID_CFG_NESTED |                 \
+	 IOASID_PASID_CFG_SVA)
+
 #if IS_ENABLED(CONFIG_IOASID)
 struct ioasid_ctx *ioasid_ctx_from_fd(int fd);
 void ioasid_ctx_put(struct ioasid_ctx *ctx);
@@ -50,6 +56,19 @@ u32 ioasid_device_id(struct ioasid_device *idev);
 int ioasid_device_attach(struct ioasid_device *idev, u32 *pt_id);
 int ioasid_device_replace(struct ioasid_device *idev, u32 *pt_id);
 void ioasid_device_detach(struct ioasid_device *idev);
+
+int ioasid_device_allow_pasid(struct ioasid_device *idev, ioasid_t first,
+			      ioasid_t last, u32 configs);
+void ioasid_device_revoke_pasid(struct ioasid_device *idev, ioasid_t first,
+				ioasid_t last);
+int ioasid_device_pasid_attach(struct ioasid_device *idev, ioasid_t pasid,
+			       u32 *pt_id);
+int ioasid_device_pasid_replace(struct ioasid_device *idev, ioasid_t pasid,
+				u32 *pt_id);
+void ioasid_device_pasid_detach(struct ioasid_device *idev, ioasid_t pasid);
+
+int ioasid_kernel_pasid_alloc(struct device *dev, ioasid_t *pasid);
+void ioasid_kernel_pasid_free(struct device *dev, ioasid_t pasid);
 
 struct ioasid_access *ioasid_access_create(struct ioasid_ctx *ctx,
 					   u32 ioas_id,
@@ -103,6 +122,46 @@ static inline int ioasid_device_replace(struct ioasid_device *idev,
 }
 
 static inline void ioasid_device_detach(struct ioasid_device *idev)
+{
+}
+
+static inline int ioasid_device_allow_pasid(struct ioasid_device *idev,
+					    ioasid_t first, ioasid_t last,
+					    u32 configs)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void ioasid_device_revoke_pasid(struct ioasid_device *idev,
+					      ioasid_t first, ioasid_t last)
+{
+}
+
+static inline int ioasid_device_pasid_attach(struct ioasid_device *idev,
+					     ioasid_t pasid, u32 *pt_id)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int ioasid_device_pasid_replace(struct ioasid_device *idev,
+					      ioasid_t pasid, u32 *pt_id)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void ioasid_device_pasid_detach(struct ioasid_device *idev,
+					      ioasid_t pasid)
+{
+}
+
+static inline int ioasid_kernel_pasid_alloc(struct device *dev,
+					    ioasid_t *pasid)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void ioasid_kernel_pasid_free(struct device *dev,
+					    ioasid_t pasid)
 {
 }
 
