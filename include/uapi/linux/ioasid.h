@@ -706,8 +706,9 @@ enum ioasid_device_pasid_caps {
  * @out_allowed: Output, bitmap of &enum ioasid_pasid_config: what the owner
  *               permits on this PASID; 0 when it declared nothing or keeps
  *               the PASID
- * @out_pt_kind: Output, &enum ioasid_pt_kind of what the PASID is attached
- *               to (the devices of one IOMMU group share it)
+ * @out_pt_kind: Output, &enum ioasid_pt_kind of what the PASID of this
+ *               device is attached to (devices of one IOMMU group attached
+ *               to one PASID share the page table)
  * @out_pt_id: Output, id of the HWPT the PASID of this device is attached
  *             to, or 0
  * @out_dev_caps: Output, bitmap of &enum ioasid_device_pasid_caps
