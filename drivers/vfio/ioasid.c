@@ -32,6 +32,22 @@ int vfio_df_ioasid_bind(struct vfio_device_file *df)
 	idev = ioasid_device_bind(df->ioasid, device->dev, &df->devid);
 	if (IS_ERR(idev))
 		return PTR_ERR(idev);
+	/*
+	 * User space owns the whole device: every PASID its PASID capability
+	 * covers, to any kind of page table.
+	 */
+	if (device->dev->iommu->max_pasids > 1) {
+		u32 last = min_t(u32, device->dev->iommu->max_pasids - 1,
+				 IOASID_PASID_MAX);
+		int ret;
+
+		ret = ioasid_device_allow_pasid(idev, 1, last,
+						IOASID_PASID_CFG_ALL);
+		if (ret) {
+			ioasid_device_unbind(idev);
+			return ret;
+		}
+	}
 	df->ioasid_dev = idev;
 	return 0;
 }
@@ -155,13 +171,17 @@ static long vfio_df_ioctl_attach_ioasid_pt(struct vfio_device_file *df,
 	struct vfio_device *device = df->device;
 	struct vfio_device_attach_ioasid_pt attach;
 	unsigned long minsz;
+	bool pasid;
 	int ret;
 
-	minsz = offsetofend(struct vfio_device_attach_ioasid_pt, __reserved);
+	minsz = offsetofend(struct vfio_device_attach_ioasid_pt, pasid);
 	if (copy_from_user(&attach, uarg, minsz))
 		return -EFAULT;
-	if (attach.argsz < minsz || attach.flags || attach.__reserved)
+	if (attach.argsz < minsz || attach.flags & ~VFIO_DEVICE_ATTACH_IOASID_PASID)
 		return -EINVAL;
+	if (!(attach.flags & VFIO_DEVICE_ATTACH_IOASID_PASID) && attach.pasid)
+		return -EINVAL;
+	pasid = attach.flags & VFIO_DEVICE_ATTACH_IOASID_PASID;
 
 	mutex_lock(&device->dev_set->lock);
 	if (!df->ioasid_dev) {
@@ -169,12 +189,20 @@ static long vfio_df_ioctl_attach_ioasid_pt(struct vfio_device_file *df,
 		goto out_unlock;
 	}
 	/* Atomic replace when attached already, as for iommufd. */
-	ret = ioasid_device_replace(df->ioasid_dev, &attach.pt_id);
+	if (pasid)
+		ret = ioasid_device_pasid_replace(df->ioasid_dev, attach.pasid,
+						  &attach.pt_id);
+	else
+		ret = ioasid_device_replace(df->ioasid_dev, &attach.pt_id);
 	if (ret)
 		goto out_unlock;
 	/* The old page table may be gone: an attachment not reported ends. */
 	if (put_user(attach.pt_id, &uarg->pt_id)) {
-		ioasid_device_detach(df->ioasid_dev);
+		if (pasid)
+			ioasid_device_pasid_detach(df->ioasid_dev,
+						   attach.pasid);
+		else
+			ioasid_device_detach(df->ioasid_dev);
 		ret = -EFAULT;
 	}
 out_unlock:
@@ -193,14 +221,27 @@ static long vfio_df_ioctl_detach_ioasid_pt(struct vfio_device_file *df,
 	minsz = offsetofend(struct vfio_device_detach_ioasid_pt, flags);
 	if (copy_from_user(&detach, arg, minsz))
 		return -EFAULT;
-	if (detach.argsz < minsz || detach.flags)
+	if (detach.argsz < minsz || detach.flags & ~VFIO_DEVICE_DETACH_IOASID_PASID)
 		return -EINVAL;
+	if (detach.flags & VFIO_DEVICE_DETACH_IOASID_PASID) {
+		minsz = offsetofend(struct vfio_device_detach_ioasid_pt,
+				    __reserved);
+		if (detach.argsz < minsz)
+			return -EINVAL;
+		if (copy_from_user(&detach, arg, minsz))
+			return -EFAULT;
+		if (!detach.pasid || detach.pasid > IOASID_PASID_MAX ||
+		    detach.__reserved)
+			return -EINVAL;
+	}
 
 	mutex_lock(&device->dev_set->lock);
-	if (df->ioasid_dev)
-		ioasid_device_detach(df->ioasid_dev);
-	else
+	if (!df->ioasid_dev)
 		ret = -EINVAL;
+	else if (detach.flags & VFIO_DEVICE_DETACH_IOASID_PASID)
+		ioasid_device_pasid_detach(df->ioasid_dev, detach.pasid);
+	else
+		ioasid_device_detach(df->ioasid_dev);
 	mutex_unlock(&device->dev_set->lock);
 	return ret;
 }

@@ -184,6 +184,7 @@ struct ioasid_device *ioasid_device_bind(struct ioasid_ctx *ctx,
 	idev->igroup = igroup;
 	idev->enforce_cache_coherency =
 		device_iommu_capable(dev, IOMMU_CAP_ENFORCE_CACHE_COHERENCY);
+	mt_init(&idev->pasid_policy);
 	/* Only ioasid_device_unbind() removes it: IOASID_DESTROY gets EPERM. */
 	*out_id = idev->obj.id;
 	ioasid_object_finalize(ctx, &idev->obj);
@@ -203,6 +204,7 @@ void ioasid_device_destroy(struct ioasid_object *obj)
 		container_of(obj, struct ioasid_device, obj);
 
 	iommu_device_release_dma_owner(idev->dev);
+	mtree_destroy(&idev->pasid_policy);
 	ioasid_group_put(idev->igroup);
 	put_device(idev->dev);
 }
@@ -217,7 +219,7 @@ void ioasid_device_destroy(struct ioasid_object *obj)
  */
 void ioasid_device_unbind(struct ioasid_device *idev)
 {
-	ioasid_device_detach(idev);
+	ioasid_device_detach_range(idev, IOMMU_NO_PASID, IOASID_PASID_MAX, 0);
 	ioasid_test_delay(IOASID_DELAY_UNBIND);
 	/* Nothing holds a device long-term: this cannot fail. */
 	ioasid_object_remove(idev->ctx, &idev->obj, idev->obj.id,
@@ -330,17 +332,33 @@ static int ioasid_hwpt_setup_sw_msi(struct ioasid_hwpt_paging *hwpt_paging,
 }
 
 /* The attachment of the RID of the device's group, or NULL. */
-static struct ioasid_attach *ioasid_rid_attach(struct ioasid_group *igroup)
+/* What PASID @pasid of the device's group is attached to, or NULL. */
+static struct ioasid_attach *ioasid_group_attachment(struct ioasid_group *igroup,
+						     ioasid_t pasid)
 {
 	lockdep_assert_held(&igroup->lock);
-	return xa_load(&igroup->pasid_attach, IOMMU_NO_PASID);
+	return xa_load(&igroup->pasid_attach, pasid);
 }
 
-static bool ioasid_device_rid_attached(struct ioasid_device *idev)
+/**
+ * ioasid_device_pasid_attachment() - The attachment a device uses at a PASID
+ * @idev: Bound device
+ * @pasid: PASID, or %IOMMU_NO_PASID for the RID
+ *
+ * Called with the group's lock held.
+ *
+ * Return: the attachment of the device's group at @pasid if the device is
+ * one of its devices, else NULL.
+ */
+struct ioasid_attach *ioasid_device_pasid_attachment(struct ioasid_device *idev,
+						     ioasid_t pasid)
 {
-	struct ioasid_attach *attach = ioasid_rid_attach(idev->igroup);
+	struct ioasid_attach *attach;
 
-	return attach && xa_load(&attach->devices, idev->obj.id);
+	attach = ioasid_group_attachment(idev->igroup, pasid);
+	if (attach && xa_load(&attach->devices, idev->obj.id))
+		return attach;
+	return NULL;
 }
 
 static void ioasid_attach_free(struct ioasid_attach *attach)
@@ -352,9 +370,50 @@ static void ioasid_attach_free(struct ioasid_attach *attach)
 }
 
 /*
- * Add a device to its group's attachment to @hwpt.  The device's reserved
- * regions are held in the IOAS on behalf of the group (owner @igroup), for
- * as long as the group is attached there.
+ * The IOMMU core's calls for the RID of a group and for one PASID of it.
+ * A PASID is attached on every PASID-capable device of the group, as the
+ * RID is on every device.
+ */
+static int ioasid_iommu_attach(struct ioasid_device *idev,
+			       struct ioasid_attach *attach)
+{
+	struct iommu_domain *domain = attach->hwpt->domain;
+
+	if (attach->pasid == IOMMU_NO_PASID)
+		return iommu_attach_group_handle(domain, idev->igroup->group,
+						 &attach->handle->handle);
+	return iommu_attach_device_pasid(domain, idev->dev, attach->pasid,
+					 &attach->handle->handle);
+}
+
+static int ioasid_iommu_replace(struct ioasid_device *idev,
+				struct ioasid_attach *attach,
+				struct ioasid_hwpt *hwpt,
+				struct ioasid_attach_handle *handle)
+{
+	if (attach->pasid == IOMMU_NO_PASID)
+		return iommu_replace_group_handle(idev->igroup->group,
+						  hwpt->domain,
+						  &handle->handle);
+	return iommu_replace_device_pasid(hwpt->domain, idev->dev,
+					  attach->pasid, &handle->handle);
+}
+
+static void ioasid_iommu_detach(struct ioasid_device *idev,
+				struct ioasid_attach *attach)
+{
+	struct iommu_domain *domain = attach->hwpt->domain;
+
+	if (attach->pasid == IOMMU_NO_PASID)
+		iommu_detach_group_handle(domain, idev->igroup->group);
+	else
+		iommu_detach_device_pasid(domain, idev->dev, attach->pasid);
+}
+
+/*
+ * Add a device to its group's attachment.  The device's reserved regions
+ * are held in the IOAS on behalf of the attachment, for as long as it is
+ * attached there.
  */
 static int ioasid_attach_add_device(struct ioasid_attach *attach,
 				    struct ioasid_device *idev)
@@ -368,15 +427,15 @@ static int ioasid_attach_add_device(struct ioasid_attach *attach,
 			return rc;
 	}
 	/*
-	 * The slot first: the regions are the group's, and once added they
-	 * can only be given back all together.
+	 * The slot first: the regions are the attachment's, and once added
+	 * they can only be given back all together.
 	 */
 	rc = xa_insert(&attach->devices, idev->obj.id, idev,
 		       GFP_KERNEL_ACCOUNT);
 	if (rc)
 		return rc;
 	/* Its regions stay until the group is detached: it shares them. */
-	rc = ioasid_ioas_add_resv(hwpt_paging->ioas, idev->dev, idev->igroup);
+	rc = ioasid_ioas_add_resv(hwpt_paging->ioas, idev->dev, attach);
 	if (rc) {
 		xa_erase(&attach->devices, idev->obj.id);
 		return rc;
@@ -386,7 +445,7 @@ static int ioasid_attach_add_device(struct ioasid_attach *attach,
 }
 
 /*
- * Move the group's RID attachment to @hwpt, atomically.  Only the device
+ * Move the group's attachment to @hwpt, atomically.  Only the device
  * itself may use the current one.
  */
 static int ioasid_group_replace_hwpt(struct ioasid_device *idev,
@@ -396,7 +455,6 @@ static int ioasid_group_replace_hwpt(struct ioasid_device *idev,
 {
 	struct ioasid_hwpt_paging *hwpt_paging = to_hwpt_paging(hwpt);
 	struct ioasid_ioas *old_ioas = to_hwpt_paging(attach->hwpt)->ioas;
-	struct ioasid_group *igroup = idev->igroup;
 	struct ioasid_attach_handle *handle;
 	int rc;
 
@@ -405,20 +463,21 @@ static int ioasid_group_replace_hwpt(struct ioasid_device *idev,
 		return -ENOMEM;
 	handle->hwpt = hwpt;
 	if (hwpt_paging->ioas != old_ioas) {
-		rc = ioasid_ioas_add_resv(hwpt_paging->ioas, idev->dev, igroup);
+		rc = ioasid_ioas_add_resv(hwpt_paging->ioas, idev->dev, attach);
 		if (rc)
 			goto err_free;
 	}
-	rc = ioasid_hwpt_setup_sw_msi(hwpt_paging, idev->dev);
-	if (rc)
-		goto err_resv;
+	if (attach->pasid == IOMMU_NO_PASID) {
+		rc = ioasid_hwpt_setup_sw_msi(hwpt_paging, idev->dev);
+		if (rc)
+			goto err_resv;
+	}
 	/* A fault looks the handle up: the old one is freed only after. */
-	rc = iommu_replace_group_handle(igroup->group, hwpt->domain,
-					&handle->handle);
+	rc = ioasid_iommu_replace(idev, attach, hwpt, handle);
 	if (rc)
 		goto err_resv;
 	if (hwpt_paging->ioas != old_ioas)
-		ioasid_ioas_remove_resv(old_ioas, igroup);
+		ioasid_ioas_remove_resv(old_ioas, attach);
 	kfree(attach->handle);
 	attach->handle = handle;
 	*old = attach->hwpt;
@@ -426,16 +485,17 @@ static int ioasid_group_replace_hwpt(struct ioasid_device *idev,
 	return 0;
 
 err_resv:
+	/* Only the new IOAS's ranges: the old IOAS keeps its own. */
 	if (hwpt_paging->ioas != old_ioas)
-		ioasid_ioas_remove_resv(hwpt_paging->ioas, igroup);
+		ioasid_ioas_remove_resv(hwpt_paging->ioas, attach);
 err_free:
 	kfree(handle);
 	return rc;
 }
 
-/* Attach the group's RID, not attached yet, to @hwpt with this device. */
+/* Attach the group at @pasid, not attached yet, to @hwpt with this device. */
 static int ioasid_group_attach_hwpt(struct ioasid_device *idev,
-				    struct ioasid_hwpt *hwpt)
+				    ioasid_t pasid, struct ioasid_hwpt *hwpt)
 {
 	struct ioasid_hwpt_paging *hwpt_paging = to_hwpt_paging(hwpt);
 	struct ioasid_group *igroup = idev->igroup;
@@ -446,6 +506,7 @@ static int ioasid_group_attach_hwpt(struct ioasid_device *idev,
 	if (!attach)
 		return -ENOMEM;
 	xa_init(&attach->devices);
+	attach->pasid = pasid;
 	attach->hwpt = hwpt;
 	attach->handle = kzalloc(sizeof(*attach->handle), GFP_KERNEL_ACCOUNT);
 	if (!attach->handle) {
@@ -453,18 +514,23 @@ static int ioasid_group_attach_hwpt(struct ioasid_device *idev,
 		goto err_free;
 	}
 	attach->handle->hwpt = hwpt;
-	rc = xa_insert(&igroup->pasid_attach, IOMMU_NO_PASID, attach,
-		       GFP_KERNEL_ACCOUNT);
+	rc = ioasid_pasid_claim(idev->ctx, pasid, &attach->global);
 	if (rc)
 		goto err_free;
+	rc = xa_insert(&igroup->pasid_attach, pasid, attach,
+		       GFP_KERNEL_ACCOUNT);
+	if (rc)
+		goto err_unclaim;
 	rc = ioasid_attach_add_device(attach, idev);
 	if (rc)
 		goto err_erase;
-	rc = ioasid_hwpt_setup_sw_msi(hwpt_paging, idev->dev);
-	if (rc)
-		goto err_remove;
-	rc = iommu_attach_group_handle(hwpt->domain, igroup->group,
-				       &attach->handle->handle);
+	/* MSIs carry no PASID: only the RID's page table maps doorbells. */
+	if (pasid == IOMMU_NO_PASID) {
+		rc = ioasid_hwpt_setup_sw_msi(hwpt_paging, idev->dev);
+		if (rc)
+			goto err_remove;
+	}
+	rc = ioasid_iommu_attach(idev, attach);
 	if (rc)
 		goto err_remove;
 	return 0;
@@ -472,22 +538,24 @@ static int ioasid_group_attach_hwpt(struct ioasid_device *idev,
 err_remove:
 	xa_erase(&attach->devices, idev->obj.id);
 	attach->nr_devices--;
-	ioasid_ioas_remove_resv(hwpt_paging->ioas, igroup);
+	ioasid_ioas_remove_resv(hwpt_paging->ioas, attach);
 err_erase:
-	xa_erase(&igroup->pasid_attach, IOMMU_NO_PASID);
+	xa_erase(&igroup->pasid_attach, pasid);
+err_unclaim:
+	ioasid_pasid_unclaim(idev->ctx, pasid, attach->global);
 err_free:
 	ioasid_attach_free(attach);
 	return rc;
 }
 
 /*
- * Attach the device's RID to @hwpt: attach its group, move the group there
- * (@replace), or add the device to the group's attachment to @hwpt.  Called
- * under the group's lock and the hwpt_lock of the IOAS of @hwpt.  On
- * success *old is the HWPT whose attachment reference the caller drops
- * once unlocked.
+ * Attach the device at @pasid to @hwpt: attach its group there, move the
+ * group's attachment (@replace), or add the device to the group's
+ * attachment to @hwpt.  Called under the group's lock and the hwpt_lock of
+ * the IOAS of @hwpt.  On success *old is the HWPT whose attachment
+ * reference the caller drops once unlocked.
  */
-static int ioasid_group_set_hwpt(struct ioasid_device *idev,
+static int ioasid_group_set_hwpt(struct ioasid_device *idev, ioasid_t pasid,
 				 struct ioasid_hwpt *hwpt, bool replace,
 				 struct ioasid_hwpt **old)
 {
@@ -498,7 +566,7 @@ static int ioasid_group_set_hwpt(struct ioasid_device *idev,
 
 	lockdep_assert_held(&igroup->lock);
 	*old = NULL;
-	attach = ioasid_rid_attach(igroup);
+	attach = ioasid_group_attachment(igroup, pasid);
 	attached = attach && xa_load(&attach->devices, idev->obj.id);
 	if (attached && !replace)
 		return -EBUSY;
@@ -519,7 +587,7 @@ static int ioasid_group_set_hwpt(struct ioasid_device *idev,
 	if (attach)
 		rc = ioasid_group_replace_hwpt(idev, attach, hwpt, old);
 	else
-		rc = ioasid_group_attach_hwpt(idev, hwpt);
+		rc = ioasid_group_attach_hwpt(idev, pasid, hwpt);
 	if (rc)
 		ioasid_hwpt_undo_attachment(hwpt);
 	return rc;
@@ -530,8 +598,8 @@ static int ioasid_group_set_hwpt(struct ioasid_device *idev,
  * accepts, or a new one.  Returns the HWPT through *out.
  */
 static int ioasid_device_attach_ioas(struct ioasid_device *idev,
-				     struct ioasid_ioas *ioas, bool replace,
-				     struct ioasid_hwpt **out,
+				     ioasid_t pasid, struct ioasid_ioas *ioas,
+				     bool replace, struct ioasid_hwpt **out,
 				     struct ioasid_hwpt **old)
 {
 	struct ioasid_hwpt_paging *hwpt_paging;
@@ -539,8 +607,8 @@ static int ioasid_device_attach_ioas(struct ioasid_device *idev,
 
 	mutex_lock(&ioas->hwpt_lock);
 	list_for_each_entry(hwpt_paging, &ioas->hwpts, auto_node) {
-		rc = ioasid_group_set_hwpt(idev, &hwpt_paging->common, replace,
-					   old);
+		rc = ioasid_group_set_hwpt(idev, pasid, &hwpt_paging->common,
+					   replace, old);
 		/* -EINVAL: this domain does not suit the device's IOMMU. */
 		if (rc != -EINVAL)
 			goto out_unlock;
@@ -553,7 +621,8 @@ static int ioasid_device_attach_ioas(struct ioasid_device *idev,
 	}
 	hwpt_paging->auto_domain = true;
 	list_add_tail(&hwpt_paging->auto_node, &ioas->hwpts);
-	rc = ioasid_group_set_hwpt(idev, &hwpt_paging->common, replace, old);
+	rc = ioasid_group_set_hwpt(idev, pasid, &hwpt_paging->common, replace,
+				   old);
 	if (rc) {
 		list_del_init(&hwpt_paging->auto_node);
 		ioasid_object_abort_and_destroy(idev->ctx,
@@ -568,8 +637,8 @@ out_unlock:
 	return rc;
 }
 
-static int ioasid_device_do_attach(struct ioasid_device *idev, u32 *pt_id,
-				   bool replace)
+static int ioasid_device_do_attach(struct ioasid_device *idev, ioasid_t pasid,
+				   u32 *pt_id, bool replace)
 {
 	struct ioasid_group *igroup = idev->igroup;
 	struct ioasid_hwpt *hwpt = NULL, *old = NULL;
@@ -577,32 +646,38 @@ static int ioasid_device_do_attach(struct ioasid_device *idev, u32 *pt_id,
 	struct ioasid_ioas *ioas;
 	int rc;
 
+	if (pasid != IOMMU_NO_PASID &&
+	    (pasid > IOASID_PASID_MAX ||
+	     pasid >= ioasid_device_pasid_count(idev)))
+		return -EINVAL;
 	obj = ioasid_get_object(idev->ctx, *pt_id, IOASID_OBJ_ANY);
 	if (IS_ERR(obj))
 		return PTR_ERR(obj);
 	ioasid_test_delay(IOASID_DELAY_ATTACH_LOOKUP);
 
 	mutex_lock(&igroup->lock);
-	if (!replace && ioasid_device_rid_attached(idev)) {
+	if (obj->type != IOASID_OBJ_IOAS &&
+	    obj->type != IOASID_OBJ_HWPT_PAGING) {
+		rc = -ENOENT;
+		goto out_unlock;
+	}
+	rc = ioasid_pasid_check_attach(idev, pasid, obj->type);
+	if (rc)
+		goto out_unlock;
+	if (!replace && ioasid_device_pasid_attachment(idev, pasid)) {
 		rc = -EBUSY;
 		goto out_unlock;
 	}
-	switch (obj->type) {
-	case IOASID_OBJ_HWPT_PAGING:
+	if (obj->type == IOASID_OBJ_HWPT_PAGING) {
 		hwpt = container_of(obj, struct ioasid_hwpt, obj);
 		ioas = to_hwpt_paging(hwpt)->ioas;
 		mutex_lock(&ioas->hwpt_lock);
-		rc = ioasid_group_set_hwpt(idev, hwpt, replace, &old);
+		rc = ioasid_group_set_hwpt(idev, pasid, hwpt, replace, &old);
 		mutex_unlock(&ioas->hwpt_lock);
-		break;
-	case IOASID_OBJ_IOAS:
+	} else {
 		ioas = container_of(obj, struct ioasid_ioas, obj);
-		rc = ioasid_device_attach_ioas(idev, ioas, replace, &hwpt,
-					       &old);
-		break;
-	default:
-		rc = -ENOENT;
-		break;
+		rc = ioasid_device_attach_ioas(idev, pasid, ioas, replace,
+					       &hwpt, &old);
 	}
 	if (!rc)
 		*pt_id = hwpt->obj.id;
@@ -639,7 +714,7 @@ out_unlock:
  */
 int ioasid_device_attach(struct ioasid_device *idev, u32 *pt_id)
 {
-	return ioasid_device_do_attach(idev, pt_id, false);
+	return ioasid_device_do_attach(idev, IOMMU_NO_PASID, pt_id, false);
 }
 EXPORT_SYMBOL_NS_GPL(ioasid_device_attach, IOASID);
 
@@ -658,9 +733,102 @@ EXPORT_SYMBOL_NS_GPL(ioasid_device_attach, IOASID);
  */
 int ioasid_device_replace(struct ioasid_device *idev, u32 *pt_id)
 {
-	return ioasid_device_do_attach(idev, pt_id, true);
+	return ioasid_device_do_attach(idev, IOMMU_NO_PASID, pt_id, true);
 }
 EXPORT_SYMBOL_NS_GPL(ioasid_device_replace, IOASID);
+
+/**
+ * ioasid_device_pasid_attach() - Attach a PASID of a device to a page table
+ * @idev: Bound device
+ * @pasid: PASID, from 1 to the device's PASID count - 1: a device-local
+ *         PASID, or a global PASID of the device's context
+ * @pt_id: As for ioasid_device_attach(); an IOAS shares its HWPTs between
+ *         the RIDs and the PASIDs attached to it
+ *
+ * DMA the device tags with @pasid is translated by the page table, within
+ * the policy the device's owner declared with ioasid_device_allow_pasid().
+ * The devices of one IOMMU group share one attachment per PASID.  May
+ * sleep.
+ *
+ * Return: 0; -EINVAL when the device has no PASID @pasid; -ENOENT as for
+ * ioasid_device_attach(); -EPERM when the owner's policy does not permit
+ * this attachment; -EBUSY when @pasid is a global PASID of another context
+ * or of a kernel driver, or the device or its group is attached at @pasid
+ * already; the other errors of ioasid_device_attach(); -EOPNOTSUPP when
+ * the IOMMU cannot attach a PASID.
+ */
+int ioasid_device_pasid_attach(struct ioasid_device *idev, ioasid_t pasid,
+			       u32 *pt_id)
+{
+	if (pasid == IOMMU_NO_PASID)
+		return -EINVAL;
+	return ioasid_device_do_attach(idev, pasid, pt_id, false);
+}
+EXPORT_SYMBOL_NS_GPL(ioasid_device_pasid_attach, IOASID);
+
+/**
+ * ioasid_device_pasid_replace() - Move a PASID of a device to a page table
+ * @idev: Bound device
+ * @pasid: As for ioasid_device_pasid_attach()
+ * @pt_id: As for ioasid_device_attach()
+ *
+ * Switches atomically, as ioasid_device_replace() does for the RID; like
+ * ioasid_device_pasid_attach() if the PASID is not attached.  May sleep.
+ *
+ * Return: as ioasid_device_pasid_attach(); -EBUSY when other devices of the
+ * IOMMU group use the current page table of @pasid.
+ */
+int ioasid_device_pasid_replace(struct ioasid_device *idev, ioasid_t pasid,
+				u32 *pt_id)
+{
+	if (pasid == IOMMU_NO_PASID)
+		return -EINVAL;
+	return ioasid_device_do_attach(idev, pasid, pt_id, true);
+}
+EXPORT_SYMBOL_NS_GPL(ioasid_device_pasid_replace, IOASID);
+
+/*
+ * Take the device out of its group's attachment at @pasid; with the last
+ * device, detach the group there (blocking its DMA at @pasid) and give back
+ * the reserved regions.  Returns the HWPT whose attachment reference the
+ * caller drops after unlocking, or NULL.
+ */
+static struct ioasid_hwpt *ioasid_detach_locked(struct ioasid_device *idev,
+						struct ioasid_attach *attach)
+{
+	struct ioasid_group *igroup = idev->igroup;
+	struct ioasid_hwpt *old;
+
+	lockdep_assert_held(&igroup->lock);
+	if (!xa_erase(&attach->devices, idev->obj.id))
+		return NULL;
+	if (--attach->nr_devices)
+		return NULL;
+	old = attach->hwpt;
+	ioasid_iommu_detach(idev, attach);
+	ioasid_test_delay(IOASID_DELAY_DETACH);
+	ioasid_ioas_remove_resv(to_hwpt_paging(old)->ioas, attach);
+	xa_erase(&igroup->pasid_attach, attach->pasid);
+	ioasid_pasid_unclaim(idev->ctx, attach->pasid, attach->global);
+	ioasid_attach_free(attach);
+	return old;
+}
+
+static void ioasid_device_do_detach(struct ioasid_device *idev,
+				    ioasid_t pasid)
+{
+	struct ioasid_group *igroup = idev->igroup;
+	struct ioasid_attach *attach;
+	struct ioasid_hwpt *old = NULL;
+
+	mutex_lock(&igroup->lock);
+	attach = ioasid_group_attachment(igroup, pasid);
+	if (attach)
+		old = ioasid_detach_locked(idev, attach);
+	mutex_unlock(&igroup->lock);
+	if (old)
+		ioasid_hwpt_put_attachment(idev->ctx, old);
+}
 
 /**
  * ioasid_device_detach() - Detach a device's RID
@@ -669,32 +837,73 @@ EXPORT_SYMBOL_NS_GPL(ioasid_device_replace, IOASID);
  * With the last attached device of its IOMMU group, the group is blocked;
  * only then are the reserved regions the group held in the IOAS given
  * back, as until then the device still translates through the page table.
- * May sleep.
+ * The PASIDs of the device stay attached.  May sleep.
  */
 void ioasid_device_detach(struct ioasid_device *idev)
 {
-	struct ioasid_group *igroup = idev->igroup;
-	struct ioasid_hwpt *old = NULL;
-	struct ioasid_attach *attach;
-
-	mutex_lock(&igroup->lock);
-	attach = ioasid_rid_attach(igroup);
-	if (!attach || !xa_erase(&attach->devices, idev->obj.id))
-		goto out_unlock;
-	if (--attach->nr_devices)
-		goto out_unlock;
-	old = attach->hwpt;
-	iommu_detach_group_handle(old->domain, igroup->group);
-	ioasid_test_delay(IOASID_DELAY_DETACH);
-	ioasid_ioas_remove_resv(to_hwpt_paging(old)->ioas, igroup);
-	xa_erase(&igroup->pasid_attach, IOMMU_NO_PASID);
-	ioasid_attach_free(attach);
-out_unlock:
-	mutex_unlock(&igroup->lock);
-	if (old)
-		ioasid_hwpt_put_attachment(idev->ctx, old);
+	ioasid_device_do_detach(idev, IOMMU_NO_PASID);
 }
 EXPORT_SYMBOL_NS_GPL(ioasid_device_detach, IOASID);
+
+/**
+ * ioasid_device_pasid_detach() - Detach a PASID of a device
+ * @idev: Bound device
+ * @pasid: PASID, attached or not
+ *
+ * As ioasid_device_detach(), for the PASID: with the last device of the
+ * IOMMU group attached there, DMA tagged with @pasid is blocked.  May
+ * sleep.
+ */
+void ioasid_device_pasid_detach(struct ioasid_device *idev, ioasid_t pasid)
+{
+	if (WARN_ON(pasid == IOMMU_NO_PASID))
+		return;
+	ioasid_device_do_detach(idev, pasid);
+}
+EXPORT_SYMBOL_NS_GPL(ioasid_device_pasid_detach, IOASID);
+
+/**
+ * ioasid_device_detach_range() - Detach a device from PASIDs of a range
+ * @idev: Bound device
+ * @first: First PASID, %IOMMU_NO_PASID to include the RID
+ * @last: Last PASID
+ * @keep: Bitmap of &enum ioasid_pasid_config: attachments of these kinds
+ *        stay
+ *
+ * For the owner's policy changes and for unbind.  One attachment at a time,
+ * as a HWPT is put outside the group's lock.  May sleep.
+ */
+void ioasid_device_detach_range(struct ioasid_device *idev, ioasid_t first,
+				ioasid_t last, u32 keep)
+{
+	struct ioasid_group *igroup = idev->igroup;
+	unsigned long index = first;
+	struct ioasid_attach *attach;
+	struct ioasid_hwpt *old;
+
+	for (;;) {
+		old = NULL;
+		mutex_lock(&igroup->lock);
+		xa_for_each_range(&igroup->pasid_attach, index, attach,
+				  index, last) {
+			if (!xa_load(&attach->devices, idev->obj.id))
+				continue;
+			if (keep & ioasid_hwpt_config(attach->hwpt))
+				continue;
+			old = ioasid_detach_locked(idev, attach);
+			break;
+		}
+		mutex_unlock(&igroup->lock);
+		if (!attach)
+			return;
+		if (old)
+			ioasid_hwpt_put_attachment(idev->ctx, old);
+		if (index == last)
+			return;
+		index++;
+		cond_resched();
+	}
+}
 
 int ioasid_device_get_hw_info(struct ioasid_ucmd *ucmd)
 {

@@ -164,6 +164,9 @@ struct ioasid_object {
  * @account_mode: &enum ioasid_account_mode for new pins
  * @npinned: Pages pinned through this context, to refuse a mode change
  * @groups: IOMMU group id -> &struct ioasid_group of its bound devices
+ * @pasids: Global PASIDs the context holds (%IOASID_PASID_ALLOC), PASID ->
+ *          &struct ioasid_global_pasid
+ * @nr_pasids: Number of entries in @pasids, under its xa_lock
  */
 struct ioasid_ctx {
 	struct file *file;
@@ -171,6 +174,17 @@ struct ioasid_ctx {
 	u32 account_mode;
 	atomic_long_t npinned;
 	struct xarray groups;
+	struct xarray pasids;
+	unsigned int nr_pasids;
+};
+
+/**
+ * struct ioasid_global_pasid - A global PASID of a context
+ * @nr_attached: Attachments of devices of the context with this PASID,
+ *               under the xa_lock of &struct ioasid_ctx.pasids
+ */
+struct ioasid_global_pasid {
+	unsigned int nr_attached;
 };
 
 /**
@@ -441,6 +455,17 @@ to_hwpt_paging(struct ioasid_hwpt *hwpt)
 	return container_of(hwpt, struct ioasid_hwpt_paging, common);
 }
 
+/* The &enum ioasid_pasid_config a PASID attached to @hwpt uses. */
+static inline u32 ioasid_hwpt_config(struct ioasid_hwpt *hwpt)
+{
+	switch (hwpt->obj.type) {
+	case IOASID_OBJ_HWPT_PAGING:
+		return IOASID_PASID_CFG_PAGING;
+	default:
+		return 0;
+	}
+}
+
 struct ioasid_hwpt_paging *ioasid_hwpt_paging_alloc(struct ioasid_ctx *ctx,
 						    struct ioasid_ioas *ioas,
 						    struct ioasid_device *idev,
@@ -462,17 +487,25 @@ struct ioasid_attach_handle {
 
 /**
  * struct ioasid_attach - What one PASID of an IOMMU group is attached to
+ * @pasid: The PASID, %IOMMU_NO_PASID for the RID
  * @hwpt: The HWPT, held by the attachment
  * @handle: Its attach handle in the IOMMU core
  * @devices: Device id -> &struct ioasid_device of the bound devices of the
  *           group attached there (all of them share the translation)
  * @nr_devices: Number of entries in @devices
+ * @global: The PASID is a global PASID of the context, whose attachment
+ *          count this attachment holds
+ *
+ * The attachment is also the owner of the reserved regions it holds in the
+ * IOAS of @hwpt.
  */
 struct ioasid_attach {
+	ioasid_t pasid;
 	struct ioasid_hwpt *hwpt;
 	struct ioasid_attach_handle *handle;
 	struct xarray devices;
 	unsigned int nr_devices;
+	bool global;
 };
 
 /**
@@ -501,6 +534,10 @@ struct ioasid_group {
  * @enforce_cache_coherency: Its IOMMU can make every DMA of the device
  *                           snoop the CPU caches; then every page table it
  *                           is attached to does so
+ * @pasid_policy: The owner's policy: PASID range -> xa_mk_value() of a
+ *                bitmap of &enum ioasid_pasid_config.  Changed and read
+ *                under the group's lock (the tree's own lock only guards
+ *                its nodes)
  */
 struct ioasid_device {
 	struct ioasid_object obj;
@@ -508,10 +545,27 @@ struct ioasid_device {
 	struct device *dev;
 	struct ioasid_group *igroup;
 	bool enforce_cache_coherency;
+	struct maple_tree pasid_policy;
 };
 
 void ioasid_device_destroy(struct ioasid_object *obj);
 int ioasid_device_get_hw_info(struct ioasid_ucmd *ucmd);
+struct ioasid_attach *ioasid_device_pasid_attachment(struct ioasid_device *idev,
+						     ioasid_t pasid);
+void ioasid_device_detach_range(struct ioasid_device *idev, ioasid_t first,
+				ioasid_t last, u32 keep);
+
+/* PASIDs: pasid.c */
+u32 ioasid_device_pasid_count(struct ioasid_device *idev);
+int ioasid_pasid_check_attach(struct ioasid_device *idev, ioasid_t pasid,
+			      enum ioasid_object_type type);
+int ioasid_pasid_claim(struct ioasid_ctx *ctx, ioasid_t pasid, bool *global);
+void ioasid_pasid_unclaim(struct ioasid_ctx *ctx, ioasid_t pasid,
+			  bool global);
+void ioasid_ctx_free_pasids(struct ioasid_ctx *ctx);
+int ioasid_device_get_pasid_info(struct ioasid_ucmd *ucmd);
+int ioasid_pasid_alloc_ioctl(struct ioasid_ucmd *ucmd);
+int ioasid_pasid_free_ioctl(struct ioasid_ucmd *ucmd);
 
 /**
  * struct ioasid_access - An in-kernel user of an IOAS
@@ -587,6 +641,9 @@ int ioasid_test_device_unbind(struct ioasid_ucmd *ucmd);
 int ioasid_test_device_attach(struct ioasid_ucmd *ucmd);
 int ioasid_test_device_detach(struct ioasid_ucmd *ucmd);
 int ioasid_test_device_domain(struct ioasid_ucmd *ucmd);
+int ioasid_test_device_allow_pasid(struct ioasid_ucmd *ucmd);
+int ioasid_test_mock_dma(struct ioasid_ucmd *ucmd);
+int ioasid_test_kernel_pasid(struct ioasid_ucmd *ucmd);
 #else
 static inline int ioasid_test_init(void)
 {

@@ -292,7 +292,8 @@ static u64 ioasid_features(void)
 {
 	u64 features = IOASID_FEATURE_IOAS | IOASID_FEATURE_ACCOUNT_MODE |
 		       IOASID_FEATURE_MAP_FILE | IOASID_FEATURE_ALLOW_IOVAS |
-		       IOASID_FEATURE_HWPT | IOASID_FEATURE_HW_INFO;
+		       IOASID_FEATURE_HWPT | IOASID_FEATURE_HW_INFO |
+		       IOASID_FEATURE_PASID | IOASID_FEATURE_GLOBAL_PASID;
 
 	if (IS_ENABLED(CONFIG_IOASID_TEST))
 		features |= IOASID_FEATURE_TEST;
@@ -377,6 +378,10 @@ union ioasid_ucmd_buffer {
 	struct ioasid_ioas_allow_iovas ioas_allow_iovas;
 	struct ioasid_ioas_reserve ioas_reserve;
 	struct ioasid_hwpt_alloc hwpt_alloc;
+	struct ioasid_device_get_hw_info device_get_hw_info;
+	struct ioasid_device_get_pasid_info device_get_pasid_info;
+	struct ioasid_pasid_alloc pasid_alloc;
+	struct ioasid_pasid_free pasid_free;
 #ifdef CONFIG_IOASID_TEST
 	struct ioasid_test_mock_dev_add mock_dev_add;
 	struct ioasid_test_mock_domain_alloc mock_domain_alloc;
@@ -398,6 +403,9 @@ union ioasid_ucmd_buffer {
 	struct ioasid_test_device_detach device_detach;
 	struct ioasid_test_device_domain device_domain;
 	struct ioasid_test_access_replace access_replace;
+	struct ioasid_test_device_allow_pasid device_allow_pasid;
+	struct ioasid_test_mock_dma mock_dma;
+	struct ioasid_test_kernel_pasid kernel_pasid;
 #endif
 };
 
@@ -420,19 +428,23 @@ struct ioasid_ioctl_op {
 /*
  * @_name is the ioctl without its IOASID_ prefix, e.g. DESTROY.  The minimum
  * size is the whole struct as first published, padding included, always a
- * multiple of 8 bytes.  No struct has grown yet; when one does, its entry
- * keeps its first size as .min_size.
+ * multiple of 8 bytes.  A struct that grew names the last field of its
+ * first layout, @_first_last, with IOCTL_OP_GROWN().
  */
-#define IOCTL_OP(_name, _fn, _struct)                                         \
+#define IOCTL_OP_MIN(_name, _fn, _struct, _min)                               \
 	[IOASID_CMD_##_name - IOASID_CMD_BASE] = {                             \
 		.size = sizeof(_struct) +                                      \
 			BUILD_BUG_ON_ZERO(sizeof(union ioasid_ucmd_buffer) <   \
-					  sizeof(_struct)),                    \
-		.min_size = sizeof(_struct) +                                  \
-			    BUILD_BUG_ON_ZERO(sizeof(_struct) % 8),            \
+					  sizeof(_struct)) +                   \
+			BUILD_BUG_ON_ZERO(sizeof(_struct) % 8),                \
+		.min_size = (_min) + BUILD_BUG_ON_ZERO((_min) % 8),            \
 		.ioctl_num = IOASID_##_name,                                   \
 		.execute = _fn,                                                \
 	}
+#define IOCTL_OP(_name, _fn, _struct)                                         \
+	IOCTL_OP_MIN(_name, _fn, _struct, sizeof(_struct))
+#define IOCTL_OP_GROWN(_name, _fn, _struct, _first_last)                      \
+	IOCTL_OP_MIN(_name, _fn, _struct, offsetofend(_struct, _first_last))
 
 static const struct ioasid_ioctl_op ioasid_ioctl_ops[] = {
 	IOCTL_OP(DESTROY, ioasid_destroy, struct ioasid_destroy),
@@ -452,9 +464,13 @@ static const struct ioasid_ioctl_op ioasid_ioctl_ops[] = {
 	IOCTL_OP(HWPT_ALLOC, ioasid_hwpt_alloc_ioctl, struct ioasid_hwpt_alloc),
 	IOCTL_OP(DEVICE_GET_HW_INFO, ioasid_device_get_hw_info,
 		 struct ioasid_device_get_hw_info),
+	IOCTL_OP(DEVICE_GET_PASID_INFO, ioasid_device_get_pasid_info,
+		 struct ioasid_device_get_pasid_info),
+	IOCTL_OP(PASID_ALLOC, ioasid_pasid_alloc_ioctl, struct ioasid_pasid_alloc),
+	IOCTL_OP(PASID_FREE, ioasid_pasid_free_ioctl, struct ioasid_pasid_free),
 #ifdef CONFIG_IOASID_TEST
-	IOCTL_OP(TEST_MOCK_DEV_ADD, ioasid_test_mock_dev_add,
-		 struct ioasid_test_mock_dev_add),
+	IOCTL_OP_GROWN(TEST_MOCK_DEV_ADD, ioasid_test_mock_dev_add,
+		 struct ioasid_test_mock_dev_add, __reserved),
 	IOCTL_OP(TEST_MOCK_DOMAIN_ALLOC, ioasid_test_mock_domain_alloc,
 		 struct ioasid_test_mock_domain_alloc),
 	IOCTL_OP(TEST_DOMAIN_MAP, ioasid_test_domain_map,
@@ -485,14 +501,19 @@ static const struct ioasid_ioctl_op ioasid_ioctl_ops[] = {
 		 struct ioasid_test_device_bind),
 	IOCTL_OP(TEST_DEVICE_UNBIND, ioasid_test_device_unbind,
 		 struct ioasid_test_device_unbind),
-	IOCTL_OP(TEST_DEVICE_ATTACH, ioasid_test_device_attach,
-		 struct ioasid_test_device_attach),
-	IOCTL_OP(TEST_DEVICE_DETACH, ioasid_test_device_detach,
-		 struct ioasid_test_device_detach),
-	IOCTL_OP(TEST_DEVICE_DOMAIN, ioasid_test_device_domain,
-		 struct ioasid_test_device_domain),
+	IOCTL_OP_GROWN(TEST_DEVICE_ATTACH, ioasid_test_device_attach,
+		 struct ioasid_test_device_attach, pt_id),
+	IOCTL_OP_GROWN(TEST_DEVICE_DETACH, ioasid_test_device_detach,
+		 struct ioasid_test_device_detach, __reserved),
+	IOCTL_OP_GROWN(TEST_DEVICE_DOMAIN, ioasid_test_device_domain,
+		 struct ioasid_test_device_domain, __reserved2),
 	IOCTL_OP(TEST_ACCESS_REPLACE, ioasid_test_access_replace,
 		 struct ioasid_test_access_replace),
+	IOCTL_OP(TEST_DEVICE_ALLOW_PASID, ioasid_test_device_allow_pasid,
+		 struct ioasid_test_device_allow_pasid),
+	IOCTL_OP(TEST_MOCK_DMA, ioasid_test_mock_dma, struct ioasid_test_mock_dma),
+	IOCTL_OP(TEST_KERNEL_PASID, ioasid_test_kernel_pasid,
+		 struct ioasid_test_kernel_pasid),
 #endif
 };
 
@@ -540,6 +561,7 @@ static int ioasid_fops_open(struct inode *inode, struct file *filp)
 	ctx->account_mode = IOASID_ACCOUNT_USER;
 	atomic_long_set(&ctx->npinned, 0);
 	xa_init(&ctx->groups);
+	xa_init(&ctx->pasids);
 	ctx->file = filp;
 	filp->private_data = ctx;
 	return 0;
@@ -581,6 +603,8 @@ static int ioasid_fops_release(struct inode *inode, struct file *filp)
 	/* Bound devices hold the file: none is left, nor any group. */
 	WARN_ON(!xa_empty(&ctx->groups));
 	xa_destroy(&ctx->groups);
+	/* With the devices, every attachment of a global PASID is gone. */
+	ioasid_ctx_free_pasids(ctx);
 	if (xa_empty(&ctx->objects))
 		kfree(ctx);
 	return 0;

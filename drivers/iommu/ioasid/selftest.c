@@ -14,6 +14,7 @@
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/device.h>
+#include <linux/dma-mapping.h>
 #include <linux/fwnode.h>
 #include <linux/highmem.h>
 #include <linux/idr.h>
@@ -88,9 +89,16 @@ struct mock_domain {
  * @sw_msi: Has a software MSI window
  * @no_enforce_cc: Its IOMMU cannot enforce cache coherency
  * @no_iommu: In an IOMMU group no IOMMU translates
+ * @kernel_dma: Its default domain is the identity domain, as for a device
+ *              whose driver uses the DMA API
  * @group_with: Device whose IOMMU group it joins, referenced, or NULL
- * @lock: Protects @domain
- * @domain: Paging domain the device is attached to, or NULL when blocked
+ * @lock: Protects @domain and @identity
+ * @domain: Paging domain the RID is attached to, or NULL
+ * @identity: The RID is attached to the identity domain
+ * @pasids: PASID -> &struct mock_domain, or %MOCK_IDENTITY, as the IOMMU
+ *          core set them with set_dev_pasid; its xa_lock is held while a
+ *          mock DMA translates through a PASID's domain, which the core
+ *          frees only after removing it from the PASID
  */
 struct mock_dev {
 	struct device dev;
@@ -99,10 +107,16 @@ struct mock_dev {
 	bool sw_msi;
 	bool no_enforce_cc;
 	bool no_iommu;
+	bool kernel_dma;
 	struct mock_dev *group_with;
-	spinlock_t lock; /* protects @domain */
+	spinlock_t lock; /* protects @domain and @identity */
 	struct mock_domain *domain;
+	bool identity;
+	struct xarray pasids;
 };
+
+/* The identity domain in &struct mock_dev.pasids. */
+#define MOCK_IDENTITY xa_mk_value(0)
 
 /**
  * struct ioasid_mock_dev - Context object owning one mock device
@@ -112,13 +126,16 @@ struct mock_dev {
  * @idev: The device bound to a context, or NULL
  * @bound_ctx: The context of @idev when it is not the object's own,
  *             referenced, or NULL
+ * @kernel_pasid: PASID the device's kernel driver holds
+ *                (%IOASID_TEST_KERNEL_PASID), or %IOMMU_PASID_INVALID
  */
 struct ioasid_mock_dev {
 	struct ioasid_object obj;
 	struct mock_dev *mdev;
-	struct mutex lock; /* protects @idev and @bound_ctx */
+	struct mutex lock; /* protects @idev, @bound_ctx and @kernel_pasid */
 	struct ioasid_device *idev;
 	struct ioasid_ctx *bound_ctx;
+	ioasid_t kernel_pasid;
 };
 
 /**
@@ -404,7 +421,8 @@ static struct iommu_domain *mock_domain_alloc_paging(struct device *dev)
 	return &mock->domain;
 }
 
-static void mock_dev_set_domain(struct device *dev, struct mock_domain *mock)
+static void mock_dev_set_domain(struct device *dev, struct mock_domain *mock,
+				bool identity)
 {
 	struct mock_dev *mdev = container_of(dev, struct mock_dev, dev);
 
@@ -414,14 +432,76 @@ static void mock_dev_set_domain(struct device *dev, struct mock_domain *mock)
 	if (mock)
 		atomic_inc(&mock->nr_devs);
 	mdev->domain = mock;
+	mdev->identity = identity;
 	spin_unlock(&mdev->lock);
 }
 
 static int mock_blocking_attach_dev(struct iommu_domain *domain,
 				    struct device *dev)
 {
-	mock_dev_set_domain(dev, NULL);
+	mock_dev_set_domain(dev, NULL, false);
 	return 0;
+}
+
+static int mock_identity_attach_dev(struct iommu_domain *domain,
+				    struct device *dev)
+{
+	mock_dev_set_domain(dev, NULL, true);
+	return 0;
+}
+
+/*
+ * Record what PASID @pasid of the device uses: a paging domain, or
+ * MOCK_IDENTITY.  Replacing @old needs no window of blocked DMA: the entry
+ * changes in one store.
+ */
+static int mock_set_dev_pasid(struct device *dev, ioasid_t pasid, void *entry)
+{
+	struct mock_dev *mdev = container_of(dev, struct mock_dev, dev);
+	void *prev;
+
+	if (!xa_is_value(entry))
+		atomic_inc(&((struct mock_domain *)entry)->nr_devs);
+	prev = xa_store(&mdev->pasids, pasid, entry, GFP_KERNEL);
+	if (xa_is_err(prev)) {
+		if (!xa_is_value(entry))
+			atomic_dec(&((struct mock_domain *)entry)->nr_devs);
+		return xa_err(prev);
+	}
+	if (prev && !xa_is_value(prev))
+		atomic_dec(&((struct mock_domain *)prev)->nr_devs);
+	return 0;
+}
+
+static int mock_domain_set_dev_pasid(struct iommu_domain *domain,
+				     struct device *dev, ioasid_t pasid,
+				     struct iommu_domain *old)
+{
+	struct mock_dev *mdev = container_of(dev, struct mock_dev, dev);
+	struct mock_domain *mock = to_mock_domain(domain);
+
+	/* Like a page table in another IOMMU's format. */
+	if (mock->other_iommu != mdev->other_iommu)
+		return -EINVAL;
+	return mock_set_dev_pasid(dev, pasid, mock);
+}
+
+static int mock_identity_set_dev_pasid(struct iommu_domain *domain,
+				       struct device *dev, ioasid_t pasid,
+				       struct iommu_domain *old)
+{
+	return mock_set_dev_pasid(dev, pasid, MOCK_IDENTITY);
+}
+
+static void mock_remove_dev_pasid(struct device *dev, ioasid_t pasid,
+				  struct iommu_domain *domain)
+{
+	struct mock_dev *mdev = container_of(dev, struct mock_dev, dev);
+	void *prev;
+
+	prev = xa_erase(&mdev->pasids, pasid);
+	if (prev && !xa_is_value(prev))
+		atomic_dec(&((struct mock_domain *)prev)->nr_devs);
 }
 
 static int mock_domain_attach_dev(struct iommu_domain *domain,
@@ -433,7 +513,7 @@ static int mock_domain_attach_dev(struct iommu_domain *domain,
 	/* Like a page table in another IOMMU's format. */
 	if (mock->other_iommu != mdev->other_iommu)
 		return -EINVAL;
-	mock_dev_set_domain(dev, mock);
+	mock_dev_set_domain(dev, mock, false);
 	return 0;
 }
 
@@ -529,6 +609,26 @@ static struct iommu_domain mock_blocking_domain = {
 	},
 };
 
+static struct iommu_domain mock_identity_domain = {
+	.type = IOMMU_DOMAIN_IDENTITY,
+	.ops = &(const struct iommu_domain_ops) {
+		.attach_dev = mock_identity_attach_dev,
+		.set_dev_pasid = mock_identity_set_dev_pasid,
+	},
+};
+
+/*
+ * Mock devices start blocked: they do no DMA of their own.  A device made
+ * with IOASID_TEST_MOCK_DEV_KERNEL_DMA plays one whose kernel driver uses
+ * the DMA API, untranslated.
+ */
+static int mock_def_domain_type(struct device *dev)
+{
+	struct mock_dev *mdev = container_of(dev, struct mock_dev, dev);
+
+	return mdev->kernel_dma ? IOMMU_DOMAIN_IDENTITY : IOMMU_DOMAIN_BLOCKED;
+}
+
 static struct iommu_device *mock_probe_device(struct device *dev)
 {
 	if (dev->bus != &mock_bus || !dev_iommu_fwspec_get(dev))
@@ -539,8 +639,8 @@ static struct iommu_device *mock_probe_device(struct device *dev)
 static const struct iommu_ops mock_ops = {
 	.owner = THIS_MODULE,
 	.pgsize_bitmap = MOCK_PGSIZE_BITMAP,
-	/* Mock devices never use the DMA API: they start blocked. */
-	.default_domain = &mock_blocking_domain,
+	.def_domain_type = mock_def_domain_type,
+	.identity_domain = &mock_identity_domain,
 	.blocked_domain = &mock_blocking_domain,
 	/* A device leaving its group stops using the group's domain. */
 	.release_domain = &mock_blocking_domain,
@@ -550,8 +650,10 @@ static const struct iommu_ops mock_ops = {
 	.get_resv_regions = mock_get_resv_regions,
 	.hw_info = mock_hw_info,
 	.device_group = mock_device_group,
+	.remove_dev_pasid = mock_remove_dev_pasid,
 	.default_domain_ops = &(const struct iommu_domain_ops) {
 		.attach_dev = mock_domain_attach_dev,
+		.set_dev_pasid = mock_domain_set_dev_pasid,
 		.enforce_cache_coherency = mock_domain_enforce_cc,
 		.map_pages = mock_domain_map_pages,
 		.unmap_pages = mock_domain_unmap_pages,
@@ -569,14 +671,12 @@ static void mock_dev_release(struct device *dev)
 		dev_iommu_free(dev);
 	if (mdev->group_with)
 		put_device(&mdev->group_with->dev);
+	WARN_ON(!xa_empty(&mdev->pasids));
+	xa_destroy(&mdev->pasids);
 	ida_free(&mock_dev_ida, mdev->index);
 	kfree(mdev);
 }
 
-static const struct property_entry mock_pasid_props[] = {
-	PROPERTY_ENTRY_U32("pasid-num-bits", IOASID_TEST_MOCK_PASID_BITS),
-	{ }
-};
 
 /*
  * Add a device that no IOMMU translates to an IOMMU group of its own, as
@@ -613,9 +713,12 @@ err_unregister:
 	return ERR_PTR(rc);
 }
 
-static struct mock_dev *mock_dev_create(u32 flags, struct mock_dev *group_with)
+static struct mock_dev *mock_dev_create(u32 flags, u32 pasid_bits,
+				       struct mock_dev *group_with)
 {
+	struct property_entry props[3] = { };
 	struct mock_dev *mdev;
+	unsigned int n = 0;
 	int rc;
 
 	mdev = kzalloc(sizeof(*mdev), GFP_KERNEL_ACCOUNT);
@@ -631,7 +734,12 @@ static struct mock_dev *mock_dev_create(u32 flags, struct mock_dev *group_with)
 	mdev->sw_msi = flags & IOASID_TEST_MOCK_DEV_SW_MSI;
 	mdev->no_enforce_cc = flags & IOASID_TEST_MOCK_DEV_NO_ENFORCE_CC;
 	mdev->no_iommu = flags & IOASID_TEST_MOCK_DEV_NO_IOMMU;
+	mdev->kernel_dma = flags & IOASID_TEST_MOCK_DEV_KERNEL_DMA;
 	spin_lock_init(&mdev->lock);
+	xa_init(&mdev->pasids);
+	/* The DMA API of the kernel-driver role reaches all of memory. */
+	mdev->dev.coherent_dma_mask = DMA_BIT_MASK(64);
+	mdev->dev.dma_mask = &mdev->dev.coherent_dma_mask;
 
 	device_initialize(&mdev->dev);
 	mdev->dev.release = mock_dev_release;
@@ -644,9 +752,15 @@ static struct mock_dev *mock_dev_create(u32 flags, struct mock_dev *group_with)
 	if (rc)
 		goto err_put;
 	/* Read by the IOMMU core when it probes the device. */
-	if (flags & IOASID_TEST_MOCK_DEV_PASID) {
-		rc = device_create_managed_software_node(&mdev->dev,
-							 mock_pasid_props,
+	if (flags & IOASID_TEST_MOCK_DEV_PASID)
+		pasid_bits = IOASID_TEST_MOCK_PASID_BITS;
+	if (pasid_bits)
+		props[n++] = PROPERTY_ENTRY_U32("pasid-num-bits", pasid_bits);
+	/* How a platform device says that it can raise page requests. */
+	if (flags & IOASID_TEST_MOCK_DEV_PRI)
+		props[n++] = PROPERTY_ENTRY_BOOL("dma-can-stall");
+	if (n) {
+		rc = device_create_managed_software_node(&mdev->dev, props,
 							 NULL);
 		if (rc)
 			goto err_put;
@@ -690,6 +804,10 @@ void ioasid_mock_dev_destroy(struct ioasid_object *obj)
 	/* A device goes away: its owner unbinds it first. */
 	if (dev_obj->idev)
 		ioasid_device_unbind(dev_obj->idev);
+	/* So does its kernel driver, giving back its PASID. */
+	if (dev_obj->kernel_pasid != IOMMU_PASID_INVALID)
+		ioasid_kernel_pasid_free(&dev_obj->mdev->dev,
+					 dev_obj->kernel_pasid);
 	if (dev_obj->bound_ctx)
 		ioasid_ctx_put(dev_obj->bound_ctx);
 	mutex_destroy(&dev_obj->lock);
@@ -721,13 +839,28 @@ int ioasid_test_mock_dev_add(struct ioasid_ucmd *ucmd)
 			   IOASID_TEST_MOCK_DEV_PASID |
 			   IOASID_TEST_MOCK_DEV_SW_MSI |
 			   IOASID_TEST_MOCK_DEV_NO_ENFORCE_CC |
-			   IOASID_TEST_MOCK_DEV_NO_IOMMU))
+			   IOASID_TEST_MOCK_DEV_NO_IOMMU |
+			   IOASID_TEST_MOCK_DEV_PASID_BITS |
+			   IOASID_TEST_MOCK_DEV_PRI |
+			   IOASID_TEST_MOCK_DEV_KERNEL_DMA))
 		return -EOPNOTSUPP;
-	if (cmd->__reserved)
+	if (cmd->__reserved || cmd->__reserved2)
 		return -EINVAL;
+	if (cmd->flags & IOASID_TEST_MOCK_DEV_PASID_BITS) {
+		if (!cmd->pasid_bits ||
+		    cmd->pasid_bits > IOASID_TEST_MOCK_PASID_BITS ||
+		    (cmd->flags & IOASID_TEST_MOCK_DEV_PASID))
+			return -EINVAL;
+	} else if (cmd->pasid_bits) {
+		return -EINVAL;
+	}
 
 	if ((cmd->flags & IOASID_TEST_MOCK_DEV_NO_IOMMU) &&
 	    (cmd->flags & ~IOASID_TEST_MOCK_DEV_NO_IOMMU))
+		return -EINVAL;
+	/* The devices of a group share one default domain. */
+	if ((cmd->flags & IOASID_TEST_MOCK_DEV_KERNEL_DMA) &&
+	    (cmd->flags & IOASID_TEST_MOCK_DEV_GROUP))
 		return -EINVAL;
 	if (cmd->flags & IOASID_TEST_MOCK_DEV_GROUP) {
 		group_obj = ioasid_get_mock_dev(ucmd, cmd->group_dev_id);
@@ -752,7 +885,7 @@ int ioasid_test_mock_dev_add(struct ioasid_ucmd *ucmd)
 		goto out_put_group;
 	}
 
-	mdev = mock_dev_create(cmd->flags,
+	mdev = mock_dev_create(cmd->flags, cmd->pasid_bits,
 			       group_obj ? group_obj->mdev : NULL);
 	if (IS_ERR(mdev)) {
 		ioasid_object_abort(ucmd->ctx, &dev_obj->obj);
@@ -760,6 +893,7 @@ int ioasid_test_mock_dev_add(struct ioasid_ucmd *ucmd)
 		goto out_put_group;
 	}
 	dev_obj->mdev = mdev;
+	dev_obj->kernel_pasid = IOMMU_PASID_INVALID;
 	mutex_init(&dev_obj->lock);
 
 	cmd->out_dev_id = dev_obj->obj.id;
@@ -1577,8 +1711,12 @@ int ioasid_test_device_attach(struct ioasid_ucmd *ucmd)
 	struct ioasid_mock_dev *dev_obj;
 	int rc;
 
-	if (cmd->flags & ~IOASID_TEST_DEVICE_ATTACH_REPLACE)
+	if (cmd->flags & ~(IOASID_TEST_DEVICE_ATTACH_REPLACE |
+			   IOASID_TEST_DEVICE_ATTACH_PASID))
 		return -EOPNOTSUPP;
+	if (cmd->__reserved ||
+	    (cmd->pasid && !(cmd->flags & IOASID_TEST_DEVICE_ATTACH_PASID)))
+		return -EINVAL;
 
 	dev_obj = ioasid_get_mock_dev(ucmd, cmd->dev_id);
 	if (IS_ERR(dev_obj))
@@ -1586,6 +1724,12 @@ int ioasid_test_device_attach(struct ioasid_ucmd *ucmd)
 	mutex_lock(&dev_obj->lock);
 	if (!dev_obj->idev)
 		rc = -ENOENT;
+	else if (cmd->flags & IOASID_TEST_DEVICE_ATTACH_PASID)
+		rc = (cmd->flags & IOASID_TEST_DEVICE_ATTACH_REPLACE) ?
+		     ioasid_device_pasid_replace(dev_obj->idev, cmd->pasid,
+						 &cmd->pt_id) :
+		     ioasid_device_pasid_attach(dev_obj->idev, cmd->pasid,
+						&cmd->pt_id);
 	else if (cmd->flags & IOASID_TEST_DEVICE_ATTACH_REPLACE)
 		rc = ioasid_device_replace(dev_obj->idev, &cmd->pt_id);
 	else
@@ -1599,18 +1743,23 @@ int ioasid_test_device_detach(struct ioasid_ucmd *ucmd)
 {
 	struct ioasid_test_device_detach *cmd = ucmd->cmd;
 	struct ioasid_mock_dev *dev_obj;
+	bool pasid = cmd->flags & IOASID_TEST_DEVICE_DETACH_PASID;
 	int rc = 0;
 
-	if (cmd->flags)
+	if (cmd->flags & ~IOASID_TEST_DEVICE_DETACH_PASID)
 		return -EOPNOTSUPP;
-	if (cmd->__reserved)
+	if (cmd->__reserved || cmd->__reserved2 || (!pasid && cmd->pasid))
+		return -EINVAL;
+	if (pasid && (!cmd->pasid || cmd->pasid > IOASID_PASID_MAX))
 		return -EINVAL;
 
 	dev_obj = ioasid_get_mock_dev(ucmd, cmd->dev_id);
 	if (IS_ERR(dev_obj))
 		return PTR_ERR(dev_obj);
 	mutex_lock(&dev_obj->lock);
-	if (dev_obj->idev)
+	if (dev_obj->idev && pasid)
+		ioasid_device_pasid_detach(dev_obj->idev, cmd->pasid);
+	else if (dev_obj->idev)
 		ioasid_device_detach(dev_obj->idev);
 	else
 		rc = -ENOENT;
@@ -1629,9 +1778,10 @@ int ioasid_test_device_domain(struct ioasid_ucmd *ucmd)
 	void *iopte;
 	int rc;
 
-	if (cmd->flags)
+	if (cmd->flags & ~IOASID_TEST_DEVICE_DOMAIN_PASID)
 		return -EOPNOTSUPP;
-	if (cmd->__reserved || cmd->__reserved2)
+	if (cmd->__reserved || cmd->__reserved2 || cmd->__reserved3 ||
+	    (cmd->pasid && !(cmd->flags & IOASID_TEST_DEVICE_DOMAIN_PASID)))
 		return -EINVAL;
 
 	dev_obj = ioasid_get_mock_dev(ucmd, cmd->dev_id);
@@ -1643,8 +1793,19 @@ int ioasid_test_device_domain(struct ioasid_ucmd *ucmd)
 	cmd->out_mapped_bytes = 0;
 	cmd->out_flags = 0;
 	/* An attached domain is not freed: it stays while we look. */
-	spin_lock(&mdev->lock);
-	mock = mdev->domain;
+	if (cmd->flags & IOASID_TEST_DEVICE_DOMAIN_PASID) {
+		xa_lock(&mdev->pasids);
+		mock = xa_load(&mdev->pasids, cmd->pasid);
+		if (mock == MOCK_IDENTITY) {
+			cmd->out_flags |= IOASID_TEST_DOMAIN_IDENTITY;
+			mock = NULL;
+		}
+	} else {
+		spin_lock(&mdev->lock);
+		mock = mdev->domain;
+		if (mdev->identity)
+			cmd->out_flags |= IOASID_TEST_DOMAIN_IDENTITY;
+	}
 	if (mock) {
 		cmd->out_serial = mock->serial;
 		if (mock->domain.iova_cookie)
@@ -1658,8 +1819,276 @@ int ioasid_test_device_domain(struct ioasid_ucmd *ucmd)
 		}
 		xa_unlock(&mock->ioptes);
 	}
-	spin_unlock(&mdev->lock);
+	if (cmd->flags & IOASID_TEST_DEVICE_DOMAIN_PASID)
+		xa_unlock(&mdev->pasids);
+	else
+		spin_unlock(&mdev->lock);
 	rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
+	ioasid_put_object(&dev_obj->obj);
+	return rc;
+}
+
+int ioasid_test_device_allow_pasid(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_test_device_allow_pasid *cmd = ucmd->cmd;
+	bool revoke = cmd->flags & IOASID_TEST_ALLOW_PASID_REVOKE;
+	struct ioasid_mock_dev *dev_obj;
+	int rc = 0;
+
+	if (cmd->flags & ~IOASID_TEST_ALLOW_PASID_REVOKE)
+		return -EOPNOTSUPP;
+	if (cmd->__reserved || cmd->__reserved2)
+		return -EINVAL;
+	/* The kernel call cannot fail: check what it would ignore. */
+	if (revoke && (cmd->configs || !cmd->first || cmd->first > cmd->last))
+		return -EINVAL;
+
+	dev_obj = ioasid_get_mock_dev(ucmd, cmd->dev_id);
+	if (IS_ERR(dev_obj))
+		return PTR_ERR(dev_obj);
+	mutex_lock(&dev_obj->lock);
+	if (!dev_obj->idev)
+		rc = -ENOENT;
+	else if (revoke)
+		ioasid_device_revoke_pasid(dev_obj->idev, cmd->first,
+					   cmd->last);
+	else
+		rc = ioasid_device_allow_pasid(dev_obj->idev, cmd->first,
+					       cmd->last, cmd->configs);
+	mutex_unlock(&dev_obj->lock);
+	ioasid_put_object(&dev_obj->obj);
+	return rc;
+}
+
+/*
+ * One page's worth of a mock DMA: translate @iova through @mock's IOPTEs
+ * and copy between the page and @buf.  Called with the lock that keeps
+ * @mock attached to the device held, so that the domain and, through its
+ * IOPTE (the IOAS unmaps the domain before it unpins), the page stay.
+ */
+static int mock_dma_page(struct mock_domain *mock, unsigned long iova,
+			 void *buf, size_t len, bool write)
+{
+	unsigned long start;
+	phys_addr_t paddr;
+	void *iopte, *va;
+	u32 prot;
+	int rc = 0;
+
+	xa_lock(&mock->ioptes);
+	iopte = mock_iopte_find(mock, iova, &start);
+	if (!iopte) {
+		rc = -ENXIO;
+		goto out_unlock;
+	}
+	prot = mock_iopte_prot(iopte);
+	if (!(prot & (write ? IOASID_TEST_PROT_WRITE :
+			      IOASID_TEST_PROT_READ))) {
+		rc = -EACCES;
+		goto out_unlock;
+	}
+	paddr = mock_iopte_paddr(iopte) + (iova - start);
+	/* Test domains may name any address: only RAM is copied. */
+	if (!pfn_valid(PHYS_PFN(paddr))) {
+		rc = -ENXIO;
+		goto out_unlock;
+	}
+	va = kmap_local_page(pfn_to_page(PHYS_PFN(paddr)));
+	if (write)
+		memcpy(va + offset_in_page(paddr), buf, len);
+	else
+		memcpy(buf, va + offset_in_page(paddr), len);
+	kunmap_local(va);
+out_unlock:
+	xa_unlock(&mock->ioptes);
+	return rc;
+}
+
+/* A DMA of the device at @iova, within one page, with or without PASID. */
+static int mock_dev_dma(struct mock_dev *mdev, bool has_pasid, ioasid_t pasid,
+			unsigned long iova, void *buf, size_t len, bool write)
+{
+	struct mock_domain *mock;
+	int rc;
+
+	if (has_pasid) {
+		xa_lock(&mdev->pasids);
+		mock = xa_load(&mdev->pasids, pasid);
+		/* Blocked, or untranslated: never copied from a test. */
+		rc = (!mock || mock == MOCK_IDENTITY) ? -ENXIO :
+		     mock_dma_page(mock, iova, buf, len, write);
+		xa_unlock(&mdev->pasids);
+	} else {
+		spin_lock(&mdev->lock);
+		mock = mdev->domain;
+		rc = mock ? mock_dma_page(mock, iova, buf, len, write) : -ENXIO;
+		spin_unlock(&mdev->lock);
+	}
+	return rc;
+}
+
+int ioasid_test_mock_dma(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_test_mock_dma *cmd = ucmd->cmd;
+	bool write = cmd->flags & IOASID_TEST_MOCK_DMA_WRITE;
+	bool has_pasid = cmd->flags & IOASID_TEST_MOCK_DMA_PASID;
+	void __user *data = u64_to_user_ptr(cmd->data);
+	struct ioasid_mock_dev *dev_obj;
+	u64 done = 0;
+	void *buf;
+	int rc = 0;
+
+	if (cmd->flags & ~(IOASID_TEST_MOCK_DMA_WRITE |
+			   IOASID_TEST_MOCK_DMA_PASID))
+		return -EOPNOTSUPP;
+	if (!cmd->length || cmd->length > IOASID_TEST_MOCK_DMA_MAX ||
+	    cmd->iova + cmd->length - 1 < cmd->iova ||
+	    (cmd->pasid && !has_pasid) ||
+	    (has_pasid && (!cmd->pasid || cmd->pasid > IOASID_PASID_MAX)))
+		return -EINVAL;
+
+	dev_obj = ioasid_get_mock_dev(ucmd, cmd->dev_id);
+	if (IS_ERR(dev_obj))
+		return PTR_ERR(dev_obj);
+	if (has_pasid && (!dev_obj->mdev->dev.iommu ||
+			  cmd->pasid >= dev_obj->mdev->dev.iommu->max_pasids)) {
+		rc = -EINVAL;
+		goto out_put;
+	}
+	buf = kmalloc(PAGE_SIZE, GFP_KERNEL_ACCOUNT);
+	if (!buf) {
+		rc = -ENOMEM;
+		goto out_put;
+	}
+	while (done < cmd->length) {
+		unsigned long iova = cmd->iova + done;
+		size_t len = min_t(u64, cmd->length - done,
+				   PAGE_SIZE - offset_in_page(iova));
+
+		if (write && copy_from_user(buf, data + done, len)) {
+			rc = -EFAULT;
+			break;
+		}
+		rc = mock_dev_dma(dev_obj->mdev, has_pasid, cmd->pasid, iova,
+				  buf, len, write);
+		if (rc)
+			break;
+		if (!write && copy_to_user(data + done, buf, len)) {
+			rc = -EFAULT;
+			break;
+		}
+		done += len;
+		cond_resched();
+	}
+	kfree(buf);
+	cmd->out_done = done;
+	/* The count is reported with a failed translation too. */
+	if (!rc || rc == -ENXIO || rc == -EACCES) {
+		int rc2 = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
+
+		rc = rc ?: rc2;
+	}
+out_put:
+	ioasid_put_object(&dev_obj->obj);
+	return rc;
+}
+
+/*
+ * The kernel-driver role: a buffer mapped with the DMA API must be what the
+ * device reaches with its kernel PASID.  The identity domain translates
+ * nothing, so the device's address is the DMA address the API returned.
+ */
+static int mock_kernel_pasid_dma(struct mock_dev *mdev, ioasid_t pasid)
+{
+	const size_t len = 256;
+	u8 *cpu, *dev_buf = NULL;
+	dma_addr_t dma;
+	void *entry;
+	int rc = 0;
+	size_t i;
+
+	cpu = kmalloc(len, GFP_KERNEL);
+	dev_buf = kmalloc(len, GFP_KERNEL);
+	if (!cpu || !dev_buf) {
+		rc = -ENOMEM;
+		goto out_free;
+	}
+	for (i = 0; i < len; i++)
+		cpu[i] = i ^ pasid;
+	dma = dma_map_single(&mdev->dev, cpu, len, DMA_BIDIRECTIONAL);
+	if (dma_mapping_error(&mdev->dev, dma)) {
+		rc = -ENOMEM;
+		goto out_free;
+	}
+	xa_lock(&mdev->pasids);
+	entry = xa_load(&mdev->pasids, pasid);
+	if (entry == MOCK_IDENTITY && pfn_valid(PHYS_PFN(dma))) {
+		/* The device reads the buffer and writes it back inverted. */
+		memcpy(dev_buf, phys_to_virt(dma), len);
+		for (i = 0; i < len; i++)
+			dev_buf[i] = ~dev_buf[i];
+		memcpy(phys_to_virt(dma), dev_buf, len);
+	} else {
+		rc = -EIO;
+	}
+	xa_unlock(&mdev->pasids);
+	dma_unmap_single(&mdev->dev, dma, len, DMA_BIDIRECTIONAL);
+	for (i = 0; !rc && i < len; i++)
+		if (cpu[i] != (u8)~(i ^ pasid))
+			rc = -EIO;
+out_free:
+	kfree(dev_buf);
+	kfree(cpu);
+	return rc;
+}
+
+int ioasid_test_kernel_pasid(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_test_kernel_pasid *cmd = ucmd->cmd;
+	struct ioasid_mock_dev *dev_obj;
+	ioasid_t pasid;
+	int rc = 0;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	if (cmd->__reserved || cmd->op > IOASID_TEST_KERNEL_PASID_FREE)
+		return -EINVAL;
+
+	dev_obj = ioasid_get_mock_dev(ucmd, cmd->dev_id);
+	if (IS_ERR(dev_obj))
+		return PTR_ERR(dev_obj);
+	/* Binding takes the lock too: the device has one owner at a time. */
+	mutex_lock(&dev_obj->lock);
+	if (cmd->op == IOASID_TEST_KERNEL_PASID_ALLOC) {
+		if (dev_obj->idev ||
+		    dev_obj->kernel_pasid != IOMMU_PASID_INVALID) {
+			rc = -EBUSY;
+			goto out_unlock;
+		}
+		rc = ioasid_kernel_pasid_alloc(&dev_obj->mdev->dev, &pasid);
+		if (rc)
+			goto out_unlock;
+		cmd->pasid = pasid;
+		rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
+		if (rc)
+			ioasid_kernel_pasid_free(&dev_obj->mdev->dev, pasid);
+		else
+			dev_obj->kernel_pasid = pasid;
+		goto out_unlock;
+	}
+	if (dev_obj->kernel_pasid == IOMMU_PASID_INVALID ||
+	    dev_obj->kernel_pasid != cmd->pasid) {
+		rc = -ENOENT;
+		goto out_unlock;
+	}
+	if (cmd->op == IOASID_TEST_KERNEL_PASID_DMA) {
+		rc = mock_kernel_pasid_dma(dev_obj->mdev, cmd->pasid);
+	} else {
+		ioasid_kernel_pasid_free(&dev_obj->mdev->dev, cmd->pasid);
+		dev_obj->kernel_pasid = IOMMU_PASID_INVALID;
+	}
+out_unlock:
+	mutex_unlock(&dev_obj->lock);
 	ioasid_put_object(&dev_obj->obj);
 	return rc;
 }

@@ -604,9 +604,10 @@ struct ioasid_device_get_hw_info {
  *
  * The subsystem that owns a device (VFIO, vhost-vdpa) decides which of its
  * PASIDs user space may attach through /dev/ioasid, and to what kind of page
- * table (&enum ioasid_pasid_config): it declares that policy when it binds
- * the device ("ALLOW_PASID"), and user space reads it back for each PASID
- * with %IOASID_DEVICE_GET_PASID_INFO.  Attachments themselves go through
+ * table (&enum ioasid_pasid_config): it declares that policy once it has
+ * bound the device, and may change or withdraw it later ("ALLOW_PASID");
+ * user space reads it back for each PASID with
+ * %IOASID_DEVICE_GET_PASID_INFO.  Attachments themselves go through
  * the owner's own interface (for VFIO, VFIO_DEVICE_ATTACH_IOASID_PT with a
  * PASID), which checks the policy.  The RID keeps its own rules: it may
  * always be attached to a paging page table.
