@@ -83,11 +83,13 @@ enum {
  *                                   %IOASID_TEST_MOCK_PASID_BITS) of PASID
  * @IOASID_TEST_MOCK_DEV_PRI: The device can raise page requests (it has
  *                            the "dma-can-stall" property)
- * @IOASID_TEST_MOCK_DEV_KERNEL_DMA: The device's default domain is an
- *                                   identity domain, as for a device whose
- *                                   kernel driver uses the DMA API, instead
- *                                   of a blocking one: see
- *                                   %IOASID_TEST_KERNEL_PASID
+ * @IOASID_TEST_MOCK_DEV_KERNEL_DMA: The device has a kernel driver that
+ *                                   uses the DMA API, which
+ *                                   %IOASID_TEST_KERNEL_PASID plays.  (Every
+ *                                   mock device that is not bound uses the
+ *                                   identity domain, as behind an IOMMU in
+ *                                   passthrough mode.)  Not with
+ *                                   %IOASID_TEST_MOCK_DEV_GROUP
  */
 enum ioasid_test_mock_dev_flags {
 	IOASID_TEST_MOCK_DEV_OTHER_IOMMU = 1 << 0,
@@ -866,9 +868,11 @@ enum ioasid_test_kernel_pasid_op {
  * destroyed, as the end of a driver's binding does.
  *
  * Errors: %ENOENT if @dev_id names no mock device, or (DMA, FREE) if the
- * device holds no kernel PASID @pasid; %EBUSY if it holds one already
- * (ALLOC) or is bound to a context; %EIO if the DMA did not reach the
- * buffer; those of ioasid_kernel_pasid_alloc().
+ * device holds no kernel PASID @pasid; %EOPNOTSUPP (ALLOC) if the device
+ * was made without %IOASID_TEST_MOCK_DEV_KERNEL_DMA; %EBUSY if it holds
+ * one already (ALLOC) or is bound to a context; %EINVAL for an unknown
+ * @op; %EIO if the DMA did not reach the buffer; those of
+ * ioasid_kernel_pasid_alloc().
  */
 struct ioasid_test_kernel_pasid {
 	__u32 size;

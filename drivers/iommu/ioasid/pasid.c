@@ -342,6 +342,7 @@ int ioasid_pasid_alloc_ioctl(struct ioasid_ucmd *ucmd)
 		goto out_put;
 	}
 	/* Count it first, so that racing calls cannot pass the limit. */
+	rc = 0;
 	xa_lock(&ctx->pasids);
 	if (ctx->nr_pasids >= IOASID_GLOBAL_PASIDS_MAX)
 		rc = -ENOSPC;

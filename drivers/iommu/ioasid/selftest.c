@@ -89,8 +89,8 @@ struct mock_domain {
  * @sw_msi: Has a software MSI window
  * @no_enforce_cc: Its IOMMU cannot enforce cache coherency
  * @no_iommu: In an IOMMU group no IOMMU translates
- * @kernel_dma: Its default domain is the identity domain, as for a device
- *              whose driver uses the DMA API
+ * @kernel_dma: It has a kernel driver that uses the DMA API: the test
+ *              driver plays it (%IOASID_TEST_KERNEL_PASID)
  * @group_with: Device whose IOMMU group it joins, referenced, or NULL
  * @lock: Protects @domain and @identity
  * @domain: Paging domain the RID is attached to, or NULL
@@ -196,6 +196,7 @@ static struct fwnode_handle mock_fwnode;
 static struct iommu_device mock_iommu;
 static struct device *mock_iommu_parent;
 static DEFINE_IDA(mock_dev_ida);
+static struct lock_class_key mock_pasids_lock_key;
 
 static const struct iommu_ops mock_ops;
 
@@ -611,23 +612,13 @@ static struct iommu_domain mock_blocking_domain = {
 
 static struct iommu_domain mock_identity_domain = {
 	.type = IOMMU_DOMAIN_IDENTITY,
+	/* The core checks the owner of a domain attached to a PASID. */
+	.owner = &mock_ops,
 	.ops = &(const struct iommu_domain_ops) {
 		.attach_dev = mock_identity_attach_dev,
 		.set_dev_pasid = mock_identity_set_dev_pasid,
 	},
 };
-
-/*
- * Mock devices start blocked: they do no DMA of their own.  A device made
- * with IOASID_TEST_MOCK_DEV_KERNEL_DMA plays one whose kernel driver uses
- * the DMA API, untranslated.
- */
-static int mock_def_domain_type(struct device *dev)
-{
-	struct mock_dev *mdev = container_of(dev, struct mock_dev, dev);
-
-	return mdev->kernel_dma ? IOMMU_DOMAIN_IDENTITY : IOMMU_DOMAIN_BLOCKED;
-}
 
 static struct iommu_device *mock_probe_device(struct device *dev)
 {
@@ -639,7 +630,11 @@ static struct iommu_device *mock_probe_device(struct device *dev)
 static const struct iommu_ops mock_ops = {
 	.owner = THIS_MODULE,
 	.pgsize_bitmap = MOCK_PGSIZE_BITMAP,
-	.def_domain_type = mock_def_domain_type,
+	/*
+	 * Like an IOMMU in passthrough mode: the DMA API of a kernel driver
+	 * (IOASID_TEST_KERNEL_PASID) is not translated.  Binding blocks.
+	 */
+	.default_domain = &mock_identity_domain,
 	.identity_domain = &mock_identity_domain,
 	.blocked_domain = &mock_blocking_domain,
 	/* A device leaving its group stops using the group's domain. */
@@ -737,6 +732,8 @@ static struct mock_dev *mock_dev_create(u32 flags, u32 pasid_bits,
 	mdev->kernel_dma = flags & IOASID_TEST_MOCK_DEV_KERNEL_DMA;
 	spin_lock_init(&mdev->lock);
 	xa_init(&mdev->pasids);
+	/* Taken outside the xa_lock of a domain's IOPTEs: another class. */
+	lockdep_set_class(&mdev->pasids.xa_lock, &mock_pasids_lock_key);
 	/* The DMA API of the kernel-driver role reaches all of memory. */
 	mdev->dev.coherent_dma_mask = DMA_BIT_MASK(64);
 	mdev->dev.dma_mask = &mdev->dev.coherent_dma_mask;
@@ -858,7 +855,7 @@ int ioasid_test_mock_dev_add(struct ioasid_ucmd *ucmd)
 	if ((cmd->flags & IOASID_TEST_MOCK_DEV_NO_IOMMU) &&
 	    (cmd->flags & ~IOASID_TEST_MOCK_DEV_NO_IOMMU))
 		return -EINVAL;
-	/* The devices of a group share one default domain. */
+	/* A kernel driver needs its group to itself. */
 	if ((cmd->flags & IOASID_TEST_MOCK_DEV_KERNEL_DMA) &&
 	    (cmd->flags & IOASID_TEST_MOCK_DEV_GROUP))
 		return -EINVAL;
@@ -2060,6 +2057,11 @@ int ioasid_test_kernel_pasid(struct ioasid_ucmd *ucmd)
 	/* Binding takes the lock too: the device has one owner at a time. */
 	mutex_lock(&dev_obj->lock);
 	if (cmd->op == IOASID_TEST_KERNEL_PASID_ALLOC) {
+		/* No kernel driver to play. */
+		if (!dev_obj->mdev->kernel_dma) {
+			rc = -EOPNOTSUPP;
+			goto out_unlock;
+		}
 		if (dev_obj->idev ||
 		    dev_obj->kernel_pasid != IOMMU_PASID_INVALID) {
 			rc = -EBUSY;
