@@ -219,7 +219,13 @@ void ioasid_device_destroy(struct ioasid_object *obj)
  */
 void ioasid_device_unbind(struct ioasid_device *idev)
 {
-	ioasid_device_detach_range(idev, IOMMU_NO_PASID, IOASID_PASID_MAX, 0);
+	LIST_HEAD(done);
+
+	mutex_lock(&idev->igroup->lock);
+	ioasid_device_detach_range_locked(idev, IOMMU_NO_PASID,
+					  IOASID_PASID_MAX, 0, &done);
+	mutex_unlock(&idev->igroup->lock);
+	ioasid_attach_list_finish(idev->ctx, &done);
 	ioasid_test_delay(IOASID_DELAY_UNBIND);
 	/* Nothing holds a device long-term: this cannot fail. */
 	ioasid_object_remove(idev->ctx, &idev->obj, idev->obj.id,
@@ -788,46 +794,54 @@ int ioasid_device_pasid_replace(struct ioasid_device *idev, ioasid_t pasid,
 EXPORT_SYMBOL_NS_GPL(ioasid_device_pasid_replace, IOASID);
 
 /*
- * Take the device out of its group's attachment at @pasid; with the last
- * device, detach the group there (blocking its DMA at @pasid) and give back
- * the reserved regions.  Returns the HWPT whose attachment reference the
- * caller drops after unlocking, or NULL.
+ * Take the device out of its group's attachment; with the last device,
+ * detach the group there (blocking its DMA at the PASID), give back the
+ * reserved regions and unlist the attachment.  Returns the attachment then,
+ * for ioasid_attach_finish() once the group's lock is dropped, else NULL.
  */
-static struct ioasid_hwpt *ioasid_detach_locked(struct ioasid_device *idev,
-						struct ioasid_attach *attach)
+static struct ioasid_attach *ioasid_detach_locked(struct ioasid_device *idev,
+						  struct ioasid_attach *attach)
 {
 	struct ioasid_group *igroup = idev->igroup;
-	struct ioasid_hwpt *old;
 
 	lockdep_assert_held(&igroup->lock);
 	if (!xa_erase(&attach->devices, idev->obj.id))
 		return NULL;
 	if (--attach->nr_devices)
 		return NULL;
-	old = attach->hwpt;
 	ioasid_iommu_detach(idev, attach);
 	ioasid_test_delay(IOASID_DELAY_DETACH);
-	ioasid_ioas_remove_resv(to_hwpt_paging(old)->ioas, attach);
+	ioasid_ioas_remove_resv(to_hwpt_paging(attach->hwpt)->ioas, attach);
 	xa_erase(&igroup->pasid_attach, attach->pasid);
 	ioasid_pasid_unclaim(idev->ctx, attach->pasid, attach->global);
+	return attach;
+}
+
+/*
+ * Drop the HWPT reference of a detached attachment and free it, outside
+ * the group's lock: an auto HWPT's last put waits for the lookups in
+ * progress, which may be attaches waiting for that lock.
+ */
+static void ioasid_attach_finish(struct ioasid_ctx *ctx,
+				 struct ioasid_attach *attach)
+{
+	ioasid_hwpt_put_attachment(ctx, attach->hwpt);
 	ioasid_attach_free(attach);
-	return old;
 }
 
 static void ioasid_device_do_detach(struct ioasid_device *idev,
 				    ioasid_t pasid)
 {
 	struct ioasid_group *igroup = idev->igroup;
-	struct ioasid_attach *attach;
-	struct ioasid_hwpt *old = NULL;
+	struct ioasid_attach *attach, *done = NULL;
 
 	mutex_lock(&igroup->lock);
 	attach = ioasid_group_attachment(igroup, pasid);
 	if (attach)
-		old = ioasid_detach_locked(idev, attach);
+		done = ioasid_detach_locked(idev, attach);
 	mutex_unlock(&igroup->lock);
-	if (old)
-		ioasid_hwpt_put_attachment(idev->ctx, old);
+	if (done)
+		ioasid_attach_finish(idev->ctx, done);
 }
 
 /**
@@ -863,45 +877,50 @@ void ioasid_device_pasid_detach(struct ioasid_device *idev, ioasid_t pasid)
 EXPORT_SYMBOL_NS_GPL(ioasid_device_pasid_detach, IOASID);
 
 /**
- * ioasid_device_detach_range() - Detach a device from PASIDs of a range
+ * ioasid_device_detach_range_locked() - Detach a device from PASIDs of a range
  * @idev: Bound device
  * @first: First PASID, %IOMMU_NO_PASID to include the RID
  * @last: Last PASID
  * @keep: Bitmap of &enum ioasid_pasid_config: attachments of these kinds
  *        stay
+ * @done: List the detached attachments are added to, for
+ *        ioasid_attach_list_finish() once the group's lock is dropped
  *
- * For the owner's policy changes and for unbind.  One attachment at a time,
- * as a HWPT is put outside the group's lock.  May sleep.
+ * Called with the group's lock held, so that a change of the owner's policy
+ * and the detachments it implies are one step for every other caller.
  */
-void ioasid_device_detach_range(struct ioasid_device *idev, ioasid_t first,
-				ioasid_t last, u32 keep)
+void ioasid_device_detach_range_locked(struct ioasid_device *idev,
+				       ioasid_t first, ioasid_t last, u32 keep,
+				       struct list_head *done)
 {
-	struct ioasid_group *igroup = idev->igroup;
-	unsigned long index = first;
-	struct ioasid_attach *attach;
-	struct ioasid_hwpt *old;
+	struct ioasid_attach *attach, *last_one;
+	unsigned long index;
 
-	for (;;) {
-		old = NULL;
-		mutex_lock(&igroup->lock);
-		xa_for_each_range(&igroup->pasid_attach, index, attach,
-				  index, last) {
-			if (!xa_load(&attach->devices, idev->obj.id))
-				continue;
-			if (keep & ioasid_hwpt_config(attach->hwpt))
-				continue;
-			old = ioasid_detach_locked(idev, attach);
-			break;
-		}
-		mutex_unlock(&igroup->lock);
-		if (!attach)
-			return;
-		if (old)
-			ioasid_hwpt_put_attachment(idev->ctx, old);
-		if (index == last)
-			return;
-		index++;
+	lockdep_assert_held(&idev->igroup->lock);
+	xa_for_each_range(&idev->igroup->pasid_attach, index, attach, first,
+			  last) {
+		if (!xa_load(&attach->devices, idev->obj.id) ||
+		    (keep & ioasid_hwpt_config(attach->hwpt)))
+			continue;
+		last_one = ioasid_detach_locked(idev, attach);
+		if (last_one)
+			list_add_tail(&last_one->done_node, done);
 		cond_resched();
+	}
+}
+
+/**
+ * ioasid_attach_list_finish() - Release detached attachments
+ * @ctx: Their context
+ * @done: List filled by ioasid_device_detach_range_locked()
+ */
+void ioasid_attach_list_finish(struct ioasid_ctx *ctx, struct list_head *done)
+{
+	struct ioasid_attach *attach, *next;
+
+	list_for_each_entry_safe(attach, next, done, done_node) {
+		list_del(&attach->done_node);
+		ioasid_attach_finish(ctx, attach);
 	}
 }
 

@@ -495,6 +495,8 @@ struct ioasid_attach_handle {
  * @nr_devices: Number of entries in @devices
  * @global: The PASID is a global PASID of the context, whose attachment
  *          count this attachment holds
+ * @done_node: Entry in a list of detached attachments whose HWPT reference
+ *             is dropped once the group's lock is released
  *
  * The attachment is also the owner of the reserved regions it holds in the
  * IOAS of @hwpt.
@@ -506,6 +508,7 @@ struct ioasid_attach {
 	struct xarray devices;
 	unsigned int nr_devices;
 	bool global;
+	struct list_head done_node;
 };
 
 /**
@@ -552,8 +555,10 @@ void ioasid_device_destroy(struct ioasid_object *obj);
 int ioasid_device_get_hw_info(struct ioasid_ucmd *ucmd);
 struct ioasid_attach *ioasid_device_pasid_attachment(struct ioasid_device *idev,
 						     ioasid_t pasid);
-void ioasid_device_detach_range(struct ioasid_device *idev, ioasid_t first,
-				ioasid_t last, u32 keep);
+void ioasid_device_detach_range_locked(struct ioasid_device *idev,
+				       ioasid_t first, ioasid_t last, u32 keep,
+				       struct list_head *done);
+void ioasid_attach_list_finish(struct ioasid_ctx *ctx, struct list_head *done);
 
 /* PASIDs: pasid.c */
 u32 ioasid_device_pasid_count(struct ioasid_device *idev);

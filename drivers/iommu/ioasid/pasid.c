@@ -175,6 +175,7 @@ static int ioasid_pasid_range_check(struct ioasid_device *idev,
 int ioasid_device_allow_pasid(struct ioasid_device *idev, ioasid_t first,
 			      ioasid_t last, u32 configs)
 {
+	LIST_HEAD(done);
 	int rc;
 
 	rc = ioasid_pasid_range_check(idev, first, last);
@@ -183,15 +184,16 @@ int ioasid_device_allow_pasid(struct ioasid_device *idev, ioasid_t first,
 	if (configs & ~IOASID_PASID_CFG_ALL)
 		return -EINVAL;
 
+	/* One step: no one sees the new policy with what it forbids. */
 	mutex_lock(&idev->igroup->lock);
 	rc = mtree_store_range(&idev->pasid_policy, first, last,
 			       xa_mk_value(configs), GFP_KERNEL_ACCOUNT);
+	if (!rc)
+		ioasid_device_detach_range_locked(idev, first, last, configs,
+						  &done);
 	mutex_unlock(&idev->igroup->lock);
-	if (rc)
-		return rc;
-	/* Attachments made since see the new policy. */
-	ioasid_device_detach_range(idev, first, last, configs);
-	return 0;
+	ioasid_attach_list_finish(idev->ctx, &done);
+	return rc;
 }
 EXPORT_SYMBOL_NS_GPL(ioasid_device_allow_pasid, IOASID);
 
@@ -208,9 +210,10 @@ EXPORT_SYMBOL_NS_GPL(ioasid_device_allow_pasid, IOASID);
 void ioasid_device_revoke_pasid(struct ioasid_device *idev, ioasid_t first,
 				ioasid_t last)
 {
+	LIST_HEAD(done);
+
 	if (first == IOMMU_NO_PASID || first > last)
 		return;
-	ioasid_device_detach_range(idev, first, last, 0);
 	mutex_lock(&idev->igroup->lock);
 	/*
 	 * Splitting a range may need a node: a revoke is part of the owner's
@@ -218,8 +221,9 @@ void ioasid_device_revoke_pasid(struct ioasid_device *idev, ioasid_t first,
 	 */
 	WARN_ON(mtree_store_range(&idev->pasid_policy, first, last, NULL,
 				  GFP_KERNEL_ACCOUNT | __GFP_NOFAIL));
+	ioasid_device_detach_range_locked(idev, first, last, 0, &done);
 	mutex_unlock(&idev->igroup->lock);
-	/* Nothing new could attach under the old policy: it needs the lock. */
+	ioasid_attach_list_finish(idev->ctx, &done);
 }
 EXPORT_SYMBOL_NS_GPL(ioasid_device_revoke_pasid, IOASID);
 
