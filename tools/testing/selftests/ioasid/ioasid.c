@@ -198,7 +198,9 @@ TEST(get_info)
 					     IOASID_FEATURE_MAP_FILE |
 					     IOASID_FEATURE_ALLOW_IOVAS |
 					     IOASID_FEATURE_HWPT |
-					     IOASID_FEATURE_HW_INFO));
+					     IOASID_FEATURE_HW_INFO |
+					     IOASID_FEATURE_PASID |
+					     IOASID_FEATURE_GLOBAL_PASID));
 	if (!(info.features & IOASID_FEATURE_TEST))
 		TH_LOG("kernel built without CONFIG_IOASID_TEST");
 	close(fd);
@@ -3667,9 +3669,16 @@ struct ioctl_size {
 	const char *name;
 	unsigned long cmd;
 	__u32 size;
+	/* The struct as this header knows it, when it grew since. */
+	__u32 cur_size;
 };
 
-#define IOCTL_SIZE(_cmd, _struct) { #_cmd, _cmd, sizeof(struct _struct) }
+#define IOCTL_SIZE(_cmd, _struct) \
+	{ #_cmd, _cmd, sizeof(struct _struct), sizeof(struct _struct) }
+/* A struct that grew: its first layout ended with @_first_last. */
+#define IOCTL_SIZE_GREW(_cmd, _struct, _first_last)                      \
+	{ #_cmd, _cmd, offsetofend(struct _struct, _first_last),          \
+	  sizeof(struct _struct) }
 
 static const struct ioctl_size ioctl_sizes[] = {
 	IOCTL_SIZE(IOASID_DESTROY, ioasid_destroy),
@@ -3685,7 +3694,8 @@ static const struct ioctl_size ioctl_sizes[] = {
 	IOCTL_SIZE(IOASID_IOAS_RESERVE, ioasid_ioas_reserve),
 	IOCTL_SIZE(IOASID_HWPT_ALLOC, ioasid_hwpt_alloc),
 	IOCTL_SIZE(IOASID_DEVICE_GET_HW_INFO, ioasid_device_get_hw_info),
-	IOCTL_SIZE(IOASID_TEST_MOCK_DEV_ADD, ioasid_test_mock_dev_add),
+	IOCTL_SIZE_GREW(IOASID_TEST_MOCK_DEV_ADD, ioasid_test_mock_dev_add,
+			__reserved),
 	IOCTL_SIZE(IOASID_TEST_MOCK_DOMAIN_ALLOC,
 		   ioasid_test_mock_domain_alloc),
 	IOCTL_SIZE(IOASID_TEST_DOMAIN_MAP, ioasid_test_domain_map),
@@ -3702,16 +3712,26 @@ static const struct ioctl_size ioctl_sizes[] = {
 	IOCTL_SIZE(IOASID_TEST_ACCESS_INFO, ioasid_test_access_info),
 	IOCTL_SIZE(IOASID_TEST_DEVICE_BIND, ioasid_test_device_bind),
 	IOCTL_SIZE(IOASID_TEST_DEVICE_UNBIND, ioasid_test_device_unbind),
-	IOCTL_SIZE(IOASID_TEST_DEVICE_ATTACH, ioasid_test_device_attach),
-	IOCTL_SIZE(IOASID_TEST_DEVICE_DETACH, ioasid_test_device_detach),
-	IOCTL_SIZE(IOASID_TEST_DEVICE_DOMAIN, ioasid_test_device_domain),
+	IOCTL_SIZE_GREW(IOASID_TEST_DEVICE_ATTACH, ioasid_test_device_attach,
+			pt_id),
+	IOCTL_SIZE_GREW(IOASID_TEST_DEVICE_DETACH, ioasid_test_device_detach,
+			__reserved),
+	IOCTL_SIZE_GREW(IOASID_TEST_DEVICE_DOMAIN, ioasid_test_device_domain,
+			__reserved2),
 	IOCTL_SIZE(IOASID_TEST_ACCESS_REPLACE, ioasid_test_access_replace),
+	IOCTL_SIZE(IOASID_DEVICE_GET_PASID_INFO, ioasid_device_get_pasid_info),
+	IOCTL_SIZE(IOASID_PASID_ALLOC, ioasid_pasid_alloc),
+	IOCTL_SIZE(IOASID_PASID_FREE, ioasid_pasid_free),
+	IOCTL_SIZE(IOASID_TEST_DEVICE_ALLOW_PASID,
+		   ioasid_test_device_allow_pasid),
+	IOCTL_SIZE(IOASID_TEST_MOCK_DMA, ioasid_test_mock_dma),
+	IOCTL_SIZE(IOASID_TEST_KERNEL_PASID, ioasid_test_kernel_pasid),
 };
 
 /*
  * Every ioctl refuses every size below its whole first published struct
  * with EINVAL, and checks the bytes past it; every struct is padded to 8
- * bytes.
+ * bytes.  A struct that grew still takes its first size.
  */
 TEST(min_size_every_ioctl)
 {
@@ -3728,10 +3748,11 @@ TEST(min_size_every_ioctl)
 		const struct ioctl_size *op = &ioctl_sizes[i];
 
 		EXPECT_EQ(0, op->size % 8) TH_LOG("%s", op->name);
-		ASSERT_GE(sizeof(buf) - 8, op->size);
+		EXPECT_EQ(0, op->cur_size % 8) TH_LOG("%s", op->name);
+		ASSERT_GE(sizeof(buf) - 8, op->cur_size);
 		for (size = 0; size < op->size; size++) {
 			memset(buf, 0, sizeof(buf));
-			*(__u32 *)buf = size;
+			memcpy(buf, &size, sizeof(size));
 			EXPECT_EQ(EINVAL, ioctl_err(fd, op->cmd, buf))
 				TH_LOG("%s: size %u", op->name, size);
 		}
@@ -3740,10 +3761,23 @@ TEST(min_size_every_ioctl)
 		 * refused for the tail (E2BIG), so the size check passed.
 		 */
 		memset(buf, 0, sizeof(buf));
-		*(__u32 *)buf = op->size + 8;
-		((__u8 *)buf)[op->size + 7] = 1;
+		size = op->cur_size + 8;
+		memcpy(buf, &size, sizeof(size));
+		((__u8 *)buf)[op->cur_size + 7] = 1;
 		EXPECT_EQ(E2BIG, ioctl_err(fd, op->cmd, buf))
 			TH_LOG("%s", op->name);
+		/*
+		 * A caller built against the first layout of a struct that
+		 * grew passes the size check (zero ids: ENOENT, or a mock
+		 * device that the close removes).
+		 */
+		if (op->cur_size == op->size)
+			continue;
+		memset(buf, 0, sizeof(buf));
+		size = op->size;
+		memcpy(buf, &size, sizeof(size));
+		EXPECT_NE(EINVAL, ioctl_err(fd, op->cmd, buf))
+			TH_LOG("%s: first layout", op->name);
 	}
 	close(fd);
 }
@@ -5024,6 +5058,2032 @@ TEST_F(ioas, hd_same_memory_twice_is_pinned_twice)
 	EXPECT_EQ(self->pinned_kb + 2 * BUF_SIZE / 1024, vm_pinned_kb());
 	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, 0, NULL));
 	EXPECT_EQ(self->pinned_kb, vm_pinned_kb());
+}
+
+/* ---- PASIDs: policy, attachments, global and kernel PASIDs ------------- */
+
+#define PG		SZ_4K
+/* Where every IOAS of the PASID tests maps its page. */
+#define PASID_IOVA	0x100000ULL
+#define CFG_ALL		(IOASID_PASID_CFG_PAGING | IOASID_PASID_CFG_NESTED | \
+			 IOASID_PASID_CFG_SVA)
+#define PASID_COUNT	(1U << IOASID_TEST_MOCK_PASID_BITS)
+
+static bool have_feature(int fd, __u64 feature)
+{
+	struct ioasid_info info = { .size = sizeof(info) };
+
+	if (ioctl(fd, IOASID_GET_INFO, &info))
+		return false;
+	return (info.features & feature) == feature;
+}
+
+/* The byte every page of IOAS @i holds, in the PASID tests. */
+static unsigned char pattern(unsigned int i)
+{
+	return 0xa0 + i;
+}
+
+static bool all_bytes(const unsigned char *p, size_t len, unsigned char v)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != v)
+			return false;
+	return true;
+}
+
+/*
+ * What @mock reads at @iova through @pasid (0: the RID): the byte every
+ * one of 64 bytes holds, -1 if they differ, or -errno.
+ */
+static int dma_read_byte(int fd, __u32 mock, __u32 pasid, __u64 iova)
+{
+	unsigned char data[64];
+	int rc;
+
+	memset(data, 0x5c, sizeof(data));
+	rc = ioasid_mock_dma(fd, mock, pasid, iova, data, sizeof(data), false);
+	if (rc)
+		return -rc;
+	return all_bytes(data, sizeof(data), data[0]) ? data[0] : -1;
+}
+
+static __u64 pasid_serial(struct __test_metadata *_metadata, int fd,
+			  __u32 mock, __u32 pasid)
+{
+	__u64 serial = 0;
+
+	EXPECT_EQ(0, ioasid_pasid_domain(fd, mock, pasid, &serial, NULL));
+	return serial;
+}
+
+/*
+ * Check IOASID_DEVICE_GET_PASID_INFO of @pasid: its flags, what is
+ * allowed, and the HWPT it is attached to (0: none).
+ */
+#define CHECK_INFO(fd, dev, pasid, flags, allowed, hwpt)                    \
+	check_info(_metadata, __LINE__, fd, dev, pasid, flags, allowed, hwpt)
+
+static void check_info(struct __test_metadata *_metadata, int line, int fd,
+		       __u32 dev, __u32 pasid, __u32 flags, __u32 allowed,
+		       __u32 hwpt)
+{
+	struct ioasid_device_get_pasid_info info;
+
+	memset(&info, 0xa5, sizeof(info));
+	ASSERT_EQ(0, ioasid_pasid_info(fd, dev, pasid, &info))
+		TH_LOG("line %d: pasid %u", line, pasid);
+	EXPECT_EQ(flags, info.out_flags)
+		TH_LOG("line %d: pasid %u", line, pasid);
+	EXPECT_EQ(allowed, info.out_allowed)
+		TH_LOG("line %d: pasid %u", line, pasid);
+	EXPECT_EQ(hwpt, info.out_pt_id)
+		TH_LOG("line %d: pasid %u", line, pasid);
+	EXPECT_EQ(hwpt ? IOASID_PT_HWPT_PAGING : IOASID_PT_NONE,
+		  info.out_pt_kind)
+		TH_LOG("line %d: pasid %u", line, pasid);
+	EXPECT_EQ(0, info.__reserved[0] | info.__reserved[1] |
+		     info.__reserved[2]);
+}
+
+#define ATT	(IOASID_PASID_INFO_DECLARED | IOASID_PASID_INFO_ATTACHED)
+#define DECL	IOASID_PASID_INFO_DECLARED
+#define PAGING	IOASID_PASID_CFG_PAGING
+
+FIXTURE(pasid)
+{
+	int fd;
+	__u32 ioas[2];
+	/* Page i is mapped by IOAS i at PASID_IOVA; pages 2 and 3 spare. */
+	unsigned char *buf;
+	__u32 mock;	/* 20 bits of PASID, bound */
+	__u32 dev;
+	long pinned_kb;
+};
+
+FIXTURE_SETUP(pasid)
+{
+	int i;
+
+	self->fd = open_ioasid();
+	ASSERT_LE(0, self->fd);
+	if (!have_test_driver(self->fd))
+		SKIP(return, "kernel built without CONFIG_IOASID_TEST");
+	if (!have_feature(self->fd, IOASID_FEATURE_PASID))
+		SKIP(return, "kernel without IOASID_FEATURE_PASID");
+	self->buf = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->buf);
+	memset(self->buf, 0, 4 * PG);
+	self->pinned_kb = vm_pinned_kb();
+	ASSERT_LE(0, self->pinned_kb);
+	for (i = 0; i < 2; i++) {
+		memset(self->buf + i * PG, pattern(i), PG);
+		ASSERT_EQ(0, ioas_alloc(self->fd, &self->ioas[i]));
+		ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas[i],
+					    self->buf + i * PG, PG,
+					    PASID_IOVA));
+	}
+	ASSERT_EQ(0, ioasid_mock_dev_add(self->fd, IOASID_TEST_MOCK_DEV_PASID,
+					 0, 0, &self->mock));
+	ASSERT_EQ(0, device_bind(self->fd, self->mock, &self->dev));
+}
+
+FIXTURE_TEARDOWN(pasid)
+{
+	close(self->fd);
+	if (self->buf && self->buf != MAP_FAILED) {
+		/* Closing the context gives back every pin. */
+		EXPECT_EQ(self->pinned_kb, vm_pinned_kb());
+		munmap(self->buf, 4 * PG);
+	}
+}
+
+/* A bound PASID device of @fd's context, with PASIDs 1-@last allowed. */
+static void pasid_dev(struct __test_metadata *_metadata, int fd, __u32 flags,
+		      __u32 bits, __u32 last, __u32 *mock, __u32 *dev)
+{
+	ASSERT_EQ(0, ioasid_mock_dev_add(fd, flags, 0, bits, mock));
+	ASSERT_EQ(0, device_bind(fd, *mock, dev));
+	if (last)
+		ASSERT_EQ(0, ioasid_allow_pasid(fd, *mock, 1, last, PAGING));
+}
+
+TEST_F(pasid, feature_bits)
+{
+	struct ioasid_info info = { .size = sizeof(info) };
+
+	ASSERT_EQ(0, ioctl_err(self->fd, IOASID_GET_INFO, &info));
+	EXPECT_TRUE(info.features & IOASID_FEATURE_PASID);
+	EXPECT_TRUE(info.features & IOASID_FEATURE_GLOBAL_PASID);
+}
+
+TEST_F(pasid, info_rid_and_errors)
+{
+	struct ioasid_device_get_pasid_info info;
+	__u32 hwpt;
+
+	/* The RID: always declared, paging allowed. */
+	ASSERT_EQ(0, ioasid_pasid_info(self->fd, self->dev, 0, &info));
+	EXPECT_EQ(DECL, info.out_flags);
+	EXPECT_EQ(PAGING, info.out_allowed);
+	EXPECT_EQ(IOASID_PT_NONE, info.out_pt_kind);
+	EXPECT_EQ(0, info.out_pt_id);
+	EXPECT_EQ(IOASID_TEST_MOCK_PASID_BITS, info.out_pasid_bits);
+	EXPECT_EQ(0, info.out_dev_caps);
+	ASSERT_EQ(0, device_attach(self->fd, self->mock, self->ioas[0], &hwpt,
+				   false));
+	CHECK_INFO(self->fd, self->dev, 0, ATT, PAGING, hwpt);
+	/* Nothing declared on a PASID. */
+	CHECK_INFO(self->fd, self->dev, 1, 0, 0, 0);
+	CHECK_INFO(self->fd, self->dev, IOASID_PASID_MAX, 0, 0, 0);
+	ASSERT_EQ(0, device_detach(self->fd, self->mock));
+	CHECK_INFO(self->fd, self->dev, 0, DECL, PAGING, 0);
+
+	EXPECT_EQ(EINVAL, ioasid_pasid_info(self->fd, self->dev,
+					    IOASID_PASID_MAX + 1, &info));
+	EXPECT_EQ(EINVAL, ioasid_pasid_info(self->fd, self->dev, ~0U, &info));
+	EXPECT_EQ(ENOENT, ioasid_pasid_info(self->fd, 9999, 1, &info));
+	EXPECT_EQ(ENOENT, ioasid_pasid_info(self->fd, 0, 1, &info));
+	/* Neither an IOAS nor the mock device object is a bound device. */
+	EXPECT_EQ(ENOENT, ioasid_pasid_info(self->fd, self->ioas[0], 1,
+					    &info));
+	EXPECT_EQ(ENOENT, ioasid_pasid_info(self->fd, self->mock, 1, &info));
+	info = (struct ioasid_device_get_pasid_info) {
+		.size = sizeof(info), .flags = 1, .dev_id = self->dev,
+	};
+	EXPECT_EQ(EOPNOTSUPP, ioctl_err(self->fd, IOASID_DEVICE_GET_PASID_INFO,
+					&info));
+	info.flags = 0;
+	info.__reserved[1] = 1;
+	EXPECT_EQ(EINVAL, ioctl_err(self->fd, IOASID_DEVICE_GET_PASID_INFO,
+				    &info));
+	/* Gone with the binding. */
+	ASSERT_EQ(0, device_unbind(self->fd, self->mock));
+	EXPECT_EQ(ENOENT, ioasid_pasid_info(self->fd, self->dev, 0, &info));
+}
+
+TEST_F(pasid, mock_dev_add_flags)
+{
+	struct ioasid_test_mock_dev_add add = { .size = sizeof(add) };
+	struct ioasid_device_get_hw_info hw;
+	struct ioasid_device_get_pasid_info info;
+	__u32 mock, dev;
+
+	EXPECT_EQ(EINVAL, ioasid_mock_dev_add(self->fd,
+					      IOASID_TEST_MOCK_DEV_PASID_BITS,
+					      0, 0, &mock));
+	EXPECT_EQ(EINVAL, ioasid_mock_dev_add(self->fd,
+					      IOASID_TEST_MOCK_DEV_PASID_BITS,
+					      0, 21, &mock));
+	EXPECT_EQ(EINVAL, ioasid_mock_dev_add(self->fd,
+					      IOASID_TEST_MOCK_DEV_PASID_BITS,
+					      0, ~0U, &mock));
+	EXPECT_EQ(EINVAL, ioasid_mock_dev_add(self->fd, 0, 0, 8, &mock));
+	EXPECT_EQ(EINVAL, ioasid_mock_dev_add(self->fd,
+					      IOASID_TEST_MOCK_DEV_PASID, 0, 8,
+					      &mock));
+	EXPECT_EQ(EINVAL, ioasid_mock_dev_add(self->fd,
+					      IOASID_TEST_MOCK_DEV_PASID |
+					      IOASID_TEST_MOCK_DEV_PASID_BITS,
+					      0, 8, &mock));
+	EXPECT_EQ(EINVAL, ioasid_mock_dev_add(self->fd,
+					      IOASID_TEST_MOCK_DEV_NO_IOMMU |
+					      IOASID_TEST_MOCK_DEV_PASID_BITS,
+					      0, 8, &mock));
+	EXPECT_EQ(EINVAL, ioasid_mock_dev_add(self->fd,
+					      IOASID_TEST_MOCK_DEV_NO_IOMMU |
+					      IOASID_TEST_MOCK_DEV_PRI, 0, 0,
+					      &mock));
+	EXPECT_EQ(EINVAL, ioasid_mock_dev_add(self->fd,
+					      IOASID_TEST_MOCK_DEV_NO_IOMMU |
+					      IOASID_TEST_MOCK_DEV_KERNEL_DMA,
+					      0, 0, &mock));
+	add.__reserved2 = 1;
+	EXPECT_EQ(EINVAL, ioctl_err(self->fd, IOASID_TEST_MOCK_DEV_ADD, &add));
+	add.__reserved2 = 0;
+	add.flags = 1U << 31;
+	EXPECT_EQ(EOPNOTSUPP, ioctl_err(self->fd, IOASID_TEST_MOCK_DEV_ADD,
+					&add));
+
+	/* Each width and PRI, as GET_PASID_INFO reports them. */
+	ASSERT_EQ(0, ioasid_mock_dev_add(self->fd,
+					 IOASID_TEST_MOCK_DEV_PASID_BITS |
+					 IOASID_TEST_MOCK_DEV_PRI, 0, 1, &mock));
+	ASSERT_EQ(0, device_bind(self->fd, mock, &dev));
+	ASSERT_EQ(0, ioasid_pasid_info(self->fd, dev, 1, &info));
+	EXPECT_EQ(1, info.out_pasid_bits);
+	EXPECT_EQ(IOASID_DEVICE_PASID_PRI, info.out_dev_caps);
+	ASSERT_EQ(0, ioasid_mock_dev_add(self->fd,
+					 IOASID_TEST_MOCK_DEV_PASID_BITS, 0,
+					 IOASID_TEST_MOCK_PASID_BITS, &mock));
+	ASSERT_EQ(0, device_bind(self->fd, mock, &dev));
+	ASSERT_EQ(0, ioasid_pasid_info(self->fd, dev, 0, &info));
+	EXPECT_EQ(IOASID_TEST_MOCK_PASID_BITS, info.out_pasid_bits);
+	EXPECT_EQ(0, info.out_dev_caps);
+	ASSERT_EQ(0, ioasid_mock_dev_add(self->fd, 0, 0, 0, &mock));
+	ASSERT_EQ(0, device_bind(self->fd, mock, &dev));
+	ASSERT_EQ(0, ioasid_pasid_info(self->fd, dev, 1, &info));
+	EXPECT_EQ(0, info.out_pasid_bits);
+	EXPECT_EQ(0, info.out_flags);
+	/* The width is what GET_HW_INFO reports too. */
+	ASSERT_EQ(0, ioasid_mock_dev_add(self->fd,
+					 IOASID_TEST_MOCK_DEV_PASID_BITS, 0, 8,
+					 &mock));
+	ASSERT_EQ(0, device_bind(self->fd, mock, &dev));
+	ASSERT_EQ(0, hw_info(self->fd, dev, NULL, 0, &hw));
+	EXPECT_EQ(8, hw.out_max_pasid_log2);
+}
+
+TEST_F(pasid, allow_errors)
+{
+	struct ioasid_test_device_allow_pasid cmd = {
+		.size = sizeof(cmd),
+		.dev_id = self->mock,
+		.first = 1,
+		.last = 1,
+	};
+	__u32 plain, plain_dev, unbound;
+
+	EXPECT_EQ(EINVAL, ioasid_allow_pasid(self->fd, self->mock, 0, 5,
+					     PAGING));
+	EXPECT_EQ(EINVAL, ioasid_allow_pasid(self->fd, self->mock, 0, 0,
+					     PAGING));
+	EXPECT_EQ(EINVAL, ioasid_allow_pasid(self->fd, self->mock, 6, 5,
+					     PAGING));
+	EXPECT_EQ(EINVAL, ioasid_allow_pasid(self->fd, self->mock, 1,
+					     PASID_COUNT, PAGING));
+	EXPECT_EQ(EINVAL, ioasid_allow_pasid(self->fd, self->mock,
+					     PASID_COUNT, PASID_COUNT, PAGING));
+	EXPECT_EQ(EINVAL, ioasid_allow_pasid(self->fd, self->mock, 1, ~0U,
+					     PAGING));
+	EXPECT_EQ(EINVAL, ioasid_allow_pasid(self->fd, self->mock, 1, 5,
+					     CFG_ALL + 1));
+	EXPECT_EQ(EINVAL, ioasid_allow_pasid(self->fd, self->mock, 1, 5,
+					     PAGING | 1U << 31));
+	EXPECT_EQ(EINVAL, ioasid_revoke_pasid(self->fd, self->mock, 0, 5));
+	EXPECT_EQ(EINVAL, ioasid_revoke_pasid(self->fd, self->mock, 6, 5));
+	cmd.flags = IOASID_TEST_ALLOW_PASID_REVOKE;
+	cmd.configs = PAGING;
+	EXPECT_EQ(EINVAL, ioctl_err(self->fd, IOASID_TEST_DEVICE_ALLOW_PASID,
+				    &cmd));
+	cmd.configs = 0;
+	cmd.flags = 1U << 31;
+	EXPECT_EQ(EOPNOTSUPP, ioctl_err(self->fd,
+					IOASID_TEST_DEVICE_ALLOW_PASID, &cmd));
+	cmd.flags = 0;
+	cmd.__reserved = 1;
+	EXPECT_EQ(EINVAL, ioctl_err(self->fd, IOASID_TEST_DEVICE_ALLOW_PASID,
+				    &cmd));
+	cmd.__reserved = 0;
+	cmd.__reserved2 = 1;
+	EXPECT_EQ(EINVAL, ioctl_err(self->fd, IOASID_TEST_DEVICE_ALLOW_PASID,
+				    &cmd));
+	/* None of that declared anything. */
+	CHECK_INFO(self->fd, self->dev, 1, 0, 0, 0);
+	CHECK_INFO(self->fd, self->dev, 5, 0, 0, 0);
+	/* The largest range is fine. */
+	EXPECT_EQ(0, ioasid_allow_pasid(self->fd, self->mock, 1,
+					PASID_COUNT - 1, CFG_ALL));
+	CHECK_INFO(self->fd, self->dev, PASID_COUNT - 1, DECL, CFG_ALL, 0);
+	EXPECT_EQ(0, ioasid_revoke_pasid(self->fd, self->mock, 1,
+					 PASID_COUNT - 1));
+	CHECK_INFO(self->fd, self->dev, 1, 0, 0, 0);
+	/* Revoking what was never declared is no error. */
+	EXPECT_EQ(0, ioasid_revoke_pasid(self->fd, self->mock, 7, 9));
+
+	/* A device without PASID has none to allow. */
+	ASSERT_EQ(0, ioasid_mock_dev_add(self->fd, 0, 0, 0, &plain));
+	ASSERT_EQ(0, device_bind(self->fd, plain, &plain_dev));
+	EXPECT_EQ(EINVAL, ioasid_allow_pasid(self->fd, plain, 1, 1, PAGING));
+	EXPECT_EQ(EINVAL, ioasid_allow_pasid(self->fd, plain, 1, 1, 0));
+	/* Only for a bound mock device. */
+	ASSERT_EQ(0, ioasid_mock_dev_add(self->fd, IOASID_TEST_MOCK_DEV_PASID,
+					 0, 0, &unbound));
+	EXPECT_EQ(ENOENT, ioasid_allow_pasid(self->fd, unbound, 1, 1, PAGING));
+	EXPECT_EQ(ENOENT, ioasid_revoke_pasid(self->fd, unbound, 1, 1));
+	EXPECT_EQ(ENOENT, ioasid_allow_pasid(self->fd, 9999, 1, 1, PAGING));
+	EXPECT_EQ(ENOENT, ioasid_allow_pasid(self->fd, self->ioas[0], 1, 1,
+					     PAGING));
+}
+
+/*
+ * Every policy, and none: an IOAS or a paging HWPT can be attached only
+ * where the owner allowed PAGING.
+ */
+TEST_F(pasid, policy_matrix)
+{
+	__u32 user_hwpt, hwpt;
+	int configs;
+
+	ASSERT_EQ(0, hwpt_alloc(self->fd, self->dev, self->ioas[1],
+				&user_hwpt));
+	for (configs = -1; configs <= (int)CFG_ALL; configs++) {
+		__u32 pasid = 10 + configs;
+		int want = configs >= 0 && (configs & PAGING) ? 0 : EPERM;
+		__u32 flags = configs >= 0 ? DECL : 0;
+		__u32 allowed = configs >= 0 ? configs : 0;
+
+		if (configs >= 0)
+			ASSERT_EQ(0, ioasid_allow_pasid(self->fd, self->mock,
+							pasid, pasid,
+							configs));
+		CHECK_INFO(self->fd, self->dev, pasid, flags, allowed, 0);
+
+		/* An IOAS. */
+		EXPECT_EQ(want, ioasid_pasid_attach(self->fd, self->mock,
+						    pasid, self->ioas[0],
+						    false, &hwpt))
+			TH_LOG("configs %d", configs);
+		if (!want) {
+			EXPECT_NE(self->ioas[0], hwpt);
+			CHECK_INFO(self->fd, self->dev, pasid,
+				   flags | IOASID_PASID_INFO_ATTACHED, allowed,
+				   hwpt);
+			EXPECT_EQ(pattern(0),
+				  dma_read_byte(self->fd, self->mock, pasid,
+						PASID_IOVA));
+		} else {
+			EXPECT_EQ(0, pasid_serial(_metadata, self->fd,
+						  self->mock, pasid));
+		}
+		/* Replace is checked the same way. */
+		EXPECT_EQ(want, ioasid_pasid_attach(self->fd, self->mock,
+						    pasid, user_hwpt, true,
+						    &hwpt))
+			TH_LOG("configs %d", configs);
+		if (!want) {
+			EXPECT_EQ(user_hwpt, hwpt);
+			CHECK_INFO(self->fd, self->dev, pasid,
+				   flags | IOASID_PASID_INFO_ATTACHED, allowed,
+				   user_hwpt);
+			EXPECT_EQ(pattern(1),
+				  dma_read_byte(self->fd, self->mock, pasid,
+						PASID_IOVA));
+			ASSERT_EQ(0, ioasid_pasid_detach(self->fd, self->mock,
+							 pasid));
+		}
+		/* A paging HWPT user space allocated. */
+		EXPECT_EQ(want, ioasid_pasid_attach(self->fd, self->mock,
+						    pasid, user_hwpt, false,
+						    &hwpt))
+			TH_LOG("configs %d", configs);
+		if (!want)
+			ASSERT_EQ(0, ioasid_pasid_detach(self->fd, self->mock,
+							 pasid));
+		CHECK_INFO(self->fd, self->dev, pasid, flags, allowed, 0);
+		EXPECT_EQ(0, pasid_serial(_metadata, self->fd, self->mock,
+					  pasid));
+	}
+	/* The RID needs no declaration. */
+	EXPECT_EQ(0, device_attach(self->fd, self->mock, user_hwpt, &hwpt,
+				   false));
+	EXPECT_EQ(0, destroy(self->fd, self->ioas[0]));
+}
+
+/* PASIDs the device does not have, for 0, 1, 8 and 20 bits of width. */
+TEST_F(pasid, outside_the_width)
+{
+	static const __u32 bits[] = { 0, 1, 8, 20 };
+	unsigned char data[16];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bits); i++) {
+		struct ioasid_device_get_pasid_info info;
+		__u32 count = 1U << bits[i], mock, dev, flags = 0, hwpt;
+
+		if (bits[i] == 20)
+			flags = IOASID_TEST_MOCK_DEV_PASID;
+		else if (bits[i])
+			flags = IOASID_TEST_MOCK_DEV_PASID_BITS;
+		ASSERT_EQ(0, ioasid_mock_dev_add(self->fd, flags, 0,
+						 bits[i] == 20 ? 0 : bits[i],
+						 &mock));
+		ASSERT_EQ(0, device_bind(self->fd, mock, &dev));
+		ASSERT_EQ(0, ioasid_pasid_info(self->fd, dev, 1, &info));
+		EXPECT_EQ(bits[i], info.out_pasid_bits);
+
+		/* The last one it has, and the first it lacks. */
+		if (bits[i]) {
+			ASSERT_EQ(0, ioasid_allow_pasid(self->fd, mock, 1,
+							count - 1, PAGING));
+			ASSERT_EQ(0, ioasid_pasid_attach(self->fd, mock,
+							 count - 1,
+							 self->ioas[0], false,
+							 &hwpt));
+			CHECK_INFO(self->fd, dev, count - 1, ATT, PAGING,
+				   hwpt);
+			EXPECT_EQ(pattern(0),
+				  dma_read_byte(self->fd, mock, count - 1,
+						PASID_IOVA));
+			ASSERT_EQ(0, ioasid_pasid_detach(self->fd, mock,
+							 count - 1));
+		}
+		if (count > IOASID_PASID_MAX)
+			continue;
+		EXPECT_EQ(EINVAL, ioasid_allow_pasid(self->fd, mock, 1, count,
+						     PAGING));
+		EXPECT_EQ(EINVAL, ioasid_allow_pasid(self->fd, mock, count,
+						     count, 0));
+		/* EINVAL comes first, even for an unknown page table. */
+		EXPECT_EQ(EINVAL, ioasid_pasid_attach(self->fd, mock, count,
+						      self->ioas[0], false,
+						      NULL));
+		EXPECT_EQ(EINVAL, ioasid_pasid_attach(self->fd, mock, count,
+						      9999, true, NULL));
+		/* Reported, not refused: nothing declared, and the width. */
+		CHECK_INFO(self->fd, dev, count, 0, 0, 0);
+		ASSERT_EQ(0, ioasid_pasid_info(self->fd, dev, count, &info));
+		EXPECT_EQ(bits[i], info.out_pasid_bits);
+		EXPECT_EQ(EINVAL, ioasid_mock_dma(self->fd, mock, count,
+						  PASID_IOVA, data,
+						  sizeof(data), false));
+	}
+}
+
+TEST_F(pasid, attach_errors)
+{
+	struct ioasid_test_device_attach cmd = {
+		.size = sizeof(cmd),
+		.flags = IOASID_TEST_DEVICE_ATTACH_PASID,
+		.dev_id = self->mock,
+		.pt_id = self->ioas[0],
+		.pasid = 5,
+	};
+	struct ioasid_test_device_detach det = {
+		.size = sizeof(det),
+		.dev_id = self->mock,
+	};
+	__u32 other, other_dev, other_hwpt, hwpt, unbound;
+
+	/* The PASID first, ... */
+	EXPECT_EQ(EINVAL, ioasid_pasid_attach(self->fd, self->mock, 0,
+					      self->ioas[0], false, NULL));
+	EXPECT_EQ(EINVAL, ioasid_pasid_attach(self->fd, self->mock, 0,
+					      self->ioas[0], true, NULL));
+	EXPECT_EQ(EINVAL, ioasid_pasid_attach(self->fd, self->mock,
+					      IOASID_PASID_MAX + 1, 9999,
+					      false, NULL));
+	/* ... then the page table, ... */
+	EXPECT_EQ(ENOENT, ioasid_pasid_attach(self->fd, self->mock, 5, 9999,
+					      false, NULL));
+	EXPECT_EQ(ENOENT, ioasid_pasid_attach(self->fd, self->mock, 5,
+					      self->dev, false, NULL));
+	EXPECT_EQ(ENOENT, ioasid_pasid_attach(self->fd, self->mock, 5, 0,
+					      false, NULL));
+	/* ... then the policy. */
+	EXPECT_EQ(EPERM, ioasid_pasid_attach(self->fd, self->mock, 5,
+					     self->ioas[0], false, NULL));
+	EXPECT_EQ(EPERM, ioasid_pasid_attach(self->fd, self->mock, 5,
+					     self->ioas[0], true, NULL));
+	ASSERT_EQ(0, ioasid_allow_pasid(self->fd, self->mock, 1, 100, PAGING));
+
+	/* A PASID without the flag, unknown flags, reserved fields. */
+	cmd.flags = 0;
+	EXPECT_EQ(EINVAL, ioctl_err(self->fd, IOASID_TEST_DEVICE_ATTACH, &cmd));
+	cmd.flags = IOASID_TEST_DEVICE_ATTACH_REPLACE;
+	EXPECT_EQ(EINVAL, ioctl_err(self->fd, IOASID_TEST_DEVICE_ATTACH, &cmd));
+	cmd.flags = IOASID_TEST_DEVICE_ATTACH_PASID | 1U << 31;
+	EXPECT_EQ(EOPNOTSUPP, ioctl_err(self->fd, IOASID_TEST_DEVICE_ATTACH,
+					&cmd));
+	cmd.flags = IOASID_TEST_DEVICE_ATTACH_PASID;
+	cmd.__reserved = 1;
+	EXPECT_EQ(EINVAL, ioctl_err(self->fd, IOASID_TEST_DEVICE_ATTACH, &cmd));
+	cmd.__reserved = 0;
+	/* Nothing got attached by those, not even the RID. */
+	EXPECT_EQ(0, pasid_serial(_metadata, self->fd, self->mock, 5));
+	EXPECT_EQ(0, pasid_serial(_metadata, self->fd, self->mock, 0));
+	CHECK_INFO(self->fd, self->dev, 0, DECL, PAGING, 0);
+
+	ASSERT_EQ(0, ioctl_err(self->fd, IOASID_TEST_DEVICE_ATTACH, &cmd));
+	hwpt = cmd.pt_id;
+	CHECK_INFO(self->fd, self->dev, 5, ATT, PAGING, hwpt);
+	/* Attached already: only a replace moves it. */
+	EXPECT_EQ(EBUSY, ioasid_pasid_attach(self->fd, self->mock, 5,
+					     self->ioas[1], false, NULL));
+	EXPECT_EQ(EBUSY, ioasid_pasid_attach(self->fd, self->mock, 5,
+					     self->ioas[0], false, NULL));
+	CHECK_INFO(self->fd, self->dev, 5, ATT, PAGING, hwpt);
+
+	/* A page table of the other IOMMU does not fit. */
+	ASSERT_EQ(0, ioasid_mock_dev_add(self->fd,
+					 IOASID_TEST_MOCK_DEV_OTHER_IOMMU |
+					 IOASID_TEST_MOCK_DEV_PASID, 0, 0,
+					 &other));
+	ASSERT_EQ(0, device_bind(self->fd, other, &other_dev));
+	ASSERT_EQ(0, hwpt_alloc(self->fd, other_dev, self->ioas[1],
+				&other_hwpt));
+	EXPECT_EQ(EINVAL, ioasid_pasid_attach(self->fd, self->mock, 6,
+					      other_hwpt, false, NULL));
+	EXPECT_EQ(EINVAL, ioasid_pasid_attach(self->fd, self->mock, 5,
+					      other_hwpt, true, NULL));
+	/* The failed replace left PASID 5 where it was. */
+	CHECK_INFO(self->fd, self->dev, 5, ATT, PAGING, hwpt);
+	EXPECT_EQ(pattern(0), dma_read_byte(self->fd, self->mock, 5,
+					    PASID_IOVA));
+	CHECK_INFO(self->fd, self->dev, 6, DECL, PAGING, 0);
+	/* The other IOMMU's device gets an HWPT of its own for the IOAS. */
+	ASSERT_EQ(0, ioasid_allow_pasid(self->fd, other, 5, 5, PAGING));
+	ASSERT_EQ(0, ioasid_pasid_attach(self->fd, other, 5, self->ioas[0],
+					 false, &other_hwpt));
+	EXPECT_NE(hwpt, other_hwpt);
+
+	/* An unbound mock device. */
+	ASSERT_EQ(0, ioasid_mock_dev_add(self->fd, IOASID_TEST_MOCK_DEV_PASID,
+					 0, 0, &unbound));
+	EXPECT_EQ(ENOENT, ioasid_pasid_attach(self->fd, unbound, 5,
+					      self->ioas[0], false, NULL));
+	EXPECT_EQ(ENOENT, ioasid_pasid_detach(self->fd, unbound, 5));
+
+	/* Detach: the PASID is checked, and must come with the flag. */
+	EXPECT_EQ(EINVAL, ioasid_pasid_detach(self->fd, self->mock, 0));
+	EXPECT_EQ(EINVAL, ioasid_pasid_detach(self->fd, self->mock,
+					      IOASID_PASID_MAX + 1));
+	det.pasid = 5;
+	EXPECT_EQ(EINVAL, ioctl_err(self->fd, IOASID_TEST_DEVICE_DETACH, &det));
+	det.flags = IOASID_TEST_DEVICE_DETACH_PASID | 1U << 31;
+	EXPECT_EQ(EOPNOTSUPP, ioctl_err(self->fd, IOASID_TEST_DEVICE_DETACH,
+					&det));
+	det.flags = IOASID_TEST_DEVICE_DETACH_PASID;
+	det.__reserved2 = 1;
+	EXPECT_EQ(EINVAL, ioctl_err(self->fd, IOASID_TEST_DEVICE_DETACH, &det));
+	CHECK_INFO(self->fd, self->dev, 5, ATT, PAGING, hwpt);
+	/* Not attached: nothing to do. */
+	EXPECT_EQ(0, ioasid_pasid_detach(self->fd, self->mock, 6));
+	EXPECT_EQ(0, ioasid_pasid_detach(self->fd, self->mock, 99));
+	EXPECT_EQ(0, ioasid_pasid_detach(self->fd, self->mock,
+					 IOASID_PASID_MAX));
+	CHECK_INFO(self->fd, self->dev, 5, ATT, PAGING, hwpt);
+	EXPECT_EQ(0, ioasid_pasid_detach(self->fd, self->mock, 5));
+	CHECK_INFO(self->fd, self->dev, 5, DECL, PAGING, 0);
+	EXPECT_EQ(0, ioasid_pasid_detach(self->fd, self->mock, 5));
+}
+
+TEST_F(pasid, replace_and_detach)
+{
+	__u32 h0, h1, again, h6, rid;
+	__u64 s0, s1;
+
+	ASSERT_EQ(0, ioasid_allow_pasid(self->fd, self->mock, 1, 100, PAGING));
+	ASSERT_EQ(0, ioasid_pasid_attach(self->fd, self->mock, 5,
+					 self->ioas[0], false, &h0));
+	s0 = pasid_serial(_metadata, self->fd, self->mock, 5);
+	EXPECT_NE(0, s0);
+	/* The RID and the other PASIDs stay blocked. */
+	EXPECT_EQ(0, pasid_serial(_metadata, self->fd, self->mock, 0));
+	EXPECT_EQ(0, pasid_serial(_metadata, self->fd, self->mock, 6));
+	EXPECT_EQ(pattern(0), dma_read_byte(self->fd, self->mock, 5,
+					    PASID_IOVA));
+	EXPECT_EQ(-ENXIO, dma_read_byte(self->fd, self->mock, 0, PASID_IOVA));
+	EXPECT_EQ(-ENXIO, dma_read_byte(self->fd, self->mock, 6, PASID_IOVA));
+
+	/* Replace by the same page table: nothing changes. */
+	ASSERT_EQ(0, ioasid_pasid_attach(self->fd, self->mock, 5,
+					 self->ioas[0], true, &again));
+	EXPECT_EQ(h0, again);
+	EXPECT_EQ(s0, pasid_serial(_metadata, self->fd, self->mock, 5));
+	/* To another IOAS: DMA follows, and the old HWPT lost its user. */
+	ASSERT_EQ(0, ioasid_pasid_attach(self->fd, self->mock, 5,
+					 self->ioas[1], true, &h1));
+	EXPECT_NE(h0, h1);
+	s1 = pasid_serial(_metadata, self->fd, self->mock, 5);
+	EXPECT_NE(0, s1);
+	EXPECT_NE(s0, s1);
+	CHECK_INFO(self->fd, self->dev, 5, ATT, PAGING, h1);
+	EXPECT_EQ(pattern(1), dma_read_byte(self->fd, self->mock, 5,
+					    PASID_IOVA));
+	EXPECT_EQ(ENOENT, destroy(self->fd, h0));
+	/* Replace of a PASID not attached attaches it. */
+	ASSERT_EQ(0, ioasid_pasid_attach(self->fd, self->mock, 6,
+					 self->ioas[0], true, &h6));
+	EXPECT_EQ(pattern(0), dma_read_byte(self->fd, self->mock, 6,
+					    PASID_IOVA));
+
+	/* The RID and the PASIDs come and go independently. */
+	ASSERT_EQ(0, device_attach(self->fd, self->mock, self->ioas[0], &rid,
+				   false));
+	EXPECT_EQ(h6, rid);
+	ASSERT_EQ(0, device_detach(self->fd, self->mock));
+	EXPECT_EQ(-ENXIO, dma_read_byte(self->fd, self->mock, 0, PASID_IOVA));
+	EXPECT_EQ(pattern(0), dma_read_byte(self->fd, self->mock, 6,
+					    PASID_IOVA));
+	EXPECT_EQ(pattern(1), dma_read_byte(self->fd, self->mock, 5,
+					    PASID_IOVA));
+	ASSERT_EQ(0, device_attach(self->fd, self->mock, self->ioas[1], &rid,
+				   false));
+	ASSERT_EQ(0, ioasid_pasid_detach(self->fd, self->mock, 6));
+	EXPECT_EQ(pattern(1), dma_read_byte(self->fd, self->mock, 0,
+					    PASID_IOVA));
+	EXPECT_EQ(-ENXIO, dma_read_byte(self->fd, self->mock, 6, PASID_IOVA));
+	EXPECT_EQ(0, pasid_serial(_metadata, self->fd, self->mock, 6));
+	CHECK_INFO(self->fd, self->dev, 6, DECL, PAGING, 0);
+
+	/* Detach: blocked, and the info says so. */
+	ASSERT_EQ(0, ioasid_pasid_detach(self->fd, self->mock, 5));
+	EXPECT_EQ(0, pasid_serial(_metadata, self->fd, self->mock, 5));
+	EXPECT_EQ(-ENXIO, dma_read_byte(self->fd, self->mock, 5, PASID_IOVA));
+	CHECK_INFO(self->fd, self->dev, 5, DECL, PAGING, 0);
+	CHECK_INFO(self->fd, self->dev, 0, ATT, PAGING, rid);
+	EXPECT_EQ(pattern(1), dma_read_byte(self->fd, self->mock, 0,
+					    PASID_IOVA));
+	ASSERT_EQ(0, device_detach(self->fd, self->mock));
+	EXPECT_EQ(0, destroy(self->fd, self->ioas[0]));
+	EXPECT_EQ(0, destroy(self->fd, self->ioas[1]));
+}
+
+/*
+ * The device reads and writes the memory of the page table of each PASID:
+ * PASID 5 and the RID on IOAS 0, PASID 6 on IOAS 1, all at one IOVA.
+ */
+TEST_F(pasid, dma_reaches_each_pasids_page_table)
+{
+	unsigned char data[256], *big;
+	__u64 max = IOASID_TEST_MOCK_DMA_MAX;
+	__u64 iova;
+
+	ASSERT_EQ(0, ioasid_allow_pasid(self->fd, self->mock, 5, 6, PAGING));
+	ASSERT_EQ(0, ioasid_pasid_attach(self->fd, self->mock, 5,
+					 self->ioas[0], false, NULL));
+	ASSERT_EQ(0, ioasid_pasid_attach(self->fd, self->mock, 6,
+					 self->ioas[1], false, NULL));
+	ASSERT_EQ(0, device_attach(self->fd, self->mock, self->ioas[0], NULL,
+				   false));
+	EXPECT_EQ(pattern(0), dma_read_byte(self->fd, self->mock, 5,
+					    PASID_IOVA));
+	EXPECT_EQ(pattern(1), dma_read_byte(self->fd, self->mock, 6,
+					    PASID_IOVA));
+	EXPECT_EQ(pattern(0), dma_read_byte(self->fd, self->mock, 0,
+					    PASID_IOVA));
+
+	/* A write through PASID 6 lands in the page of IOAS 1 only. */
+	memset(data, 0x3c, sizeof(data));
+	ASSERT_EQ(0, ioasid_mock_dma(self->fd, self->mock, 6,
+				     PASID_IOVA + 100, data, sizeof(data),
+				     true));
+	EXPECT_TRUE(all_bytes(self->buf + PG + 100, sizeof(data), 0x3c));
+	EXPECT_TRUE(all_bytes(self->buf + PG, 100, pattern(1)));
+	EXPECT_TRUE(all_bytes(self->buf + PG + 356, PG - 356, pattern(1)));
+	EXPECT_TRUE(all_bytes(self->buf, PG, pattern(0)));
+	/* And a write by the RID in the page of IOAS 0. */
+	memset(data, 0x4d, sizeof(data));
+	ASSERT_EQ(0, ioasid_mock_dma(self->fd, self->mock, 0,
+				     PASID_IOVA + PG - sizeof(data), data,
+				     sizeof(data), true));
+	EXPECT_TRUE(all_bytes(self->buf + PG - sizeof(data), sizeof(data),
+			      0x4d));
+	memset(data, 0, sizeof(data));
+	ASSERT_EQ(0, ioasid_mock_dma(self->fd, self->mock, 5,
+				     PASID_IOVA + PG - sizeof(data), data,
+				     sizeof(data), false));
+	EXPECT_TRUE(all_bytes(data, sizeof(data), 0x4d));
+
+	/* Across pages, and read-only IOPTEs. */
+	iova = PASID_IOVA + 16 * PG;
+	memset(self->buf + 2 * PG, 0x61, PG);
+	memset(self->buf + 3 * PG, 0x62, PG);
+	ASSERT_EQ(0, ioas_map(self->fd, self->ioas[1], self->buf + 2 * PG,
+			      2 * PG, &iova,
+			      IOASID_IOAS_MAP_FIXED_IOVA |
+			      IOASID_IOAS_MAP_READ));
+	memset(data, 0, sizeof(data));
+	ASSERT_EQ(0, ioasid_mock_dma(self->fd, self->mock, 6,
+				     iova + PG - 128, data, sizeof(data),
+				     false));
+	EXPECT_TRUE(all_bytes(data, 128, 0x61));
+	EXPECT_TRUE(all_bytes(data + 128, 128, 0x62));
+	EXPECT_EQ(EACCES, ioasid_mock_dma(self->fd, self->mock, 6, iova, data,
+					  sizeof(data), true));
+	EXPECT_TRUE(all_bytes(self->buf + 2 * PG, PG, 0x61));
+	/* Not mapped in the other PASID's IOAS, nor anywhere. */
+	EXPECT_EQ(ENXIO, ioasid_mock_dma(self->fd, self->mock, 5, iova, data,
+					 sizeof(data), false));
+	EXPECT_EQ(ENXIO, ioasid_mock_dma(self->fd, self->mock, 6,
+					 PASID_IOVA + PG, data, sizeof(data),
+					 false));
+	/* Unmapped: gone from the PASID's page table. */
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas[1], iova, 2 * PG, NULL));
+	EXPECT_EQ(ENXIO, ioasid_mock_dma(self->fd, self->mock, 6, iova, data,
+					 sizeof(data), false));
+
+	/* Lengths. */
+	EXPECT_EQ(EINVAL, ioasid_mock_dma(self->fd, self->mock, 6, PASID_IOVA,
+					  data, 0, false));
+	big = mmap(NULL, max + PG, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, big);
+	EXPECT_EQ(EINVAL, ioasid_mock_dma(self->fd, self->mock, 6, PASID_IOVA,
+					  big, max + 1, false));
+	/* The most, past the one page mapped: stops there. */
+	EXPECT_EQ(ENXIO, ioasid_mock_dma(self->fd, self->mock, 6, PASID_IOVA,
+					 big, max, false));
+	/* The most, within the mappings. */
+	iova = 1ULL << 32;
+	ASSERT_EQ(0, ioas_map(self->fd, self->ioas[1], big, max, &iova,
+			      IOASID_IOAS_MAP_FIXED_IOVA |
+			      IOASID_IOAS_MAP_READ | IOASID_IOAS_MAP_WRITE));
+	memset(big + max - PG, 0x77, PG);
+	EXPECT_EQ(0, ioasid_mock_dma(self->fd, self->mock, 6, iova, big, max,
+				     false));
+	EXPECT_TRUE(all_bytes(big + max - PG, PG, 0x77));
+	munmap(big, max + PG);
+}
+
+TEST_F(pasid, mock_dma_errors)
+{
+	struct ioasid_test_mock_dma cmd = {
+		.size = sizeof(cmd),
+		.flags = IOASID_TEST_MOCK_DMA_PASID,
+		.dev_id = self->mock,
+		.pasid = 5,
+		.iova = PASID_IOVA,
+		.length = 16,
+	};
+	unsigned char data[16];
+	__u32 plain;
+
+	cmd.data = (uintptr_t)data;
+	ASSERT_EQ(0, ioasid_allow_pasid(self->fd, self->mock, 5, 5, PAGING));
+	ASSERT_EQ(0, ioasid_pasid_attach(self->fd, self->mock, 5,
+					 self->ioas[0], false, NULL));
+	ASSERT_EQ(0, ioctl_err(self->fd, IOASID_TEST_MOCK_DMA, &cmd));
+	EXPECT_EQ(16, cmd.out_done);
+	EXPECT_TRUE(all_bytes(data, 16, pattern(0)));
+	cmd.flags = 1U << 31;
+	EXPECT_EQ(EOPNOTSUPP, ioctl_err(self->fd, IOASID_TEST_MOCK_DMA, &cmd));
+	/* A PASID without the flag, and PASID 0 with it. */
+	cmd.flags = 0;
+	EXPECT_EQ(EINVAL, ioctl_err(self->fd, IOASID_TEST_MOCK_DMA, &cmd));
+	cmd.flags = IOASID_TEST_MOCK_DMA_PASID;
+	cmd.pasid = 0;
+	EXPECT_EQ(EINVAL, ioctl_err(self->fd, IOASID_TEST_MOCK_DMA, &cmd));
+	cmd.pasid = PASID_COUNT;
+	EXPECT_EQ(EINVAL, ioctl_err(self->fd, IOASID_TEST_MOCK_DMA, &cmd));
+	cmd.pasid = 5;
+	cmd.data = 8;
+	EXPECT_EQ(EFAULT, ioctl_err(self->fd, IOASID_TEST_MOCK_DMA, &cmd));
+	cmd.data = (uintptr_t)data;
+	cmd.dev_id = 9999;
+	EXPECT_EQ(ENOENT, ioctl_err(self->fd, IOASID_TEST_MOCK_DMA, &cmd));
+	cmd.dev_id = self->ioas[0];
+	EXPECT_EQ(ENOENT, ioctl_err(self->fd, IOASID_TEST_MOCK_DMA, &cmd));
+
+	/* A device without PASID has no PASID 1; its RID is blocked. */
+	ASSERT_EQ(0, ioasid_mock_dev_add(self->fd, 0, 0, 0, &plain));
+	EXPECT_EQ(EINVAL, ioasid_mock_dma(self->fd, plain, 1, PASID_IOVA, data,
+					  sizeof(data), false));
+	EXPECT_EQ(ENXIO, ioasid_mock_dma(self->fd, plain, 0, PASID_IOVA, data,
+					 sizeof(data), false));
+	ASSERT_EQ(0, device_bind(self->fd, plain, NULL));
+	EXPECT_EQ(ENXIO, ioasid_mock_dma(self->fd, plain, 0, PASID_IOVA, data,
+					 sizeof(data), true));
+}
+
+/* The RID and PASIDs of compatible devices share the IOAS's HWPT. */
+TEST_F(pasid, rid_and_pasid_share_a_hwpt)
+{
+	__u32 rid, h5, h7, mock2, dev2;
+
+	ASSERT_EQ(0, ioasid_allow_pasid(self->fd, self->mock, 1, 10, PAGING));
+	pasid_dev(_metadata, self->fd, IOASID_TEST_MOCK_DEV_PASID, 0, 10,
+		  &mock2, &dev2);
+	ASSERT_EQ(0, device_attach(self->fd, self->mock, self->ioas[0], &rid,
+				   false));
+	ASSERT_EQ(0, ioasid_pasid_attach(self->fd, self->mock, 5,
+					 self->ioas[0], false, &h5));
+	EXPECT_EQ(rid, h5);
+	ASSERT_EQ(0, ioasid_pasid_attach(self->fd, mock2, 7, self->ioas[0],
+					 false, &h7));
+	EXPECT_EQ(rid, h7);
+	EXPECT_EQ(pasid_serial(_metadata, self->fd, self->mock, 0),
+		  pasid_serial(_metadata, self->fd, self->mock, 5));
+	EXPECT_EQ(pasid_serial(_metadata, self->fd, self->mock, 0),
+		  pasid_serial(_metadata, self->fd, mock2, 7));
+	CHECK_INFO(self->fd, self->dev, 5, ATT, PAGING, rid);
+	CHECK_INFO(self->fd, dev2, 7, ATT, PAGING, rid);
+	/* The other device's RID is not attached by that. */
+	CHECK_INFO(self->fd, dev2, 0, DECL, PAGING, 0);
+	CHECK_INFO(self->fd, dev2, 5, DECL, PAGING, 0);
+
+	/* The HWPT and its IOAS stay while any of them uses it. */
+	EXPECT_EQ(EBUSY, destroy(self->fd, rid));
+	EXPECT_EQ(EBUSY, destroy(self->fd, self->ioas[0]));
+	ASSERT_EQ(0, device_detach(self->fd, self->mock));
+	ASSERT_EQ(0, ioasid_pasid_detach(self->fd, self->mock, 5));
+	EXPECT_EQ(EBUSY, destroy(self->fd, rid));
+	EXPECT_EQ(EBUSY, destroy(self->fd, self->ioas[0]));
+	EXPECT_EQ(pattern(0), dma_read_byte(self->fd, mock2, 7, PASID_IOVA));
+	ASSERT_EQ(0, ioasid_pasid_detach(self->fd, mock2, 7));
+	EXPECT_EQ(ENOENT, destroy(self->fd, rid));
+	EXPECT_EQ(0, destroy(self->fd, self->ioas[0]));
+}
+
+TEST_F(pasid, destroy_busy)
+{
+	__u32 user_hwpt, auto_hwpt, hwpt;
+
+	ASSERT_EQ(0, ioasid_allow_pasid(self->fd, self->mock, 1, 10, PAGING));
+	ASSERT_EQ(0, hwpt_alloc(self->fd, self->dev, self->ioas[0],
+				&user_hwpt));
+	ASSERT_EQ(0, ioasid_pasid_attach(self->fd, self->mock, 1, user_hwpt,
+					 false, &hwpt));
+	EXPECT_EQ(user_hwpt, hwpt);
+	ASSERT_EQ(0, ioasid_pasid_attach(self->fd, self->mock, 2,
+					 self->ioas[1], false, &auto_hwpt));
+	EXPECT_EQ(EBUSY, destroy(self->fd, user_hwpt));
+	EXPECT_EQ(EBUSY, destroy(self->fd, self->ioas[0]));
+	EXPECT_EQ(EBUSY, destroy(self->fd, auto_hwpt));
+	EXPECT_EQ(EBUSY, destroy(self->fd, self->ioas[1]));
+	/* Still working. */
+	EXPECT_EQ(pattern(0), dma_read_byte(self->fd, self->mock, 1,
+					    PASID_IOVA));
+	EXPECT_EQ(pattern(1), dma_read_byte(self->fd, self->mock, 2,
+					    PASID_IOVA));
+	ASSERT_EQ(0, ioasid_pasid_detach(self->fd, self->mock, 1));
+	ASSERT_EQ(0, ioasid_pasid_detach(self->fd, self->mock, 2));
+	EXPECT_EQ(ENOENT, destroy(self->fd, auto_hwpt));
+	EXPECT_EQ(0, destroy(self->fd, self->ioas[1]));
+	EXPECT_EQ(EBUSY, destroy(self->fd, self->ioas[0]));
+	EXPECT_EQ(0, destroy(self->fd, user_hwpt));
+	EXPECT_EQ(0, destroy(self->fd, self->ioas[0]));
+}
+
+/* Revoking a range detaches its attached PASIDs, and only those. */
+TEST_F(pasid, revoke_while_attached)
+{
+	__u32 h3, h5;
+
+	ASSERT_EQ(0, ioasid_allow_pasid(self->fd, self->mock, 1, 10, PAGING));
+	ASSERT_EQ(0, ioasid_pasid_attach(self->fd, self->mock, 3,
+					 self->ioas[0], false, &h3));
+	ASSERT_EQ(0, ioasid_pasid_attach(self->fd, self->mock, 5,
+					 self->ioas[1], false, &h5));
+	ASSERT_EQ(0, ioasid_revoke_pasid(self->fd, self->mock, 2, 4));
+	EXPECT_EQ(0, pasid_serial(_metadata, self->fd, self->mock, 3));
+	EXPECT_EQ(-ENXIO, dma_read_byte(self->fd, self->mock, 3, PASID_IOVA));
+	CHECK_INFO(self->fd, self->dev, 3, 0, 0, 0);
+	CHECK_INFO(self->fd, self->dev, 2, 0, 0, 0);
+	CHECK_INFO(self->fd, self->dev, 4, 0, 0, 0);
+	/* Its automatic HWPT went with it. */
+	EXPECT_EQ(ENOENT, destroy(self->fd, h3));
+	EXPECT_EQ(EPERM, ioasid_pasid_attach(self->fd, self->mock, 3,
+					     self->ioas[0], false, NULL));
+	/* Around the range: untouched. */
+	CHECK_INFO(self->fd, self->dev, 1, DECL, PAGING, 0);
+	CHECK_INFO(self->fd, self->dev, 5, ATT, PAGING, h5);
+	EXPECT_EQ(pattern(1), dma_read_byte(self->fd, self->mock, 5,
+					    PASID_IOVA));
+	/* Allowed again: attachable again. */
+	ASSERT_EQ(0, ioasid_allow_pasid(self->fd, self->mock, 3, 3, PAGING));
+	ASSERT_EQ(0, ioasid_pasid_attach(self->fd, self->mock, 3,
+					 self->ioas[0], false, &h3));
+	EXPECT_EQ(pattern(0), dma_read_byte(self->fd, self->mock, 3,
+					    PASID_IOVA));
+	/* The whole width. */
+	ASSERT_EQ(0, ioasid_revoke_pasid(self->fd, self->mock, 1,
+					 IOASID_PASID_MAX));
+	CHECK_INFO(self->fd, self->dev, 3, 0, 0, 0);
+	CHECK_INFO(self->fd, self->dev, 5, 0, 0, 0);
+	EXPECT_EQ(0, pasid_serial(_metadata, self->fd, self->mock, 5));
+	EXPECT_EQ(0, destroy(self->fd, self->ioas[0]));
+	EXPECT_EQ(0, destroy(self->fd, self->ioas[1]));
+}
+
+/* A new policy over attached PASIDs detaches those it no longer permits. */
+TEST_F(pasid, narrowing_the_policy)
+{
+	__u32 h[8];
+	__u64 s5;
+	int i;
+
+	ASSERT_EQ(0, ioasid_allow_pasid(self->fd, self->mock, 1, 10, PAGING));
+	for (i = 3; i <= 7; i++)
+		ASSERT_EQ(0, ioasid_pasid_attach(self->fd, self->mock, i,
+						 self->ioas[i & 1], false,
+						 &h[i]));
+	s5 = pasid_serial(_metadata, self->fd, self->mock, 5);
+	/* The owner keeps PASID 3 now. */
+	ASSERT_EQ(0, ioasid_allow_pasid(self->fd, self->mock, 3, 3, 0));
+	CHECK_INFO(self->fd, self->dev, 3, DECL, 0, 0);
+	EXPECT_EQ(0, pasid_serial(_metadata, self->fd, self->mock, 3));
+	EXPECT_EQ(EPERM, ioasid_pasid_attach(self->fd, self->mock, 3,
+					     self->ioas[0], false, NULL));
+	/* PASID 4 keeps only nesting and SVA: no paging. */
+	ASSERT_EQ(0, ioasid_allow_pasid(self->fd, self->mock, 4, 4,
+					IOASID_PASID_CFG_NESTED |
+					IOASID_PASID_CFG_SVA));
+	CHECK_INFO(self->fd, self->dev, 4,  DECL,
+		   IOASID_PASID_CFG_NESTED | IOASID_PASID_CFG_SVA, 0);
+	EXPECT_EQ(-ENXIO, dma_read_byte(self->fd, self->mock, 4, PASID_IOVA));
+	/* PASID 5 keeps paging, with more: it stays, untouched. */
+	ASSERT_EQ(0, ioasid_allow_pasid(self->fd, self->mock, 5, 5, CFG_ALL));
+	CHECK_INFO(self->fd, self->dev, 5, ATT, CFG_ALL, h[5]);
+	EXPECT_EQ(s5, pasid_serial(_metadata, self->fd, self->mock, 5));
+	/* Over a range: 6 and 7 go, 5 stays (it keeps paging). */
+	ASSERT_EQ(0, ioasid_allow_pasid(self->fd, self->mock, 6, 9,
+					IOASID_PASID_CFG_SVA));
+	CHECK_INFO(self->fd, self->dev, 6, DECL, IOASID_PASID_CFG_SVA, 0);
+	CHECK_INFO(self->fd, self->dev, 7, DECL, IOASID_PASID_CFG_SVA, 0);
+	CHECK_INFO(self->fd, self->dev, 10, DECL, PAGING, 0);
+	EXPECT_EQ(pattern(1), dma_read_byte(self->fd, self->mock, 5,
+					    PASID_IOVA));
+	/* Only PASID 5 holds an automatic HWPT now: IOAS 0 is free. */
+	EXPECT_EQ(0, destroy(self->fd, self->ioas[0]));
+	EXPECT_EQ(EBUSY, destroy(self->fd, self->ioas[1]));
+}
+
+/* Unbind, device removal and close with PASIDs attached. */
+TEST_F(pasid, unbind_and_close_with_pasids)
+{
+	struct ioasid_test_mock_dev_add add = {
+		.size = sizeof(add),
+		.flags = IOASID_TEST_MOCK_DEV_PASID,
+	};
+	__u32 user_hwpt, h1, h2, g, mock, dev, ioas, index;
+	int fd;
+
+	ASSERT_EQ(0, ioasid_allow_pasid(self->fd, self->mock, 1, 10, PAGING));
+	ASSERT_EQ(0, hwpt_alloc(self->fd, self->dev, self->ioas[0],
+				&user_hwpt));
+	ASSERT_EQ(0, ioasid_pasid_attach(self->fd, self->mock, 1,
+					 self->ioas[0], false, &h1));
+	ASSERT_EQ(0, ioasid_pasid_attach(self->fd, self->mock, 2,
+					 self->ioas[1], false, &h2));
+	ASSERT_EQ(0, ioasid_pasid_attach(self->fd, self->mock, 3, user_hwpt,
+					 false, NULL));
+	ASSERT_EQ(0, device_attach(self->fd, self->mock, self->ioas[0], NULL,
+				   false));
+	ASSERT_EQ(0, device_unbind(self->fd, self->mock));
+	/* Every PASID was detached: the automatic HWPTs are gone. */
+	EXPECT_EQ(ENOENT, destroy(self->fd, h1));
+	EXPECT_EQ(ENOENT, destroy(self->fd, h2));
+	EXPECT_EQ(0, pasid_serial(_metadata, self->fd, self->mock, 1));
+	EXPECT_EQ(0, pasid_serial(_metadata, self->fd, self->mock, 3));
+	EXPECT_EQ(-ENXIO, dma_read_byte(self->fd, self->mock, 2, PASID_IOVA));
+	EXPECT_EQ(0, destroy(self->fd, user_hwpt));
+	EXPECT_EQ(0, destroy(self->fd, self->ioas[1]));
+	/* A new binding starts without a policy. */
+	ASSERT_EQ(0, device_bind(self->fd, self->mock, &self->dev));
+	CHECK_INFO(self->fd, self->dev, 1, 0, 0, 0);
+	EXPECT_EQ(EPERM, ioasid_pasid_attach(self->fd, self->mock, 1,
+					     self->ioas[0], false, NULL));
+
+	/* Removing the device unbinds it and detaches its PASIDs. */
+	ASSERT_EQ(0, ioasid_allow_pasid(self->fd, self->mock, 1, 10, PAGING));
+	ASSERT_EQ(0, ioasid_pasid_attach(self->fd, self->mock, 4,
+					 self->ioas[0], false, &h1));
+	ASSERT_EQ(0, destroy(self->fd, self->mock));
+	EXPECT_EQ(ENOENT, destroy(self->fd, h1));
+	EXPECT_EQ(0, destroy(self->fd, self->ioas[0]));
+
+	/* A context closed with PASIDs attached leaves nothing behind. */
+	fd = open_ioasid();
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ioas_alloc(fd, &ioas));
+	ASSERT_EQ(0, ioas_map_fixed(fd, ioas, self->buf, 2 * PG, PASID_IOVA));
+	ASSERT_EQ(0, ioctl_err(fd, IOASID_TEST_MOCK_DEV_ADD, &add));
+	index = add.out_index;
+	mock = add.out_dev_id;
+	ASSERT_EQ(0, device_bind(fd, mock, &dev));
+	ASSERT_EQ(0, ioasid_allow_pasid(fd, mock, 1, 100, PAGING));
+	ASSERT_EQ(0, ioasid_pasid_alloc(fd, dev, &g));
+	ASSERT_EQ(0, ioasid_allow_pasid(fd, mock, g, g, PAGING));
+	ASSERT_EQ(0, ioasid_pasid_attach(fd, mock, g, ioas, false, NULL));
+	ASSERT_EQ(0, ioasid_pasid_attach(fd, mock, g == 7 ? 8 : 7, ioas,
+					 false, NULL));
+	ASSERT_EQ(0, device_attach(fd, mock, ioas, NULL, false));
+	ASSERT_EQ(0, close(fd));
+	EXPECT_FALSE(mock_dev_present(index));
+	/* This context's IOASes are gone too: nothing stays pinned. */
+	EXPECT_EQ(self->pinned_kb, vm_pinned_kb());
+}
+
+/* Devices of one IOMMU group share the attachment of each PASID. */
+TEST_F(pasid, group_shares_a_pasid)
+{
+	__u32 gmock, gdev, h0, h1, user_hwpt;
+	__u64 s0, s1;
+
+	ASSERT_EQ(0, ioasid_mock_dev_add(self->fd, IOASID_TEST_MOCK_DEV_GROUP |
+					 IOASID_TEST_MOCK_DEV_PASID,
+					 self->mock, 0, &gmock));
+	ASSERT_EQ(0, device_bind(self->fd, gmock, &gdev));
+	ASSERT_EQ(0, ioasid_allow_pasid(self->fd, self->mock, 1, 10, PAGING));
+	ASSERT_EQ(0, ioasid_allow_pasid(self->fd, gmock, 1, 10, PAGING));
+	ASSERT_EQ(0, hwpt_alloc(self->fd, self->dev, self->ioas[0],
+				&user_hwpt));
+
+	ASSERT_EQ(0, ioasid_pasid_attach(self->fd, self->mock, 5,
+					 self->ioas[0], false, &h0));
+	s0 = pasid_serial(_metadata, self->fd, self->mock, 5);
+	EXPECT_NE(0, s0);
+	EXPECT_EQ(s0, pasid_serial(_metadata, self->fd, gmock, 5));
+	/* Only this device's own attachment shows in its info. */
+	CHECK_INFO(self->fd, gdev, 5, DECL, PAGING, 0);
+	/* The other device cannot take PASID 5 elsewhere ... */
+	EXPECT_EQ(EBUSY, ioasid_pasid_attach(self->fd, gmock, 5,
+					     self->ioas[1], false, NULL));
+	EXPECT_EQ(EBUSY, ioasid_pasid_attach(self->fd, gmock, 5,
+					     self->ioas[1], true, NULL));
+	/* (another HWPT of the same IOAS is another page table) */
+	EXPECT_EQ(EBUSY, ioasid_pasid_attach(self->fd, gmock, 5, user_hwpt,
+					     false, NULL));
+	EXPECT_EQ(s0, pasid_serial(_metadata, self->fd, gmock, 5));
+	/* ... but joins the same page table. */
+	ASSERT_EQ(0, ioasid_pasid_attach(self->fd, gmock, 5, self->ioas[0],
+					 false, &h1));
+	EXPECT_EQ(h0, h1);
+	CHECK_INFO(self->fd, gdev, 5, ATT, PAGING, h0);
+	/* Neither moves alone while both are attached. */
+	EXPECT_EQ(EBUSY, ioasid_pasid_attach(self->fd, self->mock, 5,
+					     self->ioas[1], true, NULL));
+	EXPECT_EQ(s0, pasid_serial(_metadata, self->fd, self->mock, 5));
+	/* Other PASIDs of the group are free to differ. */
+	ASSERT_EQ(0, ioasid_pasid_attach(self->fd, gmock, 6, self->ioas[1],
+					 false, NULL));
+	EXPECT_EQ(pattern(1), dma_read_byte(self->fd, gmock, 6, PASID_IOVA));
+	EXPECT_EQ(pattern(0), dma_read_byte(self->fd, gmock, 5, PASID_IOVA));
+
+	/* The PASID stays attached while one device of the group is. */
+	ASSERT_EQ(0, ioasid_pasid_detach(self->fd, self->mock, 5));
+	CHECK_INFO(self->fd, self->dev, 5, DECL, PAGING, 0);
+	CHECK_INFO(self->fd, gdev, 5, ATT, PAGING, h0);
+	EXPECT_EQ(s0, pasid_serial(_metadata, self->fd, gmock, 5));
+	EXPECT_EQ(EBUSY, destroy(self->fd, h0));
+	/* The last one attached moves it. */
+	ASSERT_EQ(0, ioasid_pasid_attach(self->fd, gmock, 5, self->ioas[1],
+					 true, &h1));
+	s1 = pasid_serial(_metadata, self->fd, gmock, 5);
+	EXPECT_NE(s0, s1);
+	EXPECT_EQ(s1, pasid_serial(_metadata, self->fd, self->mock, 5));
+	EXPECT_EQ(ENOENT, destroy(self->fd, h0));
+	EXPECT_EQ(pattern(1), dma_read_byte(self->fd, gmock, 5, PASID_IOVA));
+	ASSERT_EQ(0, ioasid_pasid_detach(self->fd, gmock, 5));
+	EXPECT_EQ(0, pasid_serial(_metadata, self->fd, self->mock, 5));
+	EXPECT_EQ(0, pasid_serial(_metadata, self->fd, gmock, 5));
+	/* Unbinding one detaches its PASIDs. */
+	ASSERT_EQ(0, device_unbind(self->fd, gmock));
+	EXPECT_EQ(0, pasid_serial(_metadata, self->fd, gmock, 6));
+}
+
+TEST_F(pasid, global_alloc_free)
+{
+	struct ioasid_pasid_alloc alloc = {
+		.size = sizeof(alloc),
+		.dev_id = self->dev,
+	};
+	struct ioasid_pasid_free fr = { .size = sizeof(fr) };
+	__u32 g, g2, plain, plain_dev;
+
+	ASSERT_EQ(0, ioasid_pasid_alloc(self->fd, self->dev, &g));
+	EXPECT_LE(1, g);
+	EXPECT_GT(PASID_COUNT, g);
+	CHECK_INFO(self->fd, self->dev, g, IOASID_PASID_INFO_GLOBAL, 0, 0);
+	ASSERT_EQ(0, ioasid_pasid_alloc(self->fd, self->dev, &g2));
+	EXPECT_NE(g, g2);
+	/* A global PASID is attached within the device's policy. */
+	EXPECT_EQ(EPERM, ioasid_pasid_attach(self->fd, self->mock, g,
+					     self->ioas[0], false, NULL));
+	ASSERT_EQ(0, ioasid_allow_pasid(self->fd, self->mock, g, g, PAGING));
+	ASSERT_EQ(0, ioasid_pasid_attach(self->fd, self->mock, g,
+					 self->ioas[0], false, NULL));
+	EXPECT_EQ(IOASID_PASID_INFO_GLOBAL | ATT,
+		  ioasid_pasid_flags(self->fd, self->dev, g));
+	EXPECT_EQ(pattern(0), dma_read_byte(self->fd, self->mock, g,
+					    PASID_IOVA));
+	/* Held while attached. */
+	EXPECT_EQ(EBUSY, ioasid_pasid_free(self->fd, g));
+	ASSERT_EQ(0, ioasid_pasid_detach(self->fd, self->mock, g));
+	ASSERT_EQ(0, ioasid_pasid_free(self->fd, g));
+	EXPECT_EQ(ENOENT, ioasid_pasid_free(self->fd, g));
+	CHECK_INFO(self->fd, self->dev, g, DECL, PAGING, 0);
+	/* A device-local PASID again, for its holder as for anyone. */
+	ASSERT_EQ(0, ioasid_pasid_attach(self->fd, self->mock, g,
+					 self->ioas[0], false, NULL));
+	ASSERT_EQ(0, ioasid_pasid_detach(self->fd, self->mock, g));
+
+	/* Errors. */
+	EXPECT_EQ(ENOENT, ioasid_pasid_free(self->fd, 0));
+	EXPECT_EQ(ENOENT, ioasid_pasid_free(self->fd, g2 == 77 ? 78 : 77));
+	EXPECT_EQ(ENOENT, ioasid_pasid_free(self->fd, ~0U));
+	EXPECT_EQ(ENOENT, ioasid_pasid_alloc(self->fd, 9999, NULL));
+	EXPECT_EQ(ENOENT, ioasid_pasid_alloc(self->fd, self->mock, NULL));
+	EXPECT_EQ(ENOENT, ioasid_pasid_alloc(self->fd, self->ioas[0], NULL));
+	ASSERT_EQ(0, ioasid_mock_dev_add(self->fd, 0, 0, 0, &plain));
+	ASSERT_EQ(0, device_bind(self->fd, plain, &plain_dev));
+	EXPECT_EQ(ENODEV, ioasid_pasid_alloc(self->fd, plain_dev, NULL));
+	alloc.flags = 1;
+	EXPECT_EQ(EOPNOTSUPP, ioctl_err(self->fd, IOASID_PASID_ALLOC, &alloc));
+	fr.pasid = g2;
+	fr.flags = 1;
+	EXPECT_EQ(EOPNOTSUPP, ioctl_err(self->fd, IOASID_PASID_FREE, &fr));
+	fr.flags = 0;
+	fr.__reserved = 1;
+	EXPECT_EQ(EINVAL, ioctl_err(self->fd, IOASID_PASID_FREE, &fr));
+	/* None of those freed it. */
+	CHECK_INFO(self->fd, self->dev, g2, IOASID_PASID_INFO_GLOBAL, 0, 0);
+	/* Nor does an unbind: the context holds it. */
+	ASSERT_EQ(0, device_unbind(self->fd, self->mock));
+	ASSERT_EQ(0, device_bind(self->fd, self->mock, &self->dev));
+	CHECK_INFO(self->fd, self->dev, g2, IOASID_PASID_INFO_GLOBAL, 0, 0);
+	EXPECT_EQ(0, ioasid_pasid_free(self->fd, g2));
+}
+
+/* Values of [1, @count) that GET_PASID_INFO of @dev reports TAKEN. */
+static unsigned int count_taken(int fd, __u32 dev, __u32 count)
+{
+	unsigned int n = 0;
+	__u32 pasid;
+
+	for (pasid = 1; pasid < count; pasid++)
+		if (ioasid_pasid_flags(fd, dev, pasid) &
+		    IOASID_PASID_INFO_TAKEN)
+			n++;
+	return n;
+}
+
+TEST_F(pasid, global_limit_per_context)
+{
+	enum { LIMIT = IOASID_GLOBAL_PASIDS_MAX };
+	static unsigned char seen[PASID_COUNT];
+	__u32 g, first = 0, mock2, dev2;
+	unsigned int n;
+	int rc = 0, fd2;
+
+	memset(seen, 0, sizeof(seen));
+	for (n = 0; n < LIMIT + 16; n++) {
+		rc = ioasid_pasid_alloc(self->fd, self->dev, &g);
+		if (rc)
+			break;
+		ASSERT_LE(1, g);
+		ASSERT_GT(PASID_COUNT, g);
+		ASSERT_EQ(0, seen[g]) TH_LOG("PASID %u twice", g);
+		seen[g] = 1;
+		if (!first)
+			first = g;
+	}
+	EXPECT_EQ(ENOSPC, rc);
+	EXPECT_EQ(LIMIT, n);
+	/* One given back: one more. */
+	ASSERT_EQ(0, ioasid_pasid_free(self->fd, first));
+	ASSERT_EQ(0, ioasid_pasid_alloc(self->fd, self->dev, &g));
+	EXPECT_EQ(ENOSPC, ioasid_pasid_alloc(self->fd, self->dev, NULL));
+	/* Another context has a quota of its own. */
+	fd2 = open_ioasid();
+	ASSERT_LE(0, fd2);
+	pasid_dev(_metadata, fd2, IOASID_TEST_MOCK_DEV_PASID, 0, 0, &mock2,
+		  &dev2);
+	EXPECT_EQ(0, ioasid_pasid_alloc(fd2, dev2, &g));
+	close(fd2);
+}
+
+/* An 8-bit device: at most 255 global PASIDs, fewer if others hold some. */
+TEST_F(pasid, global_exhaust_a_narrow_width)
+{
+	__u32 mock8, dev8, g, taken;
+	unsigned char seen[256] = {};
+	unsigned int n;
+	int rc = 0;
+
+	pasid_dev(_metadata, self->fd, IOASID_TEST_MOCK_DEV_PASID_BITS, 8, 0,
+		  &mock8, &dev8);
+	taken = count_taken(self->fd, dev8, 256);
+	for (n = 0; n < 300; n++) {
+		rc = ioasid_pasid_alloc(self->fd, dev8, &g);
+		if (rc)
+			break;
+		ASSERT_LE(1, g);
+		ASSERT_GT(256, g);
+		ASSERT_EQ(0, seen[g]);
+		seen[g] = 1;
+		EXPECT_EQ(IOASID_PASID_INFO_GLOBAL,
+			  ioasid_pasid_flags(self->fd, dev8, g));
+	}
+	EXPECT_EQ(ENOSPC, rc);
+	EXPECT_EQ(255 - taken, n);
+	/* The wide device still gets values beyond the narrow width. */
+	ASSERT_EQ(0, ioasid_pasid_alloc(self->fd, self->dev, &g));
+	EXPECT_LE(256, g);
+	/* One freed within the width comes back. */
+	for (g = 1; g < 256 && !seen[g]; g++)
+		;
+	ASSERT_GT(256, g);
+	ASSERT_EQ(0, ioasid_pasid_free(self->fd, g));
+	ASSERT_EQ(0, ioasid_pasid_alloc(self->fd, dev8, &n));
+	EXPECT_EQ(g, n);
+}
+
+/* One global PASID of a context on two of its devices. */
+TEST_F(pasid, global_shared_by_two_devices)
+{
+	__u32 mock2, dev2, g, ha, hb;
+
+	pasid_dev(_metadata, self->fd, IOASID_TEST_MOCK_DEV_PASID, 0, 0,
+		  &mock2, &dev2);
+	ASSERT_EQ(0, ioasid_pasid_alloc(self->fd, self->dev, &g));
+	ASSERT_EQ(0, ioasid_allow_pasid(self->fd, self->mock, g, g, PAGING));
+	ASSERT_EQ(0, ioasid_allow_pasid(self->fd, mock2, g, g, PAGING));
+	ASSERT_EQ(0, ioasid_pasid_attach(self->fd, self->mock, g,
+					 self->ioas[0], false, &ha));
+	ASSERT_EQ(0, ioasid_pasid_attach(self->fd, mock2, g, self->ioas[1],
+					 false, &hb));
+	EXPECT_NE(ha, hb);
+	EXPECT_EQ(pattern(0), dma_read_byte(self->fd, self->mock, g,
+					    PASID_IOVA));
+	EXPECT_EQ(pattern(1), dma_read_byte(self->fd, mock2, g, PASID_IOVA));
+	CHECK_INFO(self->fd, self->dev, g, ATT | IOASID_PASID_INFO_GLOBAL,
+		   PAGING, ha);
+	CHECK_INFO(self->fd, dev2, g, ATT | IOASID_PASID_INFO_GLOBAL, PAGING,
+		   hb);
+	EXPECT_EQ(EBUSY, ioasid_pasid_free(self->fd, g));
+	ASSERT_EQ(0, ioasid_pasid_detach(self->fd, self->mock, g));
+	EXPECT_EQ(EBUSY, ioasid_pasid_free(self->fd, g));
+	/* A revoke detaches too. */
+	ASSERT_EQ(0, ioasid_revoke_pasid(self->fd, mock2, g, g));
+	CHECK_INFO(self->fd, dev2, g, IOASID_PASID_INFO_GLOBAL, 0, 0);
+	EXPECT_EQ(0, ioasid_pasid_free(self->fd, g));
+}
+
+/* A global PASID of one context is taken for every other one. */
+TEST_F(pasid, global_across_contexts)
+{
+	static __u32 held[IOASID_GLOBAL_PASIDS_MAX];
+	__u32 mock_a, dev_a, mock_b, dev_b, g;
+	unsigned int n;
+	int fd_a;
+
+	fd_a = open_ioasid();
+	ASSERT_LE(0, fd_a);
+	pasid_dev(_metadata, fd_a, IOASID_TEST_MOCK_DEV_PASID, 0, 0, &mock_a,
+		  &dev_a);
+	ASSERT_EQ(0, ioasid_pasid_alloc(fd_a, dev_a, &g));
+	mock_b = self->mock;
+	dev_b = self->dev;
+	ASSERT_EQ(0, ioasid_allow_pasid(self->fd, mock_b, g, g, PAGING));
+
+	CHECK_INFO(fd_a, dev_a, g, IOASID_PASID_INFO_GLOBAL, 0, 0);
+	CHECK_INFO(self->fd, dev_b, g, DECL | IOASID_PASID_INFO_TAKEN, PAGING,
+		   0);
+	/* Policy first, then the holder. */
+	EXPECT_EQ(EBUSY, ioasid_pasid_attach(self->fd, mock_b, g,
+					     self->ioas[0], false, NULL));
+	EXPECT_EQ(EBUSY, ioasid_pasid_attach(self->fd, mock_b, g,
+					     self->ioas[0], true, NULL));
+	EXPECT_EQ(0, pasid_serial(_metadata, self->fd, mock_b, g));
+	EXPECT_EQ(ENOENT, ioasid_pasid_free(self->fd, g));
+	/* This context never gets it. */
+	for (n = 0; n < IOASID_GLOBAL_PASIDS_MAX; n++) {
+		if (ioasid_pasid_alloc(self->fd, dev_b, &held[n]))
+			break;
+		ASSERT_NE(g, held[n]);
+	}
+	while (n--)
+		ASSERT_EQ(0, ioasid_pasid_free(self->fd, held[n]));
+
+	/* Once its holder closes, the value is free for anyone. */
+	ASSERT_EQ(0, close(fd_a));
+	CHECK_INFO(self->fd, dev_b, g, DECL, PAGING, 0);
+	ASSERT_EQ(0, ioasid_pasid_attach(self->fd, mock_b, g, self->ioas[0],
+					 false, NULL));
+	EXPECT_EQ(pattern(0), dma_read_byte(self->fd, mock_b, g, PASID_IOVA));
+}
+
+/*
+ * A device-local PASID attached by one context does not stop another from
+ * allocating that value, nor is it detached by that.
+ */
+TEST_F(pasid, global_value_used_locally_elsewhere)
+{
+	__u32 mock_a, dev_a, g;
+	int fd_a;
+
+	fd_a = open_ioasid();
+	ASSERT_LE(0, fd_a);
+	pasid_dev(_metadata, fd_a, IOASID_TEST_MOCK_DEV_PASID, 0, 0, &mock_a,
+		  &dev_a);
+	ASSERT_EQ(0, ioasid_pasid_alloc(fd_a, dev_a, &g));
+	ASSERT_EQ(0, ioasid_pasid_free(fd_a, g));
+	/* Used as a device-local PASID here ... */
+	ASSERT_EQ(0, ioasid_allow_pasid(self->fd, self->mock, g, g, PAGING));
+	ASSERT_EQ(0, ioasid_pasid_attach(self->fd, self->mock, g,
+					 self->ioas[0], false, NULL));
+	/* ... it stays attached whatever the other context allocates. */
+	while (!ioasid_pasid_alloc(fd_a, dev_a, NULL))
+		;
+	EXPECT_EQ(pattern(0), dma_read_byte(self->fd, self->mock, g,
+					    PASID_IOVA));
+	close(fd_a);
+}
+
+/* ---- Kernel PASIDs: a kernel driver's DMA-API PASID ---------------------- */
+
+static int kpasid(int fd, __u32 op, __u32 mock, __u32 pasid)
+{
+	return ioasid_kernel_pasid(fd, op, mock, &pasid);
+}
+
+TEST_F(pasid, kernel_pasid)
+{
+	struct ioasid_test_kernel_pasid cmd = { .size = sizeof(cmd) };
+	__u32 kmock, kp, kp2 = 0, mock_b, dev_b, v, dflags, index;
+	unsigned char data[16];
+	unsigned int n;
+	__u64 serial;
+	int fd_b, rc;
+
+	{
+		struct ioasid_test_mock_dev_add add = {
+			.size = sizeof(add),
+			.flags = IOASID_TEST_MOCK_DEV_KERNEL_DMA |
+				 IOASID_TEST_MOCK_DEV_PASID,
+		};
+
+		ASSERT_EQ(0, ioctl_err(self->fd, IOASID_TEST_MOCK_DEV_ADD,
+				       &add));
+		kmock = add.out_dev_id;
+		index = add.out_index;
+	}
+	/* Its default domain is the identity: no mock DMA through it. */
+	ASSERT_EQ(0, ioasid_pasid_domain(self->fd, kmock, 0, &serial, &dflags));
+	EXPECT_EQ(0, serial);
+	EXPECT_TRUE(dflags & IOASID_TEST_DOMAIN_IDENTITY);
+	EXPECT_EQ(ENXIO, ioasid_mock_dma(self->fd, kmock, 0, PASID_IOVA, data,
+					 sizeof(data), false));
+
+	kp = 0;
+	ASSERT_EQ(0, ioasid_kernel_pasid(self->fd,
+					 IOASID_TEST_KERNEL_PASID_ALLOC, kmock,
+					 &kp));
+	EXPECT_LE(1, kp);
+	EXPECT_GT(PASID_COUNT, kp);
+	EXPECT_EQ(EBUSY, ioasid_kernel_pasid(self->fd,
+					     IOASID_TEST_KERNEL_PASID_ALLOC,
+					     kmock, &kp2));
+	EXPECT_EQ(0, kpasid(self->fd, IOASID_TEST_KERNEL_PASID_DMA, kmock, kp));
+	ASSERT_EQ(0, ioasid_pasid_domain(self->fd, kmock, kp, &serial,
+					 &dflags));
+	EXPECT_EQ(0, serial);
+	EXPECT_TRUE(dflags & IOASID_TEST_DOMAIN_IDENTITY);
+	EXPECT_EQ(ENOENT, kpasid(self->fd, IOASID_TEST_KERNEL_PASID_DMA, kmock,
+				 kp + 1));
+	EXPECT_EQ(ENOENT, kpasid(self->fd, IOASID_TEST_KERNEL_PASID_FREE,
+				 kmock, kp + 1));
+	EXPECT_EQ(ENOENT, kpasid(self->fd, IOASID_TEST_KERNEL_PASID_DMA, 9999,
+				 kp));
+
+	/* Its device cannot be bound meanwhile. */
+	EXPECT_EQ(EBUSY, device_bind(self->fd, kmock, NULL));
+	/* The value is taken for every context, ... */
+	ASSERT_EQ(0, ioasid_allow_pasid(self->fd, self->mock, kp, kp, PAGING));
+	CHECK_INFO(self->fd, self->dev, kp, DECL | IOASID_PASID_INFO_TAKEN,
+		   PAGING, 0);
+	EXPECT_EQ(EBUSY, ioasid_pasid_attach(self->fd, self->mock, kp,
+					     self->ioas[0], false, NULL));
+	fd_b = open_ioasid();
+	ASSERT_LE(0, fd_b);
+	pasid_dev(_metadata, fd_b, IOASID_TEST_MOCK_DEV_PASID, 0, 0, &mock_b,
+		  &dev_b);
+	CHECK_INFO(fd_b, dev_b, kp, IOASID_PASID_INFO_TAKEN, 0, 0);
+	/* ... and never allocated to one. */
+	for (n = 0; n < IOASID_GLOBAL_PASIDS_MAX; n++) {
+		if (ioasid_pasid_alloc(fd_b, dev_b, &v))
+			break;
+		ASSERT_NE(kp, v);
+	}
+	close(fd_b);
+
+	/* Freed: the value is free again. */
+	ASSERT_EQ(0, kpasid(self->fd, IOASID_TEST_KERNEL_PASID_FREE, kmock,
+			    kp));
+	EXPECT_EQ(ENOENT, kpasid(self->fd, IOASID_TEST_KERNEL_PASID_FREE,
+				 kmock, kp));
+	EXPECT_EQ(ENOENT, kpasid(self->fd, IOASID_TEST_KERNEL_PASID_DMA, kmock,
+				 kp));
+	CHECK_INFO(self->fd, self->dev, kp, DECL, PAGING, 0);
+	ASSERT_EQ(0, ioasid_pasid_attach(self->fd, self->mock, kp,
+					 self->ioas[0], false, NULL));
+	ASSERT_EQ(0, ioasid_pasid_detach(self->fd, self->mock, kp));
+
+	/* Destroying the device releases the kernel PASID it holds. */
+	ASSERT_EQ(0, ioasid_kernel_pasid(self->fd,
+					 IOASID_TEST_KERNEL_PASID_ALLOC, kmock,
+					 &kp));
+	EXPECT_TRUE(ioasid_pasid_flags(self->fd, self->dev, kp) &
+		    IOASID_PASID_INFO_TAKEN);
+	ASSERT_EQ(0, destroy(self->fd, kmock));
+	EXPECT_FALSE(mock_dev_present(index));
+	EXPECT_FALSE(ioasid_pasid_flags(self->fd, self->dev, kp) &
+		     IOASID_PASID_INFO_TAKEN);
+
+	/* Refused: a bound device, one without the DMA API, or no PASID. */
+	ASSERT_EQ(0, ioasid_mock_dev_add(self->fd,
+					 IOASID_TEST_MOCK_DEV_KERNEL_DMA |
+					 IOASID_TEST_MOCK_DEV_PASID, 0, 0,
+					 &kmock));
+	ASSERT_EQ(0, device_bind(self->fd, kmock, NULL));
+	EXPECT_EQ(EBUSY, ioasid_kernel_pasid(self->fd,
+					     IOASID_TEST_KERNEL_PASID_ALLOC,
+					     kmock, &kp));
+	/* Bound, it is blocked like any other. */
+	EXPECT_EQ(0, pasid_serial(_metadata, self->fd, kmock, 0));
+	ASSERT_EQ(0, device_unbind(self->fd, kmock));
+	rc = ioasid_kernel_pasid(self->fd, IOASID_TEST_KERNEL_PASID_ALLOC,
+				 kmock, &kp);
+	EXPECT_EQ(0, rc);
+	if (!rc)
+		EXPECT_EQ(0, kpasid(self->fd, IOASID_TEST_KERNEL_PASID_DMA,
+				    kmock, kp));
+	ASSERT_EQ(0, ioasid_mock_dev_add(self->fd, IOASID_TEST_MOCK_DEV_PASID,
+					 0, 0, &kmock));
+	EXPECT_EQ(EOPNOTSUPP, ioasid_kernel_pasid(self->fd,
+						  IOASID_TEST_KERNEL_PASID_ALLOC,
+						  kmock, &kp));
+	ASSERT_EQ(0, ioasid_mock_dev_add(self->fd,
+					 IOASID_TEST_MOCK_DEV_KERNEL_DMA, 0, 0,
+					 &kmock));
+	EXPECT_EQ(ENODEV, ioasid_kernel_pasid(self->fd,
+					      IOASID_TEST_KERNEL_PASID_ALLOC,
+					      kmock, &kp));
+	EXPECT_EQ(ENOENT, ioasid_kernel_pasid(self->fd,
+					      IOASID_TEST_KERNEL_PASID_ALLOC,
+					      9999, &kp));
+	cmd.dev_id = kmock;
+	cmd.flags = 1;
+	EXPECT_EQ(EOPNOTSUPP, ioctl_err(self->fd, IOASID_TEST_KERNEL_PASID,
+					&cmd));
+	cmd.flags = 0;
+	cmd.__reserved = 1;
+	EXPECT_EQ(EINVAL, ioctl_err(self->fd, IOASID_TEST_KERNEL_PASID, &cmd));
+}
+
+/* ---- Replace is atomic: DMA is never blocked while a PASID moves -------- */
+
+struct dma_reader {
+	int fd;
+	__u32 mock, pasid;
+	volatile bool stop;
+	unsigned long reads, blocked, wrong;
+	int last_err;
+};
+
+static void *dma_reader_thread(void *arg)
+{
+	struct dma_reader *r = arg;
+	int v;
+
+	while (!r->stop) {
+		v = dma_read_byte(r->fd, r->mock, r->pasid, PASID_IOVA);
+		r->reads++;
+		if (v == pattern(0) || v == pattern(1))
+			continue;
+		if (v == -ENXIO)
+			r->blocked++;
+		else
+			r->wrong++;
+		r->last_err = v;
+	}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(pasid, replace_never_blocks_dma, 120)
+{
+	struct dma_reader r = {
+		.fd = self->fd,
+		.mock = self->mock,
+		.pasid = 5,
+	};
+	__u64 end = ioasid_now_ns() + 2 * 1000000000ULL;
+	unsigned long moves = 0;
+	__u32 user_hwpt, pt;
+	pthread_t thread;
+
+	ASSERT_EQ(0, ioasid_allow_pasid(self->fd, self->mock, 5, 5, PAGING));
+	ASSERT_EQ(0, hwpt_alloc(self->fd, self->dev, self->ioas[1],
+				&user_hwpt));
+	ASSERT_EQ(0, ioasid_pasid_attach(self->fd, self->mock, 5,
+					 self->ioas[0], false, NULL));
+	ASSERT_EQ(0, pthread_create(&thread, NULL, dma_reader_thread, &r));
+	while (ioasid_now_ns() < end) {
+		/* IOAS 0, a user HWPT of IOAS 1, IOAS 1 (a new HWPT). */
+		switch (moves++ % 3) {
+		case 0:
+			pt = user_hwpt;
+			break;
+		case 1:
+			pt = self->ioas[1];
+			break;
+		default:
+			pt = self->ioas[0];
+			break;
+		}
+		ASSERT_EQ(0, ioasid_pasid_attach(self->fd, self->mock, 5, pt,
+						 true, NULL));
+	}
+	r.stop = true;
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	TH_LOG("%lu replaces, %lu reads", moves, r.reads);
+	EXPECT_EQ(0, r.blocked);
+	EXPECT_EQ(0, r.wrong) TH_LOG("last result %d", r.last_err);
+	EXPECT_LT(0, r.reads);
+}
+
+/* ---- A policy changing under attachments -------------------------------- */
+
+struct policy_race {
+	int fd;
+	__u32 mock, dev, ioas;
+	volatile bool stop;
+	unsigned long attached, inconsistent, unexpected;
+	__u32 bad_flags, bad_allowed;
+};
+
+/*
+ * Attach PASID 5, look at it, detach it, again and again: whatever the
+ * owner does meanwhile, an attached PASID is one its policy permits.
+ */
+static void *policy_race_attacher(void *arg)
+{
+	struct policy_race *r = arg;
+	struct ioasid_device_get_pasid_info info;
+	int rc;
+
+	while (!r->stop) {
+		rc = ioasid_pasid_attach(r->fd, r->mock, 5, r->ioas, false,
+					 NULL);
+		if (rc == EPERM)
+			continue;
+		if (rc) {
+			r->unexpected++;
+			continue;
+		}
+		r->attached++;
+		if (ioasid_pasid_info(r->fd, r->dev, 5, &info)) {
+			r->unexpected++;
+		} else if ((info.out_flags & IOASID_PASID_INFO_ATTACHED) &&
+			   (!(info.out_flags & IOASID_PASID_INFO_DECLARED) ||
+			    !(info.out_allowed & PAGING))) {
+			r->inconsistent++;
+			r->bad_flags = info.out_flags;
+			r->bad_allowed = info.out_allowed;
+		}
+		if (ioasid_pasid_detach(r->fd, r->mock, 5))
+			r->unexpected++;
+	}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(pasid, policy_change_racing_attach, 120)
+{
+	struct policy_race r = {
+		.fd = self->fd,
+		.mock = self->mock,
+		.dev = self->dev,
+		.ioas = self->ioas[0],
+	};
+	__u64 end = ioasid_now_ns() + 3 * 1000000000ULL;
+	struct ioasid_device_get_pasid_info info;
+	unsigned long rounds = 0;
+	pthread_t thread;
+
+	ASSERT_EQ(0, pthread_create(&thread, NULL, policy_race_attacher, &r));
+	while (ioasid_now_ns() < end) {
+		EXPECT_EQ(0, ioasid_allow_pasid(self->fd, self->mock, 4, 6,
+						PAGING));
+		usleep(100);
+		switch (rounds++ % 3) {
+		case 0:
+			EXPECT_EQ(0, ioasid_revoke_pasid(self->fd, self->mock,
+							 5, 5));
+			break;
+		case 1:
+			EXPECT_EQ(0, ioasid_allow_pasid(self->fd, self->mock,
+							5, 5, 0));
+			break;
+		default:
+			EXPECT_EQ(0, ioasid_allow_pasid(self->fd, self->mock,
+							1, 9,
+							IOASID_PASID_CFG_SVA));
+			break;
+		}
+		/* What the owner withdrew is not attached once it returns. */
+		ASSERT_EQ(0, ioasid_pasid_info(self->fd, self->dev, 5, &info));
+		if (info.out_flags & IOASID_PASID_INFO_ATTACHED)
+			r.inconsistent++;
+	}
+	r.stop = true;
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	TH_LOG("%lu policy changes, %lu attachments", rounds, r.attached);
+	EXPECT_EQ(0, r.unexpected);
+	EXPECT_EQ(0, r.inconsistent)
+		TH_LOG("attached against the policy: flags 0x%x allowed 0x%x",
+		       r.bad_flags, r.bad_allowed);
+	EXPECT_LT(0, r.attached);
+}
+
+/* ---- At scale, against a model ------------------------------------------ */
+
+#define MODEL_NONE	0xff	/* not declared */
+#define MODEL_ATTACHED	64	/* PASIDs attached at most at a time */
+
+static __u64 pasid_seed(struct __test_metadata *_metadata, const char *what)
+{
+	__u64 seed = ioasid_env_seed("IOASID_PASID_SEED");
+
+	TH_LOG("%s: seed 0x%llx (replay with IOASID_PASID_SEED=0x%llx)", what,
+	       (unsigned long long)seed, (unsigned long long)seed);
+	return seed;
+}
+
+struct policy_model {
+	unsigned char cfg[PASID_COUNT];		/* configs, or MODEL_NONE */
+	__u32 att[MODEL_ATTACHED];		/* attached PASIDs */
+	unsigned int natt;
+	__u32 hwpt;				/* their HWPT, while natt */
+};
+
+static int model_att_index(struct policy_model *m, __u32 pasid)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->natt; i++)
+		if (m->att[i] == pasid)
+			return i;
+	return -1;
+}
+
+static void model_check_pasid(struct __test_metadata *_metadata, int fd,
+			      __u32 dev, struct policy_model *m, __u32 pasid,
+			      unsigned int op)
+{
+	struct ioasid_device_get_pasid_info info;
+	bool att = model_att_index(m, pasid) >= 0;
+	__u32 flags = 0;
+
+	if (!pasid || pasid >= PASID_COUNT)
+		return;
+	if (m->cfg[pasid] != MODEL_NONE)
+		flags |= IOASID_PASID_INFO_DECLARED;
+	if (att)
+		flags |= IOASID_PASID_INFO_ATTACHED;
+	ASSERT_EQ(0, ioasid_pasid_info(fd, dev, pasid, &info));
+	ASSERT_EQ(flags, info.out_flags)
+		TH_LOG("op %u: PASID %u", op, pasid);
+	ASSERT_EQ(m->cfg[pasid] == MODEL_NONE ? 0 : m->cfg[pasid],
+		  info.out_allowed)
+		TH_LOG("op %u: PASID %u", op, pasid);
+	ASSERT_EQ(att ? m->hwpt : 0, info.out_pt_id)
+		TH_LOG("op %u: PASID %u", op, pasid);
+}
+
+/* PASIDs of [@first, @last] lose attachments the new @cfg does not permit. */
+static void model_set(struct policy_model *m, __u32 first, __u32 last,
+		      unsigned char cfg)
+{
+	unsigned int i;
+
+	memset(m->cfg + first, cfg, last - first + 1);
+	if (cfg != MODEL_NONE && (cfg & PAGING))
+		return;
+	for (i = 0; i < m->natt;) {
+		if (m->att[i] >= first && m->att[i] <= last)
+			m->att[i] = m->att[--m->natt];
+		else
+			i++;
+	}
+}
+
+static void random_range(__u64 *rng, __u32 *first, __u32 *last)
+{
+	__u64 len, r = ioasid_rng_below(rng, 10);
+
+	*first = 1 + ioasid_rng_below(rng, PASID_COUNT - 1);
+	if (r < 5)
+		len = 1 + ioasid_rng_below(rng, 16);
+	else if (r < 8)
+		len = 1 + ioasid_rng_below(rng, 4096);
+	else
+		len = 1 + ioasid_rng_below(rng, PASID_COUNT);
+	*last = *first + len - 1 < PASID_COUNT ? *first + len - 1 :
+		PASID_COUNT - 1;
+}
+
+/*
+ * Random allow and revoke of random ranges, with PASIDs attached among
+ * them, against a byte per PASID: every call's result and the info of the
+ * range's edges and of random PASIDs.
+ */
+TEST_F_TIMEOUT(pasid, model_allow_revoke, 600)
+{
+	static struct policy_model m;
+	__u64 rng = ioasid_rng_seed(pasid_seed(_metadata, "allow/revoke"), 1);
+	__u64 deadline = ioasid_now_ns() + 20 * 1000000000ULL;
+	unsigned int op, nops = 4000, calls[4] = {};
+	__u32 first, last, pasid, hwpt;
+	bool replace;
+	int rc, i;
+
+	memset(&m, 0, sizeof(m));
+	memset(m.cfg, MODEL_NONE, sizeof(m.cfg));
+	for (op = 0; op < nops && ioasid_now_ns() < deadline; op++) {
+		unsigned int r = ioasid_rng_below(&rng, 100);
+		__u32 cfg = ioasid_rng_below(&rng, CFG_ALL + 1);
+
+		random_range(&rng, &first, &last);
+		if (r < 40) {
+			calls[0]++;
+			ASSERT_EQ(0, ioasid_allow_pasid(self->fd, self->mock,
+							first, last, cfg))
+				TH_LOG("op %u: allow %u-%u", op, first, last);
+			model_set(&m, first, last, cfg);
+		} else if (r < 65) {
+			calls[1]++;
+			ASSERT_EQ(0, ioasid_revoke_pasid(self->fd, self->mock,
+							 first, last))
+				TH_LOG("op %u: revoke %u-%u", op, first, last);
+			model_set(&m, first, last, MODEL_NONE);
+		} else if (r < 75) {
+			/* Refused, and changing nothing. */
+			calls[2]++;
+			switch (r % 5) {
+			case 0:
+				rc = ioasid_allow_pasid(self->fd, self->mock,
+							0, last, cfg);
+				break;
+			case 1:
+				rc = ioasid_allow_pasid(self->fd, self->mock,
+							last + 1, last, cfg);
+				break;
+			case 2:
+				rc = ioasid_allow_pasid(self->fd, self->mock,
+							first, PASID_COUNT +
+							(__u32)r, cfg);
+				break;
+			case 3:
+				rc = ioasid_allow_pasid(self->fd, self->mock,
+							first, last,
+							cfg | (CFG_ALL + 1));
+				break;
+			default:
+				rc = ioasid_revoke_pasid(self->fd, self->mock,
+							 last + 1, last);
+				break;
+			}
+			ASSERT_EQ(EINVAL, rc) TH_LOG("op %u", op);
+		} else {
+			/* Attach one: near the range, or one attached. */
+			calls[3]++;
+			pasid = ioasid_rng_below(&rng, 2) ? first : last;
+			if (m.natt && ioasid_rng_below(&rng, 4) == 0)
+				pasid = m.att[ioasid_rng_below(&rng, m.natt)];
+			if (model_att_index(&m, pasid) < 0 &&
+			    m.natt == MODEL_ATTACHED) {
+				i = ioasid_rng_below(&rng, m.natt);
+				ASSERT_EQ(0, ioasid_pasid_detach(self->fd,
+								 self->mock,
+								 m.att[i]));
+				m.att[i] = m.att[--m.natt];
+			}
+			replace = ioasid_rng_below(&rng, 2);
+			rc = ioasid_pasid_attach(self->fd, self->mock, pasid,
+						 self->ioas[0], replace,
+						 &hwpt);
+			if (model_att_index(&m, pasid) >= 0) {
+				/* Attached already: a replace is a no-op. */
+				ASSERT_EQ(replace ? 0 : EBUSY, rc)
+					TH_LOG("op %u: PASID %u", op, pasid);
+				if (!rc)
+					ASSERT_EQ(m.hwpt, hwpt);
+			} else if (m.cfg[pasid] != MODEL_NONE &&
+				   (m.cfg[pasid] & PAGING)) {
+				ASSERT_EQ(0, rc)
+					TH_LOG("op %u: PASID %u", op, pasid);
+				if (m.natt)
+					ASSERT_EQ(m.hwpt, hwpt);
+				m.hwpt = hwpt;
+				m.att[m.natt++] = pasid;
+			} else {
+				ASSERT_EQ(EPERM, rc)
+					TH_LOG("op %u: PASID %u", op, pasid);
+			}
+		}
+		model_check_pasid(_metadata, self->fd, self->dev, &m,
+				  first - 1, op);
+		model_check_pasid(_metadata, self->fd, self->dev, &m, first,
+				  op);
+		model_check_pasid(_metadata, self->fd, self->dev, &m, last,
+				  op);
+		model_check_pasid(_metadata, self->fd, self->dev, &m, last + 1,
+				  op);
+		for (i = 0; i < 2; i++)
+			model_check_pasid(_metadata, self->fd, self->dev, &m,
+					  1 + ioasid_rng_below(&rng,
+							       PASID_COUNT - 1),
+					  op);
+		if (m.natt)
+			model_check_pasid(_metadata, self->fd, self->dev, &m,
+					  m.att[ioasid_rng_below(&rng, m.natt)],
+					  op);
+	}
+	TH_LOG("%u ops: %u allow, %u revoke, %u refused, %u attach; %u attached",
+	       op, calls[0], calls[1], calls[2], calls[3], m.natt);
+	EXPECT_LE(1000, op);
+	/* Everything attached, and a sample of everything else. */
+	for (i = 0; i < (int)m.natt; i++) {
+		model_check_pasid(_metadata, self->fd, self->dev, &m, m.att[i],
+				  op);
+		EXPECT_EQ(pattern(0), dma_read_byte(self->fd, self->mock,
+						    m.att[i], PASID_IOVA));
+	}
+	for (i = 0; i < 4096; i++)
+		model_check_pasid(_metadata, self->fd, self->dev, &m,
+				  1 + ioasid_rng_below(&rng, PASID_COUNT - 1),
+				  op);
+	/* The whole width revoked: nothing declared, nothing attached. */
+	ASSERT_EQ(0, ioasid_revoke_pasid(self->fd, self->mock, 1,
+					 PASID_COUNT - 1));
+	model_set(&m, 1, PASID_COUNT - 1, MODEL_NONE);
+	for (i = 0; i < 256; i++)
+		model_check_pasid(_metadata, self->fd, self->dev, &m,
+				  1 + ioasid_rng_below(&rng, PASID_COUNT - 1),
+				  op);
+	EXPECT_EQ(0, destroy(self->fd, self->ioas[0]));
+}
+
+#define NR_MODEL_IOAS	8
+#define NR_MODEL_PASIDS	1000
+
+/*
+ * 1000 PASIDs of one device on 8 IOASes that map pages of distinct
+ * contents at one IOVA; random replace, detach and attach; then every
+ * PASID's DMA must read the page of its IOAS in the model, or fail.
+ */
+TEST_F_TIMEOUT(pasid, model_attach_dma, 600)
+{
+	static signed char where[NR_MODEL_PASIDS + 1];
+	__u64 rng = ioasid_rng_seed(pasid_seed(_metadata, "attach/dma"), 2);
+	__u32 ioas[NR_MODEL_IOAS], hwpt[NR_MODEL_IOAS], h, pasid;
+	unsigned int users[NR_MODEL_IOAS] = {}, steps = 0, i;
+	unsigned char *pages;
+	__u64 start, deadline;
+	int rc, k;
+
+	pages = mmap(NULL, NR_MODEL_IOAS * PG, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, pages);
+	for (i = 0; i < NR_MODEL_IOAS; i++) {
+		memset(pages + i * PG, 0x30 + i, PG);
+		ASSERT_EQ(0, ioas_alloc(self->fd, &ioas[i]));
+		ASSERT_EQ(0, ioas_map_fixed(self->fd, ioas[i], pages + i * PG,
+					    PG, PASID_IOVA));
+	}
+	memset(hwpt, 0, sizeof(hwpt));
+	ASSERT_EQ(0, ioasid_allow_pasid(self->fd, self->mock, 1,
+					NR_MODEL_PASIDS, PAGING));
+	ASSERT_EQ(0, device_attach(self->fd, self->mock, ioas[0], &hwpt[0],
+				   false));
+	users[0]++;
+
+	start = ioasid_now_ns();
+	for (pasid = 1; pasid <= NR_MODEL_PASIDS; pasid++) {
+		k = ioasid_rng_below(&rng, NR_MODEL_IOAS);
+		ASSERT_EQ(0, ioasid_pasid_attach(self->fd, self->mock, pasid,
+						 ioas[k], false, &h))
+			TH_LOG("PASID %u", pasid);
+		if (users[k]++)
+			ASSERT_EQ(hwpt[k], h);
+		hwpt[k] = h;
+		where[pasid] = k;
+	}
+	TH_LOG("1000 attachments in %llu ms",
+	       (unsigned long long)(ioasid_now_ns() - start) / 1000000);
+
+	/* Random steps for a few seconds. */
+	deadline = ioasid_now_ns() + 3 * 1000000000ULL;
+	while (steps < 20000 && ioasid_now_ns() < deadline) {
+		unsigned int r = ioasid_rng_below(&rng, 10);
+		int old;
+
+		pasid = 1 + ioasid_rng_below(&rng, NR_MODEL_PASIDS);
+		old = where[pasid];
+		k = ioasid_rng_below(&rng, NR_MODEL_IOAS);
+		steps++;
+		if (r < 2) {
+			ASSERT_EQ(0, ioasid_pasid_detach(self->fd, self->mock,
+							 pasid));
+			if (old >= 0 && !--users[old])
+				hwpt[old] = 0;
+			where[pasid] = -1;
+			continue;
+		}
+		rc = ioasid_pasid_attach(self->fd, self->mock, pasid, ioas[k],
+					 r >= 4, &h);
+		if (r < 4 && old >= 0) {
+			ASSERT_EQ(EBUSY, rc) TH_LOG("step %u", steps);
+			continue;
+		}
+		ASSERT_EQ(0, rc) TH_LOG("step %u: PASID %u", steps, pasid);
+		if (old == k) {
+			ASSERT_EQ(hwpt[k], h) TH_LOG("step %u", steps);
+			continue;
+		}
+		if (users[k]++)
+			ASSERT_EQ(hwpt[k], h) TH_LOG("step %u", steps);
+		hwpt[k] = h;
+		if (old >= 0 && !--users[old])
+			hwpt[old] = 0;
+		where[pasid] = k;
+	}
+	TH_LOG("%u random steps", steps);
+
+	/* Every PASID against the model. */
+	for (pasid = 1; pasid <= NR_MODEL_PASIDS; pasid++) {
+		k = where[pasid];
+		if (k < 0) {
+			ASSERT_EQ(-ENXIO, dma_read_byte(self->fd, self->mock,
+							pasid, PASID_IOVA))
+				TH_LOG("PASID %u", pasid);
+			CHECK_INFO(self->fd, self->dev, pasid, DECL, PAGING,
+				   0);
+		} else {
+			ASSERT_EQ(0x30 + k, dma_read_byte(self->fd, self->mock,
+							  pasid, PASID_IOVA))
+				TH_LOG("PASID %u", pasid);
+			CHECK_INFO(self->fd, self->dev, pasid, ATT, PAGING,
+				   hwpt[k]);
+		}
+	}
+	EXPECT_EQ(0x30, dma_read_byte(self->fd, self->mock, 0, PASID_IOVA));
+	CHECK_INFO(self->fd, self->dev, 0, ATT, PAGING, hwpt[0]);
+
+	/* Written through one PASID, read through all the others. */
+	for (pasid = 1; pasid <= NR_MODEL_PASIDS && where[pasid] < 0; pasid++)
+		;
+	if (pasid <= NR_MODEL_PASIDS) {
+		unsigned char data[64];
+		__u32 p;
+
+		k = where[pasid];
+		memset(data, 0xee, sizeof(data));
+		ASSERT_EQ(0, ioasid_mock_dma(self->fd, self->mock, pasid,
+					     PASID_IOVA, data, sizeof(data),
+					     true));
+		EXPECT_TRUE(all_bytes(pages + k * PG, sizeof(data), 0xee));
+		for (p = 1; p <= NR_MODEL_PASIDS; p++)
+			if (where[p] == k)
+				ASSERT_EQ(0xee, dma_read_byte(self->fd,
+							      self->mock, p,
+							      PASID_IOVA));
+	}
+
+	/* Unbound, every PASID goes, with the automatic HWPTs. */
+	start = ioasid_now_ns();
+	ASSERT_EQ(0, device_unbind(self->fd, self->mock));
+	TH_LOG("unbind in %llu ms",
+	       (unsigned long long)(ioasid_now_ns() - start) / 1000000);
+	for (i = 0; i < NR_MODEL_IOAS; i++)
+		EXPECT_EQ(0, destroy(self->fd, ioas[i]));
+	munmap(pages, NR_MODEL_IOAS * PG);
 }
 
 TEST_HARNESS_MAIN

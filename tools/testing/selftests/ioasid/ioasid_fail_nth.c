@@ -361,6 +361,18 @@ static int scenario_file_copy_allow(int fd)
 	return 0;
 }
 
+/* Attach the RID of bound mock device @mock to @pt_id. */
+static int device_attach_rid(int fd, __u32 mock, __u32 pt_id)
+{
+	struct ioasid_test_device_attach attach = {
+		.size = sizeof(attach),
+		.dev_id = mock,
+		.pt_id = pt_id,
+	};
+
+	return ioctl_err(fd, IOASID_TEST_DEVICE_ATTACH, &attach);
+}
+
 /* Bind two devices, attach them to an IOAS, move one to a new HWPT. */
 static int scenario_device(int fd)
 {
@@ -433,6 +445,172 @@ static int scenario_device(int fd)
 		return rc;
 	unbind.dev_id = mock[1];
 	return ioctl_err(fd, IOASID_TEST_DEVICE_UNBIND, &unbind);
+}
+
+/*
+ * PASIDs of two bound devices: the policy, a global PASID on both, PASID
+ * attach to an IOAS and a HWPT, the DMA through them, replace, detach,
+ * revoke and the release of the global PASID.
+ */
+static int scenario_pasid(int fd)
+{
+	struct ioasid_ioas_alloc ioas = { .size = sizeof(ioas) };
+	struct ioasid_ioas_alloc ioas2 = { .size = sizeof(ioas2) };
+	struct ioasid_ioas_map map = {
+		.size = sizeof(map),
+		.flags = IOASID_IOAS_MAP_READ | IOASID_IOAS_MAP_WRITE |
+			 IOASID_IOAS_MAP_FIXED_IOVA,
+		.user_va = (uintptr_t)map_buf,
+		.length = SZ_4K,
+		.iova = SZ_2M,
+	};
+	struct ioasid_test_device_bind bind = { .size = sizeof(bind) };
+	struct ioasid_hwpt_alloc hwpt = { .size = sizeof(hwpt) };
+	struct ioasid_device_get_pasid_info info;
+	__u32 mock[2], dev[2], g, p, h5, h;
+	unsigned char data[64];
+	int rc, i;
+
+	rc = ioctl_err(fd, IOASID_IOAS_ALLOC, &ioas);
+	if (rc)
+		return rc;
+	rc = ioctl_err(fd, IOASID_IOAS_ALLOC, &ioas2);
+	if (rc)
+		return rc;
+	map.ioas_id = ioas.out_ioas_id;
+	rc = ioctl_err(fd, IOASID_IOAS_MAP, &map);
+	if (rc)
+		return rc;
+	map.ioas_id = ioas2.out_ioas_id;
+	map.user_va = (uintptr_t)(map_buf + SZ_4K);
+	rc = ioctl_err(fd, IOASID_IOAS_MAP, &map);
+	if (rc)
+		return rc;
+	for (i = 0; i < 2; i++) {
+		rc = ioasid_mock_dev_add(fd, i ? IOASID_TEST_MOCK_DEV_PASID :
+					 IOASID_TEST_MOCK_DEV_PASID_BITS,
+					 0, i ? 0 : 12, &mock[i]);
+		if (rc)
+			return rc;
+		bind.dev_id = mock[i];
+		rc = ioctl_err(fd, IOASID_TEST_DEVICE_BIND, &bind);
+		if (rc)
+			return rc;
+		dev[i] = bind.out_device_id;
+		rc = ioasid_allow_pasid(fd, mock[i], 1, 4095,
+					IOASID_PASID_CFG_PAGING);
+		if (rc)
+			return rc;
+	}
+	/* A global PASID, within the narrower width. */
+	rc = ioasid_pasid_alloc(fd, dev[0], &g);
+	if (rc)
+		return rc;
+	if (!g || g > 4095)
+		return EPROTO;
+	/* A device-local PASID besides it. */
+	p = g == 5 ? 6 : 5;
+	rc = ioasid_pasid_attach(fd, mock[0], p, ioas.out_ioas_id, false,
+				 &h5);
+	if (rc)
+		return rc;
+	rc = ioasid_pasid_attach(fd, mock[0], g, ioas.out_ioas_id, false, &h);
+	if (rc)
+		return rc;
+	if (h != h5)
+		return EPROTO;
+	hwpt.dev_id = dev[1];
+	hwpt.pt_id = ioas2.out_ioas_id;
+	rc = ioctl_err(fd, IOASID_HWPT_ALLOC, &hwpt);
+	if (rc)
+		return rc;
+	rc = ioasid_pasid_attach(fd, mock[1], g, hwpt.out_hwpt_id, false,
+				 NULL);
+	if (rc)
+		return rc;
+	rc = ioasid_pasid_info(fd, dev[1], g, &info);
+	if (rc)
+		return rc;
+	if (info.out_flags != (IOASID_PASID_INFO_DECLARED |
+			       IOASID_PASID_INFO_ATTACHED |
+			       IOASID_PASID_INFO_GLOBAL) ||
+	    info.out_pt_id != hwpt.out_hwpt_id)
+		return EPROTO;
+	/* The DMA reaches each page table's page. */
+	rc = ioasid_mock_dma(fd, mock[0], p, SZ_2M, data, sizeof(data), false);
+	if (rc)
+		return rc;
+	if (data[0] != 0x11 || data[63] != 0x11)
+		return EPROTO;
+	rc = ioasid_mock_dma(fd, mock[1], g, SZ_2M, data, sizeof(data), false);
+	if (rc)
+		return rc;
+	if (data[0] != 0x22 || data[63] != 0x22)
+		return EPROTO;
+	/* PASID p moves to the second IOAS, then comes back. */
+	rc = ioasid_pasid_attach(fd, mock[0], p, ioas2.out_ioas_id, true, &h);
+	if (rc)
+		return rc;
+	rc = ioasid_mock_dma(fd, mock[0], p, SZ_2M, data, sizeof(data), false);
+	if (rc)
+		return rc;
+	if (data[0] != 0x22)
+		return EPROTO;
+	rc = ioasid_pasid_attach(fd, mock[0], p, hwpt.out_hwpt_id, true, &h);
+	if (rc)
+		return rc;
+	rc = ioasid_pasid_detach(fd, mock[0], p);
+	if (rc)
+		return rc;
+	/* Revoked on one device: it goes there; held for the other. */
+	rc = ioasid_revoke_pasid(fd, mock[0], 1, 4095);
+	if (rc)
+		return rc;
+	rc = ioasid_pasid_free(fd, g);
+	if (rc != EBUSY)
+		return rc ? rc : EPROTO;
+	rc = ioasid_allow_pasid(fd, mock[1], g, g, 0);
+	if (rc)
+		return rc;
+	rc = ioasid_pasid_free(fd, g);
+	if (rc)
+		return rc;
+	/* Left attached for the close: a PASID and the RID. */
+	rc = ioasid_pasid_attach(fd, mock[1], g == 7 ? 8 : 7,
+				 ioas.out_ioas_id, true, NULL);
+	if (rc)
+		return rc;
+	rc = ioasid_pasid_alloc(fd, dev[1], &g);
+	if (rc)
+		return rc;
+	return device_attach_rid(fd, mock[1], ioas2.out_ioas_id);
+}
+
+/* A kernel driver's PASID: taken, used, given back, and released. */
+static int scenario_kernel_pasid(int fd)
+{
+	__u32 mock, pasid = 0;
+	int rc;
+
+	rc = ioasid_mock_dev_add(fd, IOASID_TEST_MOCK_DEV_KERNEL_DMA |
+				 IOASID_TEST_MOCK_DEV_PASID, 0, 0, &mock);
+	if (rc)
+		return rc;
+	rc = ioasid_kernel_pasid(fd, IOASID_TEST_KERNEL_PASID_ALLOC, mock,
+				 &pasid);
+	if (rc)
+		return rc;
+	rc = ioasid_kernel_pasid(fd, IOASID_TEST_KERNEL_PASID_DMA, mock,
+				 &pasid);
+	if (rc)
+		return rc;
+	rc = ioasid_kernel_pasid(fd, IOASID_TEST_KERNEL_PASID_FREE, mock,
+				 &pasid);
+	if (rc)
+		return rc;
+	/* Held again: the close releases it with the device. */
+	return ioasid_kernel_pasid(fd, IOASID_TEST_KERNEL_PASID_ALLOC, mock,
+				   &pasid);
 }
 
 static int scenario_get_info(int fd)
@@ -584,6 +762,22 @@ TEST_F_TIMEOUT(fail_nth, device_bind_attach_replace, 900)
 	memset(map_buf, 0, 16 * SZ_4K);
 	sweep(_metadata, scenario_device);
 	munmap(map_buf, 16 * SZ_4K);
+}
+
+TEST_F_TIMEOUT(fail_nth, pasid_attach_replace_detach, 900)
+{
+	map_buf = mmap(NULL, 2 * SZ_4K, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, map_buf);
+	memset(map_buf, 0x11, SZ_4K);
+	memset(map_buf + SZ_4K, 0x22, SZ_4K);
+	sweep(_metadata, scenario_pasid);
+	munmap(map_buf, 2 * SZ_4K);
+}
+
+TEST_F_TIMEOUT(fail_nth, kernel_pasid, 900)
+{
+	sweep(_metadata, scenario_kernel_pasid);
 }
 
 TEST_F_TIMEOUT(fail_nth, open_get_info, 900)

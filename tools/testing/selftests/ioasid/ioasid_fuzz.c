@@ -7,10 +7,11 @@
  * longer with a zero or a non-zero tail, huge), flags, reserved fields, ids
  * (of the right kind, of another kind, 0, huge, recently destroyed), user
  * addresses (valid buffers, unmapped, kernel), lengths, IOVAs and
- * alignments (0, tiny, huge, unaligned, wrapping), interleaved with valid
+ * alignments (0, tiny, huge, unaligned, wrapping), PASIDs (0, within and
+ * beyond a device's width, global ones held here), interleaved with valid
  * calls that build state: IOASes and their mappings, mock devices bound and
- * attached, HWPTs, mock domains attached to IOASes, accesses and their
- * pins.
+ * attached by RID and PASID, HWPTs, mock domains attached to IOASes,
+ * accesses and their pins, PASID policies, global and kernel PASIDs.
  *
  * Pass: no kernel splat, every errno is one the documentation lists for
  * that ioctl (the table below), and nothing is left pinned once the files
@@ -93,8 +94,21 @@ static const int errs_ioas_attach[] = { EADDRINUSE, 0 };
 static const int errs_access_pin[] = { EOVERFLOW, EPERM, 0 };
 /* "those of ioasid_device_bind()": its kernel-doc in device.c. */
 static const int errs_device_bind[] = { EBADF, EBADFD, ENODEV, EPERM, 0 };
-/* "those of ioasid_device_attach() and ioasid_device_replace()". */
-static const int errs_device_attach[] = { EADDRINUSE, 0 };
+/*
+ * "those of ioasid_device_attach(), ioasid_device_replace(),
+ * ioasid_device_pasid_attach() and ioasid_device_pasid_replace()": EPERM
+ * where the owner's policy does not permit a PASID attachment.
+ */
+static const int errs_device_attach[] = { EADDRINUSE, EPERM, 0 };
+/* ENODEV: a device without PASID; ENOSPC: the quota or the width. */
+static const int errs_pasid_alloc[] = { ENODEV, ENOSPC, 0 };
+/* ENXIO: no translation; EACCES: the IOPTE does not permit it. */
+static const int errs_mock_dma[] = { ENXIO, EACCES, 0 };
+/*
+ * EIO: the DMA missed the buffer; "those of ioasid_kernel_pasid_alloc()":
+ * ENODEV without PASID, ENOSPC when the pool is exhausted.
+ */
+static const int errs_kernel_pasid[] = { EIO, ENODEV, ENOSPC, 0 };
 
 /* ---- The ioctls, field by field ----------------------------------------- */
 
@@ -134,6 +148,11 @@ enum fz_field {
 	F_OPTION,
 	F_VAL,
 	F_FOFF,		/* an offset in a file */
+	F_PASID,	/* a PASID, 0 for the RID */
+	F_CONFIGS,	/* a bitmap of enum ioasid_pasid_config */
+	F_KOP,		/* an enum ioasid_test_kernel_pasid_op */
+	F_DMALEN,	/* a length of mock DMA */
+	F_BITS,		/* a PASID width */
 };
 
 struct fz_fieldspec {
@@ -166,6 +185,11 @@ struct fz_op {
 	{ .name = #_name, .cmd = IOASID_##_name, .size = sizeof(_s),     \
 	  .min_size = sizeof(_s), .errs = _errs,                         \
 	  .f = { __VA_ARGS__ } }
+/* A struct that grew: its first layout ended with @_first_last. */
+#define OP_GREW(_name, _s, _first_last, _errs, ...)                     \
+	{ .name = #_name, .cmd = IOASID_##_name, .size = sizeof(_s),     \
+	  .min_size = offsetofend(_s, _first_last), .errs = _errs,       \
+	  .f = { __VA_ARGS__ } }
 
 #define MAP_FLAGS (IOASID_IOAS_MAP_FIXED_IOVA | IOASID_IOAS_MAP_READ | \
 		   IOASID_IOAS_MAP_WRITE)
@@ -173,7 +197,12 @@ struct fz_op {
 		    IOASID_TEST_MOCK_DEV_GROUP | IOASID_TEST_MOCK_DEV_PASID | \
 		    IOASID_TEST_MOCK_DEV_SW_MSI | \
 		    IOASID_TEST_MOCK_DEV_NO_ENFORCE_CC | \
-		    IOASID_TEST_MOCK_DEV_NO_IOMMU)
+		    IOASID_TEST_MOCK_DEV_NO_IOMMU | \
+		    IOASID_TEST_MOCK_DEV_PASID_BITS | IOASID_TEST_MOCK_DEV_PRI | \
+		    IOASID_TEST_MOCK_DEV_KERNEL_DMA)
+#define ATTACH_FLAGS (IOASID_TEST_DEVICE_ATTACH_REPLACE | \
+		      IOASID_TEST_DEVICE_ATTACH_PASID)
+#define DMA_FLAGS (IOASID_TEST_MOCK_DMA_WRITE | IOASID_TEST_MOCK_DMA_PASID)
 
 enum {
 	OP_DESTROY, OP_GET_INFO, OP_IOAS_ALLOC, OP_IOAS_MAP, OP_IOAS_UNMAP,
@@ -184,7 +213,8 @@ enum {
 	OP_IOAS_ATTACH, OP_IOAS_DETACH, OP_ACCESS_CREATE, OP_ACCESS_PIN,
 	OP_ACCESS_UNPIN, OP_ACCESS_RW, OP_ACCESS_INFO, OP_DEVICE_BIND,
 	OP_DEVICE_UNBIND, OP_DEVICE_ATTACH, OP_DEVICE_DETACH,
-	OP_DEVICE_DOMAIN, OP_ACCESS_REPLACE, NR_OPS
+	OP_DEVICE_DOMAIN, OP_ACCESS_REPLACE, OP_PASID_INFO, OP_PASID_ALLOC,
+	OP_PASID_FREE, OP_ALLOW_PASID, OP_MOCK_DMA, OP_KERNEL_PASID, NR_OPS
 };
 
 static const struct fz_op fz_ops[NR_OPS] = {
@@ -285,9 +315,9 @@ static const struct fz_op fz_ops[NR_OPS] = {
 		FLD(struct ioasid_device_get_hw_info, out_max_pasid_log2, F_OUT,
 		    K_NONE, 0),
 		FLD(struct ioasid_device_get_hw_info, __reserved, F_RSVD, 0, 0)),
-	[OP_MOCK_DEV_ADD] = OP(TEST_MOCK_DEV_ADD,
-			       struct ioasid_test_mock_dev_add, out_index,
-			       errs_mock_dev_add,
+	[OP_MOCK_DEV_ADD] = OP_GREW(TEST_MOCK_DEV_ADD,
+				    struct ioasid_test_mock_dev_add, __reserved,
+				    errs_mock_dev_add,
 		FLD(struct ioasid_test_mock_dev_add, flags, F_FLAGS, 0,
 		    MOCK_FLAGS),
 		FLD(struct ioasid_test_mock_dev_add, out_dev_id, F_OUT, K_MOCK,
@@ -295,7 +325,10 @@ static const struct fz_op fz_ops[NR_OPS] = {
 		FLD(struct ioasid_test_mock_dev_add, out_index, F_OUT, K_NONE, 0),
 		FLD(struct ioasid_test_mock_dev_add, group_dev_id, F_ID, K_MOCK,
 		    0),
-		FLD(struct ioasid_test_mock_dev_add, __reserved, F_RSVD, 0, 0)),
+		FLD(struct ioasid_test_mock_dev_add, __reserved, F_RSVD, 0, 0),
+		FLD(struct ioasid_test_mock_dev_add, pasid_bits, F_BITS, 0, 0),
+		FLD(struct ioasid_test_mock_dev_add, __reserved2, F_RSVD, 0,
+		    0)),
 	[OP_MOCK_DOMAIN_ALLOC] = OP(TEST_MOCK_DOMAIN_ALLOC,
 				    struct ioasid_test_mock_domain_alloc,
 				    out_domain_id, errs_mock_domain_alloc,
@@ -419,30 +452,40 @@ static const struct fz_op fz_ops[NR_OPS] = {
 		FLD(struct ioasid_test_device_unbind, flags, F_FLAGS, 0, 0),
 		FLD(struct ioasid_test_device_unbind, dev_id, F_ID, K_MOCK, 0),
 		FLD(struct ioasid_test_device_unbind, __reserved, F_RSVD, 0, 0)),
-	[OP_DEVICE_ATTACH] = OP(TEST_DEVICE_ATTACH,
-				struct ioasid_test_device_attach, pt_id,
-				errs_device_attach,
+	[OP_DEVICE_ATTACH] = OP_GREW(TEST_DEVICE_ATTACH,
+				     struct ioasid_test_device_attach, pt_id,
+				     errs_device_attach,
 		FLD(struct ioasid_test_device_attach, flags, F_FLAGS, 0,
-		    IOASID_TEST_DEVICE_ATTACH_REPLACE),
+		    ATTACH_FLAGS),
 		FLD(struct ioasid_test_device_attach, dev_id, F_ID, K_MOCK, 0),
-		FLD(struct ioasid_test_device_attach, pt_id, F_ID, K_PT, 0)),
-	[OP_DEVICE_DETACH] = OP(TEST_DEVICE_DETACH,
-				struct ioasid_test_device_detach, __reserved,
-				errs_none,
-		FLD(struct ioasid_test_device_detach, flags, F_FLAGS, 0, 0),
+		FLD(struct ioasid_test_device_attach, pt_id, F_ID, K_PT, 0),
+		FLD(struct ioasid_test_device_attach, pasid, F_PASID, 0, 0),
+		FLD(struct ioasid_test_device_attach, __reserved, F_RSVD, 0, 0)),
+	[OP_DEVICE_DETACH] = OP_GREW(TEST_DEVICE_DETACH,
+				     struct ioasid_test_device_detach,
+				     __reserved, errs_none,
+		FLD(struct ioasid_test_device_detach, flags, F_FLAGS, 0,
+		    IOASID_TEST_DEVICE_DETACH_PASID),
 		FLD(struct ioasid_test_device_detach, dev_id, F_ID, K_MOCK, 0),
-		FLD(struct ioasid_test_device_detach, __reserved, F_RSVD, 0, 0)),
-	[OP_DEVICE_DOMAIN] = OP(TEST_DEVICE_DOMAIN,
-				struct ioasid_test_device_domain,
-				out_mapped_bytes, errs_none,
-		FLD(struct ioasid_test_device_domain, flags, F_FLAGS, 0, 0),
+		FLD(struct ioasid_test_device_detach, __reserved, F_RSVD, 0, 0),
+		FLD(struct ioasid_test_device_detach, pasid, F_PASID, 0, 0),
+		FLD(struct ioasid_test_device_detach, __reserved2, F_RSVD, 0,
+		    0)),
+	[OP_DEVICE_DOMAIN] = OP_GREW(TEST_DEVICE_DOMAIN,
+				     struct ioasid_test_device_domain,
+				     __reserved2, errs_none,
+		FLD(struct ioasid_test_device_domain, flags, F_FLAGS, 0,
+		    IOASID_TEST_DEVICE_DOMAIN_PASID),
 		FLD(struct ioasid_test_device_domain, dev_id, F_ID, K_MOCK, 0),
 		FLD(struct ioasid_test_device_domain, __reserved, F_RSVD, 0, 0),
 		FLD(struct ioasid_test_device_domain, out_serial, F_OUT, K_NONE,
 		    0),
 		FLD(struct ioasid_test_device_domain, out_flags, F_OUT, K_NONE,
 		    0),
-		FLD(struct ioasid_test_device_domain, __reserved2, F_RSVD, 0, 0)),
+		FLD(struct ioasid_test_device_domain, __reserved2, F_RSVD, 0, 0),
+		FLD(struct ioasid_test_device_domain, pasid, F_PASID, 0, 0),
+		FLD(struct ioasid_test_device_domain, __reserved3, F_RSVD, 0,
+		    0)),
 	[OP_ACCESS_REPLACE] = OP(TEST_ACCESS_REPLACE,
 				 struct ioasid_test_access_replace, ioas_id,
 				 errs_none,
@@ -451,6 +494,69 @@ static const struct fz_op fz_ops[NR_OPS] = {
 		    K_ACCESS, 0),
 		FLD(struct ioasid_test_access_replace, ioas_id, F_ID, K_IOAS,
 		    0)),
+	[OP_PASID_INFO] = OP(DEVICE_GET_PASID_INFO,
+			     struct ioasid_device_get_pasid_info, __reserved,
+			     errs_none,
+		FLD(struct ioasid_device_get_pasid_info, flags, F_FLAGS, 0, 0),
+		FLD(struct ioasid_device_get_pasid_info, dev_id, F_ID, K_DEVICE,
+		    0),
+		FLD(struct ioasid_device_get_pasid_info, pasid, F_PASID, 0, 0),
+		FLD(struct ioasid_device_get_pasid_info, out_flags, F_OUT,
+		    K_NONE, 0),
+		FLD(struct ioasid_device_get_pasid_info, out_allowed, F_OUT,
+		    K_NONE, 0),
+		FLD(struct ioasid_device_get_pasid_info, out_pt_kind, F_OUT,
+		    K_NONE, 0),
+		FLD(struct ioasid_device_get_pasid_info, out_pt_id, F_OUT,
+		    K_NONE, 0),
+		FLD(struct ioasid_device_get_pasid_info, out_dev_caps, F_OUT,
+		    K_NONE, 0),
+		FLD(struct ioasid_device_get_pasid_info, out_pasid_bits, F_OUT,
+		    K_NONE, 0),
+		FLD(struct ioasid_device_get_pasid_info, __reserved, F_RSVD, 0,
+		    0)),
+	[OP_PASID_ALLOC] = OP(PASID_ALLOC, struct ioasid_pasid_alloc,
+			      out_pasid, errs_pasid_alloc,
+		FLD(struct ioasid_pasid_alloc, flags, F_FLAGS, 0, 0),
+		FLD(struct ioasid_pasid_alloc, dev_id, F_ID, K_DEVICE, 0),
+		FLD(struct ioasid_pasid_alloc, out_pasid, F_OUT, K_NONE, 0)),
+	[OP_PASID_FREE] = OP(PASID_FREE, struct ioasid_pasid_free, __reserved,
+			     errs_none,
+		FLD(struct ioasid_pasid_free, flags, F_FLAGS, 0, 0),
+		FLD(struct ioasid_pasid_free, pasid, F_PASID, 0, 0),
+		FLD(struct ioasid_pasid_free, __reserved, F_RSVD, 0, 0)),
+	[OP_ALLOW_PASID] = OP(TEST_DEVICE_ALLOW_PASID,
+			      struct ioasid_test_device_allow_pasid,
+			      __reserved2, errs_none,
+		FLD(struct ioasid_test_device_allow_pasid, flags, F_FLAGS, 0,
+		    IOASID_TEST_ALLOW_PASID_REVOKE),
+		FLD(struct ioasid_test_device_allow_pasid, dev_id, F_ID, K_MOCK,
+		    0),
+		FLD(struct ioasid_test_device_allow_pasid, first, F_PASID, 0, 0),
+		FLD(struct ioasid_test_device_allow_pasid, last, F_PASID, 0, 0),
+		FLD(struct ioasid_test_device_allow_pasid, configs, F_CONFIGS, 0,
+		    0),
+		FLD(struct ioasid_test_device_allow_pasid, __reserved, F_RSVD, 0,
+		    0),
+		FLD(struct ioasid_test_device_allow_pasid, __reserved2, F_RSVD,
+		    0, 0)),
+	[OP_MOCK_DMA] = OP(TEST_MOCK_DMA, struct ioasid_test_mock_dma,
+			   out_done, errs_mock_dma,
+		FLD(struct ioasid_test_mock_dma, flags, F_FLAGS, 0, DMA_FLAGS),
+		FLD(struct ioasid_test_mock_dma, dev_id, F_ID, K_MOCK, 0),
+		FLD(struct ioasid_test_mock_dma, pasid, F_PASID, 0, 0),
+		FLD(struct ioasid_test_mock_dma, iova, F_IOVA, 0, 0),
+		FLD(struct ioasid_test_mock_dma, length, F_DMALEN, 0, 0),
+		FLD(struct ioasid_test_mock_dma, data, F_OUTPTR, 0, 0),
+		FLD(struct ioasid_test_mock_dma, out_done, F_OUT, K_NONE, 0)),
+	[OP_KERNEL_PASID] = OP(TEST_KERNEL_PASID,
+			       struct ioasid_test_kernel_pasid, __reserved,
+			       errs_kernel_pasid,
+		FLD(struct ioasid_test_kernel_pasid, flags, F_FLAGS, 0, 0),
+		FLD(struct ioasid_test_kernel_pasid, op, F_KOP, 0, 0),
+		FLD(struct ioasid_test_kernel_pasid, dev_id, F_ID, K_MOCK, 0),
+		FLD(struct ioasid_test_kernel_pasid, pasid, F_PASID, 0, 0),
+		FLD(struct ioasid_test_kernel_pasid, __reserved, F_RSVD, 0, 0)),
 };
 
 /* ---- Shared state: the files, the memory and the ids seen --------------- */
@@ -485,6 +591,7 @@ struct fz {
 
 	__u32 ids[K_MAX][POOL];
 	__u32 destroyed[POOL];
+	__u32 pasids[POOL];	/* global and kernel PASIDs returned */
 	struct fz_mapping maps[POOL];
 	pthread_mutex_t lock;	/* maps[] and the reports */
 
@@ -558,6 +665,21 @@ static void map_put(struct fz_thread *t, __u32 ioas, __u64 iova, __u64 len)
 	pthread_mutex_lock(&fz->lock);
 	fz->maps[rnd(t, POOL)] = (struct fz_mapping) { ioas, iova, len };
 	pthread_mutex_unlock(&fz->lock);
+}
+
+static void pasid_put(struct fz_thread *t, __u32 pasid)
+{
+	__atomic_store_n(&t->fz->pasids[rnd(t, POOL)], pasid,
+			 __ATOMIC_RELAXED);
+}
+
+/* A PASID returned lately, or a small one. */
+static __u32 pasid_get(struct fz_thread *t)
+{
+	__u32 pasid = __atomic_load_n(&t->fz->pasids[rnd(t, POOL)],
+				      __ATOMIC_RELAXED);
+
+	return pasid ?: 1 + rnd(t, 64);
 }
 
 static struct fz_mapping map_get(struct fz_thread *t)
@@ -753,6 +875,49 @@ static int fz_call(struct fz_thread *t, int op, void *arg)
 		pool_put(t, K_HWPT, c->pt_id);
 		break;
 	}
+	case OP_PASID_ALLOC: {
+		struct ioasid_pasid_alloc *c = arg;
+
+		if (!c->out_pasid || c->out_pasid > IOASID_PASID_MAX)
+			odd_result(t, op, arg, size, "impossible PASID", true);
+		pasid_put(t, c->out_pasid);
+		break;
+	}
+	case OP_KERNEL_PASID: {
+		struct ioasid_test_kernel_pasid *c = arg;
+
+		if (c->op != IOASID_TEST_KERNEL_PASID_ALLOC)
+			break;
+		if (!c->pasid || c->pasid > IOASID_PASID_MAX)
+			odd_result(t, op, arg, size, "impossible PASID", true);
+		pasid_put(t, c->pasid);
+		break;
+	}
+	case OP_PASID_INFO: {
+		struct ioasid_device_get_pasid_info *c = arg;
+		bool att = c->out_flags & IOASID_PASID_INFO_ATTACHED;
+
+		if (c->out_flags & ~0xfU || c->out_pt_kind > IOASID_PT_SVA ||
+		    c->out_pasid_bits > 20 ||
+		    c->out_allowed & ~(__u32)(IOASID_PASID_CFG_PAGING |
+					      IOASID_PASID_CFG_NESTED |
+					      IOASID_PASID_CFG_SVA) ||
+		    c->out_dev_caps & ~(__u32)(IOASID_DEVICE_PASID_PRI |
+					       IOASID_DEVICE_PASID_EXEC |
+					       IOASID_DEVICE_PASID_PRIV) ||
+		    att != !!c->out_pt_id ||
+		    att != (c->out_pt_kind != IOASID_PT_NONE))
+			odd_result(t, op, arg, size, "impossible PASID info",
+				   true);
+		break;
+	}
+	case OP_MOCK_DMA: {
+		struct ioasid_test_mock_dma *c = arg;
+
+		if (c->out_done != c->length)
+			odd_result(t, op, arg, size, "moved a part", true);
+		break;
+	}
 	}
 	return 0;
 }
@@ -786,7 +951,7 @@ static void build_one(struct fz_thread *t)
 	struct fz *fz = t->fz;
 	__u32 ioas = pool_pick(t, K_IOAS), mock = pool_pick(t, K_MOCK);
 
-	switch (rnd(t, 16)) {
+	switch (rnd(t, 21)) {
 	case 0: {
 		struct ioasid_ioas_alloc c = { .size = sizeof(c) };
 
@@ -836,13 +1001,20 @@ static void build_one(struct fz_thread *t)
 			0, 0, IOASID_TEST_MOCK_DEV_OTHER_IOMMU,
 			IOASID_TEST_MOCK_DEV_GROUP, IOASID_TEST_MOCK_DEV_PASID,
 			IOASID_TEST_MOCK_DEV_SW_MSI,
+			IOASID_TEST_MOCK_DEV_PASID_BITS,
+			IOASID_TEST_MOCK_DEV_PASID | IOASID_TEST_MOCK_DEV_PRI,
+			IOASID_TEST_MOCK_DEV_PASID |
+			IOASID_TEST_MOCK_DEV_KERNEL_DMA,
+			IOASID_TEST_MOCK_DEV_PASID | IOASID_TEST_MOCK_DEV_GROUP,
 		};
 		struct ioasid_test_mock_dev_add c = {
 			.size = sizeof(c),
-			.flags = flags[rnd(t, 6)],
+			.flags = flags[rnd(t, 10)],
 			.group_dev_id = mock,
 		};
 
+		if (c.flags & IOASID_TEST_MOCK_DEV_PASID_BITS)
+			c.pasid_bits = 1 + rnd(t, 20);
 		build_call(t, OP_MOCK_DEV_ADD, &c, sizeof(c));
 		break;
 	}
@@ -945,8 +1117,94 @@ static void build_one(struct fz_thread *t)
 			.dev_id = mock,
 		};
 
-		build_call(t, rnd(t, 2) ? OP_DEVICE_DETACH : OP_DEVICE_UNBIND,
-			   &c, sizeof(c));
+		if (rnd(t, 2)) {
+			build_call(t, OP_DEVICE_UNBIND, &c,
+				   sizeof(struct ioasid_test_device_unbind));
+			break;
+		}
+		if (rnd(t, 2)) {
+			c.flags = IOASID_TEST_DEVICE_DETACH_PASID;
+			c.pasid = pasid_get(t);
+		}
+		build_call(t, OP_DEVICE_DETACH, &c, sizeof(c));
+		break;
+	}
+	case 16: {
+		__u32 first = rnd(t, 4) ? 1 + rnd(t, 64) : pasid_get(t);
+		struct ioasid_test_device_allow_pasid c = {
+			.size = sizeof(c),
+			.dev_id = mock,
+			.first = first,
+			.last = first + (rnd(t, 2) ? 0 : rnd(t, 64)),
+			.configs = rnd(t, 2) ? IOASID_PASID_CFG_PAGING :
+					       rnd(t, 8),
+		};
+
+		if (!rnd(t, 4)) {
+			c.flags = IOASID_TEST_ALLOW_PASID_REVOKE;
+			c.configs = 0;
+		}
+		build_call(t, OP_ALLOW_PASID, &c, sizeof(c));
+		break;
+	}
+	case 17: {
+		struct ioasid_test_device_attach c = {
+			.size = sizeof(c),
+			.flags = IOASID_TEST_DEVICE_ATTACH_PASID |
+				 (rnd(t, 2) ? IOASID_TEST_DEVICE_ATTACH_REPLACE :
+					      0),
+			.dev_id = mock,
+			.pt_id = rnd(t, 3) ? ioas : pool_pick(t, K_HWPT),
+			.pasid = rnd(t, 2) ? 1 + rnd(t, 64) : pasid_get(t),
+		};
+
+		build_call(t, OP_DEVICE_ATTACH, &c, sizeof(c));
+		break;
+	}
+	case 18: {
+		struct ioasid_pasid_alloc c = {
+			.size = sizeof(c),
+			.dev_id = pool_pick(t, K_DEVICE),
+		};
+		struct ioasid_pasid_free f = {
+			.size = sizeof(f),
+			.pasid = pasid_get(t),
+		};
+
+		if (rnd(t, 2))
+			build_call(t, OP_PASID_ALLOC, &c, sizeof(c));
+		else
+			build_call(t, OP_PASID_FREE, &f, sizeof(f));
+		break;
+	}
+	case 19: {
+		struct ioasid_test_kernel_pasid c = {
+			.size = sizeof(c),
+			.op = rnd(t, 3),
+			.dev_id = mock,
+			.pasid = pasid_get(t),
+		};
+
+		build_call(t, OP_KERNEL_PASID, &c, sizeof(c));
+		break;
+	}
+	case 20: {
+		struct fz_mapping m = map_get(t);
+		__u32 pasid = rnd(t, 2) ? 1 + rnd(t, 64) : pasid_get(t);
+		struct ioasid_test_mock_dma c = {
+			.size = sizeof(c),
+			.flags = rnd(t, 2) ? IOASID_TEST_MOCK_DMA_WRITE : 0,
+			.dev_id = mock,
+			.iova = m.iova + rnd(t, m.length | 1),
+			.length = 1 + rnd(t, 2 * SZ_4K),
+			.data = (uintptr_t)t->out,
+		};
+
+		if (rnd(t, 4)) {
+			c.flags |= IOASID_TEST_MOCK_DMA_PASID;
+			c.pasid = pasid;
+		}
+		build_call(t, OP_MOCK_DMA, &c, sizeof(c));
 		break;
 	}
 	default: {
@@ -1189,6 +1447,29 @@ static __u64 fuzz_domain_len(struct fz_thread *t)
 	}
 }
 
+/* PASIDs: the RID, small, the edges of widths, held ones, huge. */
+static __u64 fuzz_pasid(struct fz_thread *t)
+{
+	switch (rnd(t, 12)) {
+	case 0:
+		return 0;
+	case 1:
+		return 255 + rnd(t, 2);
+	case 2:
+		return IOASID_PASID_MAX + rnd(t, 2);
+	case 3:
+		return rnd(t, 2) ? rnd64(t) : 0x80000000U;
+	case 4:
+	case 5:
+	case 6:
+		return pasid_get(t);
+	case 7:
+		return 1 + rnd(t, IOASID_PASID_MAX);
+	default:
+		return 1 + rnd(t, 64);
+	}
+}
+
 static __u64 fuzz_field(struct fz_thread *t, const struct fz_fieldspec *f)
 {
 	switch (f->type) {
@@ -1262,6 +1543,35 @@ static __u64 fuzz_field(struct fz_thread *t, const struct fz_fieldspec *f)
 			return MEMFD_LEN - SZ_4K * rnd(t, 2);
 		default:
 			return rnd(t, MEMFD_LEN / SZ_4K) * SZ_4K;
+		}
+	case F_PASID:
+		return fuzz_pasid(t);
+	case F_CONFIGS:
+		return rnd(t, 6) ? rnd(t, 8) : rnd64(t);
+	case F_KOP:
+		return rnd(t, 6) ? rnd(t, 3) : rnd64(t);
+	case F_DMALEN:
+		switch (rnd(t, 8)) {
+		case 0:
+			return 0;
+		case 1:
+			return rnd64(t);
+		case 2:
+			/* Around the limit. */
+			return IOASID_TEST_MOCK_DMA_MAX + rnd(t, 3) - 1;
+		case 3:
+			return 1 + rnd(t, OUT_LEN + SZ_4K);
+		default:
+			return 1 + rnd(t, 2 * SZ_4K);
+		}
+	case F_BITS:
+		switch (rnd(t, 4)) {
+		case 0:
+			return rnd64(t);
+		case 1:
+			return 0;
+		default:
+			return rnd(t, 23);
 		}
 	}
 	return 0;
@@ -1343,10 +1653,10 @@ static void fuzz_one(struct fz_thread *t)
 		/* The holes after the API's and the test commands. */
 		if (cmd == _IO(IOASID_TYPE, 0x3f))
 			cmd = _IO(IOASID_TYPE, rnd(t, 2) ?
-				  IOASID_CMD_DEVICE_GET_HW_INFO + 1 +
-				  rnd(t, 0x3f - IOASID_CMD_DEVICE_GET_HW_INFO) :
-				  IOASID_CMD_TEST_ACCESS_REPLACE + 1 +
-				  rnd(t, 0x63 - IOASID_CMD_TEST_ACCESS_REPLACE));
+				  IOASID_CMD_PASID_FREE + 1 +
+				  rnd(t, 0x3f - IOASID_CMD_PASID_FREE) :
+				  IOASID_CMD_TEST_KERNEL_PASID + 1 +
+				  rnd(t, 0x63 - IOASID_CMD_TEST_KERNEL_PASID));
 		err = ioctl_err(t->fz->fd, cmd, &info);
 		__atomic_fetch_add(&t->fz->calls, 1, __ATOMIC_RELAXED);
 		__atomic_fetch_add(&t->fz->per_op[NR_OPS], 1,
@@ -1536,6 +1846,7 @@ TEST_F_TIMEOUT(fuzz, ioctls, FUZZ_TIMEOUT)
 		memset(fz->ids, 0, sizeof(fz->ids));
 		memset(fz->destroyed, 0, sizeof(fz->destroyed));
 		memset(fz->maps, 0, sizeof(fz->maps));
+		memset(fz->pasids, 0, sizeof(fz->pasids));
 		fz->deadline = now + round_seconds * 1000000000ULL;
 		if (fz->deadline > end)
 			fz->deadline = end;

@@ -59,6 +59,15 @@ static bool have_test_driver(int fd)
 	return info.features & IOASID_FEATURE_TEST;
 }
 
+static bool have_feature_pasid(int fd)
+{
+	struct ioasid_info info = { .size = sizeof(info) };
+
+	if (ioctl(fd, IOASID_GET_INFO, &info))
+		return false;
+	return info.features & IOASID_FEATURE_PASID;
+}
+
 /* ---- The run: time, seed, threads and the errno checks ----------------- */
 
 struct stress;
@@ -94,6 +103,7 @@ struct stress {
 	__u32 user_hwpt[16];
 	__u32 domain[4];
 	__u32 access[4];
+	__u32 pasids[8];	/* global PASIDs */
 	int nmock;
 	__u32 max_id;
 };
@@ -1624,6 +1634,375 @@ TEST_F_TIMEOUT(stress, close_race, SCENARIO_TIMEOUT)
 	TH_LOG("close_race: %lu rounds, %lu closes, %lu dup2s", rounds, closes,
 	       dups);
 	stress_summary(_metadata, s);
+}
+
+/* ---- Scenario 6: PASIDs: attach, policy, global PASIDs, unbind --------- */
+
+/*
+ * Mocks 0 and 1 have 20 bits of PASID, 2 shares the group of 0, 3 has 8
+ * bits.  IOAS 0 and IOAS 1 map pages of different contents at IOVA_BASE:
+ * whatever a PASID is attached to, its DMA reads one of them, or nothing.
+ */
+#define S6_MOCKS	4
+#define S6_PATTERN0	0x5a
+#define S6_PATTERN1	0xa5
+#define S6_LAST		16	/* the device-local PASIDs: 1 to S6_LAST */
+
+static const int errs_pasid_attach[] = { ENOENT, EBUSY, EINVAL, EPERM,
+					 EADDRINUSE, 0 };
+static const int errs_pasid_alloc[] = { ENOENT, ENOSPC, 0 };
+static const int errs_pasid_free[] = { ENOENT, EBUSY, 0 };
+/* EINVAL: a global PASID beyond the 8-bit device's width. */
+static const int errs_mock_dma[] = { ENXIO, EINVAL, 0 };
+static const int errs_einval[] = { EINVAL, 0 };
+
+static __u32 s6_pasid(struct stress *s, __u64 *rng)
+{
+	__u32 pasid = 0;
+
+	if (!ioasid_rng_below(rng, 4))
+		pasid = id_get(&s->pasids[ioasid_rng_below(rng, 8)]);
+	return pasid ?: 1 + ioasid_rng_below(rng, S6_LAST);
+}
+
+static __u32 s6_pt(struct stress *s, __u64 *rng)
+{
+	switch (ioasid_rng_below(rng, 4)) {
+	case 0:
+		return id_get(&s->user_hwpt[ioasid_rng_below(rng, 16)]);
+	case 1:
+		return id_get(&s->hwpt[ioasid_rng_below(rng, 16)]);
+	default:
+		return id_get(&s->ioas[ioasid_rng_below(rng, 2)]);
+	}
+}
+
+/* What GET_PASID_INFO may report in this scenario, whatever the race. */
+static void s6_info(struct stress *s, __u32 dev, __u32 pasid)
+{
+	struct ioasid_device_get_pasid_info info;
+	bool att;
+	int rc;
+
+	rc = ioasid_pasid_info(s->fd, dev, pasid, &info);
+	if (!CHECK(s, "DEVICE_GET_PASID_INFO", rc, errs_enoent))
+		return;
+	att = info.out_flags & IOASID_PASID_INFO_ATTACHED;
+	if (info.out_flags & ~0xfU ||
+	    /* One context, no kernel PASID: nothing is taken. */
+	    info.out_flags & IOASID_PASID_INFO_TAKEN ||
+	    att != !!info.out_pt_id ||
+	    (att ? info.out_pt_kind != IOASID_PT_HWPT_PAGING :
+		   info.out_pt_kind != IOASID_PT_NONE) ||
+	    (!(info.out_flags & IOASID_PASID_INFO_DECLARED) &&
+	     info.out_allowed) ||
+	    (att && !(info.out_allowed & IOASID_PASID_CFG_PAGING)) ||
+	    (info.out_pasid_bits != 20 && info.out_pasid_bits != 8))
+		stress_report(s, "GET_PASID_INFO of %u: flags 0x%x allowed 0x%x kind %u pt %u bits %u",
+			      pasid, info.out_flags, info.out_allowed,
+			      info.out_pt_kind, info.out_pt_id,
+			      info.out_pasid_bits);
+}
+
+static void s6_dma(struct stress *s, __u32 mock, __u32 pasid, __u64 *rng)
+{
+	unsigned char data[64];
+	int rc, i;
+
+	memset(data, 0, sizeof(data));
+	rc = ioasid_mock_dma(s->fd, mock, pasid,
+			     IOVA_BASE + ioasid_rng_below(rng, SZ_4K - 64),
+			     data, sizeof(data), false);
+	if (!CHECK(s, "TEST_MOCK_DMA", rc, errs_mock_dma))
+		return;
+	for (i = 0; i < 64; i++)
+		if (data[i] != data[0])
+			break;
+	if (i < 64 || (data[0] != S6_PATTERN0 && data[0] != S6_PATTERN1))
+		stress_report(s, "TEST_MOCK_DMA of PASID %u read 0x%x at byte %d",
+			      pasid, data[i < 64 ? i : 0], i < 64 ? i : 0);
+}
+
+static void s6_attacher(struct stress *s, int tid, __u64 *rng)
+{
+	int i = ioasid_rng_below(rng, S6_MOCKS);
+	__u32 mock = s->mock[i], pasid = s6_pasid(s, rng), hwpt;
+	__u64 serial;
+	int rc;
+
+	switch (ioasid_rng_below(rng, 10)) {
+	case 0:
+	case 1:
+	case 2:
+	case 3:
+		rc = ioasid_pasid_attach(s->fd, mock, pasid, s6_pt(s, rng),
+					 ioasid_rng_below(rng, 2), &hwpt);
+		if (!CHECK(s, "TEST_DEVICE_ATTACH pasid", rc,
+			   errs_pasid_attach))
+			break;
+		check_id(s, "TEST_DEVICE_ATTACH pasid", hwpt);
+		id_set(s, &s->hwpt[ioasid_rng_below(rng, 16)], hwpt);
+		break;
+	case 4:
+		CHECK(s, "TEST_DEVICE_DETACH pasid",
+		      ioasid_pasid_detach(s->fd, mock, pasid), errs_enoent);
+		break;
+	case 5:
+	case 6:
+		s6_dma(s, mock, ioasid_rng_below(rng, 8) ? pasid : 0, rng);
+		break;
+	case 7:
+	case 8:
+		s6_info(s, id_get(&s->dev[i]), ioasid_rng_below(rng, 8) ?
+			pasid : 0);
+		break;
+	default:
+		/* EINVAL: beyond the width of the 8-bit device. */
+		CHECK(s, "TEST_DEVICE_DOMAIN pasid",
+		      ioasid_pasid_domain(s->fd, mock, pasid, &serial, NULL),
+		      errs_einval);
+		break;
+	}
+}
+
+static void s6_policy(struct stress *s, int tid, __u64 *rng)
+{
+	int i = ioasid_rng_below(rng, S6_MOCKS);
+	__u32 mock = s->mock[i], first = s6_pasid(s, rng), last, hwpt;
+	__u32 configs = ioasid_rng_below(rng, 8);
+	int rc;
+
+	last = first + ioasid_rng_below(rng, 4);
+	/* Within the width: up to 255 for the 8-bit device. */
+	if (last > (i == 3 ? 255U : IOASID_PASID_MAX))
+		last = i == 3 ? 255U : IOASID_PASID_MAX;
+	if (first > last)
+		first = last;
+	switch (ioasid_rng_below(rng, 8)) {
+	case 0:
+	case 1:
+		CHECK(s, "TEST_DEVICE_ALLOW_PASID",
+		      ioasid_allow_pasid(s->fd, mock, first, last,
+					 IOASID_PASID_CFG_PAGING |
+					 (configs & ~IOASID_PASID_CFG_PAGING)),
+		      errs_enoent);
+		break;
+	case 2:
+		CHECK(s, "TEST_DEVICE_ALLOW_PASID",
+		      ioasid_allow_pasid(s->fd, mock, first, last, configs),
+		      errs_enoent);
+		break;
+	case 3:
+		CHECK(s, "TEST_DEVICE_ALLOW_PASID revoke",
+		      ioasid_revoke_pasid(s->fd, mock, first, last),
+		      errs_enoent);
+		break;
+	case 4:
+		/* The RID too, sharing the HWPTs of the PASIDs. */
+		rc = device_attach(s->fd, mock, s6_pt(s, rng),
+				   ioasid_rng_below(rng, 2), &hwpt);
+		if (CHECK(s, "TEST_DEVICE_ATTACH", rc, errs_attach))
+			id_set(s, &s->hwpt[ioasid_rng_below(rng, 16)], hwpt);
+		break;
+	case 5:
+		CHECK(s, "TEST_DEVICE_DETACH", device_detach(s->fd, mock),
+		      errs_enoent);
+		break;
+	default:
+		s6_info(s, id_get(&s->dev[i]), first);
+		break;
+	}
+}
+
+static void s6_global(struct stress *s, int tid, __u64 *rng)
+{
+	__u32 *slot = &s->pasids[ioasid_rng_below(rng, 8)];
+	__u32 old = id_get(slot), pasid;
+	int i = ioasid_rng_below(rng, S6_MOCKS);
+	int rc;
+
+	switch (ioasid_rng_below(rng, 6)) {
+	case 0:
+	case 1:
+		rc = ioasid_pasid_alloc(s->fd, id_get(&s->dev[i]), &pasid);
+		if (!CHECK(s, "PASID_ALLOC", rc, errs_pasid_alloc))
+			break;
+		/* (a stale device id may name another device now) */
+		if (!pasid || pasid > IOASID_PASID_MAX)
+			stress_report(s, "PASID_ALLOC: PASID %u", pasid);
+		if (!id_replace(s, slot, old, pasid))
+			CHECK(s, "PASID_FREE", ioasid_pasid_free(s->fd, pasid),
+			      errs_pasid_free);
+		else if (old)
+			CHECK(s, "PASID_FREE", ioasid_pasid_free(s->fd, old),
+			      errs_pasid_free);
+		break;
+	case 2:
+		if (old)
+			CHECK(s, "PASID_FREE", ioasid_pasid_free(s->fd, old),
+			      errs_pasid_free);
+		break;
+	case 3:
+		/* Let the global PASIDs be attached on every device. */
+		if (old && (i != 3 || old < 256))
+			CHECK(s, "TEST_DEVICE_ALLOW_PASID",
+			      ioasid_allow_pasid(s->fd, s->mock[i], old, old,
+						 IOASID_PASID_CFG_PAGING),
+			      errs_enoent);
+		break;
+	default:
+		s6_attacher(s, tid, rng);
+		break;
+	}
+}
+
+static void s6_ioas_revive(struct stress *s, int k, __u32 old)
+{
+	__u64 iova = IOVA_BASE;
+	__u32 id;
+
+	if (!CHECK(s, "IOAS_ALLOC", ioas_alloc(s->fd, &id), errs_none))
+		return;
+	/* EEXIST: a stale id of the old one, now this one's, mapped first. */
+	CHECK(s, "IOAS_MAP",
+	      ioas_map(s->fd, id, (char *)s->buf + k * SZ_1M, SZ_4K, &iova,
+		       true), errs_map);
+	if (!id_replace(s, &s->ioas[k], old, id))
+		destroy(s->fd, id);
+}
+
+static void s6_lifecycle(struct stress *s, int tid, __u64 *rng)
+{
+	int i = ioasid_rng_below(rng, S6_MOCKS), k = ioasid_rng_below(rng, 2);
+	__u32 ioas = id_get(&s->ioas[k]), dev, hwpt;
+	__u32 *slot = &s->user_hwpt[ioasid_rng_below(rng, 16)];
+	__u32 id = id_get(slot);
+	int rc;
+
+	switch (ioasid_rng_below(rng, 10)) {
+	case 0:
+		CHECK(s, "TEST_DEVICE_UNBIND", device_unbind(s->fd, s->mock[i]),
+		      errs_enoent);
+		break;
+	case 1:
+	case 2:
+		rc = device_bind(s->fd, s->mock[i], &dev);
+		if (!CHECK(s, "TEST_DEVICE_BIND", rc, errs_bind))
+			break;
+		id_set(s, &s->dev[i], dev);
+		CHECK(s, "TEST_DEVICE_ALLOW_PASID",
+		      ioasid_allow_pasid(s->fd, s->mock[i], 1, S6_LAST,
+					 IOASID_PASID_CFG_PAGING),
+		      errs_enoent);
+		break;
+	case 3:
+		rc = destroy(s->fd, ioas);
+		/* ENOENT: a destroy of a stale id that the IOAS reused. */
+		if (CHECK(s, "IOASID_DESTROY ioas", rc, errs_destroy) ||
+		    rc == ENOENT)
+			s6_ioas_revive(s, k, ioas);
+		break;
+	case 4:
+	case 5:
+		rc = destroy(s->fd, id);
+		if (CHECK(s, "IOASID_DESTROY hwpt", rc, errs_destroy) ||
+		    rc == ENOENT)
+			id_replace(s, slot, id, 0);
+		break;
+	case 6:
+		if (id)
+			break;
+		rc = hwpt_alloc(s->fd, id_get(&s->dev[i]), ioas, &hwpt);
+		if (!CHECK(s, "HWPT_ALLOC", rc, errs_hwpt_alloc))
+			break;
+		check_id(s, "HWPT_ALLOC", hwpt);
+		if (!id_replace(s, slot, 0, hwpt))
+			destroy(s->fd, hwpt);
+		break;
+	default:
+		s6_attacher(s, tid, rng);
+		break;
+	}
+}
+
+TEST_F_TIMEOUT(stress, pasid, SCENARIO_TIMEOUT)
+{
+	struct stress *s = &self->s;
+	__u64 iova;
+	int i, k, rc;
+
+	stress_init(_metadata, s, "pasid");
+	if (!have_feature_pasid(self->fd))
+		SKIP(return, "kernel without IOASID_FEATURE_PASID");
+	s->fd = self->fd;
+	memset((char *)s->buf + SZ_1M, S6_PATTERN1, SZ_4K);
+	for (k = 0; k < 2; k++) {
+		ASSERT_EQ(0, ioas_alloc(s->fd, &s->ioas[k]));
+		id_set(s, &s->ioas[k], s->ioas[k]);
+		iova = IOVA_BASE;
+		ASSERT_EQ(0, ioas_map(s->fd, s->ioas[k],
+				      (char *)s->buf + k * SZ_1M, SZ_4K, &iova,
+				      true));
+	}
+	for (i = 0; i < S6_MOCKS; i++) {
+		static const __u32 flags[S6_MOCKS] = {
+			IOASID_TEST_MOCK_DEV_PASID, IOASID_TEST_MOCK_DEV_PASID,
+			IOASID_TEST_MOCK_DEV_PASID | IOASID_TEST_MOCK_DEV_GROUP,
+			IOASID_TEST_MOCK_DEV_PASID_BITS,
+		};
+
+		ASSERT_EQ(0, ioasid_mock_dev_add(s->fd, flags[i], s->mock[0],
+						 i == 3 ? 8 : 0, &s->mock[i]));
+		id_set(s, &s->mock[i], s->mock[i]);
+		ASSERT_EQ(0, device_bind(s->fd, s->mock[i], &s->dev[i]));
+		id_set(s, &s->dev[i], s->dev[i]);
+		ASSERT_EQ(0, ioasid_allow_pasid(s->fd, s->mock[i], 1, S6_LAST,
+						IOASID_PASID_CFG_PAGING));
+	}
+	s->fn[0] = s6_attacher;
+	s->fn[1] = s6_policy;
+	s->fn[2] = s6_global;
+	s->fn[3] = s6_lifecycle;
+	stress_run(_metadata, s, stress_seconds());
+	/* Quiet now: every PASID left attached is one its policy permits. */
+	for (i = 0; i < S6_MOCKS; i++) {
+		__u32 pasid;
+
+		for (pasid = 0; pasid <= S6_LAST; pasid++)
+			s6_info(s, s->dev[i], pasid);
+		for (k = 0; k < 8; k++)
+			if (s->pasids[k])
+				s6_info(s, s->dev[i], s->pasids[k]);
+	}
+	stress_summary(_metadata, s);
+
+	/*
+	 * Unbound, the devices hold nothing: once the user HWPTs are gone,
+	 * both IOASes can be destroyed, and every global PASID freed.
+	 */
+	for (i = 0; i < S6_MOCKS; i++) {
+		rc = device_unbind(s->fd, s->mock[i]);
+		EXPECT_TRUE(!rc || rc == ENOENT);
+	}
+	for (i = 0; i < 16; i++) {
+		if (!s->user_hwpt[i] || s->user_hwpt[i] == s->ioas[0] ||
+		    s->user_hwpt[i] == s->ioas[1])
+			continue;
+		rc = destroy(s->fd, s->user_hwpt[i]);
+		EXPECT_TRUE(!rc || rc == ENOENT);
+	}
+	/* ENOENT: a stale id destroyed it, and it was not revived yet. */
+	for (k = 0; k < 2; k++) {
+		rc = destroy(s->fd, s->ioas[k]);
+		EXPECT_TRUE(!rc || rc == ENOENT)
+			TH_LOG("IOAS %d: %s after every device unbound", k,
+			       strerror(rc));
+	}
+	for (i = 0; i < 8; i++) {
+		rc = s->pasids[i] ? ioasid_pasid_free(s->fd, s->pasids[i]) : 0;
+		EXPECT_TRUE(!rc || rc == ENOENT);
+	}
+	stress_close(_metadata, &self->fd, self->pinned_kb);
 }
 
 /*

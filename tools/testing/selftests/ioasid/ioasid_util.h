@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Helpers shared by the /dev/ioasid selftests: ioctl and sysfs access,
- * the process's pinned memory, and fail-nth fault injection.
+ * the process's pinned memory, fail-nth fault injection, and the PASID
+ * ioctls with the test driver's PASID commands.
  */
 #ifndef __SELFTESTS_IOASID_UTIL_H
 #define __SELFTESTS_IOASID_UTIL_H
@@ -9,13 +10,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <time.h>
 #include <linux/types.h>
+#include <linux/ioasid.h>
 #include <unistd.h>
+
+#include "../../../../drivers/iommu/ioasid/ioasid_test.h"
 
 /* Issue an ioctl and return 0 or the errno it failed with. */
 static inline int ioctl_err(int fd, unsigned long request, void *arg)
@@ -173,6 +178,199 @@ static inline bool ioasid_errno_in(int err, const int *errs)
 		if (*errs == err)
 			return true;
 	return false;
+}
+
+/* ---- PASIDs: the uAPI and the test driver's PASID commands ------------- */
+
+/* IOASID_DEVICE_GET_PASID_INFO of @pasid of bound device @dev_id. */
+static inline int ioasid_pasid_info(int fd, __u32 dev_id, __u32 pasid,
+				    struct ioasid_device_get_pasid_info *out)
+{
+	*out = (struct ioasid_device_get_pasid_info) {
+		.size = sizeof(*out),
+		.dev_id = dev_id,
+		.pasid = pasid,
+	};
+	return ioctl_err(fd, IOASID_DEVICE_GET_PASID_INFO, out);
+}
+
+/* IOASID_DEVICE_GET_PASID_INFO's out_flags, or ~0U on failure. */
+static inline __u32 ioasid_pasid_flags(int fd, __u32 dev_id, __u32 pasid)
+{
+	struct ioasid_device_get_pasid_info info;
+
+	if (ioasid_pasid_info(fd, dev_id, pasid, &info))
+		return ~0U;
+	return info.out_flags;
+}
+
+static inline int ioasid_pasid_alloc(int fd, __u32 dev_id, __u32 *pasid)
+{
+	struct ioasid_pasid_alloc cmd = {
+		.size = sizeof(cmd),
+		.dev_id = dev_id,
+	};
+	int rc = ioctl_err(fd, IOASID_PASID_ALLOC, &cmd);
+
+	if (pasid)
+		*pasid = rc ? 0 : cmd.out_pasid;
+	return rc;
+}
+
+static inline int ioasid_pasid_free(int fd, __u32 pasid)
+{
+	struct ioasid_pasid_free cmd = {
+		.size = sizeof(cmd),
+		.pasid = pasid,
+	};
+
+	return ioctl_err(fd, IOASID_PASID_FREE, &cmd);
+}
+
+/* A mock device with @flags and, for IOASID_TEST_MOCK_DEV_PASID_BITS, @bits. */
+static inline int ioasid_mock_dev_add(int fd, __u32 flags, __u32 group_dev_id,
+				      __u32 bits, __u32 *mock_id)
+{
+	struct ioasid_test_mock_dev_add cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.group_dev_id = group_dev_id,
+		.pasid_bits = bits,
+	};
+	int rc = ioctl_err(fd, IOASID_TEST_MOCK_DEV_ADD, &cmd);
+
+	if (mock_id)
+		*mock_id = rc ? 0 : cmd.out_dev_id;
+	return rc;
+}
+
+/* The owner's policy for PASIDs @first to @last of bound mock @mock_id. */
+static inline int ioasid_allow_pasid(int fd, __u32 mock_id, __u32 first,
+				     __u32 last, __u32 configs)
+{
+	struct ioasid_test_device_allow_pasid cmd = {
+		.size = sizeof(cmd),
+		.dev_id = mock_id,
+		.first = first,
+		.last = last,
+		.configs = configs,
+	};
+
+	return ioctl_err(fd, IOASID_TEST_DEVICE_ALLOW_PASID, &cmd);
+}
+
+static inline int ioasid_revoke_pasid(int fd, __u32 mock_id, __u32 first,
+				      __u32 last)
+{
+	struct ioasid_test_device_allow_pasid cmd = {
+		.size = sizeof(cmd),
+		.flags = IOASID_TEST_ALLOW_PASID_REVOKE,
+		.dev_id = mock_id,
+		.first = first,
+		.last = last,
+	};
+
+	return ioctl_err(fd, IOASID_TEST_DEVICE_ALLOW_PASID, &cmd);
+}
+
+/*
+ * Attach PASID @pasid of bound mock @mock_id to @pt_id (an IOAS or a HWPT),
+ * or move it there with @replace; *@hwpt_id gets the HWPT it uses.
+ */
+static inline int ioasid_pasid_attach(int fd, __u32 mock_id, __u32 pasid,
+				      __u32 pt_id, bool replace,
+				      __u32 *hwpt_id)
+{
+	struct ioasid_test_device_attach cmd = {
+		.size = sizeof(cmd),
+		.flags = IOASID_TEST_DEVICE_ATTACH_PASID |
+			 (replace ? IOASID_TEST_DEVICE_ATTACH_REPLACE : 0),
+		.dev_id = mock_id,
+		.pt_id = pt_id,
+		.pasid = pasid,
+	};
+	int rc = ioctl_err(fd, IOASID_TEST_DEVICE_ATTACH, &cmd);
+
+	if (hwpt_id)
+		*hwpt_id = rc ? 0 : cmd.pt_id;
+	return rc;
+}
+
+static inline int ioasid_pasid_detach(int fd, __u32 mock_id, __u32 pasid)
+{
+	struct ioasid_test_device_detach cmd = {
+		.size = sizeof(cmd),
+		.flags = IOASID_TEST_DEVICE_DETACH_PASID,
+		.dev_id = mock_id,
+		.pasid = pasid,
+	};
+
+	return ioctl_err(fd, IOASID_TEST_DEVICE_DETACH, &cmd);
+}
+
+/*
+ * IOASID_TEST_DEVICE_DOMAIN of PASID @pasid (0: the RID) of mock @mock_id:
+ * the serial of the domain, 0 when blocked, and its flags in *@flags.
+ */
+static inline int ioasid_pasid_domain(int fd, __u32 mock_id, __u32 pasid,
+				      __u64 *serial, __u32 *flags)
+{
+	struct ioasid_test_device_domain cmd = {
+		.size = sizeof(cmd),
+		.flags = pasid ? IOASID_TEST_DEVICE_DOMAIN_PASID : 0,
+		.dev_id = mock_id,
+		.pasid = pasid,
+	};
+	int rc = ioctl_err(fd, IOASID_TEST_DEVICE_DOMAIN, &cmd);
+
+	if (serial)
+		*serial = rc ? 0 : cmd.out_serial;
+	if (flags)
+		*flags = rc ? 0 : cmd.out_flags;
+	return rc;
+}
+
+/*
+ * DMA by mock @mock_id at @iova, tagged with @pasid unless it is 0: the
+ * device reads @len bytes of memory into @data, or with @write writes @data
+ * into memory.
+ */
+static inline int ioasid_mock_dma(int fd, __u32 mock_id, __u32 pasid,
+				  __u64 iova, void *data, __u64 len,
+				  bool write)
+{
+	struct ioasid_test_mock_dma cmd = {
+		.size = sizeof(cmd),
+		.flags = (write ? IOASID_TEST_MOCK_DMA_WRITE : 0) |
+			 (pasid ? IOASID_TEST_MOCK_DMA_PASID : 0),
+		.dev_id = mock_id,
+		.pasid = pasid,
+		.iova = iova,
+		.length = len,
+		.data = (uintptr_t)data,
+	};
+	int rc = ioctl_err(fd, IOASID_TEST_MOCK_DMA, &cmd);
+
+	if (!rc && cmd.out_done != len)
+		return EPROTO;
+	return rc;
+}
+
+/* IOASID_TEST_KERNEL_PASID @op on mock @mock_id; ALLOC sets *@pasid. */
+static inline int ioasid_kernel_pasid(int fd, __u32 op, __u32 mock_id,
+				      __u32 *pasid)
+{
+	struct ioasid_test_kernel_pasid cmd = {
+		.size = sizeof(cmd),
+		.op = op,
+		.dev_id = mock_id,
+		.pasid = *pasid,
+	};
+	int rc = ioctl_err(fd, IOASID_TEST_KERNEL_PASID, &cmd);
+
+	if (!rc && op == IOASID_TEST_KERNEL_PASID_ALLOC)
+		*pasid = cmd.pasid;
+	return rc;
 }
 
 #endif /* __SELFTESTS_IOASID_UTIL_H */

@@ -43,6 +43,24 @@
 	(offsetof(TYPE, MEMBER) + sizeof(((TYPE *)0)->MEMBER))
 #endif
 
+/*
+ * PASID attachments through VFIO: the field that was __reserved is the
+ * PASID, with VFIO_DEVICE_ATTACH_PASID.  Headers from before keep the old
+ * name and lack the flag.
+ */
+#if defined(VFIO_DEVICE_ATTACH_IOASID_PASID)
+#define VFIO_ATTACH_PASID VFIO_DEVICE_ATTACH_IOASID_PASID
+#define VFIO_DETACH_PASID VFIO_DEVICE_DETACH_IOASID_PASID
+#define ATTACH_PT_PASID pasid
+#elif defined(VFIO_DEVICE_ATTACH_PASID)
+#define VFIO_ATTACH_PASID VFIO_DEVICE_ATTACH_PASID
+#define VFIO_DETACH_PASID VFIO_DEVICE_DETACH_PASID
+#define ATTACH_PT_PASID pasid
+#else
+#define VFIO_ATTACH_PASID (1 << 0)
+#define ATTACH_PT_PASID __reserved
+#endif
+
 static int bind_ioasid(int cdev, int ioasid_fd, __u32 *dev_id)
 {
 	struct vfio_device_bind_ioasid bind = {
@@ -353,18 +371,22 @@ TEST_F(vfio_edu, attach_errors)
 
 	attach.pt_id = ioas;
 	attach.argsz = offsetofend(struct vfio_device_attach_ioasid_pt,
-				   __reserved) - 1;
+				   ATTACH_PT_PASID) - 1;
 	EXPECT_EQ(EINVAL, ioctl_err(self->cdev, VFIO_DEVICE_ATTACH_IOASID_PT,
 				    &attach));
 	attach.argsz = sizeof(attach);
 	attach.flags = 1;
 	EXPECT_EQ(EINVAL, ioctl_err(self->cdev, VFIO_DEVICE_ATTACH_IOASID_PT,
 				    &attach));
-	attach.flags = 0;
-	attach.__reserved = 1;
+	attach.flags = 1U << 31;
 	EXPECT_EQ(EINVAL, ioctl_err(self->cdev, VFIO_DEVICE_ATTACH_IOASID_PT,
 				    &attach));
-	attach.__reserved = 0;
+	/* A PASID without the flag. */
+	attach.flags = 0;
+	attach.ATTACH_PT_PASID = 1;
+	EXPECT_EQ(EINVAL, ioctl_err(self->cdev, VFIO_DEVICE_ATTACH_IOASID_PT,
+				    &attach));
+	attach.ATTACH_PT_PASID = 0;
 	/* Neither an IOAS nor a HWPT: unknown, and the device itself. */
 	pt_id = 0xfffff;
 	EXPECT_EQ(ENOENT, attach_pt(self->cdev, &pt_id));
@@ -704,6 +726,113 @@ TEST_F(vfio_edu, blocked_before_attach_and_after_close)
 	close(cfg);
 	munmap(res0, self->bar_size);
 	close(kmsg);
+}
+
+/*
+ * The edu has no PASID capability: /dev/ioasid reports no PASID for it,
+ * VFIO refuses a PASID attachment, which leaves the RID's alone, and no
+ * global PASID can be allocated for it.
+ */
+TEST_F(vfio_edu, no_pasid)
+{
+	unsigned char *src = self->buf, *dst = self->buf + PAGE;
+	struct vfio_device_attach_ioasid_pt attach = {
+		.argsz = sizeof(attach),
+	};
+	struct ioasid_info ginfo = { .size = sizeof(ginfo) };
+	struct ioasid_device_get_pasid_info info;
+	__u32 ioas, pt_id;
+
+	ASSERT_EQ(0, ioctl_err(self->ioasid, IOASID_GET_INFO, &ginfo));
+	if (!(ginfo.features & IOASID_FEATURE_PASID))
+		SKIP(return, "kernel without IOASID_FEATURE_PASID");
+	ASSERT_EQ(0, bind_ioasid(self->cdev, self->ioasid, &self->dev_id));
+	ASSERT_EQ(0, ioas_alloc(self->ioasid, &ioas));
+	ASSERT_EQ(0, ioas_map(self->ioasid, ioas, src, PAGE, IOVA_SRC));
+	ASSERT_EQ(0, ioas_map(self->ioasid, ioas, dst, PAGE, IOVA_DST));
+
+	/* Not attached: declared and blocked. */
+	ASSERT_EQ(0, ioasid_pasid_info(self->ioasid, self->dev_id, 0, &info));
+	EXPECT_EQ(IOASID_PASID_INFO_DECLARED, info.out_flags);
+	EXPECT_EQ(IOASID_PASID_CFG_PAGING, info.out_allowed);
+	EXPECT_EQ(0, info.out_pt_id);
+	EXPECT_EQ(0, info.out_pasid_bits);
+
+	pt_id = ioas;
+	ASSERT_EQ(0, attach_pt(self->cdev, &pt_id));
+	edu_setup(_metadata, self);
+
+	/* PASID 1: reported, with no width and no flag. */
+	memset(&info, 0xa5, sizeof(info));
+	ASSERT_EQ(0, ioasid_pasid_info(self->ioasid, self->dev_id, 1, &info));
+	EXPECT_EQ(0, info.out_flags);
+	EXPECT_EQ(0, info.out_allowed);
+	EXPECT_EQ(IOASID_PT_NONE, info.out_pt_kind);
+	EXPECT_EQ(0, info.out_pt_id);
+	EXPECT_EQ(0, info.out_pasid_bits);
+	EXPECT_EQ(0, info.out_dev_caps);
+	EXPECT_EQ(EINVAL, ioasid_pasid_info(self->ioasid, self->dev_id,
+					    IOASID_PASID_MAX + 1, &info));
+
+	/* No PASID to attach, by IOAS or by HWPT. */
+	attach.flags = VFIO_ATTACH_PASID;
+	attach.ATTACH_PT_PASID = 1;
+	attach.pt_id = ioas;
+	EXPECT_EQ(EINVAL, ioctl_err(self->cdev, VFIO_DEVICE_ATTACH_IOASID_PT,
+				    &attach));
+	attach.pt_id = pt_id;
+	EXPECT_EQ(EINVAL, ioctl_err(self->cdev, VFIO_DEVICE_ATTACH_IOASID_PT,
+				    &attach));
+	EXPECT_EQ(pt_id, attach.pt_id);
+	attach.ATTACH_PT_PASID = 0;
+	EXPECT_EQ(EINVAL, ioctl_err(self->cdev, VFIO_DEVICE_ATTACH_IOASID_PT,
+				    &attach));
+
+	/* The RID's attachment is untouched: same HWPT, and DMA works. */
+	ASSERT_EQ(0, ioasid_pasid_info(self->ioasid, self->dev_id, 0, &info));
+	EXPECT_EQ(IOASID_PASID_INFO_DECLARED | IOASID_PASID_INFO_ATTACHED,
+		  info.out_flags);
+	EXPECT_EQ(IOASID_PASID_CFG_PAGING, info.out_allowed);
+	EXPECT_EQ(IOASID_PT_HWPT_PAGING, info.out_pt_kind);
+	EXPECT_EQ(pt_id, info.out_pt_id);
+	fill(src, 0x42);
+	ASSERT_EQ(0, edu_dma(self->bar, IOVA_SRC, EDU_LEN, false));
+	ASSERT_EQ(0, edu_dma(self->bar, IOVA_DST, EDU_LEN, true));
+	EXPECT_TRUE(is_filled(dst, 0x42));
+
+	/* Nor a global PASID. */
+	EXPECT_EQ(ENODEV, ioasid_pasid_alloc(self->ioasid, self->dev_id,
+					     NULL));
+#ifdef VFIO_DETACH_PASID
+	{
+		struct vfio_device_detach_ioasid_pt detach = {
+			.argsz = sizeof(detach),
+			.flags = VFIO_DETACH_PASID,
+		};
+
+		/* PASID 0 is refused; a PASID not attached is no error. */
+		EXPECT_EQ(EINVAL, ioctl_err(self->cdev,
+					    VFIO_DEVICE_DETACH_IOASID_PT,
+					    &detach));
+		detach.pasid = 1;
+		EXPECT_EQ(0, ioctl_err(self->cdev,
+				       VFIO_DEVICE_DETACH_IOASID_PT, &detach));
+		/* Without the flag, the PASID field must be 0. */
+		detach.flags = 0;
+		EXPECT_EQ(EINVAL, ioctl_err(self->cdev,
+					    VFIO_DEVICE_DETACH_IOASID_PT,
+					    &detach));
+	}
+	/* The RID stayed attached. */
+	ASSERT_EQ(0, ioasid_pasid_info(self->ioasid, self->dev_id, 0, &info));
+	EXPECT_EQ(pt_id, info.out_pt_id);
+	memset(dst, 0, PAGE);
+	ASSERT_EQ(0, edu_dma(self->bar, IOVA_DST, EDU_LEN, true));
+	EXPECT_TRUE(is_filled(dst, 0x42));
+#endif
+	EXPECT_EQ(EBUSY, destroy(self->ioasid, pt_id));
+	EXPECT_EQ(0, detach_pt(self->cdev));
+	EXPECT_EQ(ENOENT, destroy(self->ioasid, pt_id));
 }
 
 /* ---- allocation failures ----------------------------------------------- */
