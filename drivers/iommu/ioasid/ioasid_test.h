@@ -697,11 +697,14 @@ struct ioasid_test_device_domain {
 	__u32 __reserved3;
 };
 
-/*
- * Flag of &struct ioasid_test_device_domain.flags: report on the PASID
- * @pasid instead of the RID.
+/**
+ * enum ioasid_test_device_domain_query - Flags of IOASID_TEST_DEVICE_DOMAIN
+ * @IOASID_TEST_DEVICE_DOMAIN_PASID: Report on the PASID @pasid instead of
+ *                                   the RID
  */
-#define IOASID_TEST_DEVICE_DOMAIN_PASID (1 << 0)
+enum ioasid_test_device_domain_query {
+	IOASID_TEST_DEVICE_DOMAIN_PASID = 1 << 0,
+};
 
 /**
  * enum ioasid_test_device_domain_flags - Flags of
@@ -797,7 +800,7 @@ enum ioasid_test_mock_dma_flags {
 };
 
 /* The most bytes one IOASID_TEST_MOCK_DMA moves. */
-#define IOASID_TEST_MOCK_DMA_MAX (1UL << 20)
+#define IOASID_TEST_MOCK_DMA_MAX 0x100000UL
 
 /**
  * struct ioasid_test_mock_dma - ioctl(IOASID_TEST_MOCK_DMA)

@@ -428,8 +428,8 @@ struct ioasid_ioctl_op {
 /*
  * @_name is the ioctl without its IOASID_ prefix, e.g. DESTROY.  The minimum
  * size is the whole struct as first published, padding included, always a
- * multiple of 8 bytes.  A struct that grew names the last field of its
- * first layout, @_first_last, with IOCTL_OP_GROWN().
+ * multiple of 8 bytes.  A struct that grew gives the size of its first
+ * layout to IOCTL_OP_MIN().
  */
 #define IOCTL_OP_MIN(_name, _fn, _struct, _min)                               \
 	[IOASID_CMD_##_name - IOASID_CMD_BASE] = {                             \
@@ -437,14 +437,12 @@ struct ioasid_ioctl_op {
 			BUILD_BUG_ON_ZERO(sizeof(union ioasid_ucmd_buffer) <   \
 					  sizeof(_struct)) +                   \
 			BUILD_BUG_ON_ZERO(sizeof(_struct) % 8),                \
-		.min_size = (_min) + BUILD_BUG_ON_ZERO((_min) % 8),            \
+		.min_size = _min,                                              \
 		.ioctl_num = IOASID_##_name,                                   \
 		.execute = _fn,                                                \
 	}
 #define IOCTL_OP(_name, _fn, _struct)                                         \
 	IOCTL_OP_MIN(_name, _fn, _struct, sizeof(_struct))
-#define IOCTL_OP_GROWN(_name, _fn, _struct, _first_last)                      \
-	IOCTL_OP_MIN(_name, _fn, _struct, offsetofend(_struct, _first_last))
 
 static const struct ioasid_ioctl_op ioasid_ioctl_ops[] = {
 	IOCTL_OP(DESTROY, ioasid_destroy, struct ioasid_destroy),
@@ -469,8 +467,9 @@ static const struct ioasid_ioctl_op ioasid_ioctl_ops[] = {
 	IOCTL_OP(PASID_ALLOC, ioasid_pasid_alloc_ioctl, struct ioasid_pasid_alloc),
 	IOCTL_OP(PASID_FREE, ioasid_pasid_free_ioctl, struct ioasid_pasid_free),
 #ifdef CONFIG_IOASID_TEST
-	IOCTL_OP_GROWN(TEST_MOCK_DEV_ADD, ioasid_test_mock_dev_add,
-		 struct ioasid_test_mock_dev_add, __reserved),
+	IOCTL_OP_MIN(TEST_MOCK_DEV_ADD, ioasid_test_mock_dev_add,
+		     struct ioasid_test_mock_dev_add,
+		     offsetofend(struct ioasid_test_mock_dev_add, __reserved)),
 	IOCTL_OP(TEST_MOCK_DOMAIN_ALLOC, ioasid_test_mock_domain_alloc,
 		 struct ioasid_test_mock_domain_alloc),
 	IOCTL_OP(TEST_DOMAIN_MAP, ioasid_test_domain_map,
@@ -501,12 +500,15 @@ static const struct ioasid_ioctl_op ioasid_ioctl_ops[] = {
 		 struct ioasid_test_device_bind),
 	IOCTL_OP(TEST_DEVICE_UNBIND, ioasid_test_device_unbind,
 		 struct ioasid_test_device_unbind),
-	IOCTL_OP_GROWN(TEST_DEVICE_ATTACH, ioasid_test_device_attach,
-		 struct ioasid_test_device_attach, pt_id),
-	IOCTL_OP_GROWN(TEST_DEVICE_DETACH, ioasid_test_device_detach,
-		 struct ioasid_test_device_detach, __reserved),
-	IOCTL_OP_GROWN(TEST_DEVICE_DOMAIN, ioasid_test_device_domain,
-		 struct ioasid_test_device_domain, __reserved2),
+	IOCTL_OP_MIN(TEST_DEVICE_ATTACH, ioasid_test_device_attach,
+		     struct ioasid_test_device_attach,
+		     offsetofend(struct ioasid_test_device_attach, pt_id)),
+	IOCTL_OP_MIN(TEST_DEVICE_DETACH, ioasid_test_device_detach,
+		     struct ioasid_test_device_detach,
+		     offsetofend(struct ioasid_test_device_detach, __reserved)),
+	IOCTL_OP_MIN(TEST_DEVICE_DOMAIN, ioasid_test_device_domain,
+		     struct ioasid_test_device_domain,
+		     offsetofend(struct ioasid_test_device_domain, __reserved2)),
 	IOCTL_OP(TEST_ACCESS_REPLACE, ioasid_test_access_replace,
 		 struct ioasid_test_access_replace),
 	IOCTL_OP(TEST_DEVICE_ALLOW_PASID, ioasid_test_device_allow_pasid,

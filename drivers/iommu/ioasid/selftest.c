@@ -672,7 +672,6 @@ static void mock_dev_release(struct device *dev)
 	kfree(mdev);
 }
 
-
 /*
  * Add a device that no IOMMU translates to an IOMMU group of its own, as
  * VFIO does for its mediated devices.
@@ -709,7 +708,7 @@ err_unregister:
 }
 
 static struct mock_dev *mock_dev_create(u32 flags, u32 pasid_bits,
-				       struct mock_dev *group_with)
+					struct mock_dev *group_with)
 {
 	struct property_entry props[3] = { };
 	struct mock_dev *mdev;
