@@ -91,6 +91,9 @@ struct mock_domain {
  * @no_iommu: In an IOMMU group no IOMMU translates
  * @kernel_dma: It has a kernel driver that uses the DMA API: the test
  *              driver plays it (%IOASID_TEST_KERNEL_PASID)
+ * @pasid_bits: PASID width its firmware node reports, or 0
+ * @pri: Its firmware node says that it can raise page requests
+ * @fwnode: Its firmware node, with the properties the IOMMU core reads
  * @group_with: Device whose IOMMU group it joins, referenced, or NULL
  * @lock: Protects @domain and @identity
  * @domain: Paging domain the RID is attached to, or NULL
@@ -108,6 +111,9 @@ struct mock_dev {
 	bool no_enforce_cc;
 	bool no_iommu;
 	bool kernel_dma;
+	u32 pasid_bits;
+	bool pri;
+	struct fwnode_handle fwnode;
 	struct mock_dev *group_with;
 	spinlock_t lock; /* protects @domain and @identity */
 	struct mock_domain *domain;
@@ -657,6 +663,51 @@ static const struct iommu_ops mock_ops = {
 	},
 };
 
+/*
+ * The firmware description of a mock device, as device tree or ACPI gives
+ * one for a platform device: the PASID width ("pasid-num-bits"), read by
+ * the IOMMU core when it probes the device, and whether its DMA can stall
+ * on a fault to be resolved ("dma-can-stall").  Software nodes would do
+ * the same, but the driver core drops a reference it did not take when a
+ * software node's sysfs links fail to be created, which fault injection
+ * makes happen.
+ */
+static bool mock_dev_property_present(const struct fwnode_handle *fwnode,
+				      const char *propname)
+{
+	struct mock_dev *mdev = container_of(fwnode, struct mock_dev, fwnode);
+
+	if (!strcmp(propname, "pasid-num-bits"))
+		return mdev->pasid_bits;
+	if (!strcmp(propname, "dma-can-stall"))
+		return mdev->pri;
+	return false;
+}
+
+static int mock_dev_property_read_int_array(const struct fwnode_handle *fwnode,
+					    const char *propname,
+					    unsigned int elem_size, void *val,
+					    size_t nval)
+{
+	struct mock_dev *mdev = container_of(fwnode, struct mock_dev, fwnode);
+
+	if (strcmp(propname, "pasid-num-bits") || !mdev->pasid_bits)
+		return -EINVAL;
+	if (elem_size != sizeof(u32))
+		return -EPROTO;
+	if (!val)
+		return 1;
+	if (!nval)
+		return -EOVERFLOW;
+	*(u32 *)val = mdev->pasid_bits;
+	return 0;
+}
+
+static const struct fwnode_operations mock_dev_fwnode_ops = {
+	.property_present = mock_dev_property_present,
+	.property_read_int_array = mock_dev_property_read_int_array,
+};
+
 static void mock_dev_release(struct device *dev)
 {
 	struct mock_dev *mdev = container_of(dev, struct mock_dev, dev);
@@ -710,9 +761,7 @@ err_unregister:
 static struct mock_dev *mock_dev_create(u32 flags, u32 pasid_bits,
 					struct mock_dev *group_with)
 {
-	struct property_entry props[3] = { };
 	struct mock_dev *mdev;
-	unsigned int n = 0;
 	int rc;
 
 	mdev = kzalloc(sizeof(*mdev), GFP_KERNEL_ACCOUNT);
@@ -750,17 +799,10 @@ static struct mock_dev *mock_dev_create(u32 flags, u32 pasid_bits,
 	/* Read by the IOMMU core when it probes the device. */
 	if (flags & IOASID_TEST_MOCK_DEV_PASID)
 		pasid_bits = IOASID_TEST_MOCK_PASID_BITS;
-	if (pasid_bits)
-		props[n++] = PROPERTY_ENTRY_U32("pasid-num-bits", pasid_bits);
-	/* How a platform device says that it can raise page requests. */
-	if (flags & IOASID_TEST_MOCK_DEV_PRI)
-		props[n++] = PROPERTY_ENTRY_BOOL("dma-can-stall");
-	if (n) {
-		rc = device_create_managed_software_node(&mdev->dev, props,
-							 NULL);
-		if (rc)
-			goto err_put;
-	}
+	mdev->pasid_bits = pasid_bits;
+	mdev->pri = flags & IOASID_TEST_MOCK_DEV_PRI;
+	fwnode_init(&mdev->fwnode, &mock_dev_fwnode_ops);
+	device_set_node(&mdev->dev, &mdev->fwnode);
 
 	if (mdev->no_iommu)
 		return mock_dev_add_no_iommu(mdev);
