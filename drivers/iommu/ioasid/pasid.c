@@ -32,7 +32,10 @@
 
 /*
  * Global PASID -> its holder: a &struct ioasid_ctx, or a tagged
- * &struct ioasid_kernel_pasid for a kernel PASID.
+ * &struct ioasid_kernel_pasid for a kernel PASID.  The one record of who
+ * holds a value: a context's own table (&struct ioasid_ctx.pasids) only
+ * counts the attachments of the values it holds, and has the entry before
+ * this table does and until after this table drops it.
  */
 static DEFINE_XARRAY(ioasid_global_pasids);
 
@@ -106,15 +109,19 @@ int ioasid_pasid_claim(struct ioasid_ctx *ctx, ioasid_t pasid, bool *global)
 	struct ioasid_global_pasid *gp;
 	int rc = 0;
 
+	void *holder;
+
 	*global = false;
 	if (pasid == IOMMU_NO_PASID)
 		return 0;
 	xa_lock(&ctx->pasids);
+	holder = xa_load(&ioasid_global_pasids, pasid);
 	gp = xa_load(&ctx->pasids, pasid);
-	if (gp) {
+	if (holder == ctx && gp) {
 		gp->nr_attached++;
 		*global = true;
-	} else if (xa_load(&ioasid_global_pasids, pasid)) {
+	} else if (holder) {
+		/* Another holder's, or one of ours being freed. */
 		rc = -EBUSY;
 	}
 	xa_unlock(&ctx->pasids);
@@ -296,12 +303,12 @@ int ioasid_device_get_pasid_info(struct ioasid_ucmd *ucmd)
 	mutex_unlock(&idev->igroup->lock);
 
 	if (cmd->pasid != IOMMU_NO_PASID) {
-		xa_lock(&ctx->pasids);
-		if (xa_load(&ctx->pasids, cmd->pasid))
+		void *holder = xa_load(&ioasid_global_pasids, cmd->pasid);
+
+		if (holder == ctx)
 			flags |= IOASID_PASID_INFO_GLOBAL;
-		else if (xa_load(&ioasid_global_pasids, cmd->pasid))
+		else if (holder)
 			flags |= IOASID_PASID_INFO_TAKEN;
-		xa_unlock(&ctx->pasids);
 	}
 	cmd->out_flags = flags;
 	cmd->out_dev_caps = count ? ioasid_device_pasid_caps(idev->dev) : 0;
@@ -316,6 +323,36 @@ static void ioasid_global_pasid_release(ioasid_t pasid)
 {
 	xa_erase(&ioasid_global_pasids, pasid);
 	iommu_free_global_pasid(pasid);
+}
+
+/*
+ * Give a global PASID of @ctx back, unless a device of @ctx is attached
+ * with it.  It stops being the context's (and can no longer be claimed) in
+ * the global table first.
+ */
+static int ioasid_pasid_release(struct ioasid_ctx *ctx, ioasid_t pasid)
+{
+	struct ioasid_global_pasid *gp;
+	int rc = 0;
+
+	xa_lock(&ctx->pasids);
+	gp = xa_load(&ctx->pasids, pasid);
+	if (!gp || xa_load(&ioasid_global_pasids, pasid) != ctx) {
+		rc = -ENOENT;
+	} else if (gp->nr_attached) {
+		rc = -EBUSY;
+	} else {
+		/* Under the lock of claims: none can take it from now on. */
+		xa_erase(&ioasid_global_pasids, pasid);
+		__xa_erase(&ctx->pasids, pasid);
+		ctx->nr_pasids--;
+	}
+	xa_unlock(&ctx->pasids);
+	if (rc)
+		return rc;
+	iommu_free_global_pasid(pasid);
+	kfree(gp);
+	return 0;
 }
 
 int ioasid_pasid_alloc_ioctl(struct ioasid_ucmd *ucmd)
@@ -361,21 +398,26 @@ int ioasid_pasid_alloc_ioctl(struct ioasid_ucmd *ucmd)
 		rc = -ENOSPC;
 		goto out_uncount;
 	}
-	rc = xa_insert(&ioasid_global_pasids, pasid, ctx, GFP_KERNEL_ACCOUNT);
-	if (rc)
-		goto out_free_pasid;
+	/* The context's entry first: the value is ours from the next step. */
 	rc = xa_insert(&ctx->pasids, pasid, gp, GFP_KERNEL_ACCOUNT);
 	if (rc)
-		goto out_release;
+		goto out_free_pasid;
+	rc = xa_insert(&ioasid_global_pasids, pasid, ctx, GFP_KERNEL_ACCOUNT);
+	if (rc)
+		goto out_erase;
 
 	cmd->out_pasid = pasid;
 	rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
-	if (!rc)
-		goto out_put;
-	/* Not reported: nothing can have attached it. */
+	/*
+	 * Not reported: give it back as IOASID_PASID_FREE would.  A racing
+	 * attach may have guessed the value; then the context keeps it
+	 * until the close.
+	 */
+	if (rc)
+		ioasid_pasid_release(ctx, pasid);
+	goto out_put;
+out_erase:
 	xa_erase(&ctx->pasids, pasid);
-out_release:
-	xa_erase(&ioasid_global_pasids, pasid);
 out_free_pasid:
 	iommu_free_global_pasid(pasid);
 out_uncount:
@@ -392,31 +434,12 @@ out_put:
 int ioasid_pasid_free_ioctl(struct ioasid_ucmd *ucmd)
 {
 	struct ioasid_pasid_free *cmd = ucmd->cmd;
-	struct ioasid_ctx *ctx = ucmd->ctx;
-	struct ioasid_global_pasid *gp;
-	int rc = 0;
 
 	if (cmd->flags)
 		return -EOPNOTSUPP;
 	if (cmd->__reserved)
 		return -EINVAL;
-
-	xa_lock(&ctx->pasids);
-	gp = xa_load(&ctx->pasids, cmd->pasid);
-	if (!gp) {
-		rc = -ENOENT;
-	} else if (gp->nr_attached) {
-		rc = -EBUSY;
-	} else {
-		__xa_erase(&ctx->pasids, cmd->pasid);
-		ctx->nr_pasids--;
-	}
-	xa_unlock(&ctx->pasids);
-	if (rc)
-		return rc;
-	ioasid_global_pasid_release(cmd->pasid);
-	kfree(gp);
-	return 0;
+	return ioasid_pasid_release(ucmd->ctx, cmd->pasid);
 }
 
 /**
