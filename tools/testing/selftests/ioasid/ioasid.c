@@ -5919,6 +5919,45 @@ TEST_F(pasid, rid_and_pasid_share_a_hwpt)
 	EXPECT_EQ(0, destroy(self->fd, self->ioas[0]));
 }
 
+/* A PASID attachment reserves the device's regions in the IOAS too. */
+TEST_F(pasid, reserved_regions)
+{
+	const __u64 msi = IOASID_TEST_MOCK_MSI_START;
+	struct ioasid_iova_range r[4];
+	__u32 n = 4, other;
+
+	ASSERT_EQ(0, ioasid_allow_pasid(self->fd, self->mock, 1, 10, PAGING));
+	ASSERT_EQ(0, iova_ranges(self->fd, self->ioas[0], r, &n));
+	EXPECT_EQ(1, n);
+	ASSERT_EQ(0, ioasid_pasid_attach(self->fd, self->mock, 5,
+					 self->ioas[0], false, NULL));
+	n = 4;
+	ASSERT_EQ(0, iova_ranges(self->fd, self->ioas[0], r, &n));
+	ASSERT_EQ(2, n);
+	EXPECT_EQ(msi - 1, r[0].last);
+	EXPECT_EQ(msi + IOASID_TEST_MOCK_MSI_LENGTH, r[1].start);
+	EXPECT_EQ(EADDRINUSE, ioas_map_fixed(self->fd, self->ioas[0],
+					     self->buf + 2 * PG, PG, msi));
+	/* An IOAS that maps the window keeps the PASID out. */
+	ASSERT_EQ(0, ioas_alloc(self->fd, &other));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, other, self->buf + 2 * PG, PG,
+				    msi));
+	EXPECT_EQ(EADDRINUSE, ioasid_pasid_attach(self->fd, self->mock, 6,
+						  other, false, NULL));
+	EXPECT_EQ(EADDRINUSE, ioasid_pasid_attach(self->fd, self->mock, 5,
+						  other, true, NULL));
+	EXPECT_EQ(pattern(0), dma_read_byte(self->fd, self->mock, 5,
+					    PASID_IOVA));
+	CHECK_INFO(self->fd, self->dev, 6, DECL, PAGING, 0);
+	/* Detached, the window is free again. */
+	ASSERT_EQ(0, ioasid_pasid_detach(self->fd, self->mock, 5));
+	n = 4;
+	ASSERT_EQ(0, iova_ranges(self->fd, self->ioas[0], r, &n));
+	EXPECT_EQ(1, n);
+	EXPECT_EQ(0, ioas_map_fixed(self->fd, self->ioas[0],
+				    self->buf + 2 * PG, PG, msi));
+}
+
 TEST_F(pasid, destroy_busy)
 {
 	__u32 user_hwpt, auto_hwpt, hwpt;
@@ -6634,7 +6673,7 @@ struct policy_race {
 	int fd;
 	__u32 mock, dev, ioas;
 	volatile bool stop;
-	unsigned long attached, inconsistent, unexpected;
+	unsigned long attached, inconsistent, unexpected, after_return;
 	__u32 bad_flags, bad_allowed;
 };
 
@@ -6709,15 +6748,18 @@ TEST_F_TIMEOUT(pasid, policy_change_racing_attach, 120)
 		/* What the owner withdrew is not attached once it returns. */
 		ASSERT_EQ(0, ioasid_pasid_info(self->fd, self->dev, 5, &info));
 		if (info.out_flags & IOASID_PASID_INFO_ATTACHED)
-			r.inconsistent++;
+			r.after_return++;
 	}
 	r.stop = true;
 	ASSERT_EQ(0, pthread_join(thread, NULL));
 	TH_LOG("%lu policy changes, %lu attachments", rounds, r.attached);
 	EXPECT_EQ(0, r.unexpected);
+	/* Seen while the owner changed the policy: detached first. */
 	EXPECT_EQ(0, r.inconsistent)
 		TH_LOG("attached against the policy: flags 0x%x allowed 0x%x",
 		       r.bad_flags, r.bad_allowed);
+	/* Still attached after the owner's call returned. */
+	EXPECT_EQ(0, r.after_return);
 	EXPECT_LT(0, r.attached);
 }
 

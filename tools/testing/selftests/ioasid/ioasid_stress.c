@@ -1665,16 +1665,20 @@ static __u32 s6_pasid(struct stress *s, __u64 *rng)
 	return pasid ?: 1 + ioasid_rng_below(rng, S6_LAST);
 }
 
+/* A HWPT a user made or an attach returned, or an IOAS. */
 static __u32 s6_pt(struct stress *s, __u64 *rng)
 {
+	__u32 id = 0;
+
 	switch (ioasid_rng_below(rng, 4)) {
 	case 0:
-		return id_get(&s->user_hwpt[ioasid_rng_below(rng, 16)]);
+		id = id_get(&s->user_hwpt[ioasid_rng_below(rng, 16)]);
+		break;
 	case 1:
-		return id_get(&s->hwpt[ioasid_rng_below(rng, 16)]);
-	default:
-		return id_get(&s->ioas[ioasid_rng_below(rng, 2)]);
+		id = id_get(&s->hwpt[ioasid_rng_below(rng, 16)]);
+		break;
 	}
+	return id ?: id_get(&s->ioas[ioasid_rng_below(rng, 2)]);
 }
 
 /* What GET_PASID_INFO may report in this scenario, whatever the race. */
@@ -1689,7 +1693,10 @@ static void s6_info(struct stress *s, __u32 dev, __u32 pasid)
 		return;
 	att = info.out_flags & IOASID_PASID_INFO_ATTACHED;
 	if (info.out_flags & ~0xfU ||
-	    /* One context, no kernel PASID: nothing is taken. */
+	    /*
+	     * One context and no kernel PASID: nothing is taken, not even
+	     * while another thread allocates or frees a global PASID.
+	     */
 	    info.out_flags & IOASID_PASID_INFO_TAKEN ||
 	    att != !!info.out_pt_id ||
 	    (att ? info.out_pt_kind != IOASID_PT_HWPT_PAGING :

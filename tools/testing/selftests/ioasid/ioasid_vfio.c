@@ -817,8 +817,7 @@ TEST_F(vfio_edu, no_pasid)
 		detach.pasid = 1;
 		EXPECT_EQ(0, ioctl_err(self->cdev,
 				       VFIO_DEVICE_DETACH_IOASID_PT, &detach));
-		/* Without the flag, the PASID field must be 0. */
-		detach.flags = 0;
+		detach.pasid = IOASID_PASID_MAX + 1;
 		EXPECT_EQ(EINVAL, ioctl_err(self->cdev,
 					    VFIO_DEVICE_DETACH_IOASID_PT,
 					    &detach));
