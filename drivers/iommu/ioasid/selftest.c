@@ -626,6 +626,21 @@ static struct iommu_domain mock_identity_domain = {
 	},
 };
 
+/*
+ * A device leaving its IOMMU group leaves its PASID table behind, as the
+ * real drivers free it: the IOMMU core keeps attaching the group's PASIDs
+ * to the devices that stay, and removes them from those alone.
+ */
+static void mock_release_device(struct device *dev)
+{
+	struct mock_dev *mdev = container_of(dev, struct mock_dev, dev);
+	unsigned long pasid;
+	void *entry;
+
+	xa_for_each(&mdev->pasids, pasid, entry)
+		mock_remove_dev_pasid(dev, pasid, NULL);
+}
+
 static struct iommu_device *mock_probe_device(struct device *dev)
 {
 	if (dev->bus != &mock_bus || !dev_iommu_fwspec_get(dev))
@@ -647,6 +662,7 @@ static const struct iommu_ops mock_ops = {
 	.release_domain = &mock_blocking_domain,
 	.domain_alloc_paging = mock_domain_alloc_paging,
 	.probe_device = mock_probe_device,
+	.release_device = mock_release_device,
 	.capable = mock_capable,
 	.get_resv_regions = mock_get_resv_regions,
 	.hw_info = mock_hw_info,

@@ -6139,6 +6139,40 @@ TEST_F(pasid, unbind_and_close_with_pasids)
 }
 
 /* Devices of one IOMMU group share the attachment of each PASID. */
+/*
+ * A device that leaves an IOMMU group while a PASID of the group is
+ * attached takes nothing with it: the PASID stays for the devices that
+ * stay, and the one that left holds no page table (which the test driver
+ * would catch when the device, or the page table, is freed).
+ */
+TEST_F(pasid, group_member_leaves_with_a_pasid_attached)
+{
+	__u32 gmock, h0;
+	__u64 s0;
+
+	ASSERT_EQ(0, ioasid_mock_dev_add(self->fd, IOASID_TEST_MOCK_DEV_GROUP |
+					 IOASID_TEST_MOCK_DEV_PASID,
+					 self->mock, 0, &gmock));
+	ASSERT_EQ(0, ioasid_allow_pasid(self->fd, self->mock, 1, 10, PAGING));
+	ASSERT_EQ(0, ioasid_pasid_attach(self->fd, self->mock, 5,
+					 self->ioas[0], false, &h0));
+	s0 = pasid_serial(_metadata, self->fd, self->mock, 5);
+	EXPECT_NE(0, s0);
+	/* The IOMMU core gives the group's PASID to every device in it. */
+	EXPECT_EQ(s0, pasid_serial(_metadata, self->fd, gmock, 5));
+	EXPECT_EQ(pattern(0), dma_read_byte(self->fd, gmock, 5, PASID_IOVA));
+
+	ASSERT_EQ(0, destroy(self->fd, gmock));
+	EXPECT_EQ(s0, pasid_serial(_metadata, self->fd, self->mock, 5));
+	EXPECT_EQ(pattern(0), dma_read_byte(self->fd, self->mock, 5,
+					    PASID_IOVA));
+	CHECK_INFO(self->fd, self->dev, 5, ATT, PAGING, h0);
+	ASSERT_EQ(0, ioasid_pasid_detach(self->fd, self->mock, 5));
+	EXPECT_EQ(0, pasid_serial(_metadata, self->fd, self->mock, 5));
+	/* The HWPT went with its last attachment. */
+	EXPECT_EQ(ENOENT, destroy(self->fd, h0));
+}
+
 TEST_F(pasid, group_shares_a_pasid)
 {
 	__u32 gmock, gdev, h0, h1, user_hwpt;
