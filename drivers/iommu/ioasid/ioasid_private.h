@@ -52,9 +52,25 @@
  *      clears only the marks it set.  Replies to user space are written
  *      after it is released.
  *
+ *   4a. mock_dev->lock, mock_dev->pasids.xa_lock (test IOMMU driver,
+ *      spinlocks): the domain of a mock device's RID, and of each of its
+ *      PASIDs.  A mock DMA holds one of them while it translates, so that
+ *      the domain stays attached.
+ *
  *   5. mock_domain->ioptes.xa_lock (test IOMMU driver, spinlock): protects
  *      the IOPTE record of one mock paging domain.  Taken inside the IOMMU
- *      core's map and unmap paths.
+ *      core's map and unmap paths, and inside 4a by a mock DMA, which
+ *      copies the page under it (the IOAS unmaps before it unpins).
+ *
+ * PASIDs (pasid.c):
+ *
+ *   The owner's policy of a bound device (idev->pasid_policy, a maple tree
+ *   with its own spinlock) is changed and read under igroup->lock (1a).
+ *   Under igroup->lock too, an attachment claims a global PASID under
+ *   ctx->pasids.xa_lock (spinlock: the context's global PASIDs and their
+ *   attachment counts), inside which the global table of holders
+ *   (ioasid_global_pasids.xa_lock) is read and, on release, erased.
+ *   Nothing is taken inside that one.
  *
  * Outside that order:
  *

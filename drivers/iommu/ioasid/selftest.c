@@ -469,7 +469,7 @@ static int mock_set_dev_pasid(struct device *dev, ioasid_t pasid, void *entry)
 
 	if (!xa_is_value(entry))
 		atomic_inc(&((struct mock_domain *)entry)->nr_devs);
-	prev = xa_store(&mdev->pasids, pasid, entry, GFP_KERNEL);
+	prev = xa_store(&mdev->pasids, pasid, entry, GFP_KERNEL_ACCOUNT);
 	if (xa_is_err(prev)) {
 		if (!xa_is_value(entry))
 			atomic_dec(&((struct mock_domain *)entry)->nr_devs);
@@ -2061,8 +2061,8 @@ static int mock_kernel_pasid_dma(struct mock_dev *mdev, ioasid_t pasid)
 	int rc = 0;
 	size_t i;
 
-	cpu = kmalloc(len, GFP_KERNEL);
-	dev_buf = kmalloc(len, GFP_KERNEL);
+	cpu = kmalloc(len, GFP_KERNEL_ACCOUNT);
+	dev_buf = kmalloc(len, GFP_KERNEL_ACCOUNT);
 	if (!cpu || !dev_buf) {
 		rc = -ENOMEM;
 		goto out_free;
