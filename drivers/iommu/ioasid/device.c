@@ -251,10 +251,11 @@ EXPORT_SYMBOL_NS_GPL(ioasid_device_id, IOASID);
  */
 static int ioasid_hwpt_get_attachment(struct ioasid_hwpt *hwpt)
 {
-	struct ioasid_hwpt_paging *hwpt_paging = to_hwpt_paging(hwpt);
+	struct ioasid_hwpt_paging *hwpt_paging = ioasid_hwpt_stage2(hwpt);
 
 	lockdep_assert_held(&hwpt_paging->ioas->hwpt_lock);
-	if (hwpt_paging->auto_domain) {
+	/* A nested HWPT is never an auto HWPT, and its parent neither. */
+	if (&hwpt_paging->common == hwpt && hwpt_paging->auto_domain) {
 		if (list_empty(&hwpt_paging->auto_node))
 			return -ENOENT;
 		hwpt_paging->nr_attached++;
@@ -266,10 +267,10 @@ static int ioasid_hwpt_get_attachment(struct ioasid_hwpt *hwpt)
 /* Undo ioasid_hwpt_get_attachment() for an attachment that failed. */
 static void ioasid_hwpt_undo_attachment(struct ioasid_hwpt *hwpt)
 {
-	struct ioasid_hwpt_paging *hwpt_paging = to_hwpt_paging(hwpt);
+	struct ioasid_hwpt_paging *hwpt_paging = ioasid_hwpt_stage2(hwpt);
 
 	lockdep_assert_held(&hwpt_paging->ioas->hwpt_lock);
-	if (hwpt_paging->auto_domain)
+	if (&hwpt_paging->common == hwpt && hwpt_paging->auto_domain)
 		hwpt_paging->nr_attached--;
 	ioasid_object_unhold(&hwpt->obj);
 }
@@ -282,11 +283,11 @@ static void ioasid_hwpt_undo_attachment(struct ioasid_hwpt *hwpt)
 static void ioasid_hwpt_put_attachment(struct ioasid_ctx *ctx,
 				       struct ioasid_hwpt *hwpt)
 {
-	struct ioasid_hwpt_paging *hwpt_paging = to_hwpt_paging(hwpt);
+	struct ioasid_hwpt_paging *hwpt_paging = ioasid_hwpt_stage2(hwpt);
 	struct ioasid_ioas *ioas = hwpt_paging->ioas;
 	bool last;
 
-	if (!hwpt_paging->auto_domain) {
+	if (&hwpt_paging->common != hwpt || !hwpt_paging->auto_domain) {
 		ioasid_object_unhold(&hwpt->obj);
 		return;
 	}
@@ -424,7 +425,7 @@ static void ioasid_iommu_detach(struct ioasid_device *idev,
 static int ioasid_attach_add_device(struct ioasid_attach *attach,
 				    struct ioasid_device *idev)
 {
-	struct ioasid_hwpt_paging *hwpt_paging = to_hwpt_paging(attach->hwpt);
+	struct ioasid_hwpt_paging *hwpt_paging = ioasid_hwpt_stage2(attach->hwpt);
 	int rc;
 
 	if (idev->enforce_cache_coherency) {
@@ -459,8 +460,8 @@ static int ioasid_group_replace_hwpt(struct ioasid_device *idev,
 				     struct ioasid_hwpt *hwpt,
 				     struct ioasid_hwpt **old)
 {
-	struct ioasid_hwpt_paging *hwpt_paging = to_hwpt_paging(hwpt);
-	struct ioasid_ioas *old_ioas = to_hwpt_paging(attach->hwpt)->ioas;
+	struct ioasid_hwpt_paging *hwpt_paging = ioasid_hwpt_stage2(hwpt);
+	struct ioasid_ioas *old_ioas = ioasid_hwpt_stage2(attach->hwpt)->ioas;
 	struct ioasid_attach_handle *handle;
 	int rc;
 
@@ -503,7 +504,7 @@ err_free:
 static int ioasid_group_attach_hwpt(struct ioasid_device *idev,
 				    ioasid_t pasid, struct ioasid_hwpt *hwpt)
 {
-	struct ioasid_hwpt_paging *hwpt_paging = to_hwpt_paging(hwpt);
+	struct ioasid_hwpt_paging *hwpt_paging = ioasid_hwpt_stage2(hwpt);
 	struct ioasid_group *igroup = idev->igroup;
 	struct ioasid_attach *attach;
 	int rc;
@@ -583,7 +584,7 @@ static int ioasid_group_set_hwpt(struct ioasid_device *idev, ioasid_t pasid,
 		return -EBUSY;
 
 	if (idev->enforce_cache_coherency) {
-		rc = ioasid_hwpt_paging_enforce_cc(to_hwpt_paging(hwpt));
+		rc = ioasid_hwpt_paging_enforce_cc(ioasid_hwpt_stage2(hwpt));
 		if (rc)
 			return rc;
 	}
@@ -662,8 +663,7 @@ static int ioasid_device_do_attach(struct ioasid_device *idev, ioasid_t pasid,
 	ioasid_test_delay(IOASID_DELAY_ATTACH_LOOKUP);
 
 	mutex_lock(&igroup->lock);
-	if (obj->type != IOASID_OBJ_IOAS &&
-	    obj->type != IOASID_OBJ_HWPT_PAGING) {
+	if (obj->type != IOASID_OBJ_IOAS && !ioasid_obj_is_hwpt(obj)) {
 		rc = -ENOENT;
 		goto out_unlock;
 	}
@@ -674,9 +674,9 @@ static int ioasid_device_do_attach(struct ioasid_device *idev, ioasid_t pasid,
 		rc = -EBUSY;
 		goto out_unlock;
 	}
-	if (obj->type == IOASID_OBJ_HWPT_PAGING) {
+	if (ioasid_obj_is_hwpt(obj)) {
 		hwpt = container_of(obj, struct ioasid_hwpt, obj);
-		ioas = to_hwpt_paging(hwpt)->ioas;
+		ioas = ioasid_hwpt_stage2(hwpt)->ioas;
 		mutex_lock(&ioas->hwpt_lock);
 		rc = ioasid_group_set_hwpt(idev, pasid, hwpt, replace, &old);
 		mutex_unlock(&ioas->hwpt_lock);
@@ -811,7 +811,7 @@ static struct ioasid_attach *ioasid_detach_locked(struct ioasid_device *idev,
 		return NULL;
 	ioasid_iommu_detach(idev, attach);
 	ioasid_test_delay(IOASID_DELAY_DETACH);
-	ioasid_ioas_remove_resv(to_hwpt_paging(attach->hwpt)->ioas, attach);
+	ioasid_ioas_remove_resv(ioasid_hwpt_stage2(attach->hwpt)->ioas, attach);
 	xa_erase(&igroup->pasid_attach, attach->pasid);
 	ioasid_pasid_unclaim(idev->ctx, attach->pasid, attach->global);
 	return attach;

@@ -2,15 +2,23 @@
 /*
  * Hardware page tables of /dev/ioasid.
  *
- * A HWPT is one iommu_domain.  Its kinds share &struct ioasid_hwpt; today
- * there is one kind, the paging HWPT, a kernel-managed page table attached
- * to an IOAS that holds exactly the IOAS's mappings.  User space allocates
- * one with IOASID_HWPT_ALLOC to decide which devices share a page table; an
- * attach to an IOAS picks a compatible HWPT the IOAS created earlier (an
- * auto HWPT) or creates one, which goes away with its last attachment.
+ * A HWPT is one iommu_domain.  Its kinds share &struct ioasid_hwpt:
+ *
+ * - the paging HWPT, a kernel-managed page table attached to an IOAS that
+ *   holds exactly the IOAS's mappings.  User space allocates one with
+ *   IOASID_HWPT_ALLOC to decide which devices share a page table; an attach
+ *   to an IOAS picks a compatible HWPT the IOAS created earlier (an auto
+ *   HWPT) or creates one, which goes away with its last attachment.  One
+ *   allocated as a nesting parent can be the stage 2 of nested HWPTs;
+ *
+ * - the nested HWPT, a stage 1 that user space manages in the IOMMU's own
+ *   format (a guest's page table in guest memory), translated by the IOMMU
+ *   through its parent.  The IOMMU caches it: user space forwards the
+ *   invalidations with IOASID_HWPT_INVALIDATE.  It holds its parent.
  */
 #include <linux/iommu.h>
 #include <linux/slab.h>
+#include <uapi/linux/iommufd.h>
 
 #include "../iommu-priv.h"
 #include "ioasid_private.h"
@@ -66,15 +74,17 @@ int ioasid_hwpt_paging_enforce_cc(struct ioasid_hwpt_paging *hwpt_paging)
  * @ctx: Context
  * @ioas: IOAS, held by the caller; the HWPT takes its own reference
  * @idev: Device whose IOMMU the page table is for
- * @flags: IOMMU_HWPT_ALLOC_* flags for the IOMMU driver, 0 for now
+ * @flags: IOMMU_HWPT_ALLOC_* flags for the IOMMU driver: 0, or
+ *         IOMMU_HWPT_ALLOC_NEST_PARENT for the stage 2 of nested HWPTs
  *
  * For a device that needs cache coherency enforced, the domain enforces it
  * before the first mapping, as some IOMMUs choose it per IOPTE.
  *
  * Return: the HWPT, not yet published (the caller finalizes or aborts it),
- * or ERR_PTR(): -EADDRINUSE when the IOAS has mappings the domain cannot
- * translate, -ENOMEM, -EINTR on a fatal signal while filling it, or the
- * error of the IOMMU driver.
+ * or ERR_PTR(): -EOPNOTSUPP when the IOMMU cannot be a nesting parent,
+ * -EADDRINUSE when the IOAS has mappings the domain cannot translate,
+ * -ENOMEM, -EINTR on a fatal signal while filling it, or the error of the
+ * IOMMU driver.
  */
 struct ioasid_hwpt_paging *ioasid_hwpt_paging_alloc(struct ioasid_ctx *ctx,
 						    struct ioasid_ioas *ioas,
@@ -101,6 +111,7 @@ struct ioasid_hwpt_paging *ioasid_hwpt_paging_alloc(struct ioasid_ctx *ctx,
 		goto err_abort;
 	}
 	hwpt_paging->common.domain = domain;
+	hwpt_paging->nest_parent = flags & IOMMU_HWPT_ALLOC_NEST_PARENT;
 	if (idev->enforce_cache_coherency) {
 		/* The driver said it could: failing is its bug. */
 		rc = ioasid_hwpt_paging_enforce_cc(hwpt_paging);
@@ -134,16 +145,141 @@ void ioasid_hwpt_paging_destroy(struct ioasid_object *obj)
 	ioasid_object_unhold(&ioas->obj);
 }
 
-int ioasid_hwpt_alloc_ioctl(struct ioasid_ucmd *ucmd)
+/**
+ * ioasid_hwpt_nested_alloc() - Allocate a nested HWPT on a nesting parent
+ * @ctx: Context
+ * @parent: The stage 2, held by the caller; the HWPT takes its own hold
+ * @idev: Device whose IOMMU the stage 1 is for
+ * @data_type: &enum ioasid_hwpt_data_type of @data
+ * @data_len: Bytes at @data
+ * @data: The stage 1, as user space describes it in the IOMMU's format
+ *
+ * Return: the HWPT, not yet published, or ERR_PTR(): -EINVAL when @parent
+ * is not a nesting parent, or not of the device's IOMMU, or the driver
+ * finds the description malformed; -EOPNOTSUPP when the IOMMU cannot nest
+ * or does not know the format; -EFAULT; -ENOMEM.
+ */
+static struct ioasid_hwpt_nested *
+ioasid_hwpt_nested_alloc(struct ioasid_ctx *ctx,
+			 struct ioasid_hwpt_paging *parent,
+			 struct ioasid_device *idev, u32 data_type,
+			 u32 data_len, void __user *data)
+{
+	const struct iommu_ops *ops = dev_iommu_ops(idev->dev);
+	const struct iommu_user_data user_data = {
+		.type = data_type,
+		.uptr = data,
+		.len = data_len,
+	};
+	struct ioasid_hwpt_nested *hwpt_nested;
+	struct iommu_domain *domain;
+	struct ioasid_object *obj;
+	int rc;
+
+	if (!parent->nest_parent ||
+	    parent->common.domain->owner != ops)
+		return ERR_PTR(-EINVAL);
+	if (!ops->domain_alloc_user)
+		return ERR_PTR(-EOPNOTSUPP);
+
+	static_assert(offsetof(struct ioasid_hwpt_nested, common.obj) == 0);
+	obj = _ioasid_object_alloc(ctx, sizeof(*hwpt_nested),
+				   IOASID_OBJ_HWPT_NESTED);
+	if (IS_ERR(obj))
+		return ERR_CAST(obj);
+	hwpt_nested = container_of(obj, struct ioasid_hwpt_nested, common.obj);
+
+	domain = ops->domain_alloc_user(idev->dev, 0, parent->common.domain,
+					&user_data);
+	if (IS_ERR(domain)) {
+		rc = PTR_ERR(domain);
+		goto err_abort;
+	}
+	/* A driver that gives something else broke its contract. */
+	if (WARN_ON_ONCE(domain->type != IOMMU_DOMAIN_NESTED)) {
+		rc = -EINVAL;
+		goto err_free;
+	}
+	domain->owner = ops;
+	hwpt_nested->common.domain = domain;
+	hwpt_nested->data_type = data_type;
+	ioasid_object_hold(&parent->common.obj);
+	hwpt_nested->parent = parent;
+	return hwpt_nested;
+
+err_free:
+	iommu_domain_free(domain);
+err_abort:
+	ioasid_object_abort(ctx, &hwpt_nested->common.obj);
+	return ERR_PTR(rc);
+}
+
+void ioasid_hwpt_nested_destroy(struct ioasid_object *obj)
+{
+	struct ioasid_hwpt_nested *hwpt_nested =
+		container_of(obj, struct ioasid_hwpt_nested, common.obj);
+
+	iommu_domain_free(hwpt_nested->common.domain);
+	ioasid_object_unhold(&hwpt_nested->parent->common.obj);
+}
+
+/* Allocate a paging HWPT of @ioas_id, possibly a nesting parent. */
+static struct ioasid_hwpt *ioasid_hwpt_alloc_paging(struct ioasid_ucmd *ucmd,
+						    struct ioasid_device *idev)
 {
 	struct ioasid_hwpt_alloc *cmd = ucmd->cmd;
 	struct ioasid_hwpt_paging *hwpt_paging;
-	struct ioasid_object *dev_obj;
-	struct ioasid_device *idev;
 	struct ioasid_ioas *ioas;
-	int rc;
+	u32 flags = 0;
+
+	if (cmd->data_len || cmd->data_uptr)
+		return ERR_PTR(-EINVAL);
+	if (cmd->flags & IOASID_HWPT_ALLOC_NEST_PARENT)
+		flags |= IOMMU_HWPT_ALLOC_NEST_PARENT;
+	ioas = ioasid_get_ioas(ucmd->ctx, cmd->pt_id);
+	if (IS_ERR(ioas))
+		return ERR_CAST(ioas);
+	hwpt_paging = ioasid_hwpt_paging_alloc(ucmd->ctx, ioas, idev, flags);
+	ioasid_put_object(&ioas->obj);
+	if (IS_ERR(hwpt_paging))
+		return ERR_CAST(hwpt_paging);
+	return &hwpt_paging->common;
+}
+
+/* Allocate a nested HWPT on the nesting parent @pt_id. */
+static struct ioasid_hwpt *ioasid_hwpt_alloc_nested(struct ioasid_ucmd *ucmd,
+						    struct ioasid_device *idev)
+{
+	struct ioasid_hwpt_alloc *cmd = ucmd->cmd;
+	struct ioasid_hwpt_nested *hwpt_nested;
+	struct ioasid_hwpt_paging *parent;
+	struct ioasid_object *obj;
 
 	if (cmd->flags)
+		return ERR_PTR(-EINVAL);
+	obj = ioasid_get_object(ucmd->ctx, cmd->pt_id,
+				IOASID_OBJ_HWPT_PAGING);
+	if (IS_ERR(obj))
+		return ERR_CAST(obj);
+	parent = container_of(obj, struct ioasid_hwpt_paging, common.obj);
+	hwpt_nested = ioasid_hwpt_nested_alloc(ucmd->ctx, parent, idev,
+					       cmd->data_type, cmd->data_len,
+					       u64_to_user_ptr(cmd->data_uptr));
+	ioasid_put_object(obj);
+	if (IS_ERR(hwpt_nested))
+		return ERR_CAST(hwpt_nested);
+	return &hwpt_nested->common;
+}
+
+int ioasid_hwpt_alloc_ioctl(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_hwpt_alloc *cmd = ucmd->cmd;
+	struct ioasid_object *dev_obj;
+	struct ioasid_device *idev;
+	struct ioasid_hwpt *hwpt;
+	int rc;
+
+	if (cmd->flags & ~IOASID_HWPT_ALLOC_NEST_PARENT)
 		return -EOPNOTSUPP;
 	if (cmd->__reserved)
 		return -EINVAL;
@@ -152,27 +288,89 @@ int ioasid_hwpt_alloc_ioctl(struct ioasid_ucmd *ucmd)
 	if (IS_ERR(dev_obj))
 		return PTR_ERR(dev_obj);
 	idev = container_of(dev_obj, struct ioasid_device, obj);
-	ioas = ioasid_get_ioas(ucmd->ctx, cmd->pt_id);
-	if (IS_ERR(ioas)) {
-		rc = PTR_ERR(ioas);
+	if (cmd->data_type == IOASID_HWPT_DATA_NONE)
+		hwpt = ioasid_hwpt_alloc_paging(ucmd, idev);
+	else
+		hwpt = ioasid_hwpt_alloc_nested(ucmd, idev);
+	if (IS_ERR(hwpt)) {
+		rc = PTR_ERR(hwpt);
 		goto out_put_dev;
 	}
-
-	hwpt_paging = ioasid_hwpt_paging_alloc(ucmd->ctx, ioas, idev, 0);
-	if (IS_ERR(hwpt_paging)) {
-		rc = PTR_ERR(hwpt_paging);
-		goto out_put_ioas;
-	}
-	cmd->out_hwpt_id = hwpt_paging->common.obj.id;
+	cmd->out_hwpt_id = hwpt->obj.id;
 	rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
 	if (rc)
-		ioasid_object_abort_and_destroy(ucmd->ctx,
-						&hwpt_paging->common.obj);
+		ioasid_object_abort_and_destroy(ucmd->ctx, &hwpt->obj);
 	else
-		ioasid_object_finalize(ucmd->ctx, &hwpt_paging->common.obj);
-out_put_ioas:
-	ioasid_put_object(&ioas->obj);
+		ioasid_object_finalize(ucmd->ctx, &hwpt->obj);
 out_put_dev:
 	ioasid_put_object(dev_obj);
 	return rc;
+}
+
+/* The invalidation format of each stage-1 format. */
+static const u32 ioasid_hwpt_invalidate_types[] = {
+	[IOASID_HWPT_DATA_VTD_S1] = IOASID_HWPT_INVALIDATE_DATA_VTD_S1,
+	[IOASID_HWPT_DATA_ARM_SMMUV3] = IOASID_HWPT_INVALIDATE_DATA_ARM_SMMUV3,
+};
+
+int ioasid_hwpt_invalidate_ioctl(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_hwpt_invalidate *cmd = ucmd->cmd;
+	struct iommu_user_data_array array = {
+		.type = cmd->data_type,
+		.uptr = u64_to_user_ptr(cmd->data_uptr),
+		.entry_len = cmd->entry_len,
+		.entry_num = cmd->entry_num,
+	};
+	u32 entry_num = cmd->entry_num;
+	struct ioasid_hwpt_nested *hwpt_nested;
+	struct iommu_domain *domain;
+	struct ioasid_object *obj;
+	int rc, rc2;
+
+	/* Until the driver says otherwise, nothing was carried out. */
+	cmd->entry_num = 0;
+	if (cmd->__reserved || !cmd->entry_len ||
+	    cmd->entry_len > IOASID_HWPT_INVALIDATE_ENTRY_MAX ||
+	    entry_num > IOASID_HWPT_INVALIDATE_NUM_MAX) {
+		rc = -EINVAL;
+		goto out_respond;
+	}
+	obj = ioasid_get_object(ucmd->ctx, cmd->hwpt_id, IOASID_OBJ_ANY);
+	if (IS_ERR(obj)) {
+		rc = PTR_ERR(obj);
+		goto out_respond;
+	}
+	if (!ioasid_obj_is_hwpt(obj)) {
+		rc = -ENOENT;
+		goto out_put;
+	}
+	if (obj->type != IOASID_OBJ_HWPT_NESTED) {
+		rc = -EOPNOTSUPP;
+		goto out_put;
+	}
+	hwpt_nested = container_of(obj, struct ioasid_hwpt_nested, common.obj);
+	domain = hwpt_nested->common.domain;
+	if (hwpt_nested->data_type < ARRAY_SIZE(ioasid_hwpt_invalidate_types) &&
+	    cmd->data_type !=
+	    ioasid_hwpt_invalidate_types[hwpt_nested->data_type]) {
+		rc = -EINVAL;
+		goto out_put;
+	}
+	if (!domain->ops->cache_invalidate_user) {
+		rc = -EOPNOTSUPP;
+		goto out_put;
+	}
+	if (!entry_num) {
+		rc = 0;
+		goto out_put;
+	}
+	rc = domain->ops->cache_invalidate_user(domain, &array);
+	/* The driver says how many entries it carried out. */
+	cmd->entry_num = min(array.entry_num, entry_num);
+out_put:
+	ioasid_put_object(obj);
+out_respond:
+	rc2 = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
+	return rc ?: rc2;
 }

@@ -57,10 +57,17 @@
  *      PASIDs.  A mock DMA holds one of them while it translates, so that
  *      the domain stays attached.
  *
+ *   4b. mock_nested->lock (test IOMMU driver, spinlock): the IOTLB of a
+ *      nested mock domain (and its SMMUv3 CD cache).  A DMA through it
+ *      holds it, inside 4a, for the walk and the copy; an invalidation
+ *      takes it alone, never while copying from user space.
+ *
  *   5. mock_domain->ioptes.xa_lock (test IOMMU driver, spinlock): protects
- *      the IOPTE record of one mock paging domain.  Taken inside the IOMMU
- *      core's map and unmap paths, and inside 4a by a mock DMA, which
- *      copies the page under it (the IOAS unmaps before it unpins).
+ *      the IOPTE record of one mock paging domain and its stage-2
+ *      generation.  Taken inside the IOMMU core's map and unmap paths, and
+ *      inside 4a (and 4b for the parent of a nested domain) by a mock DMA,
+ *      which walks the stage-1 tables and copies the page under it (the
+ *      IOAS unmaps before it unpins).
  *
  * PASIDs (pasid.c):
  *
@@ -94,8 +101,9 @@
  *
  *   @users: 1 for the table, plus 1 for every long-term holder, plus 1 for
  *   every lookup in progress.  A long-term holder is anything that keeps
- *   a pointer to the object beyond one call: a HWPT holds its IOAS, an
- *   attachment its HWPT, an access its IOAS.  It takes its reference with
+ *   a pointer to the object beyond one call: a paging HWPT holds its
+ *   IOAS, a nested HWPT its parent, an attachment its HWPT, an access its
+ *   IOAS.  It takes its reference with
  *   ioasid_object_hold() while it holds a lookup (or another long-term
  *   reference) on the object, and drops it with ioasid_object_unhold().
  *
@@ -150,6 +158,7 @@ enum ioasid_object_type {
 	IOASID_OBJ_IOAS,
 	IOASID_OBJ_DEVICE,
 	IOASID_OBJ_HWPT_PAGING,
+	IOASID_OBJ_HWPT_NESTED,
 	IOASID_OBJ_ACCESS,
 #ifdef CONFIG_IOASID_TEST
 	IOASID_OBJ_MOCK_DEV,
@@ -465,10 +474,47 @@ struct ioasid_hwpt_paging {
 	bool msi_cookie;
 };
 
+/**
+ * struct ioasid_hwpt_nested - A user-managed stage 1 on a paging stage 2
+ * @common: Common part, type %IOASID_OBJ_HWPT_NESTED
+ * @parent: The stage 2, a paging HWPT made a nesting parent, held
+ * @data_type: &enum ioasid_hwpt_data_type of the stage 1
+ */
+struct ioasid_hwpt_nested {
+	struct ioasid_hwpt common;
+	struct ioasid_hwpt_paging *parent;
+	u32 data_type;
+};
+
 static inline struct ioasid_hwpt_paging *
 to_hwpt_paging(struct ioasid_hwpt *hwpt)
 {
 	return container_of(hwpt, struct ioasid_hwpt_paging, common);
+}
+
+static inline struct ioasid_hwpt_nested *
+to_hwpt_nested(struct ioasid_hwpt *hwpt)
+{
+	return container_of(hwpt, struct ioasid_hwpt_nested, common);
+}
+
+/*
+ * The paging HWPT that holds the mappings of @hwpt's DMA: itself, or a
+ * nested HWPT's parent.  Its IOAS is the one the attachments of @hwpt
+ * reserve their regions in, and whose hwpt_lock they take.
+ */
+static inline struct ioasid_hwpt_paging *
+ioasid_hwpt_stage2(struct ioasid_hwpt *hwpt)
+{
+	if (hwpt->obj.type == IOASID_OBJ_HWPT_NESTED)
+		return to_hwpt_nested(hwpt)->parent;
+	return to_hwpt_paging(hwpt);
+}
+
+static inline bool ioasid_obj_is_hwpt(struct ioasid_object *obj)
+{
+	return obj->type == IOASID_OBJ_HWPT_PAGING ||
+	       obj->type == IOASID_OBJ_HWPT_NESTED;
 }
 
 /* The &enum ioasid_pasid_config a PASID attached to @hwpt uses. */
@@ -477,6 +523,8 @@ static inline u32 ioasid_hwpt_config(struct ioasid_hwpt *hwpt)
 	switch (hwpt->obj.type) {
 	case IOASID_OBJ_HWPT_PAGING:
 		return IOASID_PASID_CFG_PAGING;
+	case IOASID_OBJ_HWPT_NESTED:
+		return IOASID_PASID_CFG_NESTED;
 	default:
 		return 0;
 	}
@@ -488,7 +536,9 @@ struct ioasid_hwpt_paging *ioasid_hwpt_paging_alloc(struct ioasid_ctx *ctx,
 						    u32 flags);
 int ioasid_hwpt_paging_enforce_cc(struct ioasid_hwpt_paging *hwpt_paging);
 void ioasid_hwpt_paging_destroy(struct ioasid_object *obj);
+void ioasid_hwpt_nested_destroy(struct ioasid_object *obj);
 int ioasid_hwpt_alloc_ioctl(struct ioasid_ucmd *ucmd);
+int ioasid_hwpt_invalidate_ioctl(struct ioasid_ucmd *ucmd);
 
 /**
  * struct ioasid_attach_handle - A domain attached to a RID or a PASID

@@ -90,6 +90,16 @@ enum {
  *                                   identity domain, as behind an IOMMU in
  *                                   passthrough mode.)  Not with
  *                                   %IOASID_TEST_MOCK_DEV_GROUP
+ * @IOASID_TEST_MOCK_DEV_VTD: The device sits behind the mock VT-d: its IOMMU
+ *                            reports VT-d hardware information, can be a
+ *                            nesting parent and accepts nested HWPTs of
+ *                            %IOASID_HWPT_DATA_VTD_S1, walked as VT-d
+ *                            walks first-stage tables
+ * @IOASID_TEST_MOCK_DEV_SMMUV3: The device sits behind the mock SMMUv3, the
+ *                               same for %IOASID_HWPT_DATA_ARM_SMMUV3.  Not
+ *                               with %IOASID_TEST_MOCK_DEV_VTD.  Either
+ *                               flavour is an IOMMU instance of its own:
+ *                               its domains suit its devices alone
  */
 enum ioasid_test_mock_dev_flags {
 	IOASID_TEST_MOCK_DEV_OTHER_IOMMU = 1 << 0,
@@ -101,6 +111,8 @@ enum ioasid_test_mock_dev_flags {
 	IOASID_TEST_MOCK_DEV_PASID_BITS = 1 << 6,
 	IOASID_TEST_MOCK_DEV_PRI = 1 << 7,
 	IOASID_TEST_MOCK_DEV_KERNEL_DMA = 1 << 8,
+	IOASID_TEST_MOCK_DEV_VTD = 1 << 9,
+	IOASID_TEST_MOCK_DEV_SMMUV3 = 1 << 10,
 };
 
 /**
@@ -717,11 +729,14 @@ enum ioasid_test_device_domain_query {
  *                                 caches
  * @IOASID_TEST_DOMAIN_IDENTITY: The DMA is not translated (identity
  *                               domain; @out_serial is 0)
+ * @IOASID_TEST_DOMAIN_NESTED: The domain is a nested domain; the other
+ *                             outputs describe its parent (stage 2)
  */
 enum ioasid_test_device_domain_flags {
 	IOASID_TEST_DOMAIN_MSI_COOKIE = 1 << 0,
 	IOASID_TEST_DOMAIN_ENFORCE_CC = 1 << 1,
 	IOASID_TEST_DOMAIN_IDENTITY = 1 << 2,
+	IOASID_TEST_DOMAIN_NESTED = 1 << 3,
 };
 
 /*
@@ -793,14 +808,72 @@ struct ioasid_test_device_allow_pasid {
  * @IOASID_TEST_MOCK_DMA_WRITE: The device writes @data into memory, instead
  *                              of reading memory into @data
  * @IOASID_TEST_MOCK_DMA_PASID: The DMA is tagged with @pasid
+ * @IOASID_TEST_MOCK_DMA_EXEC: The device asks for execute permission (an
+ *                             instruction fetch); only with
+ *                             %IOASID_TEST_MOCK_DMA_PASID, not with
+ *                             %IOASID_TEST_MOCK_DMA_WRITE
+ * @IOASID_TEST_MOCK_DMA_PRIV: The request is privileged (supervisor); only
+ *                             with %IOASID_TEST_MOCK_DMA_PASID
  */
 enum ioasid_test_mock_dma_flags {
 	IOASID_TEST_MOCK_DMA_WRITE = 1 << 0,
 	IOASID_TEST_MOCK_DMA_PASID = 1 << 1,
+	IOASID_TEST_MOCK_DMA_EXEC = 1 << 2,
+	IOASID_TEST_MOCK_DMA_PRIV = 1 << 3,
 };
 
 /* The most bytes one IOASID_TEST_MOCK_DMA moves. */
 #define IOASID_TEST_MOCK_DMA_MAX 0x100000UL
+
+/* Entries of the IOTLB of one nested mock domain (direct mapped). */
+#define IOASID_TEST_IOTLB_ENTRIES 64
+
+/**
+ * enum ioasid_test_fault_reason - Why the model refused a translation
+ * @IOASID_TEST_FAULT_NONE: No fault
+ * @IOASID_TEST_FAULT_NOT_PRESENT: An entry of the walk is not present (VT-d
+ *                                 P clear, SMMUv3 invalid descriptor), or
+ *                                 the stage-2 address has no IOPTE
+ * @IOASID_TEST_FAULT_PERMISSION: The entries do not grant the access
+ * @IOASID_TEST_FAULT_RESERVED: An entry has reserved bits set or an
+ *                              encoding the format forbids
+ * @IOASID_TEST_FAULT_ACCESS_FLAG: SMMUv3: the descriptor's AF is clear and
+ *                                 the CD does not let the SMMU set it
+ * @IOASID_TEST_FAULT_ADDRESS_SIZE: The input address is beyond what the
+ *                                  table translates (VT-d: not canonical;
+ *                                  SMMUv3: beyond T0SZ), or an output
+ *                                  address beyond the output size
+ * @IOASID_TEST_FAULT_BAD_CONFIG: The configuration is unusable: SMMUv3 a
+ *                                substream beyond S1CDMax or an invalid or
+ *                                malformed CD (C_BAD_CD, C_BAD_SUBSTREAMID);
+ *                                VT-d a privileged request without
+ *                                %IOASID_VTD_S1_SRE
+ * @IOASID_TEST_FAULT_ABORT: The configuration aborts the DMA (SMMUv3 STE
+ *                           Config abort, or V clear); with stage 0,
+ *                           nothing translates it (blocked, or identity
+ *                           which the test refuses)
+ */
+enum ioasid_test_fault_reason {
+	IOASID_TEST_FAULT_NONE,
+	IOASID_TEST_FAULT_NOT_PRESENT,
+	IOASID_TEST_FAULT_PERMISSION,
+	IOASID_TEST_FAULT_RESERVED,
+	IOASID_TEST_FAULT_ACCESS_FLAG,
+	IOASID_TEST_FAULT_ADDRESS_SIZE,
+	IOASID_TEST_FAULT_BAD_CONFIG,
+	IOASID_TEST_FAULT_ABORT,
+};
+
+/**
+ * enum ioasid_test_fault_flags - Flags of a fault reported by IOASID_TEST_MOCK_DMA
+ * @IOASID_TEST_FAULT_TABLE_FETCH: Stage 2 failed to translate the address
+ *                                 of a stage-1 table entry or descriptor
+ *                                 (to read it, or to update its A/D bits),
+ *                                 not the output of stage 1
+ */
+enum ioasid_test_fault_flags {
+	IOASID_TEST_FAULT_TABLE_FETCH = 1 << 0,
+};
 
 /**
  * struct ioasid_test_mock_dma - ioctl(IOASID_TEST_MOCK_DMA)
@@ -813,17 +886,42 @@ enum ioasid_test_mock_dma_flags {
  * @data: User buffer of @length bytes
  * @out_done: Output, bytes moved before a translation failed (all of
  *            @length on success)
+ * @out_fault_stage: Output, 1 or 2: the stage that refused the
+ *                   translation (a paging domain is a single stage 1);
+ *                   0 when none did, or nothing translates
+ * @out_fault_reason: Output, &enum ioasid_test_fault_reason
+ * @out_fault_level: Output, the level of the stage-1 walk where it
+ *                   stopped, in the format's numbering (VT-d: 5 or 4 for
+ *                   the first table down to 1 for the 4 KiB table;
+ *                   SMMUv3: 0 to 3), also for a stage-2 fault on a table
+ *                   fetch; 0 for a fault outside a walk
+ * @out_fault_flags: Output, &enum ioasid_test_fault_flags
+ * @out_fault_addr: Output, the input address of the stage that refused:
+ *                  the device's address for stage 1, the stage-2 address
+ *                  for stage 2
+ * @out_iotlb_hits: Output, pages of a nested domain translated from its
+ *                  IOTLB without a walk
  *
  * The mock device does DMA as the hardware would: each page is translated
- * by the paging domain the test IOMMU has attached to the device's RID or
- * to its PASID @pasid (the IOPTEs the IOMMU core wrote), and the bytes are
- * copied from or to the page the IOPTE names.  Untranslated (identity)
- * DMA is refused, so that the test cannot reach arbitrary memory.
+ * by the domain the test IOMMU has attached to the device's RID or to its
+ * PASID @pasid, and the bytes are copied from or to the page that comes
+ * out.  A paging domain translates with the IOPTEs the IOMMU core wrote.
+ * A nested domain of the mock VT-d or SMMUv3 walks the user's stage-1
+ * table in its real format, every table fetch and the output address
+ * translated through the parent's IOPTEs, setting accessed and dirty
+ * bits as the hardware does, and caches the result in its IOTLB until an
+ * invalidation or a stage-2 unmap.  On the mock SMMUv3, @pasid is the
+ * substream ID of the DMA, through the CD table of the nested domain
+ * attached to the RID.  Untranslated (identity) DMA is refused, so that
+ * the test cannot reach arbitrary memory.
  *
- * Errors: %ENOENT if @dev_id names no mock device; %EINVAL for a zero or
- * too large @length, or a PASID the device does not have; %ENXIO when an
- * address has no translation (blocked, not mapped, or identity); %EACCES
- * when the IOPTE does not permit the access; %EFAULT.
+ * Errors: %ENOENT if @dev_id names no mock device; %EOPNOTSUPP for an
+ * unknown flag; %EINVAL for a zero or too large @length, a PASID the
+ * device does not have, or EXEC or PRIV without a PASID, or EXEC with
+ * WRITE; %ENXIO when an address has no translation (blocked, identity, or
+ * a fault other than a permission fault); %EACCES for a permission fault.
+ * With %ENXIO and %EACCES the outputs are written and say where and why.
+ * %EFAULT.
  */
 struct ioasid_test_mock_dma {
 	__u32 size;
@@ -834,6 +932,12 @@ struct ioasid_test_mock_dma {
 	__aligned_u64 length;
 	__aligned_u64 data;
 	__aligned_u64 out_done;
+	__u32 out_fault_stage;
+	__u32 out_fault_reason;
+	__u32 out_fault_level;
+	__u32 out_fault_flags;
+	__aligned_u64 out_fault_addr;
+	__aligned_u64 out_iotlb_hits;
 };
 
 #define IOASID_TEST_MOCK_DMA _IO(IOASID_TYPE, IOASID_CMD_TEST_MOCK_DMA)

@@ -44,6 +44,9 @@ static const struct ioasid_object_ops ioasid_object_ops[IOASID_OBJ_MAX] = {
 	[IOASID_OBJ_HWPT_PAGING] = {
 		.destroy = ioasid_hwpt_paging_destroy,
 	},
+	[IOASID_OBJ_HWPT_NESTED] = {
+		.destroy = ioasid_hwpt_nested_destroy,
+	},
 	[IOASID_OBJ_ACCESS] = {
 		.destroy = ioasid_access_destroy_obj,
 		.kernel_only = true,
@@ -293,7 +296,8 @@ static u64 ioasid_features(void)
 	u64 features = IOASID_FEATURE_IOAS | IOASID_FEATURE_ACCOUNT_MODE |
 		       IOASID_FEATURE_MAP_FILE | IOASID_FEATURE_ALLOW_IOVAS |
 		       IOASID_FEATURE_HWPT | IOASID_FEATURE_HW_INFO |
-		       IOASID_FEATURE_PASID | IOASID_FEATURE_GLOBAL_PASID;
+		       IOASID_FEATURE_PASID | IOASID_FEATURE_GLOBAL_PASID |
+		       IOASID_FEATURE_NESTING;
 
 	if (IS_ENABLED(CONFIG_IOASID_TEST))
 		features |= IOASID_FEATURE_TEST;
@@ -382,6 +386,7 @@ union ioasid_ucmd_buffer {
 	struct ioasid_device_get_pasid_info device_get_pasid_info;
 	struct ioasid_pasid_alloc pasid_alloc;
 	struct ioasid_pasid_free pasid_free;
+	struct ioasid_hwpt_invalidate hwpt_invalidate;
 #ifdef CONFIG_IOASID_TEST
 	struct ioasid_test_mock_dev_add mock_dev_add;
 	struct ioasid_test_mock_domain_alloc mock_domain_alloc;
@@ -459,13 +464,17 @@ static const struct ioasid_ioctl_op ioasid_ioctl_ops[] = {
 	IOCTL_OP(IOAS_ALLOW_IOVAS, ioasid_ioas_allow_iovas,
 		 struct ioasid_ioas_allow_iovas),
 	IOCTL_OP(IOAS_RESERVE, ioasid_ioas_reserve, struct ioasid_ioas_reserve),
-	IOCTL_OP(HWPT_ALLOC, ioasid_hwpt_alloc_ioctl, struct ioasid_hwpt_alloc),
+	IOCTL_OP_MIN(HWPT_ALLOC, ioasid_hwpt_alloc_ioctl,
+		     struct ioasid_hwpt_alloc,
+		     offsetof(struct ioasid_hwpt_alloc, data_len)),
 	IOCTL_OP(DEVICE_GET_HW_INFO, ioasid_device_get_hw_info,
 		 struct ioasid_device_get_hw_info),
 	IOCTL_OP(DEVICE_GET_PASID_INFO, ioasid_device_get_pasid_info,
 		 struct ioasid_device_get_pasid_info),
 	IOCTL_OP(PASID_ALLOC, ioasid_pasid_alloc_ioctl, struct ioasid_pasid_alloc),
 	IOCTL_OP(PASID_FREE, ioasid_pasid_free_ioctl, struct ioasid_pasid_free),
+	IOCTL_OP(HWPT_INVALIDATE, ioasid_hwpt_invalidate_ioctl,
+		 struct ioasid_hwpt_invalidate),
 #ifdef CONFIG_IOASID_TEST
 	IOCTL_OP_MIN(TEST_MOCK_DEV_ADD, ioasid_test_mock_dev_add,
 		     struct ioasid_test_mock_dev_add,
@@ -513,7 +522,9 @@ static const struct ioasid_ioctl_op ioasid_ioctl_ops[] = {
 		 struct ioasid_test_access_replace),
 	IOCTL_OP(TEST_DEVICE_ALLOW_PASID, ioasid_test_device_allow_pasid,
 		 struct ioasid_test_device_allow_pasid),
-	IOCTL_OP(TEST_MOCK_DMA, ioasid_test_mock_dma, struct ioasid_test_mock_dma),
+	IOCTL_OP_MIN(TEST_MOCK_DMA, ioasid_test_mock_dma,
+		     struct ioasid_test_mock_dma,
+		     offsetofend(struct ioasid_test_mock_dma, out_done)),
 	IOCTL_OP(TEST_KERNEL_PASID, ioasid_test_kernel_pasid,
 		 struct ioasid_test_kernel_pasid),
 #endif

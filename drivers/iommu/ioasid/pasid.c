@@ -69,7 +69,8 @@ u32 ioasid_device_pasid_count(struct ioasid_device *idev)
  * @pasid: PASID, or %IOMMU_NO_PASID for the RID
  * @type: Kind of object user space attaches: an IOAS or a HWPT
  *
- * The RID keeps its own rules: it may be attached to any paging page table.
+ * The RID keeps its own rules: it may be attached to any paging or nested
+ * page table.
  * A PASID may be attached only as its owner's policy permits.  Called with
  * the device's group lock held, which protects the policy.
  *
@@ -86,6 +87,8 @@ int ioasid_pasid_check_attach(struct ioasid_device *idev, ioasid_t pasid,
 		return 0;
 	if (type == IOASID_OBJ_IOAS || type == IOASID_OBJ_HWPT_PAGING)
 		need = IOASID_PASID_CFG_PAGING;
+	else if (type == IOASID_OBJ_HWPT_NESTED)
+		need = IOASID_PASID_CFG_NESTED;
 	entry = mtree_load(&idev->pasid_policy, pasid);
 	if (!entry || !need || (xa_to_value(entry) & need) != need)
 		return -EPERM;
@@ -285,7 +288,8 @@ int ioasid_device_get_pasid_info(struct ioasid_ucmd *ucmd)
 	mutex_lock(&idev->igroup->lock);
 	if (cmd->pasid == IOMMU_NO_PASID) {
 		flags |= IOASID_PASID_INFO_DECLARED;
-		cmd->out_allowed = IOASID_PASID_CFG_PAGING;
+		cmd->out_allowed = IOASID_PASID_CFG_PAGING |
+				   IOASID_PASID_CFG_NESTED;
 	} else if (cmd->pasid < count) {
 		entry = mtree_load(&idev->pasid_policy, cmd->pasid);
 		if (entry) {
@@ -299,6 +303,9 @@ int ioasid_device_get_pasid_info(struct ioasid_ucmd *ucmd)
 		cmd->out_pt_id = attach->hwpt->obj.id;
 		if (ioasid_hwpt_config(attach->hwpt) == IOASID_PASID_CFG_PAGING)
 			cmd->out_pt_kind = IOASID_PT_HWPT_PAGING;
+		else if (ioasid_hwpt_config(attach->hwpt) ==
+			 IOASID_PASID_CFG_NESTED)
+			cmd->out_pt_kind = IOASID_PT_HWPT_NESTED;
 	}
 	mutex_unlock(&idev->igroup->lock);
 

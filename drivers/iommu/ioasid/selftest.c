@@ -28,101 +28,11 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
+#include <uapi/linux/iommufd.h>
 
 #include "../iommu-priv.h"
 #include "ioasid_private.h"
-
-#define MOCK_PAGE_SHIFT		12
-#define MOCK_PAGE_SIZE		BIT(MOCK_PAGE_SHIFT)
-#define MOCK_PGSIZE_BITMAP	(SZ_4K | SZ_2M | SZ_1G)
-#define MOCK_APERTURE_LAST	(BIT_ULL(48) - 1)
-#define MOCK_PADDR_BITS		52
-
-/*
- * A mock IOPTE is an xarray value entry stored at the index of the first
- * IOVA page it translates: the output page frame, log2 of its size above
- * the base page, and its &enum ioasid_test_prot bits (read, write, cache
- * coherent).
- */
-#define MOCK_IOPTE_PROT		GENMASK(2, 0)
-#define MOCK_IOPTE_ORDER	GENMASK(7, 3)
-#define MOCK_IOPTE_PFN_SHIFT	8
-
-/*
- * Bound on the IOPTEs of one mock domain, 2 GiB of base pages, so that no
- * map can make the record grow without limit: a map beyond it fails with
- * ENOSPC.
- */
-#define MOCK_MAX_IOPTES		SZ_512K
-
-/**
- * struct mock_domain - A paging domain of the test IOMMU driver
- * @domain: The IOMMU core's domain
- * @ioptes: IOVA page index -> IOPTE, at the first page of each IOPTE.  Its
- *          xa_lock serialises changes, so the IOMMU core may call map and
- *          unmap concurrently on disjoint ranges.
- * @nr_large: IOPTEs larger than a base page, under the xa_lock: while there
- *            are none, a base page cannot overlap one
- * @nr_ioptes: IOPTEs present, under the xa_lock, at most %MOCK_MAX_IOPTES
- * @serial: Number of the domain, unique for the life of the kernel
- * @other_iommu: Belongs to the other instance of the test IOMMU
- * @nr_devs: Devices attached, so that freeing an attached domain is caught
- * @enforce_cc: Every IOPTE must snoop the CPU caches (IOMMU_CACHE)
- */
-struct mock_domain {
-	struct iommu_domain domain;
-	struct xarray ioptes;
-	unsigned long nr_large;
-	unsigned long nr_ioptes;
-	u64 serial;
-	bool other_iommu;
-	atomic_t nr_devs;
-	bool enforce_cc;
-};
-
-/**
- * struct mock_dev - A device on the mock bus
- * @dev: The device
- * @index: Number in the device name, mock<index>
- * @other_iommu: Behind the other instance of the test IOMMU: it accepts
- *               only that instance's domains
- * @sw_msi: Has a software MSI window
- * @no_enforce_cc: Its IOMMU cannot enforce cache coherency
- * @no_iommu: In an IOMMU group no IOMMU translates
- * @kernel_dma: It has a kernel driver that uses the DMA API: the test
- *              driver plays it (%IOASID_TEST_KERNEL_PASID)
- * @pasid_bits: PASID width its firmware node reports, or 0
- * @pri: Its firmware node says that it can raise page requests
- * @fwnode: Its firmware node, with the properties the IOMMU core reads
- * @group_with: Device whose IOMMU group it joins, referenced, or NULL
- * @lock: Protects @domain and @identity
- * @domain: Paging domain the RID is attached to, or NULL
- * @identity: The RID is attached to the identity domain
- * @pasids: PASID -> &struct mock_domain, or %MOCK_IDENTITY, as the IOMMU
- *          core set them with set_dev_pasid; its xa_lock is held while a
- *          mock DMA translates through a PASID's domain, which the core
- *          frees only after removing it from the PASID
- */
-struct mock_dev {
-	struct device dev;
-	unsigned int index;
-	bool other_iommu;
-	bool sw_msi;
-	bool no_enforce_cc;
-	bool no_iommu;
-	bool kernel_dma;
-	u32 pasid_bits;
-	bool pri;
-	struct fwnode_handle fwnode;
-	struct mock_dev *group_with;
-	spinlock_t lock; /* protects @domain and @identity */
-	struct mock_domain *domain;
-	bool identity;
-	struct xarray pasids;
-};
-
-/* The identity domain in &struct mock_dev.pasids. */
-#define MOCK_IDENTITY xa_mk_value(0)
+#include "mock_iommu.h"
 
 /**
  * struct ioasid_mock_dev - Context object owning one mock device
@@ -205,66 +115,7 @@ static DEFINE_IDA(mock_dev_ida);
 static struct lock_class_key mock_pasids_lock_key;
 
 static const struct iommu_ops mock_ops;
-
-static struct mock_domain *to_mock_domain(struct iommu_domain *domain)
-{
-	return container_of(domain, struct mock_domain, domain);
-}
-
-static void *mock_iopte_mk(phys_addr_t paddr, size_t pgsize, int prot)
-{
-	unsigned long val;
-
-	val = FIELD_PREP(MOCK_IOPTE_ORDER, ilog2(pgsize) - MOCK_PAGE_SHIFT);
-	if (prot & IOMMU_READ)
-		val |= FIELD_PREP(MOCK_IOPTE_PROT, IOASID_TEST_PROT_READ);
-	if (prot & IOMMU_WRITE)
-		val |= FIELD_PREP(MOCK_IOPTE_PROT, IOASID_TEST_PROT_WRITE);
-	if (prot & IOMMU_CACHE)
-		val |= FIELD_PREP(MOCK_IOPTE_PROT, IOASID_TEST_PROT_CACHE);
-	val |= (unsigned long)(paddr >> MOCK_PAGE_SHIFT) << MOCK_IOPTE_PFN_SHIFT;
-	return xa_mk_value(val);
-}
-
-static size_t mock_iopte_size(void *iopte)
-{
-	return 1UL << (FIELD_GET(MOCK_IOPTE_ORDER, xa_to_value(iopte)) +
-		       MOCK_PAGE_SHIFT);
-}
-
-static phys_addr_t mock_iopte_paddr(void *iopte)
-{
-	return (phys_addr_t)(xa_to_value(iopte) >> MOCK_IOPTE_PFN_SHIFT)
-	       << MOCK_PAGE_SHIFT;
-}
-
-static u32 mock_iopte_prot(void *iopte)
-{
-	return FIELD_GET(MOCK_IOPTE_PROT, xa_to_value(iopte));
-}
-
-/*
- * Find the IOPTE that translates @iova.  IOPTEs are naturally aligned, so
- * it starts at @iova rounded down to one of the supported page sizes.
- */
-static void *mock_iopte_find(struct mock_domain *mock, unsigned long iova,
-			     unsigned long *start)
-{
-	unsigned long pgsize_bitmap = mock->domain.pgsize_bitmap;
-	unsigned int bit;
-
-	lockdep_assert_held(&mock->ioptes.xa_lock);
-	for_each_set_bit(bit, &pgsize_bitmap, BITS_PER_LONG) {
-		unsigned long head = iova & ~((1UL << bit) - 1);
-		void *iopte = xa_load(&mock->ioptes, head >> MOCK_PAGE_SHIFT);
-
-		if (iopte && head + mock_iopte_size(iopte) > iova) {
-			*start = head;
-			return iopte;
-		}
-	}
-	return NULL;
-}
+static const struct iommu_domain_ops mock_domain_ops;
 
 /* Is @iova translated by an IOPTE larger than @pgsize? */
 static bool mock_iopte_find_larger(struct mock_domain *mock,
@@ -372,6 +223,8 @@ static size_t mock_domain_unmap_pages(struct iommu_domain *domain,
 
 		if (!iopte)
 			break;
+		/* The nested domains' IOTLBs, flushed as the driver does. */
+		mock->s2_gen++;
 		if (mock_iopte_size(iopte) > MOCK_PAGE_SIZE)
 			mock->nr_large--;
 		mock->nr_ioptes--;
@@ -404,6 +257,7 @@ static void mock_domain_free(struct iommu_domain *domain)
 
 	/* A device still translating through it would use freed memory. */
 	WARN_ON(atomic_read(&mock->nr_devs));
+	WARN_ON(atomic_read(&mock->nr_nested));
 	xa_destroy(&mock->ioptes);
 	kfree(mock);
 }
@@ -421,6 +275,7 @@ static struct iommu_domain *mock_domain_alloc_paging(struct device *dev)
 	xa_init(&mock->ioptes);
 	mock->serial = atomic64_inc_return(&mock_domain_serial);
 	mock->other_iommu = mdev->other_iommu;
+	mock->flavour = mdev->flavour;
 	mock->domain.pgsize_bitmap = MOCK_PGSIZE_BITMAP;
 	mock->domain.geometry.aperture_start = 0;
 	mock->domain.geometry.aperture_end = MOCK_APERTURE_LAST;
@@ -428,17 +283,68 @@ static struct iommu_domain *mock_domain_alloc_paging(struct device *dev)
 	return &mock->domain;
 }
 
-static void mock_dev_set_domain(struct device *dev, struct mock_domain *mock,
-				bool identity)
+/*
+ * The allocation of domains for user space: a paging domain, which the
+ * mock VT-d and SMMUv3 can make a nesting parent, or a nested domain.
+ */
+static struct iommu_domain *
+mock_domain_alloc_user(struct device *dev, u32 flags,
+		       struct iommu_domain *parent,
+		       const struct iommu_user_data *user_data)
 {
-	struct mock_dev *mdev = container_of(dev, struct mock_dev, dev);
+	struct mock_dev *mdev = to_mock_dev(dev);
+	struct iommu_domain *domain;
 
+	if (parent)
+		return mock_nested_alloc(dev, parent, flags, user_data);
+	if (user_data || (flags & ~IOMMU_HWPT_ALLOC_NEST_PARENT))
+		return ERR_PTR(-EOPNOTSUPP);
+	if ((flags & IOMMU_HWPT_ALLOC_NEST_PARENT) &&
+	    mdev->flavour == MOCK_GENERIC)
+		return ERR_PTR(-EOPNOTSUPP);
+	domain = mock_domain_alloc_paging(dev);
+	if (IS_ERR(domain))
+		return domain;
+	/* What the core sets for the domains it allocates itself. */
+	domain->type = IOMMU_DOMAIN_UNMANAGED;
+	domain->ops = &mock_domain_ops;
+	to_mock_domain(domain)->nest_parent =
+		flags & IOMMU_HWPT_ALLOC_NEST_PARENT;
+	return domain;
+}
+
+/* The attachment count of a paging or nested domain. */
+static atomic_t *mock_domain_nr_devs(struct iommu_domain *domain)
+{
+	if (domain->type == IOMMU_DOMAIN_NESTED)
+		return &to_mock_nested(domain)->nr_devs;
+	return &to_mock_domain(domain)->nr_devs;
+}
+
+/**
+ * mock_dev_set_rid() - Record what the RID of a mock device is attached to
+ * @dev: The device
+ * @domain: A paging or nested domain, or NULL (blocked or identity)
+ * @identity: The identity domain
+ */
+void mock_dev_set_rid(struct device *dev, struct iommu_domain *domain,
+		      bool identity)
+{
+	struct mock_dev *mdev = to_mock_dev(dev);
+
+	if (domain)
+		atomic_inc(mock_domain_nr_devs(domain));
 	spin_lock(&mdev->lock);
 	if (mdev->domain)
 		atomic_dec(&mdev->domain->nr_devs);
-	if (mock)
-		atomic_inc(&mock->nr_devs);
-	mdev->domain = mock;
+	if (mdev->nested)
+		atomic_dec(&mdev->nested->nr_devs);
+	mdev->domain = NULL;
+	mdev->nested = NULL;
+	if (domain && domain->type == IOMMU_DOMAIN_NESTED)
+		mdev->nested = to_mock_nested(domain);
+	else if (domain)
+		mdev->domain = to_mock_domain(domain);
 	mdev->identity = identity;
 	spin_unlock(&mdev->lock);
 }
@@ -446,37 +352,43 @@ static void mock_dev_set_domain(struct device *dev, struct mock_domain *mock,
 static int mock_blocking_attach_dev(struct iommu_domain *domain,
 				    struct device *dev)
 {
-	mock_dev_set_domain(dev, NULL, false);
+	mock_dev_set_rid(dev, NULL, false);
 	return 0;
 }
 
 static int mock_identity_attach_dev(struct iommu_domain *domain,
 				    struct device *dev)
 {
-	mock_dev_set_domain(dev, NULL, true);
+	mock_dev_set_rid(dev, NULL, true);
 	return 0;
 }
 
-/*
- * Record what PASID @pasid of the device uses: a paging domain, or
- * MOCK_IDENTITY.  Replacing @old needs no window of blocked DMA: the entry
+/**
+ * mock_set_dev_pasid() - Record what a PASID of a mock device uses
+ * @dev: The device
+ * @pasid: The PASID
+ * @entry: A paging or nested &struct iommu_domain, or %MOCK_IDENTITY
+ *
+ * Replacing the previous domain needs no window of blocked DMA: the entry
  * changes in one store.
+ *
+ * Return: 0 or -ENOMEM.
  */
-static int mock_set_dev_pasid(struct device *dev, ioasid_t pasid, void *entry)
+int mock_set_dev_pasid(struct device *dev, ioasid_t pasid, void *entry)
 {
-	struct mock_dev *mdev = container_of(dev, struct mock_dev, dev);
+	struct mock_dev *mdev = to_mock_dev(dev);
 	void *prev;
 
 	if (!xa_is_value(entry))
-		atomic_inc(&((struct mock_domain *)entry)->nr_devs);
+		atomic_inc(mock_domain_nr_devs(entry));
 	prev = xa_store(&mdev->pasids, pasid, entry, GFP_KERNEL_ACCOUNT);
 	if (xa_is_err(prev)) {
 		if (!xa_is_value(entry))
-			atomic_dec(&((struct mock_domain *)entry)->nr_devs);
+			atomic_dec(mock_domain_nr_devs(entry));
 		return xa_err(prev);
 	}
 	if (prev && !xa_is_value(prev))
-		atomic_dec(&((struct mock_domain *)prev)->nr_devs);
+		atomic_dec(mock_domain_nr_devs(prev));
 	return 0;
 }
 
@@ -488,9 +400,10 @@ static int mock_domain_set_dev_pasid(struct iommu_domain *domain,
 	struct mock_domain *mock = to_mock_domain(domain);
 
 	/* Like a page table in another IOMMU's format. */
-	if (mock->other_iommu != mdev->other_iommu)
+	if (mock->other_iommu != mdev->other_iommu ||
+	    mock->flavour != mdev->flavour)
 		return -EINVAL;
-	return mock_set_dev_pasid(dev, pasid, mock);
+	return mock_set_dev_pasid(dev, pasid, domain);
 }
 
 static int mock_identity_set_dev_pasid(struct iommu_domain *domain,
@@ -508,7 +421,7 @@ static void mock_remove_dev_pasid(struct device *dev, ioasid_t pasid,
 
 	prev = xa_erase(&mdev->pasids, pasid);
 	if (prev && !xa_is_value(prev))
-		atomic_dec(&((struct mock_domain *)prev)->nr_devs);
+		atomic_dec(mock_domain_nr_devs(prev));
 }
 
 static int mock_domain_attach_dev(struct iommu_domain *domain,
@@ -518,9 +431,10 @@ static int mock_domain_attach_dev(struct iommu_domain *domain,
 	struct mock_domain *mock = to_mock_domain(domain);
 
 	/* Like a page table in another IOMMU's format. */
-	if (mock->other_iommu != mdev->other_iommu)
+	if (mock->other_iommu != mdev->other_iommu ||
+	    mock->flavour != mdev->flavour)
 		return -EINVAL;
-	mock_dev_set_domain(dev, mock, false);
+	mock_dev_set_rid(dev, domain, false);
 	return 0;
 }
 
@@ -551,6 +465,31 @@ static void *mock_hw_info(struct device *dev, u32 *length, u32 *type)
 	struct mock_dev *mdev = container_of(dev, struct mock_dev, dev);
 	struct ioasid_test_hw_info *info;
 
+	if (mdev->flavour == MOCK_VTD) {
+		struct ioasid_hw_info_vtd *vtd;
+
+		vtd = kzalloc(sizeof(*vtd), GFP_KERNEL);
+		if (!vtd)
+			return ERR_PTR(-ENOMEM);
+		mock_vtd_hw_info(vtd, mdev->pasid_bits, mdev->pri);
+		/* ECAP.SC, snoop control: enforcing cache coherency. */
+		if (mdev->no_enforce_cc)
+			vtd->ecap_reg &= ~BIT_ULL(7);
+		*length = sizeof(*vtd);
+		*type = IOASID_HW_INFO_TYPE_INTEL_VTD;
+		return vtd;
+	}
+	if (mdev->flavour == MOCK_SMMUV3) {
+		struct ioasid_hw_info_arm_smmuv3 *smmu;
+
+		smmu = kzalloc(sizeof(*smmu), GFP_KERNEL);
+		if (!smmu)
+			return ERR_PTR(-ENOMEM);
+		mock_smmuv3_hw_info(smmu, mdev->pasid_bits, mdev->pri);
+		*length = sizeof(*smmu);
+		*type = IOASID_HW_INFO_TYPE_ARM_SMMUV3;
+		return smmu;
+	}
 	info = kzalloc(sizeof(*info), GFP_KERNEL);
 	if (!info)
 		return ERR_PTR(-ENOMEM);
@@ -648,6 +587,16 @@ static struct iommu_device *mock_probe_device(struct device *dev)
 	return &mock_iommu;
 }
 
+static const struct iommu_domain_ops mock_domain_ops = {
+	.attach_dev = mock_domain_attach_dev,
+	.set_dev_pasid = mock_domain_set_dev_pasid,
+	.enforce_cache_coherency = mock_domain_enforce_cc,
+	.map_pages = mock_domain_map_pages,
+	.unmap_pages = mock_domain_unmap_pages,
+	.iova_to_phys = mock_domain_iova_to_phys,
+	.free = mock_domain_free,
+};
+
 static const struct iommu_ops mock_ops = {
 	.owner = THIS_MODULE,
 	.pgsize_bitmap = MOCK_PGSIZE_BITMAP,
@@ -661,6 +610,7 @@ static const struct iommu_ops mock_ops = {
 	/* A device leaving its group stops using the group's domain. */
 	.release_domain = &mock_blocking_domain,
 	.domain_alloc_paging = mock_domain_alloc_paging,
+	.domain_alloc_user = mock_domain_alloc_user,
 	.probe_device = mock_probe_device,
 	.release_device = mock_release_device,
 	.capable = mock_capable,
@@ -668,16 +618,19 @@ static const struct iommu_ops mock_ops = {
 	.hw_info = mock_hw_info,
 	.device_group = mock_device_group,
 	.remove_dev_pasid = mock_remove_dev_pasid,
-	.default_domain_ops = &(const struct iommu_domain_ops) {
-		.attach_dev = mock_domain_attach_dev,
-		.set_dev_pasid = mock_domain_set_dev_pasid,
-		.enforce_cache_coherency = mock_domain_enforce_cc,
-		.map_pages = mock_domain_map_pages,
-		.unmap_pages = mock_domain_unmap_pages,
-		.iova_to_phys = mock_domain_iova_to_phys,
-		.free = mock_domain_free,
-	},
+	.default_domain_ops = &mock_domain_ops,
 };
+
+/**
+ * mock_domain_is_paging() - Is this a paging domain of the test IOMMU?
+ * @domain: Domain
+ *
+ * Return: true for a domain of mock_domain_alloc_paging().
+ */
+bool mock_domain_is_paging(struct iommu_domain *domain)
+{
+	return domain->ops == &mock_domain_ops;
+}
 
 /*
  * The firmware description of a mock device, as device tree or ACPI gives
@@ -774,6 +727,15 @@ err_unregister:
 	return ERR_PTR(rc);
 }
 
+static u32 mock_flavour(u32 flags)
+{
+	if (flags & IOASID_TEST_MOCK_DEV_VTD)
+		return MOCK_VTD;
+	if (flags & IOASID_TEST_MOCK_DEV_SMMUV3)
+		return MOCK_SMMUV3;
+	return MOCK_GENERIC;
+}
+
 static struct mock_dev *mock_dev_create(u32 flags, u32 pasid_bits,
 					struct mock_dev *group_with)
 {
@@ -794,6 +756,7 @@ static struct mock_dev *mock_dev_create(u32 flags, u32 pasid_bits,
 	mdev->no_enforce_cc = flags & IOASID_TEST_MOCK_DEV_NO_ENFORCE_CC;
 	mdev->no_iommu = flags & IOASID_TEST_MOCK_DEV_NO_IOMMU;
 	mdev->kernel_dma = flags & IOASID_TEST_MOCK_DEV_KERNEL_DMA;
+	mdev->flavour = mock_flavour(flags);
 	spin_lock_init(&mdev->lock);
 	xa_init(&mdev->pasids);
 	/* Taken outside the xa_lock of a domain's IOPTEs: another class. */
@@ -896,7 +859,9 @@ int ioasid_test_mock_dev_add(struct ioasid_ucmd *ucmd)
 			   IOASID_TEST_MOCK_DEV_NO_IOMMU |
 			   IOASID_TEST_MOCK_DEV_PASID_BITS |
 			   IOASID_TEST_MOCK_DEV_PRI |
-			   IOASID_TEST_MOCK_DEV_KERNEL_DMA))
+			   IOASID_TEST_MOCK_DEV_KERNEL_DMA |
+			   IOASID_TEST_MOCK_DEV_VTD |
+			   IOASID_TEST_MOCK_DEV_SMMUV3))
 		return -EOPNOTSUPP;
 	if (cmd->__reserved || cmd->__reserved2)
 		return -EINVAL;
@@ -912,6 +877,9 @@ int ioasid_test_mock_dev_add(struct ioasid_ucmd *ucmd)
 	if ((cmd->flags & IOASID_TEST_MOCK_DEV_NO_IOMMU) &&
 	    (cmd->flags & ~IOASID_TEST_MOCK_DEV_NO_IOMMU))
 		return -EINVAL;
+	if ((cmd->flags & IOASID_TEST_MOCK_DEV_VTD) &&
+	    (cmd->flags & IOASID_TEST_MOCK_DEV_SMMUV3))
+		return -EINVAL;
 	/* A kernel driver needs its group to itself. */
 	if ((cmd->flags & IOASID_TEST_MOCK_DEV_KERNEL_DMA) &&
 	    (cmd->flags & IOASID_TEST_MOCK_DEV_GROUP))
@@ -926,7 +894,8 @@ int ioasid_test_mock_dev_add(struct ioasid_ucmd *ucmd)
 		 */
 		if (group_obj->mdev->no_iommu ||
 		    group_obj->mdev->other_iommu !=
-		    !!(cmd->flags & IOASID_TEST_MOCK_DEV_OTHER_IOMMU)) {
+		    !!(cmd->flags & IOASID_TEST_MOCK_DEV_OTHER_IOMMU) ||
+		    group_obj->mdev->flavour != mock_flavour(cmd->flags)) {
 			rc = -EINVAL;
 			goto out_put_group;
 		}
@@ -1848,15 +1817,26 @@ int ioasid_test_device_domain(struct ioasid_ucmd *ucmd)
 	cmd->out_flags = 0;
 	/* An attached domain is not freed: it stays while we look. */
 	if (cmd->flags & IOASID_TEST_DEVICE_DOMAIN_PASID) {
+		struct iommu_domain *domain;
+
 		xa_lock(&mdev->pasids);
-		mock = xa_load(&mdev->pasids, cmd->pasid);
-		if (mock == MOCK_IDENTITY) {
+		domain = xa_load(&mdev->pasids, cmd->pasid);
+		mock = NULL;
+		if (domain == MOCK_IDENTITY) {
 			cmd->out_flags |= IOASID_TEST_DOMAIN_IDENTITY;
-			mock = NULL;
+		} else if (domain && domain->type == IOMMU_DOMAIN_NESTED) {
+			cmd->out_flags |= IOASID_TEST_DOMAIN_NESTED;
+			mock = to_mock_nested(domain)->parent;
+		} else if (domain) {
+			mock = to_mock_domain(domain);
 		}
 	} else {
 		spin_lock(&mdev->lock);
 		mock = mdev->domain;
+		if (mdev->nested) {
+			cmd->out_flags |= IOASID_TEST_DOMAIN_NESTED;
+			mock = mdev->nested->parent;
+		}
 		if (mdev->identity)
 			cmd->out_flags |= IOASID_TEST_DOMAIN_IDENTITY;
 	}
@@ -1918,66 +1898,111 @@ int ioasid_test_device_allow_pasid(struct ioasid_ucmd *ucmd)
  * One page's worth of a mock DMA: translate @iova through @mock's IOPTEs
  * and copy between the page and @buf.  Called with the lock that keeps
  * @mock attached to the device held, so that the domain and, through its
- * IOPTE (the IOAS unmaps the domain before it unpins), the page stay.
+ * IOPTE (the IOAS unmaps the domain before it unpins), the page stay.  A
+ * paging domain is the only stage of the translation: its faults are
+ * reported as stage 1.
  */
 static int mock_dma_page(struct mock_domain *mock, unsigned long iova,
-			 void *buf, size_t len, bool write)
+			 void *buf, size_t len, bool write,
+			 struct mock_fault *fault)
 {
+	u32 reason = IOASID_TEST_FAULT_NOT_PRESENT;
 	unsigned long start;
 	phys_addr_t paddr;
 	void *iopte, *va;
 	u32 prot;
-	int rc = 0;
+	int rc = -ENXIO;
 
 	xa_lock(&mock->ioptes);
 	iopte = mock_iopte_find(mock, iova, &start);
-	if (!iopte) {
-		rc = -ENXIO;
-		goto out_unlock;
-	}
+	if (!iopte)
+		goto out_fault;
 	prot = mock_iopte_prot(iopte);
 	if (!(prot & (write ? IOASID_TEST_PROT_WRITE :
 			      IOASID_TEST_PROT_READ))) {
+		reason = IOASID_TEST_FAULT_PERMISSION;
 		rc = -EACCES;
-		goto out_unlock;
+		goto out_fault;
 	}
 	paddr = mock_iopte_paddr(iopte) + (iova - start);
 	/* Test domains may name any address: only RAM is copied. */
-	if (!pfn_valid(PHYS_PFN(paddr))) {
-		rc = -ENXIO;
-		goto out_unlock;
-	}
+	if (!pfn_valid(PHYS_PFN(paddr)))
+		goto out_fault;
 	va = kmap_local_page(pfn_to_page(PHYS_PFN(paddr)));
 	if (write)
 		memcpy(va + offset_in_page(paddr), buf, len);
 	else
 		memcpy(buf, va + offset_in_page(paddr), len);
 	kunmap_local(va);
-out_unlock:
 	xa_unlock(&mock->ioptes);
+	return 0;
+
+out_fault:
+	xa_unlock(&mock->ioptes);
+	*fault = (struct mock_fault){ .stage = 1, .reason = reason,
+				      .addr = iova };
+	return rc;
+}
+
+/* What translates DMA of the device with @pasid: under the pasids lock. */
+static int mock_dev_dma_pasid(struct mock_dev *mdev, ioasid_t pasid,
+			      unsigned long iova, void *buf, size_t len,
+			      u32 access, struct mock_fault *fault, bool *hit)
+{
+	struct iommu_domain *domain = xa_load(&mdev->pasids, pasid);
+	bool write = access & MOCK_ACC_WRITE;
+	int rc = -ENXIO;
+
+	if (domain && domain != MOCK_IDENTITY) {
+		if (domain->type == IOMMU_DOMAIN_NESTED)
+			return mock_nested_dma_page(to_mock_nested(domain),
+						    pasid, iova, access, buf,
+						    len, fault, hit);
+		return mock_dma_page(to_mock_domain(domain), iova, buf, len,
+				     write, fault);
+	}
+	/*
+	 * Nothing at the PASID: on the mock SMMUv3, a nested domain at the
+	 * RID translates the substream through the guest's CD table.
+	 */
+	spin_lock(&mdev->lock);
+	if (!domain && mdev->nested && mdev->nested->flavour == MOCK_SMMUV3)
+		rc = mock_nested_dma_page(mdev->nested, pasid, iova, access,
+					  buf, len, fault, hit);
+	else
+		/* Blocked, or untranslated: never copied from a test. */
+		*fault = (struct mock_fault){ .reason = IOASID_TEST_FAULT_ABORT,
+					      .addr = iova };
+	spin_unlock(&mdev->lock);
 	return rc;
 }
 
 /* A DMA of the device at @iova, within one page, with or without PASID. */
 static int mock_dev_dma(struct mock_dev *mdev, bool has_pasid, ioasid_t pasid,
-			unsigned long iova, void *buf, size_t len, bool write)
+			unsigned long iova, void *buf, size_t len, u32 access,
+			struct mock_fault *fault, bool *hit)
 {
-	struct mock_domain *mock;
-	int rc;
+	int rc = -ENXIO;
 
+	*hit = false;
 	if (has_pasid) {
 		xa_lock(&mdev->pasids);
-		mock = xa_load(&mdev->pasids, pasid);
-		/* Blocked, or untranslated: never copied from a test. */
-		rc = (!mock || mock == MOCK_IDENTITY) ? -ENXIO :
-		     mock_dma_page(mock, iova, buf, len, write);
+		rc = mock_dev_dma_pasid(mdev, pasid, iova, buf, len, access,
+					fault, hit);
 		xa_unlock(&mdev->pasids);
-	} else {
-		spin_lock(&mdev->lock);
-		mock = mdev->domain;
-		rc = mock ? mock_dma_page(mock, iova, buf, len, write) : -ENXIO;
-		spin_unlock(&mdev->lock);
+		return rc;
 	}
+	spin_lock(&mdev->lock);
+	if (mdev->nested)
+		rc = mock_nested_dma_page(mdev->nested, IOMMU_NO_PASID, iova,
+					  access, buf, len, fault, hit);
+	else if (mdev->domain)
+		rc = mock_dma_page(mdev->domain, iova, buf, len,
+				   access & MOCK_ACC_WRITE, fault);
+	else
+		*fault = (struct mock_fault){ .reason = IOASID_TEST_FAULT_ABORT,
+					      .addr = iova };
+	spin_unlock(&mdev->lock);
 	return rc;
 }
 
@@ -1988,18 +2013,33 @@ int ioasid_test_mock_dma(struct ioasid_ucmd *ucmd)
 	bool has_pasid = cmd->flags & IOASID_TEST_MOCK_DMA_PASID;
 	void __user *data = u64_to_user_ptr(cmd->data);
 	struct ioasid_mock_dev *dev_obj;
+	struct mock_fault fault = {};
+	u32 access;
 	u64 done = 0;
 	void *buf;
 	int rc = 0;
 
 	if (cmd->flags & ~(IOASID_TEST_MOCK_DMA_WRITE |
-			   IOASID_TEST_MOCK_DMA_PASID))
+			   IOASID_TEST_MOCK_DMA_PASID |
+			   IOASID_TEST_MOCK_DMA_EXEC |
+			   IOASID_TEST_MOCK_DMA_PRIV))
 		return -EOPNOTSUPP;
 	if (!cmd->length || cmd->length > IOASID_TEST_MOCK_DMA_MAX ||
 	    cmd->iova + cmd->length - 1 < cmd->iova ||
 	    (cmd->pasid && !has_pasid) ||
 	    (has_pasid && (!cmd->pasid || cmd->pasid > IOASID_PASID_MAX)))
 		return -EINVAL;
+	/* PCIe carries the execute and privileged bits in the PASID prefix. */
+	if (!has_pasid && (cmd->flags & (IOASID_TEST_MOCK_DMA_EXEC |
+					 IOASID_TEST_MOCK_DMA_PRIV)))
+		return -EINVAL;
+	if (write && (cmd->flags & IOASID_TEST_MOCK_DMA_EXEC))
+		return -EINVAL;
+	access = write ? MOCK_ACC_WRITE : MOCK_ACC_READ;
+	if (cmd->flags & IOASID_TEST_MOCK_DMA_EXEC)
+		access |= MOCK_ACC_EXEC;
+	if (cmd->flags & IOASID_TEST_MOCK_DMA_PRIV)
+		access |= MOCK_ACC_PRIV;
 
 	dev_obj = ioasid_get_mock_dev(ucmd, cmd->dev_id);
 	if (IS_ERR(dev_obj))
@@ -2014,19 +2054,22 @@ int ioasid_test_mock_dma(struct ioasid_ucmd *ucmd)
 		rc = -ENOMEM;
 		goto out_put;
 	}
+	cmd->out_iotlb_hits = 0;
 	while (done < cmd->length) {
 		unsigned long iova = cmd->iova + done;
 		size_t len = min_t(u64, cmd->length - done,
 				   PAGE_SIZE - offset_in_page(iova));
+		bool hit;
 
 		if (write && copy_from_user(buf, data + done, len)) {
 			rc = -EFAULT;
 			break;
 		}
 		rc = mock_dev_dma(dev_obj->mdev, has_pasid, cmd->pasid, iova,
-				  buf, len, write);
+				  buf, len, access, &fault, &hit);
 		if (rc)
 			break;
+		cmd->out_iotlb_hits += hit;
 		if (!write && copy_to_user(data + done, buf, len)) {
 			rc = -EFAULT;
 			break;
@@ -2036,7 +2079,12 @@ int ioasid_test_mock_dma(struct ioasid_ucmd *ucmd)
 	}
 	kfree(buf);
 	cmd->out_done = done;
-	/* The count is reported with a failed translation too. */
+	cmd->out_fault_stage = fault.stage;
+	cmd->out_fault_reason = fault.reason;
+	cmd->out_fault_level = fault.level;
+	cmd->out_fault_flags = fault.flags;
+	cmd->out_fault_addr = fault.addr;
+	/* The count and the fault are reported with a failed translation. */
 	if (!rc || rc == -ENXIO || rc == -EACCES) {
 		int rc2 = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
 

@@ -61,6 +61,7 @@ enum {
 	IOASID_CMD_DEVICE_GET_PASID_INFO,
 	IOASID_CMD_PASID_ALLOC,
 	IOASID_CMD_PASID_FREE,
+	IOASID_CMD_HWPT_INVALIDATE,
 };
 
 /**
@@ -108,6 +109,11 @@ struct ioasid_destroy {
  *                        policy their owner declares, and
  *                        %IOASID_DEVICE_GET_PASID_INFO.
  * @IOASID_FEATURE_GLOBAL_PASID: %IOASID_PASID_ALLOC and %IOASID_PASID_FREE.
+ * @IOASID_FEATURE_NESTING: Nesting-parent and nested HWPTs
+ *                          (%IOASID_HWPT_ALLOC with
+ *                          %IOASID_HWPT_ALLOC_NEST_PARENT or a @data_type)
+ *                          and %IOASID_HWPT_INVALIDATE, where a device's
+ *                          IOMMU driver implements them.
  */
 enum ioasid_feature {
 	IOASID_FEATURE_TEST = 1 << 0,
@@ -119,6 +125,7 @@ enum ioasid_feature {
 	IOASID_FEATURE_HW_INFO = 1 << 6,
 	IOASID_FEATURE_PASID = 1 << 7,
 	IOASID_FEATURE_GLOBAL_PASID = 1 << 8,
+	IOASID_FEATURE_NESTING = 1 << 9,
 };
 
 /**
@@ -520,26 +527,133 @@ struct ioasid_ioas_reserve {
 #define IOASID_IOAS_RESERVE _IO(IOASID_TYPE, IOASID_CMD_IOAS_RESERVE)
 
 /**
+ * enum ioasid_hwpt_alloc_flags - Flags of &struct ioasid_hwpt_alloc
+ * @IOASID_HWPT_ALLOC_NEST_PARENT: The paging HWPT may be the stage 2 of
+ *                                 nested HWPTs.  Only for a paging HWPT
+ */
+enum ioasid_hwpt_alloc_flags {
+	IOASID_HWPT_ALLOC_NEST_PARENT = 1 << 0,
+};
+
+/**
+ * enum ioasid_hwpt_data_type - Format of a nested HWPT's stage 1
+ * @IOASID_HWPT_DATA_NONE: No data: a paging HWPT filled from an IOAS
+ * @IOASID_HWPT_DATA_VTD_S1: Intel VT-d first-stage page table,
+ *                           &struct ioasid_hwpt_vtd_s1
+ * @IOASID_HWPT_DATA_ARM_SMMUV3: Arm SMMUv3 stage 1, described by the
+ *                               guest's stream table entry,
+ *                               &struct ioasid_hwpt_arm_smmuv3
+ *
+ * The values are those the IOMMU core gives the IOMMU drivers.
+ */
+enum ioasid_hwpt_data_type {
+	IOASID_HWPT_DATA_NONE = 0,
+	IOASID_HWPT_DATA_VTD_S1 = 1,
+	IOASID_HWPT_DATA_ARM_SMMUV3 = 2,
+};
+
+/**
+ * enum ioasid_hwpt_vtd_s1_flags - Flags of &struct ioasid_hwpt_vtd_s1
+ * @IOASID_VTD_S1_SRE: Supervisor requests: DMA tagged as privileged is
+ *                     translated (with supervisor rights) instead of
+ *                     refused
+ * @IOASID_VTD_S1_EAFE: Extended access flag: the walk also sets bit 10 of
+ *                      each entry it uses
+ * @IOASID_VTD_S1_WPE: Write protect: supervisor writes need R/W too
+ */
+enum ioasid_hwpt_vtd_s1_flags {
+	IOASID_VTD_S1_SRE = 1 << 0,
+	IOASID_VTD_S1_EAFE = 1 << 1,
+	IOASID_VTD_S1_WPE = 1 << 2,
+};
+
+/**
+ * struct ioasid_hwpt_vtd_s1 - Intel VT-d first-stage page table
+ *                             (%IOASID_HWPT_DATA_VTD_S1)
+ * @flags: Bitmap of &enum ioasid_hwpt_vtd_s1_flags
+ * @pgtbl_addr: Address of the first-level table (PML4 or PML5), an
+ *              address of the stage 2 (a guest physical address), 4 KiB
+ *              aligned
+ * @addr_width: Input address width: 48 (4-level) or 57 (5-level, where
+ *              the IOMMU supports it)
+ * @__reserved: Must be 0
+ *
+ * The fields of a scalable-mode PASID table entry that a guest programs
+ * for first-stage translation.  The table itself stays in guest memory in
+ * the x86-64 paging format, and is walked through the stage 2.
+ */
+struct ioasid_hwpt_vtd_s1 {
+	__aligned_u64 flags;
+	__aligned_u64 pgtbl_addr;
+	__u32 addr_width;
+	__u32 __reserved;
+};
+
+/**
+ * struct ioasid_hwpt_arm_smmuv3 - Arm SMMUv3 stage 1
+ *                                 (%IOASID_HWPT_DATA_ARM_SMMUV3)
+ * @ste: The guest's stream table entry, words 0 and 1, little endian
+ *
+ * Only the fields of stage 1 may be set: in word 0 V, Config (abort,
+ * bypass or stage-1 translate), S1Fmt, S1ContextPtr (a stage-2 address)
+ * and S1CDMax; in word 1 S1DSS, S1CIR, S1COR, S1CSH, S1STALLD and EATS.
+ * The context descriptors stay in guest memory and are fetched through
+ * the stage 2.  A nested HWPT of this format is a stream table entry: it
+ * attaches to a device's RID, and the device's PASIDs are the substream
+ * IDs of its context descriptor table.
+ */
+struct ioasid_hwpt_arm_smmuv3 {
+	__aligned_le64 ste[2];
+};
+
+/**
  * struct ioasid_hwpt_alloc - ioctl(IOASID_HWPT_ALLOC)
  * @size: sizeof(struct ioasid_hwpt_alloc)
- * @flags: Must be 0
+ * @flags: Bitmap of &enum ioasid_hwpt_alloc_flags
  * @dev_id: A device bound to the context; the page table is allocated in
  *          the format of the device's IOMMU
- * @pt_id: The IOAS whose mappings the page table holds
+ * @pt_id: For a paging HWPT, the IOAS whose mappings the page table
+ *         holds; for a nested HWPT, its parent: a paging HWPT allocated
+ *         with %IOASID_HWPT_ALLOC_NEST_PARENT
  * @out_hwpt_id: Output, id of the new hardware page table (HWPT)
+ * @data_type: &enum ioasid_hwpt_data_type: %IOASID_HWPT_DATA_NONE for a
+ *             paging HWPT, else the format of a nested HWPT's stage 1
+ * @data_len: Bytes at @data_uptr, 0 with %IOASID_HWPT_DATA_NONE: from
+ *            the size of the format's first layout to the size of the
+ *            layout the kernel knows
  * @__reserved: Must be 0
+ * @data_uptr: The stage 1 in the format @data_type names
  *
  * Allocate a paging HWPT from an IOAS: an IOMMU page table that holds
  * exactly the IOAS's mappings, filled from its existing pins and kept in
  * step with every later map and unmap.  Devices of the same IOMMU attach
  * to it by id, which lets user space decide which devices share a page
- * table.  An attachment holds the HWPT, which cannot be destroyed before
- * it is detached; the HWPT holds the IOAS.
+ * table.  With %IOASID_HWPT_ALLOC_NEST_PARENT, the paging HWPT can also
+ * be the stage 2 of nested HWPTs.
  *
- * Errors: %ENOENT if @dev_id names no bound device or @pt_id no IOAS;
- * %EADDRINUSE if a mapping or allowed range of the IOAS lies outside what
- * the IOMMU can translate; %ENOMEM; %EINTR when a fatal signal stopped the
- * filling of the page table (it is undone).
+ * Or allocate a nested HWPT: a stage-1 page table that user space
+ * manages in the IOMMU's own format (for a guest, in guest memory),
+ * whose every table fetch and output address the IOMMU translates through
+ * the parent.  User space keeps the IOMMU's caches of it coherent with
+ * %IOASID_HWPT_INVALIDATE.  The nested HWPT holds its parent, which
+ * cannot be destroyed before it; an attachment holds the HWPT, which
+ * cannot be destroyed before it is detached; a paging HWPT holds its IOAS.
+ *
+ * A structure that ends before @data_len (24 bytes, the first layout) is
+ * accepted and allocates a paging HWPT.
+ *
+ * Errors: %ENOENT if @dev_id names no bound device, or @pt_id no IOAS
+ * (paging) or no HWPT (nested); %EOPNOTSUPP for an unknown flag, or when
+ * the device's IOMMU cannot be a nesting parent or does not know the
+ * format @data_type; %EINVAL if @__reserved is set, for
+ * %IOASID_HWPT_ALLOC_NEST_PARENT with a @data_type, for @data_len or
+ * @data_uptr with %IOASID_HWPT_DATA_NONE, for a parent that is not a
+ * nesting parent or not of the device's IOMMU, or for a malformed stage-1
+ * description (reserved bits set, a bad address width, an unaligned
+ * table address); %EFAULT if @data_uptr cannot be read; %EADDRINUSE if a
+ * mapping or allowed range of the IOAS lies outside what the IOMMU can
+ * translate; %ENOMEM; %EINTR when a fatal signal stopped the filling of
+ * the page table (it is undone).
  */
 struct ioasid_hwpt_alloc {
 	__u32 size;
@@ -547,7 +661,10 @@ struct ioasid_hwpt_alloc {
 	__u32 dev_id;
 	__u32 pt_id;
 	__u32 out_hwpt_id;
+	__u32 data_type;
+	__u32 data_len;
 	__u32 __reserved;
+	__aligned_u64 data_uptr;
 };
 
 #define IOASID_HWPT_ALLOC _IO(IOASID_TYPE, IOASID_CMD_HWPT_ALLOC)
@@ -561,10 +678,8 @@ struct ioasid_hwpt_alloc {
  *            data, which may be more or less than what was copied
  * @data_uptr: Buffer for the IOMMU driver's data; may be 0 when
  *             @data_len is 0
- * @out_data_type: Output, the layout of the data: a value of
- *                 &enum iommu_hw_info_type of <linux/iommufd.h>, where each
- *                 layout is defined (for example 1, struct
- *                 iommu_hw_info_vtd); 0 when the driver reports none
+ * @out_data_type: Output, the layout of the data, &enum
+ *                 ioasid_hw_info_type; 0 when the driver reports none
  * @out_max_pasid_log2: Output, how many PASID bits the device and its
  *                      IOMMU support together; 0 means no PASID
  * @__reserved: Must be 0
@@ -592,6 +707,62 @@ struct ioasid_device_get_hw_info {
 
 #define IOASID_DEVICE_GET_HW_INFO \
 	_IO(IOASID_TYPE, IOASID_CMD_DEVICE_GET_HW_INFO)
+
+/**
+ * enum ioasid_hw_info_type - Layout of %IOASID_DEVICE_GET_HW_INFO's data
+ * @IOASID_HW_INFO_TYPE_NONE: The IOMMU driver reports nothing
+ * @IOASID_HW_INFO_TYPE_INTEL_VTD: &struct ioasid_hw_info_vtd
+ * @IOASID_HW_INFO_TYPE_ARM_SMMUV3: &struct ioasid_hw_info_arm_smmuv3
+ *
+ * The values are those of the IOMMU core; a driver may report another,
+ * which its own documentation defines.
+ */
+enum ioasid_hw_info_type {
+	IOASID_HW_INFO_TYPE_NONE = 0,
+	IOASID_HW_INFO_TYPE_INTEL_VTD = 1,
+	IOASID_HW_INFO_TYPE_ARM_SMMUV3 = 2,
+};
+
+/**
+ * struct ioasid_hw_info_vtd - Intel VT-d hardware information
+ * @flags: Must be 0 (for now)
+ * @__reserved: Must be 0
+ * @cap_reg: The Capability Register of the IOMMU (VT-d specification,
+ *           section 11.4.2)
+ * @ecap_reg: The Extended Capability Register (section 11.4.3)
+ *
+ * What a VMM needs to model a vIOMMU the guest's first-stage tables suit:
+ * among others first-stage 1 GiB pages and 5-level tables (FS1GP,
+ * FS5LP), nesting (NEST), first-stage translation (FSTS), PASID and its
+ * width (PASID, PSS), and page requests (PRS).
+ */
+struct ioasid_hw_info_vtd {
+	__u32 flags;
+	__u32 __reserved;
+	__aligned_u64 cap_reg;
+	__aligned_u64 ecap_reg;
+};
+
+/**
+ * struct ioasid_hw_info_arm_smmuv3 - Arm SMMUv3 hardware information
+ * @flags: Must be 0 (for now)
+ * @__reserved: Must be 0
+ * @idr: The ID registers SMMU_IDR0 to SMMU_IDR5 (SMMUv3 architecture,
+ *       section 6.3)
+ * @iidr: SMMU_IIDR, implementation identification
+ * @aidr: SMMU_AIDR, architecture version
+ *
+ * Among others IDR0 says which stages and table formats there are, IDR1
+ * the substream ID width (SSIDSIZE), IDR5 the granules and the output
+ * address size.
+ */
+struct ioasid_hw_info_arm_smmuv3 {
+	__u32 flags;
+	__u32 __reserved;
+	__u32 idr[6];
+	__u32 iidr;
+	__u32 aidr;
+};
 
 /**
  * DOC: PASIDs
@@ -797,5 +968,108 @@ struct ioasid_pasid_free {
 };
 
 #define IOASID_PASID_FREE _IO(IOASID_TYPE, IOASID_CMD_PASID_FREE)
+
+/**
+ * enum ioasid_hwpt_invalidate_data_type - Format of invalidation entries
+ * @IOASID_HWPT_INVALIDATE_DATA_VTD_S1: &struct ioasid_hwpt_vtd_s1_invalidate,
+ *                                      for %IOASID_HWPT_DATA_VTD_S1
+ * @IOASID_HWPT_INVALIDATE_DATA_ARM_SMMUV3: &struct
+ *                                          ioasid_hwpt_arm_smmuv3_invalidate,
+ *                                          for %IOASID_HWPT_DATA_ARM_SMMUV3
+ *
+ * The values are those the IOMMU core gives the IOMMU drivers.
+ */
+enum ioasid_hwpt_invalidate_data_type {
+	IOASID_HWPT_INVALIDATE_DATA_VTD_S1 = 0,
+	IOASID_HWPT_INVALIDATE_DATA_ARM_SMMUV3 = 1,
+};
+
+/**
+ * enum ioasid_hwpt_vtd_s1_invalidate_flags - Flags of a VT-d invalidation
+ * @IOASID_VTD_INV_FLAGS_LEAF: Only leaf entries changed: the IOMMU may keep
+ *                             its caches of the upper levels
+ */
+enum ioasid_hwpt_vtd_s1_invalidate_flags {
+	IOASID_VTD_INV_FLAGS_LEAF = 1 << 0,
+};
+
+/**
+ * struct ioasid_hwpt_vtd_s1_invalidate - One VT-d stage-1 cache invalidation
+ * @addr: First address, 4 KiB aligned
+ * @npages: Number of 4 KiB pages; with @addr 0 and @npages U64_MAX, the
+ *          whole address space
+ * @flags: Bitmap of &enum ioasid_hwpt_vtd_s1_invalidate_flags
+ * @__reserved: Must be 0
+ *
+ * What a guest's PASID-based IOTLB invalidation descriptor says: the
+ * IOMMU drops what it cached of the nested HWPT's translations in the
+ * range, for every PASID and device the HWPT is attached to.
+ */
+struct ioasid_hwpt_vtd_s1_invalidate {
+	__aligned_u64 addr;
+	__aligned_u64 npages;
+	__u32 flags;
+	__u32 __reserved;
+};
+
+/**
+ * struct ioasid_hwpt_arm_smmuv3_invalidate - One SMMUv3 command
+ * @cmd: A command of the SMMUv3 command queue, two little-endian words
+ *
+ * The stage-1 invalidations a guest's command queue may hold: CMD_CFGI_CD
+ * and CMD_CFGI_CD_ALL (context descriptors), CMD_TLBI_NH_ALL,
+ * CMD_TLBI_NH_ASID, CMD_TLBI_NH_VA and CMD_TLBI_NH_VAA (TLB entries of
+ * stage 1).  Their StreamID and VMID fields are ignored: the HWPT is the
+ * stream, and the VMID is the kernel's.
+ */
+struct ioasid_hwpt_arm_smmuv3_invalidate {
+	__aligned_le64 cmd[2];
+};
+
+/**
+ * struct ioasid_hwpt_invalidate - ioctl(IOASID_HWPT_INVALIDATE)
+ * @size: sizeof(struct ioasid_hwpt_invalidate)
+ * @hwpt_id: A nested HWPT
+ * @data_uptr: Array of @entry_num entries of @entry_len bytes each
+ * @data_type: &enum ioasid_hwpt_invalidate_data_type, the one of the
+ *             HWPT's format
+ * @entry_len: Bytes of one entry: from the size of the format's first
+ *             layout to the size of the layout the kernel knows, so that
+ *             a newer kernel with longer entries accepts older user space
+ * @entry_num: In: number of entries.  Out: entries processed, fully and
+ *             in order, before the one that failed (all on success)
+ * @__reserved: Must be 0
+ *
+ * Forward the cache invalidations of a user-managed stage 1 (a guest's
+ * invalidation queue) to the IOMMU, in a batch.  The entries are carried
+ * out in order; the first that fails stops the batch, its errno is the
+ * ioctl's, and @entry_num says how many went before it.  @entry_num 0 is
+ * a valid call that does nothing, with which user space can check the
+ * format.
+ *
+ * Errors: %ENOENT if @hwpt_id names no HWPT; %EOPNOTSUPP if it is not a
+ * nested HWPT, or for an entry holding a command the format does not
+ * support; %EINVAL if @__reserved is set, for a @data_type that is not
+ * the HWPT's, an @entry_len of 0, above %IOASID_HWPT_INVALIDATE_ENTRY_MAX
+ * or (at the first entry) outside the sizes the kernel accepts for the
+ * format, @entry_num above %IOASID_HWPT_INVALIDATE_NUM_MAX, or an entry
+ * with reserved bits set, an unaligned or wrapping range or unknown flags;
+ * %EFAULT when the array cannot be read; %EINTR when a fatal signal
+ * stopped the batch.  Whatever the errno, @entry_num is written.
+ */
+struct ioasid_hwpt_invalidate {
+	__u32 size;
+	__u32 hwpt_id;
+	__aligned_u64 data_uptr;
+	__u32 data_type;
+	__u32 entry_len;
+	__u32 entry_num;
+	__u32 __reserved;
+};
+
+#define IOASID_HWPT_INVALIDATE_ENTRY_MAX 4096
+#define IOASID_HWPT_INVALIDATE_NUM_MAX 65536
+
+#define IOASID_HWPT_INVALIDATE _IO(IOASID_TYPE, IOASID_CMD_HWPT_INVALIDATE)
 
 #endif /* _UAPI_LINUX_IOASID_H */
