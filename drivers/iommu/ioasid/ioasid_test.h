@@ -587,6 +587,7 @@ struct ioasid_test_device_bind {
  * @size: sizeof(struct ioasid_test_device_unbind)
  * @flags: Must be 0
  * @dev_id: Mock device object
+ * @__reserved: Must be 0
  *
  * Errors: %ENOENT if the mock device is not bound.
  */
@@ -782,6 +783,7 @@ enum ioasid_test_allow_pasid_flags {
  * @configs: Bitmap of &enum ioasid_pasid_config permitted on each PASID of
  *           the range; 0 declares that the owner keeps them
  * @__reserved: Must be 0
+ * @__reserved2: Must be 0
  *
  * Declare the owner's policy for PASIDs of the bound mock device, as the
  * subsystem owning a device does with ioasid_device_allow_pasid().
