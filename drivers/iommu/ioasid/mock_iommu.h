@@ -411,20 +411,23 @@ enum mock_flavour {
  * @valid: The slot holds a translation
  * @key: PASID (VT-d) or substream (SMMUv3) of the DMA that made it,
  *       %IOMMU_NO_PASID for none
+ * @priv: Made by a privileged request: it serves those alone
  * @tag: What invalidations match: the PASID (VT-d), the ASID (SMMUv3)
  * @iova_pfn: Input page it translates
  * @leaf_first: First input address of the stage-1 leaf it came from
  * @leaf_last: Last input address of that leaf
  * @s2_gen: &struct mock_domain.s2_gen of the parent when it was made
- * @access: &enum mock_access its walk proved allowed; a request for more
- *          walks again, as a CPU re-walks before it reports a fault
- *          (Intel SDM Vol. 3, 4.10.4.3 "Optional Invalidation")
+ * @access: &enum mock_access its walks proved allowed, for the same
+ *          translation; a request for more walks again, as a CPU
+ *          re-walks before it reports a fault (Intel SDM Vol. 3, 4.10.4.3
+ *          "Optional Invalidation")
  * @oa: Stage-1 output of the page
  * @hpa: Host physical address of the page
  */
 struct mock_iotlb_entry {
 	bool valid;
 	u32 key;
+	bool priv;
 	u32 tag;
 	u64 iova_pfn;
 	u64 leaf_first;

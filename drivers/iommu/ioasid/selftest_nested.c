@@ -181,8 +181,10 @@ int mock_nested_dma_page(struct mock_nested *nested, u32 pasid, u64 iova,
 		.pasid = pasid,
 		.access = access,
 	};
+	bool priv = access & MOCK_ACC_PRIV;
 	struct mock_iotlb_entry *e;
 	phys_addr_t hpa;
+	bool same;
 	void *va;
 	int rc = 0;
 
@@ -190,15 +192,13 @@ int mock_nested_dma_page(struct mock_nested *nested, u32 pasid, u64 iova,
 	spin_lock(&nested->lock);
 	xa_lock(&s2->ioptes);
 	e = &nested->iotlb[mock_iotlb_slot(pasid, iova >> PAGE_SHIFT)];
-	if (e->valid && e->key == pasid && e->iova_pfn == iova >> PAGE_SHIFT &&
-	    e->s2_gen == s2->s2_gen && !(access & ~e->access)) {
+	/* Rights proven for one privilege level say nothing of the other. */
+	same = e->valid && e->key == pasid && e->priv == priv &&
+	       e->iova_pfn == iova >> PAGE_SHIFT && e->s2_gen == s2->s2_gen;
+	if (same && !(access & ~e->access)) {
 		hpa = e->hpa + offset_in_page(iova);
 		*hit = true;
 	} else {
-		bool same = e->valid && e->key == pasid &&
-			    e->iova_pfn == iova >> PAGE_SHIFT &&
-			    e->s2_gen == s2->s2_gen;
-
 		rc = mock_nested_walk(nested, &w);
 		if (!rc)
 			rc = mock_s2_translate(&w, w.oa,
@@ -208,8 +208,17 @@ int mock_nested_dma_page(struct mock_nested *nested, u32 pasid, u64 iova,
 			*fault = w.fault;
 			goto out_unlock;
 		}
+		/*
+		 * The rights of the old walk add up only for the very same
+		 * translation: a new one replaces it whole.
+		 */
+		same = same && e->tag == w.tag && e->hpa == (hpa & PAGE_MASK) &&
+		       e->oa == (w.oa & PAGE_MASK) &&
+		       e->leaf_first == (iova & ~(w.leaf_size - 1)) &&
+		       e->leaf_last == e->leaf_first + w.leaf_size - 1;
 		e->access = access | (same ? e->access : 0);
 		e->valid = true;
+		e->priv = priv;
 		e->key = pasid;
 		e->tag = w.tag;
 		e->iova_pfn = iova >> PAGE_SHIFT;
