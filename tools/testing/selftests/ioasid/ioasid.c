@@ -200,7 +200,8 @@ TEST(get_info)
 					     IOASID_FEATURE_HWPT |
 					     IOASID_FEATURE_HW_INFO |
 					     IOASID_FEATURE_PASID |
-					     IOASID_FEATURE_GLOBAL_PASID));
+					     IOASID_FEATURE_GLOBAL_PASID |
+					     IOASID_FEATURE_NESTING));
 	if (!(info.features & IOASID_FEATURE_TEST))
 		TH_LOG("kernel built without CONFIG_IOASID_TEST");
 	close(fd);
@@ -2733,7 +2734,10 @@ TEST_F(device, hwpt_alloc)
 	ASSERT_EQ(0, ioas_alloc(self->fd, &cmd.pt_id));
 	EXPECT_EQ(ENOENT, hwpt_alloc(self->fd, self->mock[0], cmd.pt_id,
 				     &hwpt));
-	cmd.flags = 1;
+	cmd.flags = 1U << 31;
+	EXPECT_EQ(EOPNOTSUPP, ioctl_err(self->fd, IOASID_HWPT_ALLOC, &cmd));
+	/* The plain mock IOMMU cannot be a nesting parent. */
+	cmd.flags = IOASID_HWPT_ALLOC_NEST_PARENT;
 	EXPECT_EQ(EOPNOTSUPP, ioctl_err(self->fd, IOASID_HWPT_ALLOC, &cmd));
 	cmd.flags = 0;
 	cmd.__reserved = 1;
@@ -3692,7 +3696,8 @@ static const struct ioctl_size ioctl_sizes[] = {
 	IOCTL_SIZE(IOASID_IOAS_MAP_FILE, ioasid_ioas_map_file),
 	IOCTL_SIZE(IOASID_IOAS_ALLOW_IOVAS, ioasid_ioas_allow_iovas),
 	IOCTL_SIZE(IOASID_IOAS_RESERVE, ioasid_ioas_reserve),
-	IOCTL_SIZE(IOASID_HWPT_ALLOC, ioasid_hwpt_alloc),
+	/* The first layout ended where data_len begins. */
+	IOCTL_SIZE_GREW(IOASID_HWPT_ALLOC, ioasid_hwpt_alloc, data_type),
 	IOCTL_SIZE(IOASID_DEVICE_GET_HW_INFO, ioasid_device_get_hw_info),
 	IOCTL_SIZE_GREW(IOASID_TEST_MOCK_DEV_ADD, ioasid_test_mock_dev_add,
 			__reserved),
@@ -3724,8 +3729,9 @@ static const struct ioctl_size ioctl_sizes[] = {
 	IOCTL_SIZE(IOASID_PASID_FREE, ioasid_pasid_free),
 	IOCTL_SIZE(IOASID_TEST_DEVICE_ALLOW_PASID,
 		   ioasid_test_device_allow_pasid),
-	IOCTL_SIZE(IOASID_TEST_MOCK_DMA, ioasid_test_mock_dma),
+	IOCTL_SIZE_GREW(IOASID_TEST_MOCK_DMA, ioasid_test_mock_dma, out_done),
 	IOCTL_SIZE(IOASID_TEST_KERNEL_PASID, ioasid_test_kernel_pasid),
+	IOCTL_SIZE(IOASID_HWPT_INVALIDATE, ioasid_hwpt_invalidate),
 };
 
 /*
@@ -3776,6 +3782,9 @@ TEST(min_size_every_ioctl)
 		memset(buf, 0, sizeof(buf));
 		size = op->size;
 		memcpy(buf, &size, sizeof(size));
+		/* The DMA checks its length before the device: one byte. */
+		if (op->cmd == IOASID_TEST_MOCK_DMA)
+			((struct ioasid_test_mock_dma *)buf)->length = 1;
 		EXPECT_NE(EINVAL, ioctl_err(fd, op->cmd, buf))
 			TH_LOG("%s: first layout", op->name);
 	}
@@ -5151,6 +5160,8 @@ static void check_info(struct __test_metadata *_metadata, int line, int fd,
 #define ATT	(IOASID_PASID_INFO_DECLARED | IOASID_PASID_INFO_ATTACHED)
 #define DECL	IOASID_PASID_INFO_DECLARED
 #define PAGING	IOASID_PASID_CFG_PAGING
+/* The RID takes paging and nested HWPTs alike. */
+#define RID_ALLOWED	(IOASID_PASID_CFG_PAGING | IOASID_PASID_CFG_NESTED)
 
 FIXTURE(pasid)
 {
@@ -5225,22 +5236,22 @@ TEST_F(pasid, info_rid_and_errors)
 	struct ioasid_device_get_pasid_info info;
 	__u32 hwpt;
 
-	/* The RID: always declared, paging allowed. */
+	/* The RID: always declared, paging and nested allowed. */
 	ASSERT_EQ(0, ioasid_pasid_info(self->fd, self->dev, 0, &info));
 	EXPECT_EQ(DECL, info.out_flags);
-	EXPECT_EQ(PAGING, info.out_allowed);
+	EXPECT_EQ(RID_ALLOWED, info.out_allowed);
 	EXPECT_EQ(IOASID_PT_NONE, info.out_pt_kind);
 	EXPECT_EQ(0, info.out_pt_id);
 	EXPECT_EQ(IOASID_TEST_MOCK_PASID_BITS, info.out_pasid_bits);
 	EXPECT_EQ(0, info.out_dev_caps);
 	ASSERT_EQ(0, device_attach(self->fd, self->mock, self->ioas[0], &hwpt,
 				   false));
-	CHECK_INFO(self->fd, self->dev, 0, ATT, PAGING, hwpt);
+	CHECK_INFO(self->fd, self->dev, 0, ATT, RID_ALLOWED, hwpt);
 	/* Nothing declared on a PASID. */
 	CHECK_INFO(self->fd, self->dev, 1, 0, 0, 0);
 	CHECK_INFO(self->fd, self->dev, IOASID_PASID_MAX, 0, 0, 0);
 	ASSERT_EQ(0, device_detach(self->fd, self->mock));
-	CHECK_INFO(self->fd, self->dev, 0, DECL, PAGING, 0);
+	CHECK_INFO(self->fd, self->dev, 0, DECL, RID_ALLOWED, 0);
 
 	EXPECT_EQ(EINVAL, ioasid_pasid_info(self->fd, self->dev,
 					    IOASID_PASID_MAX + 1, &info));
@@ -5595,7 +5606,7 @@ TEST_F(pasid, attach_errors)
 	/* Nothing got attached by those, not even the RID. */
 	EXPECT_EQ(0, pasid_serial(_metadata, self->fd, self->mock, 5));
 	EXPECT_EQ(0, pasid_serial(_metadata, self->fd, self->mock, 0));
-	CHECK_INFO(self->fd, self->dev, 0, DECL, PAGING, 0);
+	CHECK_INFO(self->fd, self->dev, 0, DECL, RID_ALLOWED, 0);
 
 	ASSERT_EQ(0, ioctl_err(self->fd, IOASID_TEST_DEVICE_ATTACH, &cmd));
 	hwpt = cmd.pt_id;
@@ -5725,7 +5736,7 @@ TEST_F(pasid, replace_and_detach)
 	EXPECT_EQ(0, pasid_serial(_metadata, self->fd, self->mock, 5));
 	EXPECT_EQ(-ENXIO, dma_read_byte(self->fd, self->mock, 5, PASID_IOVA));
 	CHECK_INFO(self->fd, self->dev, 5, DECL, PAGING, 0);
-	CHECK_INFO(self->fd, self->dev, 0, ATT, PAGING, rid);
+	CHECK_INFO(self->fd, self->dev, 0, ATT, RID_ALLOWED, rid);
 	EXPECT_EQ(pattern(1), dma_read_byte(self->fd, self->mock, 0,
 					    PASID_IOVA));
 	ASSERT_EQ(0, device_detach(self->fd, self->mock));
@@ -5903,7 +5914,7 @@ TEST_F(pasid, rid_and_pasid_share_a_hwpt)
 	CHECK_INFO(self->fd, self->dev, 5, ATT, PAGING, rid);
 	CHECK_INFO(self->fd, dev2, 7, ATT, PAGING, rid);
 	/* The other device's RID is not attached by that. */
-	CHECK_INFO(self->fd, dev2, 0, DECL, PAGING, 0);
+	CHECK_INFO(self->fd, dev2, 0, DECL, RID_ALLOWED, 0);
 	CHECK_INFO(self->fd, dev2, 5, DECL, PAGING, 0);
 
 	/* The HWPT and its IOAS stay while any of them uses it. */
@@ -7130,7 +7141,7 @@ TEST_F_TIMEOUT(pasid, model_attach_dma, 600)
 		}
 	}
 	EXPECT_EQ(0x30, dma_read_byte(self->fd, self->mock, 0, PASID_IOVA));
-	CHECK_INFO(self->fd, self->dev, 0, ATT, PAGING, hwpt[0]);
+	CHECK_INFO(self->fd, self->dev, 0, ATT, RID_ALLOWED, hwpt[0]);
 
 	/* Written through one PASID, read through all the others. */
 	for (pasid = 1; pasid <= NR_MODEL_PASIDS && where[pasid] < 0; pasid++)
@@ -7160,6 +7171,851 @@ TEST_F_TIMEOUT(pasid, model_attach_dma, 600)
 	for (i = 0; i < NR_MODEL_IOAS; i++)
 		EXPECT_EQ(0, destroy(self->fd, ioas[i]));
 	munmap(pages, NR_MODEL_IOAS * PG);
+}
+
+/* ---- Nesting: the errors of nested HWPT_ALLOC and HWPT_INVALIDATE ------- */
+
+/*
+ * The documented errnos of the nesting uAPI on the mock VT-d and SMMUv3.
+ * What the nested tables translate (the DMA walks) is ioasid_nested.c's.
+ */
+
+/* Where the IOAS, the stage 2 of the nested HWPTs, maps the fixture's page. */
+#define NEST_GPA	0x100000ULL
+#define NEST_VTD	(IOASID_TEST_MOCK_DEV_VTD | IOASID_TEST_MOCK_DEV_PASID)
+#define NEST_SMMU	(IOASID_TEST_MOCK_DEV_SMMUV3 | \
+			 IOASID_TEST_MOCK_DEV_PASID)
+/* VT-d ECAP (VT-d spec 11.4.3) and SMMUv3 IDR0/IDR1 (SMMUv3 6.3.1, 6.3.2). */
+#define VTD_ECAP_NEST		(1ULL << 26)
+#define VTD_ECAP_PASID		(1ULL << 40)
+#define VTD_ECAP_PSS(e)		(((e) >> 35) & 0x1f)
+#define VTD_ECAP_SMTS		(1ULL << 43)
+#define VTD_ECAP_FSTS		(1ULL << 47)
+#define SMMU_IDR0_S2P		(1U << 0)
+#define SMMU_IDR0_S1P		(1U << 1)
+#define SMMU_IDR1_SSIDSIZE(r)	(((r) >> 6) & 0x1f)
+
+FIXTURE(hwpt_nesting_errors)
+{
+	int fd;
+	__u32 ioas;
+	void *buf;
+	/* A VT-d, an SMMUv3 and a plain mock device, each with PASIDs. */
+	__u32 vtd_mock, vtd_dev, vtd_parent;
+	__u32 smmu_mock, smmu_dev, smmu_parent;
+	__u32 plain_mock, plain_dev;
+	long pinned_kb;
+};
+
+FIXTURE_SETUP(hwpt_nesting_errors)
+{
+	self->buf = MAP_FAILED;
+	self->fd = open_ioasid();
+	ASSERT_LE(0, self->fd);
+	if (!have_test_driver(self->fd))
+		SKIP(return, "kernel built without CONFIG_IOASID_TEST");
+	if (!have_feature(self->fd, IOASID_FEATURE_NESTING))
+		SKIP(return, "kernel without IOASID_FEATURE_NESTING");
+	self->pinned_kb = vm_pinned_kb();
+	ASSERT_LE(0, self->pinned_kb);
+	self->buf = mmap(NULL, PG, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->buf);
+	memset(self->buf, 0, PG);
+	ASSERT_EQ(0, ioas_alloc(self->fd, &self->ioas));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas, self->buf, PG,
+				    NEST_GPA));
+	ASSERT_EQ(0, ioasid_mock_dev_add(self->fd, NEST_VTD, 0, 0,
+					 &self->vtd_mock));
+	ASSERT_EQ(0, device_bind(self->fd, self->vtd_mock, &self->vtd_dev));
+	ASSERT_EQ(0, ioasid_mock_dev_add(self->fd, NEST_SMMU, 0, 0,
+					 &self->smmu_mock));
+	ASSERT_EQ(0, device_bind(self->fd, self->smmu_mock, &self->smmu_dev));
+	ASSERT_EQ(0, ioasid_mock_dev_add(self->fd, IOASID_TEST_MOCK_DEV_PASID,
+					 0, 0, &self->plain_mock));
+	ASSERT_EQ(0, device_bind(self->fd, self->plain_mock,
+				 &self->plain_dev));
+	ASSERT_EQ(0, ioasid_nest_parent_alloc(self->fd, self->vtd_dev,
+					      self->ioas, true,
+					      &self->vtd_parent));
+	ASSERT_EQ(0, ioasid_nest_parent_alloc(self->fd, self->smmu_dev,
+					      self->ioas, true,
+					      &self->smmu_parent));
+}
+
+FIXTURE_TEARDOWN(hwpt_nesting_errors)
+{
+	close(self->fd);
+	if (self->buf != MAP_FAILED) {
+		/* Closing the context gives back every pin. */
+		EXPECT_EQ(self->pinned_kb, vm_pinned_kb());
+		munmap(self->buf, PG);
+	}
+}
+
+/*
+ * Nothing a failed call made is left: with no nested HWPT holding them,
+ * the parents go, and then the IOAS.
+ */
+static void nest_check_clean(struct __test_metadata *_metadata,
+			     FIXTURE_DATA(hwpt_nesting_errors) *self)
+{
+	EXPECT_EQ(0, destroy(self->fd, self->vtd_parent));
+	EXPECT_EQ(0, destroy(self->fd, self->smmu_parent));
+	EXPECT_EQ(0, destroy(self->fd, self->ioas));
+}
+
+/* GET_PASID_INFO of @pasid (0: the RID) attached to the nested @hwpt. */
+static void nest_check_pasid(struct __test_metadata *_metadata, int fd,
+			     __u32 dev, __u32 pasid, __u32 hwpt)
+{
+	struct ioasid_device_get_pasid_info info;
+
+	ASSERT_EQ(0, ioasid_pasid_info(fd, dev, pasid, &info));
+	EXPECT_EQ(ATT, info.out_flags) TH_LOG("pasid %u", pasid);
+	EXPECT_TRUE(info.out_allowed & IOASID_PASID_CFG_NESTED)
+		TH_LOG("pasid %u", pasid);
+	EXPECT_EQ(IOASID_PT_HWPT_NESTED, info.out_pt_kind)
+		TH_LOG("pasid %u", pasid);
+	EXPECT_EQ(hwpt, info.out_pt_id) TH_LOG("pasid %u", pasid);
+}
+
+TEST_F(hwpt_nesting_errors, nest_parent_alloc)
+{
+	struct ioasid_hwpt_alloc cmd = {
+		.size = sizeof(cmd),
+		.flags = IOASID_HWPT_ALLOC_NEST_PARENT,
+		.dev_id = self->vtd_dev,
+		.pt_id = self->ioas,
+	};
+	struct ioasid_hwpt_vtd_s1 vtd = ioasid_nest_vtd_s1(NEST_GPA);
+	__u32 hwpt, got;
+
+	/* The plain mock IOMMU cannot nest. */
+	EXPECT_EQ(EOPNOTSUPP, ioasid_nest_parent_alloc(self->fd,
+						       self->plain_dev,
+						       self->ioas, true,
+						       &hwpt));
+	/* But its ordinary paging HWPTs stay. */
+	ASSERT_EQ(0, ioasid_nest_parent_alloc(self->fd, self->plain_dev,
+					      self->ioas, false, &hwpt));
+	EXPECT_EQ(0, destroy(self->fd, hwpt));
+
+	cmd.flags = 1U << 31;
+	EXPECT_EQ(EOPNOTSUPP, ioctl_err(self->fd, IOASID_HWPT_ALLOC, &cmd));
+	cmd.flags = IOASID_HWPT_ALLOC_NEST_PARENT;
+	cmd.__reserved = 1;
+	EXPECT_EQ(EINVAL, ioctl_err(self->fd, IOASID_HWPT_ALLOC, &cmd));
+	cmd.__reserved = 0;
+	/* A paging HWPT takes no data. */
+	cmd.data_len = sizeof(vtd);
+	EXPECT_EQ(EINVAL, ioctl_err(self->fd, IOASID_HWPT_ALLOC, &cmd));
+	cmd.data_len = 0;
+	cmd.data_uptr = (uintptr_t)&vtd;
+	EXPECT_EQ(EINVAL, ioctl_err(self->fd, IOASID_HWPT_ALLOC, &cmd));
+	cmd.data_uptr = 0;
+	/* The flag is for a paging HWPT only. */
+	cmd.pt_id = self->vtd_parent;
+	cmd.data_type = IOASID_HWPT_DATA_VTD_S1;
+	cmd.data_len = sizeof(vtd);
+	cmd.data_uptr = (uintptr_t)&vtd;
+	EXPECT_EQ(EINVAL, ioctl_err(self->fd, IOASID_HWPT_ALLOC, &cmd));
+	/* A paging HWPT is made from an IOAS, not from a HWPT. */
+	EXPECT_EQ(ENOENT, ioasid_nest_parent_alloc(self->fd, self->vtd_dev,
+						   self->vtd_parent, true,
+						   &hwpt));
+	EXPECT_EQ(ENOENT, ioasid_nest_parent_alloc(self->fd, 9999, self->ioas,
+						   true, &hwpt));
+	EXPECT_EQ(ENOENT, ioasid_nest_parent_alloc(self->fd, self->vtd_mock,
+						   self->ioas, true, &hwpt));
+
+	/* The first layout, whatever lies past it, is a paging HWPT. */
+	memset(&cmd, 0xff, sizeof(cmd));
+	cmd.size = offsetof(struct ioasid_hwpt_alloc, data_len);
+	cmd.flags = 0;
+	cmd.dev_id = self->vtd_dev;
+	cmd.pt_id = self->ioas;
+	cmd.data_type = IOASID_HWPT_DATA_NONE;
+	ASSERT_EQ(0, ioctl_err(self->fd, IOASID_HWPT_ALLOC, &cmd));
+	EXPECT_EQ(0, destroy(self->fd, cmd.out_hwpt_id));
+
+	/* A nesting parent is a paging HWPT like any other. */
+	ASSERT_EQ(0, device_attach(self->fd, self->vtd_mock, self->vtd_parent,
+				   &got, false));
+	EXPECT_EQ(self->vtd_parent, got);
+	EXPECT_EQ(0, device_domain_flags(_metadata, self->fd, self->vtd_mock) &
+		     IOASID_TEST_DOMAIN_NESTED);
+	EXPECT_EQ(0, ioasid_mock_dma(self->fd, self->vtd_mock, 0, NEST_GPA,
+				     self->buf, 16, false));
+	/* Of its IOMMU only. */
+	EXPECT_EQ(EINVAL, device_attach(self->fd, self->smmu_mock,
+					self->vtd_parent, NULL, false));
+	EXPECT_EQ(EBUSY, destroy(self->fd, self->vtd_parent));
+	ASSERT_EQ(0, device_detach(self->fd, self->vtd_mock));
+	nest_check_clean(_metadata, self);
+}
+
+TEST_F(hwpt_nesting_errors, nested_alloc_errors)
+{
+	struct ioasid_hwpt_vtd_s1 vtd = ioasid_nest_vtd_s1(NEST_GPA), v;
+	struct ioasid_hwpt_arm_smmuv3 ste = ioasid_nest_smmuv3_ste(false), st;
+	struct ioasid_hwpt_alloc cmd = {
+		.size = sizeof(cmd),
+		.dev_id = self->vtd_dev,
+		.pt_id = self->vtd_parent,
+		.data_type = IOASID_HWPT_DATA_VTD_S1,
+		.data_len = sizeof(vtd),
+		.data_uptr = (uintptr_t)&vtd,
+	};
+	static const __u32 widths[] = { 0, 32, 39, 47, 49, 52, 56, 58, 64 };
+	struct {
+		struct ioasid_hwpt_vtd_s1 s1;
+		__u64 tail;
+	} longer = { .s1 = vtd };
+	struct {
+		struct ioasid_hwpt_alloc cmd;
+		__u64 tail;
+	} big;
+	__u32 nested, paging, auto_hwpt, other_mock, other_dev, other_parent;
+	unsigned int i;
+
+	/* ENOENT: the device, and a parent that is no paging HWPT. */
+	EXPECT_EQ(ENOENT, ioasid_nest_alloc(self->fd, 9999, self->vtd_parent,
+					    IOASID_HWPT_DATA_VTD_S1, &vtd,
+					    sizeof(vtd), NULL));
+	EXPECT_EQ(ENOENT, ioasid_nest_alloc(self->fd, self->vtd_mock,
+					    self->vtd_parent,
+					    IOASID_HWPT_DATA_VTD_S1, &vtd,
+					    sizeof(vtd), NULL));
+	EXPECT_EQ(ENOENT, ioasid_nest_alloc(self->fd, self->vtd_dev, 9999,
+					    IOASID_HWPT_DATA_VTD_S1, &vtd,
+					    sizeof(vtd), NULL));
+	EXPECT_EQ(ENOENT, ioasid_nest_alloc(self->fd, self->vtd_dev, self->ioas,
+					    IOASID_HWPT_DATA_VTD_S1, &vtd,
+					    sizeof(vtd), NULL));
+	EXPECT_EQ(ENOENT, ioasid_nest_alloc(self->fd, self->vtd_dev,
+					    self->vtd_dev,
+					    IOASID_HWPT_DATA_VTD_S1, &vtd,
+					    sizeof(vtd), NULL));
+	ASSERT_EQ(0, ioasid_nest_alloc(self->fd, self->vtd_dev,
+				       self->vtd_parent,
+				       IOASID_HWPT_DATA_VTD_S1, &vtd,
+				       sizeof(vtd), &nested));
+	/* Nested HWPTs do not nest. */
+	EXPECT_EQ(ENOENT, ioasid_nest_alloc(self->fd, self->vtd_dev, nested,
+					    IOASID_HWPT_DATA_VTD_S1, &vtd,
+					    sizeof(vtd), NULL));
+	EXPECT_EQ(0, destroy(self->fd, nested));
+
+	/* EOPNOTSUPP: the plain mock cannot nest, nor any IOMMU a format. */
+	EXPECT_EQ(EOPNOTSUPP, ioasid_nest_alloc(self->fd, self->plain_dev,
+						self->vtd_parent,
+						IOASID_HWPT_DATA_VTD_S1, &vtd,
+						sizeof(vtd), NULL));
+	EXPECT_EQ(EOPNOTSUPP, ioasid_nest_alloc(self->fd, self->vtd_dev,
+						self->vtd_parent,
+						IOASID_HWPT_DATA_ARM_SMMUV3,
+						&ste, sizeof(ste), NULL));
+	EXPECT_EQ(EOPNOTSUPP, ioasid_nest_alloc(self->fd, self->smmu_dev,
+						self->smmu_parent,
+						IOASID_HWPT_DATA_VTD_S1, &vtd,
+						sizeof(vtd), NULL));
+	EXPECT_EQ(EOPNOTSUPP, ioasid_nest_alloc(self->fd, self->vtd_dev,
+						self->vtd_parent, 3, &vtd,
+						sizeof(vtd), NULL));
+	EXPECT_EQ(EOPNOTSUPP, ioasid_nest_alloc(self->fd, self->vtd_dev,
+						self->vtd_parent, ~0U, &vtd,
+						sizeof(vtd), NULL));
+	cmd.flags = 1U << 31;
+	EXPECT_EQ(EOPNOTSUPP, ioctl_err(self->fd, IOASID_HWPT_ALLOC, &cmd));
+
+	/* EINVAL: the struct, and a parent that is no nesting parent. */
+	cmd.flags = IOASID_HWPT_ALLOC_NEST_PARENT;
+	EXPECT_EQ(EINVAL, ioctl_err(self->fd, IOASID_HWPT_ALLOC, &cmd));
+	cmd.flags = 0;
+	cmd.__reserved = 1;
+	EXPECT_EQ(EINVAL, ioctl_err(self->fd, IOASID_HWPT_ALLOC, &cmd));
+	cmd.__reserved = 0;
+	ASSERT_EQ(0, ioasid_nest_parent_alloc(self->fd, self->vtd_dev,
+					      self->ioas, false, &paging));
+	EXPECT_EQ(EINVAL, ioasid_nest_alloc(self->fd, self->vtd_dev, paging,
+					    IOASID_HWPT_DATA_VTD_S1, &vtd,
+					    sizeof(vtd), NULL));
+	ASSERT_EQ(0, device_attach(self->fd, self->vtd_mock, self->ioas,
+				   &auto_hwpt, false));
+	EXPECT_EQ(EINVAL, ioasid_nest_alloc(self->fd, self->vtd_dev, auto_hwpt,
+					    IOASID_HWPT_DATA_VTD_S1, &vtd,
+					    sizeof(vtd), NULL));
+	ASSERT_EQ(0, device_detach(self->fd, self->vtd_mock));
+	EXPECT_EQ(0, destroy(self->fd, paging));
+	/* The parent of another IOMMU: the SMMUv3, or another VT-d. */
+	EXPECT_EQ(EINVAL, ioasid_nest_alloc(self->fd, self->vtd_dev,
+					    self->smmu_parent,
+					    IOASID_HWPT_DATA_VTD_S1, &vtd,
+					    sizeof(vtd), NULL));
+	EXPECT_EQ(EINVAL, ioasid_nest_alloc(self->fd, self->smmu_dev,
+					    self->vtd_parent,
+					    IOASID_HWPT_DATA_ARM_SMMUV3, &ste,
+					    sizeof(ste), NULL));
+	ASSERT_EQ(0, ioasid_mock_dev_add(self->fd, IOASID_TEST_MOCK_DEV_VTD |
+					 IOASID_TEST_MOCK_DEV_OTHER_IOMMU, 0, 0,
+					 &other_mock));
+	ASSERT_EQ(0, device_bind(self->fd, other_mock, &other_dev));
+	ASSERT_EQ(0, ioasid_nest_parent_alloc(self->fd, other_dev, self->ioas,
+					      true, &other_parent));
+	EXPECT_EQ(EINVAL, ioasid_nest_alloc(self->fd, self->vtd_dev,
+					    other_parent,
+					    IOASID_HWPT_DATA_VTD_S1, &vtd,
+					    sizeof(vtd), NULL));
+	EXPECT_EQ(0, destroy(self->fd, other_parent));
+	EXPECT_EQ(0, device_unbind(self->fd, other_mock));
+
+	/* EINVAL: a malformed VT-d stage 1. */
+	v = vtd;
+	v.flags = 1ULL << 3;
+	EXPECT_EQ(EINVAL, ioasid_nest_alloc(self->fd, self->vtd_dev,
+					    self->vtd_parent,
+					    IOASID_HWPT_DATA_VTD_S1, &v,
+					    sizeof(v), NULL));
+	v.flags = 1ULL << 63;
+	EXPECT_EQ(EINVAL, ioasid_nest_alloc(self->fd, self->vtd_dev,
+					    self->vtd_parent,
+					    IOASID_HWPT_DATA_VTD_S1, &v,
+					    sizeof(v), NULL));
+	v = vtd;
+	v.__reserved = 1;
+	EXPECT_EQ(EINVAL, ioasid_nest_alloc(self->fd, self->vtd_dev,
+					    self->vtd_parent,
+					    IOASID_HWPT_DATA_VTD_S1, &v,
+					    sizeof(v), NULL));
+	for (i = 0; i < ARRAY_SIZE(widths); i++) {
+		v = vtd;
+		v.addr_width = widths[i];
+		EXPECT_EQ(EINVAL, ioasid_nest_alloc(self->fd, self->vtd_dev,
+						    self->vtd_parent,
+						    IOASID_HWPT_DATA_VTD_S1,
+						    &v, sizeof(v), NULL))
+			TH_LOG("address width %u", widths[i]);
+	}
+	v = vtd;
+	v.pgtbl_addr = NEST_GPA + 0x800;
+	EXPECT_EQ(EINVAL, ioasid_nest_alloc(self->fd, self->vtd_dev,
+					    self->vtd_parent,
+					    IOASID_HWPT_DATA_VTD_S1, &v,
+					    sizeof(v), NULL));
+	v.pgtbl_addr = NEST_GPA + 8;
+	EXPECT_EQ(EINVAL, ioasid_nest_alloc(self->fd, self->vtd_dev,
+					    self->vtd_parent,
+					    IOASID_HWPT_DATA_VTD_S1, &v,
+					    sizeof(v), NULL));
+	/* Beyond any address width. */
+	v.pgtbl_addr = 1ULL << 63;
+	EXPECT_EQ(EINVAL, ioasid_nest_alloc(self->fd, self->vtd_dev,
+					    self->vtd_parent,
+					    IOASID_HWPT_DATA_VTD_S1, &v,
+					    sizeof(v), NULL));
+	/* Lengths the kernel does not know: short, 0, longer. */
+	EXPECT_EQ(EINVAL, ioasid_nest_alloc(self->fd, self->vtd_dev,
+					    self->vtd_parent,
+					    IOASID_HWPT_DATA_VTD_S1, &vtd,
+					    offsetof(struct ioasid_hwpt_vtd_s1,
+						     addr_width), NULL));
+	EXPECT_EQ(EINVAL, ioasid_nest_alloc(self->fd, self->vtd_dev,
+					    self->vtd_parent,
+					    IOASID_HWPT_DATA_VTD_S1, &vtd, 0,
+					    NULL));
+	EXPECT_EQ(EINVAL, ioasid_nest_alloc(self->fd, self->vtd_dev,
+					    self->vtd_parent,
+					    IOASID_HWPT_DATA_VTD_S1, &longer,
+					    sizeof(longer), NULL));
+	longer.tail = 1;
+	EXPECT_EQ(EINVAL, ioasid_nest_alloc(self->fd, self->vtd_dev,
+					    self->vtd_parent,
+					    IOASID_HWPT_DATA_VTD_S1, &longer,
+					    sizeof(longer), NULL));
+
+	/* EINVAL: a malformed SMMUv3 STE. */
+	st = ste;
+	st.ste[0] |= 1ULL << 55;	/* reserved, 58:52 */
+	EXPECT_EQ(EINVAL, ioasid_nest_alloc(self->fd, self->smmu_dev,
+					    self->smmu_parent,
+					    IOASID_HWPT_DATA_ARM_SMMUV3, &st,
+					    sizeof(st), NULL));
+	st = ste;
+	st.ste[0] = IOASID_NEST_STE0_V | 6ULL << 1;	/* stage-2 Config */
+	EXPECT_EQ(EINVAL, ioasid_nest_alloc(self->fd, self->smmu_dev,
+					    self->smmu_parent,
+					    IOASID_HWPT_DATA_ARM_SMMUV3, &st,
+					    sizeof(st), NULL));
+	EXPECT_EQ(EINVAL, ioasid_nest_alloc(self->fd, self->smmu_dev,
+					    self->smmu_parent,
+					    IOASID_HWPT_DATA_ARM_SMMUV3, &ste,
+					    sizeof(ste.ste[0]), NULL));
+
+	/* EFAULT: the stage 1 cannot be read. */
+	EXPECT_EQ(EFAULT, ioasid_nest_alloc(self->fd, self->vtd_dev,
+					    self->vtd_parent,
+					    IOASID_HWPT_DATA_VTD_S1, NULL,
+					    sizeof(vtd), NULL));
+	EXPECT_EQ(EFAULT, ioasid_nest_alloc(self->fd, self->vtd_dev,
+					    self->vtd_parent,
+					    IOASID_HWPT_DATA_VTD_S1, (void *)8,
+					    sizeof(vtd), NULL));
+
+	/* E2BIG: the ioctl's own struct, with a non-zero tail. */
+	big.cmd = cmd;
+	big.cmd.size = sizeof(big);
+	big.tail = 1;
+	EXPECT_EQ(E2BIG, ioctl_err(self->fd, IOASID_HWPT_ALLOC, &big));
+
+	/* What is valid: each width, the flags, STE abort and bypass. */
+	v = vtd;
+	v.addr_width = 57;
+	v.flags = IOASID_VTD_S1_SRE | IOASID_VTD_S1_EAFE | IOASID_VTD_S1_WPE;
+	ASSERT_EQ(0, ioasid_nest_alloc(self->fd, self->vtd_dev,
+				       self->vtd_parent,
+				       IOASID_HWPT_DATA_VTD_S1, &v, sizeof(v),
+				       &nested));
+	EXPECT_EQ(0, destroy(self->fd, nested));
+	st = ioasid_nest_smmuv3_ste(true);
+	ASSERT_EQ(0, ioasid_nest_alloc(self->fd, self->smmu_dev,
+				       self->smmu_parent,
+				       IOASID_HWPT_DATA_ARM_SMMUV3, &st,
+				       sizeof(st), &nested));
+	EXPECT_EQ(0, destroy(self->fd, nested));
+	ASSERT_EQ(0, ioasid_nest_alloc(self->fd, self->smmu_dev,
+				       self->smmu_parent,
+				       IOASID_HWPT_DATA_ARM_SMMUV3, &ste,
+				       sizeof(ste), &nested));
+	EXPECT_EQ(0, destroy(self->fd, nested));
+	nest_check_clean(_metadata, self);
+}
+
+/* A nested HWPT holds its parent; an attachment holds the nested HWPT. */
+TEST_F(hwpt_nesting_errors, parent_busy_and_rid_attach)
+{
+	__u32 nested, nested2, smmu_nested, got, flags;
+
+	ASSERT_EQ(0, ioasid_nest_alloc_min(self->fd, self->vtd_dev,
+					   self->vtd_parent, false, NEST_GPA,
+					   &nested));
+	ASSERT_EQ(0, ioasid_nest_alloc_min(self->fd, self->vtd_dev,
+					   self->vtd_parent, false, NEST_GPA,
+					   &nested2));
+	ASSERT_EQ(0, ioasid_nest_alloc_min(self->fd, self->smmu_dev,
+					   self->smmu_parent, true, NEST_GPA,
+					   &smmu_nested));
+	EXPECT_EQ(EBUSY, destroy(self->fd, self->vtd_parent));
+	EXPECT_EQ(EBUSY, destroy(self->fd, self->smmu_parent));
+	EXPECT_EQ(EBUSY, destroy(self->fd, self->ioas));
+
+	/* On the RID, whatever the PASID policy; replaced both ways. */
+	ASSERT_EQ(0, device_attach(self->fd, self->vtd_mock, nested, &got,
+				   false));
+	EXPECT_EQ(nested, got);
+	flags = device_domain_flags(_metadata, self->fd, self->vtd_mock);
+	EXPECT_TRUE(flags & IOASID_TEST_DOMAIN_NESTED);
+	EXPECT_EQ(EBUSY, device_attach(self->fd, self->vtd_mock, nested2,
+				       NULL, false));
+	ASSERT_EQ(0, device_attach(self->fd, self->vtd_mock, nested2, &got,
+				   true));
+	EXPECT_EQ(nested2, got);
+	EXPECT_EQ(0, destroy(self->fd, nested));
+	EXPECT_EQ(EBUSY, destroy(self->fd, nested2));
+	ASSERT_EQ(0, device_attach(self->fd, self->vtd_mock, self->vtd_parent,
+				   &got, true));
+	flags = device_domain_flags(_metadata, self->fd, self->vtd_mock);
+	EXPECT_FALSE(flags & IOASID_TEST_DOMAIN_NESTED);
+	ASSERT_EQ(0, device_attach(self->fd, self->vtd_mock, nested2, &got,
+				   true));
+	EXPECT_EQ(nested2, got);
+	nest_check_pasid(_metadata, self->fd, self->vtd_dev, 0, nested2);
+	ASSERT_EQ(0, device_detach(self->fd, self->vtd_mock));
+	EXPECT_EQ(0, destroy(self->fd, nested2));
+
+	/* A stage 1 of the VT-d format suits no other IOMMU. */
+	ASSERT_EQ(0, ioasid_nest_alloc_min(self->fd, self->vtd_dev,
+					   self->vtd_parent, false, NEST_GPA,
+					   &nested));
+	EXPECT_EQ(EINVAL, device_attach(self->fd, self->plain_mock, nested,
+					NULL, false));
+	EXPECT_EQ(EINVAL, device_attach(self->fd, self->smmu_mock, nested,
+					NULL, false));
+	EXPECT_EQ(EINVAL, device_attach(self->fd, self->vtd_mock, smmu_nested,
+					NULL, false));
+	EXPECT_EQ(0, device_domain_flags(_metadata, self->fd, self->vtd_mock));
+	/* The SMMUv3 one on its own device's RID. */
+	ASSERT_EQ(0, device_attach(self->fd, self->smmu_mock, smmu_nested,
+				   &got, false));
+	EXPECT_EQ(smmu_nested, got);
+	EXPECT_EQ(EBUSY, destroy(self->fd, smmu_nested));
+	/* Unbound, the device lets go of it. */
+	ASSERT_EQ(0, device_unbind(self->fd, self->smmu_mock));
+	EXPECT_EQ(0, destroy(self->fd, smmu_nested));
+	EXPECT_EQ(0, destroy(self->fd, nested));
+	nest_check_clean(_metadata, self);
+}
+
+/* IOASID_HWPT_INVALIDATE of VT-d entries on @hwpt: the errno and the count. */
+static int nest_inv_vtd(int fd, __u32 hwpt,
+			const struct ioasid_hwpt_vtd_s1_invalidate *e,
+			__u32 *num)
+{
+	return ioasid_nest_invalidate(fd, hwpt,
+				      IOASID_HWPT_INVALIDATE_DATA_VTD_S1, e,
+				      sizeof(*e), num);
+}
+
+TEST_F(hwpt_nesting_errors, invalidate_errors)
+{
+	struct ioasid_hwpt_vtd_s1_invalidate good = {
+		.addr = NEST_GPA,
+		.npages = 1,
+	}, e[5], one;
+	struct ioasid_hwpt_arm_smmuv3_invalidate c[8];
+	struct ioasid_hwpt_invalidate cmd = { .size = sizeof(cmd) };
+	static const __u8 smmu_ok[] = {
+		IOASID_NEST_CMD_CFGI_CD, IOASID_NEST_CMD_CFGI_CD_ALL,
+		IOASID_NEST_CMD_TLBI_NH_ALL, IOASID_NEST_CMD_TLBI_NH_ASID,
+		IOASID_NEST_CMD_TLBI_NH_VA, IOASID_NEST_CMD_TLBI_NH_VAA,
+	};
+	/* CMD_PREFETCH_CONFIG, TLBI_EL2_ALL, TLBI_S12_VMALL, ATC_INV, SYNC */
+	static const __u8 smmu_no[] = { 0x01, 0x20, 0x28, 0x40, 0x46, 0xff };
+	struct ioasid_hwpt_vtd_s1_invalidate *end;
+	struct {
+		struct ioasid_hwpt_invalidate cmd;
+		__u64 tail;
+	} big;
+	__u32 vtd, smmu, num, i, bad;
+	char *pages;
+
+	ASSERT_EQ(0, ioasid_nest_alloc_min(self->fd, self->vtd_dev,
+					   self->vtd_parent, false, NEST_GPA,
+					   &vtd));
+	ASSERT_EQ(0, ioasid_nest_alloc_min(self->fd, self->smmu_dev,
+					   self->smmu_parent, true, NEST_GPA,
+					   &smmu));
+
+	/* ENOENT: no HWPT; EOPNOTSUPP: not a nested one. */
+	num = 1;
+	EXPECT_EQ(ENOENT, nest_inv_vtd(self->fd, 9999, &good, &num));
+	EXPECT_EQ(0, num);
+	num = 1;
+	EXPECT_EQ(ENOENT, nest_inv_vtd(self->fd, self->ioas, &good, &num));
+	EXPECT_EQ(0, num);
+	num = 1;
+	EXPECT_EQ(ENOENT, nest_inv_vtd(self->fd, self->vtd_dev, &good, &num));
+	EXPECT_EQ(0, num);
+	num = 1;
+	EXPECT_EQ(EOPNOTSUPP, nest_inv_vtd(self->fd, self->vtd_parent, &good,
+					   &num));
+	EXPECT_EQ(0, num);
+
+	/* EINVAL: the struct. */
+	cmd.hwpt_id = vtd;
+	cmd.data_uptr = (uintptr_t)&good;
+	cmd.data_type = IOASID_HWPT_INVALIDATE_DATA_VTD_S1;
+	cmd.entry_len = sizeof(good);
+	cmd.entry_num = 1;
+	cmd.__reserved = 1;
+	EXPECT_EQ(EINVAL, ioctl_err(self->fd, IOASID_HWPT_INVALIDATE, &cmd));
+	EXPECT_EQ(0, cmd.entry_num);
+	cmd.__reserved = 0;
+	cmd.entry_num = 1;
+	cmd.entry_len = 0;
+	EXPECT_EQ(EINVAL, ioctl_err(self->fd, IOASID_HWPT_INVALIDATE, &cmd));
+	EXPECT_EQ(0, cmd.entry_num);
+	cmd.entry_num = 1;
+	cmd.entry_len = IOASID_HWPT_INVALIDATE_ENTRY_MAX + 1;
+	EXPECT_EQ(EINVAL, ioctl_err(self->fd, IOASID_HWPT_INVALIDATE, &cmd));
+	EXPECT_EQ(0, cmd.entry_num);
+	cmd.entry_len = sizeof(good);
+	cmd.entry_num = IOASID_HWPT_INVALIDATE_NUM_MAX + 1;
+	EXPECT_EQ(EINVAL, ioctl_err(self->fd, IOASID_HWPT_INVALIDATE, &cmd));
+	EXPECT_EQ(0, cmd.entry_num);
+	/* The format of the other IOMMU, even for no entry. */
+	num = 1;
+	EXPECT_EQ(EINVAL, ioasid_nest_invalidate(self->fd, vtd,
+				IOASID_HWPT_INVALIDATE_DATA_ARM_SMMUV3, c,
+				sizeof(c[0]), &num));
+	EXPECT_EQ(0, num);
+	num = 0;
+	EXPECT_EQ(EINVAL, ioasid_nest_invalidate(self->fd, smmu,
+				IOASID_HWPT_INVALIDATE_DATA_VTD_S1, &good,
+				sizeof(good), &num));
+	num = 0;
+	EXPECT_EQ(EINVAL, ioasid_nest_invalidate(self->fd, vtd, 7, &good,
+						 sizeof(good), &num));
+	/* Entry lengths the format does not know: short, longer. */
+	num = 1;
+	EXPECT_EQ(EINVAL, ioasid_nest_invalidate(self->fd, vtd,
+				IOASID_HWPT_INVALIDATE_DATA_VTD_S1, &good,
+				offsetof(struct ioasid_hwpt_vtd_s1_invalidate,
+					 flags), &num));
+	EXPECT_EQ(0, num);
+	memset(e, 0, sizeof(e));
+	e[0] = good;
+	num = 1;
+	EXPECT_EQ(EINVAL, ioasid_nest_invalidate(self->fd, vtd,
+				IOASID_HWPT_INVALIDATE_DATA_VTD_S1, e,
+				sizeof(e[0]) + 8, &num));
+	EXPECT_EQ(0, num);
+	num = 1;
+	EXPECT_EQ(EINVAL, ioasid_nest_invalidate(self->fd, smmu,
+				IOASID_HWPT_INVALIDATE_DATA_ARM_SMMUV3, e,
+				sizeof(c[0]) + 8, &num));
+	EXPECT_EQ(0, num);
+
+	/* No entry: a valid call that checks the format, reads nothing. */
+	num = 0;
+	EXPECT_EQ(0, ioasid_nest_invalidate(self->fd, vtd,
+				IOASID_HWPT_INVALIDATE_DATA_VTD_S1, NULL,
+				sizeof(good), &num));
+	EXPECT_EQ(0, num);
+	num = 0;
+	EXPECT_EQ(0, ioasid_nest_invalidate(self->fd, smmu,
+				IOASID_HWPT_INVALIDATE_DATA_ARM_SMMUV3, NULL,
+				sizeof(c[0]), &num));
+	EXPECT_EQ(0, num);
+
+	/* Each malformed VT-d entry, alone. */
+	for (i = 0; i < 6; i++) {
+		one = good;
+		switch (i) {
+		case 0:
+			one.flags = 2;
+			break;
+		case 1:
+			one.flags = 1U << 31;
+			break;
+		case 2:
+			one.__reserved = 1;
+			break;
+		case 3:
+			one.addr = NEST_GPA + 0x200;
+			break;
+		case 4:
+			one.npages = 0;
+			break;
+		default:
+			/* Past the top of the address space. */
+			one.addr = ~0ULL & ~(SZ_4K - 1);
+			one.npages = 2;
+			break;
+		}
+		num = 1;
+		EXPECT_EQ(EINVAL, nest_inv_vtd(self->fd, vtd, &one, &num))
+			TH_LOG("entry %u", i);
+		EXPECT_EQ(0, num) TH_LOG("entry %u", i);
+	}
+	/* Valid: leaf, everything, up to the very top. */
+	one = good;
+	one.flags = IOASID_VTD_INV_FLAGS_LEAF;
+	num = 1;
+	EXPECT_EQ(0, nest_inv_vtd(self->fd, vtd, &one, &num));
+	EXPECT_EQ(1, num);
+	one = (struct ioasid_hwpt_vtd_s1_invalidate) { .npages = ~0ULL };
+	num = 1;
+	EXPECT_EQ(0, nest_inv_vtd(self->fd, vtd, &one, &num));
+	EXPECT_EQ(1, num);
+	one.addr = ~0ULL & ~(SZ_4K - 1);
+	one.npages = 1;
+	num = 1;
+	EXPECT_EQ(0, nest_inv_vtd(self->fd, vtd, &one, &num));
+	EXPECT_EQ(1, num);
+
+	/* A batch stops at its bad entry and counts those before it. */
+	for (bad = 0; bad <= 5; bad++) {
+		for (i = 0; i < 5; i++) {
+			e[i] = good;
+			e[i].addr = NEST_GPA + i * SZ_4K;
+		}
+		if (bad < 5)
+			e[bad].npages = 0;
+		num = 5;
+		EXPECT_EQ(bad < 5 ? EINVAL : 0,
+			  nest_inv_vtd(self->fd, vtd, e, &num))
+			TH_LOG("bad entry %u", bad);
+		EXPECT_EQ(bad, num) TH_LOG("bad entry %u", bad);
+	}
+
+	/* SMMUv3: each supported command, then one that is not. */
+	memset(c, 0, sizeof(c));
+	for (i = 0; i < ARRAY_SIZE(smmu_ok); i++)
+		c[i].cmd[0] = smmu_ok[i];
+	num = ARRAY_SIZE(smmu_ok);
+	EXPECT_EQ(0, ioasid_nest_invalidate(self->fd, smmu,
+				IOASID_HWPT_INVALIDATE_DATA_ARM_SMMUV3, c,
+				sizeof(c[0]), &num));
+	EXPECT_EQ(ARRAY_SIZE(smmu_ok), num);
+	for (i = 0; i < ARRAY_SIZE(smmu_no); i++) {
+		c[2].cmd[0] = smmu_no[i];
+		num = ARRAY_SIZE(smmu_ok);
+		EXPECT_EQ(EOPNOTSUPP, ioasid_nest_invalidate(self->fd, smmu,
+				IOASID_HWPT_INVALIDATE_DATA_ARM_SMMUV3, c,
+				sizeof(c[0]), &num))
+			TH_LOG("opcode 0x%x", smmu_no[i]);
+		EXPECT_EQ(2, num) TH_LOG("opcode 0x%x", smmu_no[i]);
+	}
+
+	/* EFAULT: at the first entry, and at an entry across a hole. */
+	num = 1;
+	EXPECT_EQ(EFAULT, nest_inv_vtd(self->fd, vtd, (void *)8, &num));
+	EXPECT_EQ(0, num);
+	pages = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, pages);
+	ASSERT_EQ(0, mprotect(pages + PG, PG, PROT_NONE));
+	end = (void *)(pages + PG - 2 * sizeof(good) - 8);
+	end[0] = good;
+	end[1] = good;
+	/* The third entry starts 8 bytes before the hole. */
+	num = 3;
+	EXPECT_EQ(EFAULT, nest_inv_vtd(self->fd, vtd, end, &num));
+	EXPECT_EQ(2, num);
+	munmap(pages, 2 * PG);
+
+	/* E2BIG: the ioctl's own struct, with a non-zero tail. */
+	big.cmd = cmd;
+	big.cmd.size = sizeof(big);
+	big.cmd.entry_num = 1;
+	big.tail = 1;
+	EXPECT_EQ(E2BIG, ioctl_err(self->fd, IOASID_HWPT_INVALIDATE, &big));
+	EXPECT_EQ(1, big.cmd.entry_num);
+
+	EXPECT_EQ(0, destroy(self->fd, vtd));
+	EXPECT_EQ(0, destroy(self->fd, smmu));
+	/* Gone: the ids name nothing now. */
+	num = 1;
+	EXPECT_EQ(ENOENT, nest_inv_vtd(self->fd, vtd, &good, &num));
+	nest_check_clean(_metadata, self);
+}
+
+TEST_F(hwpt_nesting_errors, hw_info)
+{
+	struct ioasid_hw_info_vtd vtd;
+	struct ioasid_hw_info_arm_smmuv3 smmu;
+	struct ioasid_device_get_hw_info out;
+
+	memset(&vtd, 0xa5, sizeof(vtd));
+	ASSERT_EQ(0, hw_info(self->fd, self->vtd_dev, &vtd, sizeof(vtd),
+			     &out));
+	EXPECT_EQ(IOASID_HW_INFO_TYPE_INTEL_VTD, out.out_data_type);
+	EXPECT_EQ(1, out.out_data_type);
+	EXPECT_EQ(sizeof(vtd), out.data_len);
+	EXPECT_EQ(IOASID_TEST_MOCK_PASID_BITS, out.out_max_pasid_log2);
+	EXPECT_EQ(0, vtd.flags);
+	EXPECT_EQ(0, vtd.__reserved);
+	EXPECT_NE(0, vtd.cap_reg);
+	EXPECT_TRUE(vtd.ecap_reg & VTD_ECAP_NEST);
+	EXPECT_TRUE(vtd.ecap_reg & VTD_ECAP_FSTS);
+	EXPECT_TRUE(vtd.ecap_reg & VTD_ECAP_SMTS);
+	EXPECT_TRUE(vtd.ecap_reg & VTD_ECAP_PASID);
+	EXPECT_EQ(IOASID_TEST_MOCK_PASID_BITS - 1, VTD_ECAP_PSS(vtd.ecap_reg));
+
+	memset(&smmu, 0xa5, sizeof(smmu));
+	ASSERT_EQ(0, hw_info(self->fd, self->smmu_dev, &smmu, sizeof(smmu),
+			     &out));
+	EXPECT_EQ(IOASID_HW_INFO_TYPE_ARM_SMMUV3, out.out_data_type);
+	EXPECT_EQ(2, out.out_data_type);
+	EXPECT_EQ(sizeof(smmu), out.data_len);
+	EXPECT_EQ(IOASID_TEST_MOCK_PASID_BITS, out.out_max_pasid_log2);
+	EXPECT_EQ(0, smmu.flags);
+	EXPECT_EQ(0, smmu.__reserved);
+	EXPECT_TRUE(smmu.idr[0] & SMMU_IDR0_S1P);
+	EXPECT_TRUE(smmu.idr[0] & SMMU_IDR0_S2P);
+	EXPECT_NE(0, SMMU_IDR1_SSIDSIZE(smmu.idr[1]));
+
+	/* A length query, and the plain mock's own type. */
+	ASSERT_EQ(0, hw_info(self->fd, self->vtd_dev, NULL, 0, &out));
+	EXPECT_EQ(sizeof(vtd), out.data_len);
+	EXPECT_EQ(IOASID_HW_INFO_TYPE_INTEL_VTD, out.out_data_type);
+	ASSERT_EQ(0, hw_info(self->fd, self->plain_dev, NULL, 0, &out));
+	EXPECT_NE(IOASID_HW_INFO_TYPE_INTEL_VTD, out.out_data_type);
+	EXPECT_NE(IOASID_HW_INFO_TYPE_ARM_SMMUV3, out.out_data_type);
+}
+
+/* A nested HWPT on a PASID: only where the owner allows NESTED. */
+TEST_F(hwpt_nesting_errors, pasid_policy)
+{
+	__u32 nested, smmu_nested, got;
+	__u64 serial;
+	__u32 flags;
+
+	ASSERT_EQ(0, ioasid_nest_alloc_min(self->fd, self->vtd_dev,
+					   self->vtd_parent, false, NEST_GPA,
+					   &nested));
+	ASSERT_EQ(0, ioasid_nest_alloc_min(self->fd, self->smmu_dev,
+					   self->smmu_parent, true, NEST_GPA,
+					   &smmu_nested));
+
+	/* No policy, then paging only: EPERM, and nothing attached. */
+	EXPECT_EQ(EPERM, ioasid_pasid_attach(self->fd, self->vtd_mock, 5,
+					     nested, false, NULL));
+	ASSERT_EQ(0, ioasid_allow_pasid(self->fd, self->vtd_mock, 1, 15,
+					PAGING));
+	EXPECT_EQ(EPERM, ioasid_pasid_attach(self->fd, self->vtd_mock, 5,
+					     nested, false, NULL));
+	EXPECT_EQ(EPERM, ioasid_pasid_attach(self->fd, self->vtd_mock, 5,
+					     nested, true, NULL));
+	CHECK_INFO(self->fd, self->vtd_dev, 5, DECL, PAGING, 0);
+	EXPECT_EQ(0, destroy(self->fd, nested));
+	ASSERT_EQ(0, ioasid_nest_alloc_min(self->fd, self->vtd_dev,
+					   self->vtd_parent, false, NEST_GPA,
+					   &nested));
+	/* A paging attachment stays when a replace by a nested is refused. */
+	ASSERT_EQ(0, ioasid_pasid_attach(self->fd, self->vtd_mock, 5,
+					 self->vtd_parent, false, &got));
+	EXPECT_EQ(EPERM, ioasid_pasid_attach(self->fd, self->vtd_mock, 5,
+					     nested, true, NULL));
+	CHECK_INFO(self->fd, self->vtd_dev, 5, ATT, PAGING, self->vtd_parent);
+
+	/* Allowed: attached, replaced both ways, and detached. */
+	ASSERT_EQ(0, ioasid_allow_pasid(self->fd, self->vtd_mock, 5, 6,
+					PAGING | IOASID_PASID_CFG_NESTED));
+	ASSERT_EQ(0, ioasid_pasid_attach(self->fd, self->vtd_mock, 5, nested,
+					 true, &got));
+	EXPECT_EQ(nested, got);
+	nest_check_pasid(_metadata, self->fd, self->vtd_dev, 5, nested);
+	ASSERT_EQ(0, ioasid_pasid_domain(self->fd, self->vtd_mock, 5, &serial,
+					 &flags));
+	EXPECT_TRUE(flags & IOASID_TEST_DOMAIN_NESTED);
+	ASSERT_EQ(0, ioasid_pasid_attach(self->fd, self->vtd_mock, 6, nested,
+					 false, NULL));
+	EXPECT_EQ(EBUSY, destroy(self->fd, nested));
+	EXPECT_EQ(EBUSY, destroy(self->fd, self->vtd_parent));
+	ASSERT_EQ(0, ioasid_pasid_attach(self->fd, self->vtd_mock, 5,
+					 self->ioas, true, &got));
+	CHECK_INFO(self->fd, self->vtd_dev, 5, ATT,
+		   PAGING | IOASID_PASID_CFG_NESTED, got);
+	ASSERT_EQ(0, ioasid_pasid_attach(self->fd, self->vtd_mock, 5, nested,
+					 true, NULL));
+	ASSERT_EQ(0, ioasid_pasid_detach(self->fd, self->vtd_mock, 5));
+	ASSERT_EQ(0, ioasid_pasid_detach(self->fd, self->vtd_mock, 6));
+
+	/* Nested only: no paging page table then. */
+	ASSERT_EQ(0, ioasid_allow_pasid(self->fd, self->vtd_mock, 7, 7,
+					IOASID_PASID_CFG_NESTED));
+	EXPECT_EQ(EPERM, ioasid_pasid_attach(self->fd, self->vtd_mock, 7,
+					     self->vtd_parent, false, NULL));
+	ASSERT_EQ(0, ioasid_pasid_attach(self->fd, self->vtd_mock, 7, nested,
+					 false, NULL));
+	/* Revoked: the nested attachment goes with the policy. */
+	ASSERT_EQ(0, ioasid_revoke_pasid(self->fd, self->vtd_mock, 7, 7));
+	CHECK_INFO(self->fd, self->vtd_dev, 7, 0, 0, 0);
+	EXPECT_EQ(0, destroy(self->fd, nested));
+
+	/* An SMMUv3 STE attaches to the RID only, whatever the policy. */
+	ASSERT_EQ(0, ioasid_allow_pasid(self->fd, self->smmu_mock, 1, 15,
+					PAGING | IOASID_PASID_CFG_NESTED));
+	EXPECT_EQ(EOPNOTSUPP, ioasid_pasid_attach(self->fd, self->smmu_mock,
+						  5, smmu_nested, false,
+						  NULL));
+	CHECK_INFO(self->fd, self->smmu_dev, 5, DECL,
+		   PAGING | IOASID_PASID_CFG_NESTED, 0);
+	/* A device without PASIDs has no PASID 5 to attach. */
+	EXPECT_EQ(0, destroy(self->fd, smmu_nested));
+	nest_check_clean(_metadata, self);
 }
 
 TEST_HARNESS_MAIN

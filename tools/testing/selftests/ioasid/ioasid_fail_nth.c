@@ -613,6 +613,241 @@ static int scenario_kernel_pasid(int fd)
 				   &pasid);
 }
 
+/* ---- Nesting ------------------------------------------------------------ */
+
+/* Where the stage 2 maps map_buf's page. */
+#define NEST_GPA	0x100000ULL
+
+/*
+ * A bound mock device of the flavour @flags with an IOAS mapping map_buf's
+ * page at NEST_GPA, and a nesting parent of it: *@mock, *@dev, *@parent.
+ */
+static int nest_setup(int fd, __u32 flags, __u32 *mock, __u32 *dev,
+		      __u32 *ioas_id, __u32 *parent)
+{
+	struct ioasid_ioas_alloc ioas = { .size = sizeof(ioas) };
+	struct ioasid_ioas_map map = {
+		.size = sizeof(map),
+		.flags = IOASID_IOAS_MAP_READ | IOASID_IOAS_MAP_WRITE |
+			 IOASID_IOAS_MAP_FIXED_IOVA,
+		.user_va = (uintptr_t)map_buf,
+		.length = SZ_4K,
+		.iova = NEST_GPA,
+	};
+	struct ioasid_test_device_bind bind = { .size = sizeof(bind) };
+	int rc;
+
+	rc = ioctl_err(fd, IOASID_IOAS_ALLOC, &ioas);
+	if (rc)
+		return rc;
+	*ioas_id = ioas.out_ioas_id;
+	map.ioas_id = ioas.out_ioas_id;
+	rc = ioctl_err(fd, IOASID_IOAS_MAP, &map);
+	if (rc)
+		return rc;
+	rc = ioasid_mock_dev_add(fd, flags, 0, 0, mock);
+	if (rc)
+		return rc;
+	bind.dev_id = *mock;
+	rc = ioctl_err(fd, IOASID_TEST_DEVICE_BIND, &bind);
+	if (rc)
+		return rc;
+	*dev = bind.out_device_id;
+	return ioasid_nest_parent_alloc(fd, *dev, ioas.out_ioas_id, true,
+					parent);
+}
+
+/* Whether the RID (@pasid 0) or a PASID of @mock is translated nested. */
+static int nest_check_domain(int fd, __u32 mock, __u32 pasid, bool nested)
+{
+	__u32 flags;
+	int rc;
+
+	rc = ioasid_pasid_domain(fd, mock, pasid, NULL, &flags);
+	if (rc)
+		return rc;
+	return !!(flags & IOASID_TEST_DOMAIN_NESTED) == nested ? 0 : EPROTO;
+}
+
+/*
+ * Nested HWPTs of the mock VT-d (or SMMUv3 with @smmuv3): allocated on a
+ * nesting parent, which they hold; invalidated in batches, one stopped by a
+ * bad entry; one destroyed, the other left for the close.
+ */
+static int nested_alloc_invalidate(int fd, bool smmuv3)
+{
+	struct ioasid_hwpt_vtd_s1_invalidate vtd[3] = {
+		{ .addr = NEST_GPA, .npages = 1 },
+		{ .addr = 0, .npages = 0 },	/* bad: no pages */
+		{ .npages = ~0ULL },
+	};
+	struct ioasid_hwpt_arm_smmuv3_invalidate cmd[3] = {
+		{ .cmd = { IOASID_NEST_CMD_TLBI_NH_ALL, 0 } },
+		{ .cmd = { 0x46, 0 } },		/* CMD_SYNC: not supported */
+		{ .cmd = { IOASID_NEST_CMD_CFGI_CD_ALL, 0 } },
+	};
+	__u32 type = smmuv3 ? IOASID_HWPT_INVALIDATE_DATA_ARM_SMMUV3 :
+			      IOASID_HWPT_INVALIDATE_DATA_VTD_S1;
+	__u32 len = smmuv3 ? sizeof(cmd[0]) : sizeof(vtd[0]);
+	void *entries = smmuv3 ? (void *)cmd : (void *)vtd;
+	__u32 mock, dev, ioas, parent, nested[2], num;
+	int rc, i;
+
+	rc = nest_setup(fd, smmuv3 ? IOASID_TEST_MOCK_DEV_SMMUV3 :
+			IOASID_TEST_MOCK_DEV_VTD, &mock, &dev, &ioas, &parent);
+	if (rc)
+		return rc;
+	for (i = 0; i < 2; i++) {
+		rc = ioasid_nest_alloc_min(fd, dev, parent, smmuv3, NEST_GPA,
+					   &nested[i]);
+		if (rc)
+			return rc;
+	}
+	/* Held by its children, and they by nothing yet. */
+	rc = ioctl_err(fd, IOASID_DESTROY, &(struct ioasid_destroy) {
+			.size = sizeof(struct ioasid_destroy),
+			.id = parent });
+	if (rc != EBUSY)
+		return rc == ENOMEM ? rc : EPROTO;
+	/* The whole batch; then one that stops at its second entry. */
+	rc = ioasid_nest_invalidate_all(fd, nested[0], smmuv3);
+	if (rc)
+		return rc;
+	num = 3;
+	rc = ioasid_nest_invalidate(fd, nested[1], type, entries, len, &num);
+	if (rc == ENOMEM)
+		return rc;
+	if (rc != (smmuv3 ? EOPNOTSUPP : EINVAL) || num != 1)
+		return EPROTO;
+	rc = ioctl_err(fd, IOASID_DESTROY, &(struct ioasid_destroy) {
+			.size = sizeof(struct ioasid_destroy),
+			.id = nested[0] });
+	if (rc)
+		return rc;
+	/* The other one goes with the context, before its parent. */
+	return 0;
+}
+
+static int scenario_nested_vtd(int fd)
+{
+	return nested_alloc_invalidate(fd, false);
+}
+
+static int scenario_nested_smmuv3(int fd)
+{
+	return nested_alloc_invalidate(fd, true);
+}
+
+/*
+ * A nested HWPT of the mock VT-d on the RID and on PASIDs: attached,
+ * replaced by its parent and by another nested HWPT and back, detached;
+ * left attached for the close.
+ */
+static int scenario_nested_attach(int fd)
+{
+	__u32 mock, dev, ioas, parent, nested[2], h;
+	int rc, i;
+
+	rc = nest_setup(fd, IOASID_TEST_MOCK_DEV_VTD |
+			IOASID_TEST_MOCK_DEV_PASID, &mock, &dev, &ioas,
+			&parent);
+	if (rc)
+		return rc;
+	for (i = 0; i < 2; i++) {
+		rc = ioasid_nest_alloc_min(fd, dev, parent, false, NEST_GPA,
+					   &nested[i]);
+		if (rc)
+			return rc;
+	}
+	rc = ioasid_allow_pasid(fd, mock, 1, 8,
+				IOASID_PASID_CFG_PAGING |
+				IOASID_PASID_CFG_NESTED);
+	if (rc)
+		return rc;
+
+	/* The RID: nested, its parent, the other nested, detached. */
+	rc = device_attach_rid(fd, mock, nested[0]);
+	if (rc)
+		return rc;
+	rc = nest_check_domain(fd, mock, 0, true);
+	if (rc)
+		return rc;
+	rc = ioasid_pasid_attach(fd, mock, 3, nested[0], false, &h);
+	if (rc)
+		return rc;
+	rc = nest_check_domain(fd, mock, 3, true);
+	if (rc)
+		return rc;
+	rc = ioctl_err(fd, IOASID_TEST_DEVICE_ATTACH,
+		       &(struct ioasid_test_device_attach) {
+			       .size = sizeof(struct ioasid_test_device_attach),
+			       .flags = IOASID_TEST_DEVICE_ATTACH_REPLACE,
+			       .dev_id = mock,
+			       .pt_id = parent,
+		       });
+	if (rc)
+		return rc;
+	rc = nest_check_domain(fd, mock, 0, false);
+	if (rc)
+		return rc;
+	rc = ioctl_err(fd, IOASID_TEST_DEVICE_ATTACH,
+		       &(struct ioasid_test_device_attach) {
+			       .size = sizeof(struct ioasid_test_device_attach),
+			       .flags = IOASID_TEST_DEVICE_ATTACH_REPLACE,
+			       .dev_id = mock,
+			       .pt_id = nested[1],
+		       });
+	if (rc)
+		return rc;
+	rc = nest_check_domain(fd, mock, 0, true);
+	if (rc)
+		return rc;
+
+	/* PASID 3: to the parent's IOAS, to the other nested, and back. */
+	rc = ioasid_pasid_attach(fd, mock, 3, ioas, true, &h);
+	if (rc)
+		return rc;
+	rc = nest_check_domain(fd, mock, 3, false);
+	if (rc)
+		return rc;
+	rc = ioasid_pasid_attach(fd, mock, 3, nested[1], true, &h);
+	if (rc)
+		return rc;
+	rc = ioasid_pasid_attach(fd, mock, 3, nested[0], true, &h);
+	if (rc)
+		return rc;
+	rc = nest_check_domain(fd, mock, 3, true);
+	if (rc)
+		return rc;
+	/* Not allowed at PASID 9: refused, whatever failed before. */
+	rc = ioasid_pasid_attach(fd, mock, 9, nested[0], false, &h);
+	if (rc != EPERM)
+		return rc == ENOMEM ? rc : EPROTO;
+	rc = ioasid_pasid_detach(fd, mock, 3);
+	if (rc)
+		return rc;
+	rc = nest_check_domain(fd, mock, 3, false);
+	if (rc)
+		return rc;
+	rc = ioctl_err(fd, IOASID_TEST_DEVICE_DETACH,
+		       &(struct ioasid_test_device_detach) {
+			       .size = sizeof(struct ioasid_test_device_detach),
+			       .dev_id = mock,
+		       });
+	if (rc)
+		return rc;
+	rc = ioctl_err(fd, IOASID_DESTROY, &(struct ioasid_destroy) {
+			.size = sizeof(struct ioasid_destroy),
+			.id = nested[0] });
+	if (rc)
+		return rc;
+	/* Left for the close: the RID and a PASID on the other nested. */
+	rc = device_attach_rid(fd, mock, nested[1]);
+	if (rc)
+		return rc;
+	return ioasid_pasid_attach(fd, mock, 5, nested[1], false, &h);
+}
+
 static int scenario_get_info(int fd)
 {
 	struct ioasid_info info = { .size = sizeof(info) };
@@ -778,6 +1013,51 @@ TEST_F_TIMEOUT(fail_nth, pasid_attach_replace_detach, 900)
 TEST_F_TIMEOUT(fail_nth, kernel_pasid, 900)
 {
 	sweep(_metadata, scenario_kernel_pasid);
+}
+
+static bool have_nesting(void)
+{
+	struct ioasid_info info = { .size = sizeof(info) };
+	int fd = open("/dev/ioasid", O_RDWR);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = !ioctl(fd, IOASID_GET_INFO, &info) &&
+	     (info.features & IOASID_FEATURE_NESTING);
+	close(fd);
+	return ok;
+}
+
+static void nest_sweep(struct __test_metadata *_metadata, scenario_fn fn)
+{
+	map_buf = mmap(NULL, SZ_4K, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, map_buf);
+	memset(map_buf, 0, SZ_4K);
+	sweep(_metadata, fn);
+	munmap(map_buf, SZ_4K);
+}
+
+TEST_F_TIMEOUT(fail_nth, nested_alloc_invalidate_vtd, 900)
+{
+	if (!have_nesting())
+		SKIP(return, "kernel without IOASID_FEATURE_NESTING");
+	nest_sweep(_metadata, scenario_nested_vtd);
+}
+
+TEST_F_TIMEOUT(fail_nth, nested_alloc_invalidate_smmuv3, 900)
+{
+	if (!have_nesting())
+		SKIP(return, "kernel without IOASID_FEATURE_NESTING");
+	nest_sweep(_metadata, scenario_nested_smmuv3);
+}
+
+TEST_F_TIMEOUT(fail_nth, nested_attach_replace_detach, 900)
+{
+	if (!have_nesting())
+		SKIP(return, "kernel without IOASID_FEATURE_NESTING");
+	nest_sweep(_metadata, scenario_nested_attach);
 }
 
 TEST_F_TIMEOUT(fail_nth, open_get_info, 900)

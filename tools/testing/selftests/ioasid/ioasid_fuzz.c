@@ -11,7 +11,10 @@
  * beyond a device's width, global ones held here), interleaved with valid
  * calls that build state: IOASes and their mappings, mock devices bound and
  * attached by RID and PASID, HWPTs, mock domains attached to IOASes,
- * accesses and their pins, PASID policies, global and kernel PASIDs.
+ * accesses and their pins, PASID policies, global and kernel PASIDs, and
+ * nesting: mock VT-d and SMMUv3 devices, nesting parents, nested HWPTs
+ * (whose stage-1 tables are whatever the fuzzer's buffer holds) attached
+ * by RID and PASID, their invalidations and DMA through them.
  *
  * Pass: no kernel splat, every errno is one the documentation lists for
  * that ioctl (the table below), and nothing is left pinned once the files
@@ -109,6 +112,11 @@ static const int errs_mock_dma[] = { ENXIO, EACCES, 0 };
  * ENODEV without PASID, ENOSPC when the pool is exhausted.
  */
 static const int errs_kernel_pasid[] = { EIO, ENODEV, ENOSPC, 0 };
+/*
+ * ENOENT, EOPNOTSUPP, EINVAL, E2BIG and EFAULT, all common ones; EINTR
+ * only on a fatal signal, which the fuzzer never gets.
+ */
+static const int errs_hwpt_invalidate[] = { 0 };
 
 /* ---- The ioctls, field by field ----------------------------------------- */
 
@@ -120,9 +128,11 @@ enum fz_kind {
 	K_MOCK,
 	K_DOMAIN,
 	K_ACCESS,
+	K_PARENT,	/* a nesting-parent HWPT */
+	K_NESTED,	/* a nested HWPT */
 	K_PIN,
 	K_ANY,
-	K_PT,		/* an IOAS or a HWPT */
+	K_PT,		/* an IOAS or a HWPT of any kind */
 	K_MAX,
 };
 
@@ -153,6 +163,13 @@ enum fz_field {
 	F_KOP,		/* an enum ioasid_test_kernel_pasid_op */
 	F_DMALEN,	/* a length of mock DMA */
 	F_BITS,		/* a PASID width */
+	F_DTYPE,	/* an enum ioasid_hwpt_data_type */
+	F_NDATA,	/* a nested HWPT's stage 1, in the out buffer */
+	F_NDLEN,	/* its length */
+	F_ITYPE,	/* an enum ioasid_hwpt_invalidate_data_type */
+	F_IDATA,	/* an array of invalidation entries */
+	F_ELEN,		/* the length of one entry */
+	F_ENUM,		/* a number of entries */
 };
 
 struct fz_fieldspec {
@@ -170,7 +187,7 @@ struct fz_op {
 	/* The first published layout: what the dispatcher accepts. */
 	unsigned int min_size;
 	const int *errs;
-	struct fz_fieldspec f[12];
+	struct fz_fieldspec f[16];
 };
 
 #define FLD(_s, _m, _t, _k, _mask)                                      \
@@ -199,10 +216,15 @@ struct fz_op {
 		    IOASID_TEST_MOCK_DEV_NO_ENFORCE_CC | \
 		    IOASID_TEST_MOCK_DEV_NO_IOMMU | \
 		    IOASID_TEST_MOCK_DEV_PASID_BITS | IOASID_TEST_MOCK_DEV_PRI | \
-		    IOASID_TEST_MOCK_DEV_KERNEL_DMA)
+		    IOASID_TEST_MOCK_DEV_KERNEL_DMA | \
+		    IOASID_TEST_MOCK_DEV_VTD | IOASID_TEST_MOCK_DEV_SMMUV3)
 #define ATTACH_FLAGS (IOASID_TEST_DEVICE_ATTACH_REPLACE | \
 		      IOASID_TEST_DEVICE_ATTACH_PASID)
-#define DMA_FLAGS (IOASID_TEST_MOCK_DMA_WRITE | IOASID_TEST_MOCK_DMA_PASID)
+#define DMA_FLAGS (IOASID_TEST_MOCK_DMA_WRITE | IOASID_TEST_MOCK_DMA_PASID | \
+		   IOASID_TEST_MOCK_DMA_EXEC | IOASID_TEST_MOCK_DMA_PRIV)
+
+/* The last command of the API: the hole after it up to 0x3f is unused. */
+#define LAST_API_CMD IOASID_CMD_HWPT_INVALIDATE
 
 enum {
 	OP_DESTROY, OP_GET_INFO, OP_IOAS_ALLOC, OP_IOAS_MAP, OP_IOAS_UNMAP,
@@ -214,7 +236,8 @@ enum {
 	OP_ACCESS_UNPIN, OP_ACCESS_RW, OP_ACCESS_INFO, OP_DEVICE_BIND,
 	OP_DEVICE_UNBIND, OP_DEVICE_ATTACH, OP_DEVICE_DETACH,
 	OP_DEVICE_DOMAIN, OP_ACCESS_REPLACE, OP_PASID_INFO, OP_PASID_ALLOC,
-	OP_PASID_FREE, OP_ALLOW_PASID, OP_MOCK_DMA, OP_KERNEL_PASID, NR_OPS
+	OP_PASID_FREE, OP_ALLOW_PASID, OP_MOCK_DMA, OP_KERNEL_PASID,
+	OP_HWPT_INVALIDATE, NR_OPS
 };
 
 static const struct fz_op fz_ops[NR_OPS] = {
@@ -297,13 +320,19 @@ static const struct fz_op fz_ops[NR_OPS] = {
 		FLD(struct ioasid_ioas_reserve, length, F_LEN, 0, 0),
 		FLD(struct ioasid_ioas_reserve, iova_alignment, F_ALIGN, 0, 0),
 		FLD(struct ioasid_ioas_reserve, out_iova, F_OUT, K_NONE, 0)),
-	[OP_HWPT_ALLOC] = OP(HWPT_ALLOC, struct ioasid_hwpt_alloc, out_hwpt_id,
-			     errs_hwpt_alloc,
-		FLD(struct ioasid_hwpt_alloc, flags, F_FLAGS, 0, 0),
+	/* The first layout ended where data_len begins: 24 bytes. */
+	[OP_HWPT_ALLOC] = OP_GREW(HWPT_ALLOC, struct ioasid_hwpt_alloc,
+				  data_type, errs_hwpt_alloc,
+		FLD(struct ioasid_hwpt_alloc, flags, F_FLAGS, 0,
+		    IOASID_HWPT_ALLOC_NEST_PARENT),
 		FLD(struct ioasid_hwpt_alloc, dev_id, F_ID, K_DEVICE, 0),
-		FLD(struct ioasid_hwpt_alloc, pt_id, F_ID, K_IOAS, 0),
+		/* An IOAS (paging), or a nesting parent (nested). */
+		FLD(struct ioasid_hwpt_alloc, pt_id, F_ID, K_PT, 0),
 		FLD(struct ioasid_hwpt_alloc, out_hwpt_id, F_OUT, K_HWPT, 0),
-		FLD(struct ioasid_hwpt_alloc, __reserved, F_RSVD, 0, 0)),
+		FLD(struct ioasid_hwpt_alloc, data_type, F_DTYPE, 0, 0),
+		FLD(struct ioasid_hwpt_alloc, data_len, F_NDLEN, 0, 0),
+		FLD(struct ioasid_hwpt_alloc, __reserved, F_RSVD, 0, 0),
+		FLD(struct ioasid_hwpt_alloc, data_uptr, F_NDATA, 0, 0)),
 	[OP_HW_INFO] = OP(DEVICE_GET_HW_INFO, struct ioasid_device_get_hw_info,
 			  __reserved, errs_none,
 		FLD(struct ioasid_device_get_hw_info, flags, F_FLAGS, 0, 0),
@@ -540,15 +569,27 @@ static const struct fz_op fz_ops[NR_OPS] = {
 		    0),
 		FLD(struct ioasid_test_device_allow_pasid, __reserved2, F_RSVD,
 		    0, 0)),
-	[OP_MOCK_DMA] = OP(TEST_MOCK_DMA, struct ioasid_test_mock_dma,
-			   out_done, errs_mock_dma,
+	[OP_MOCK_DMA] = OP_GREW(TEST_MOCK_DMA, struct ioasid_test_mock_dma,
+				out_done, errs_mock_dma,
 		FLD(struct ioasid_test_mock_dma, flags, F_FLAGS, 0, DMA_FLAGS),
 		FLD(struct ioasid_test_mock_dma, dev_id, F_ID, K_MOCK, 0),
 		FLD(struct ioasid_test_mock_dma, pasid, F_PASID, 0, 0),
 		FLD(struct ioasid_test_mock_dma, iova, F_IOVA, 0, 0),
 		FLD(struct ioasid_test_mock_dma, length, F_DMALEN, 0, 0),
 		FLD(struct ioasid_test_mock_dma, data, F_OUTPTR, 0, 0),
-		FLD(struct ioasid_test_mock_dma, out_done, F_OUT, K_NONE, 0)),
+		FLD(struct ioasid_test_mock_dma, out_done, F_OUT, K_NONE, 0),
+		FLD(struct ioasid_test_mock_dma, out_fault_stage, F_OUT, K_NONE,
+		    0),
+		FLD(struct ioasid_test_mock_dma, out_fault_reason, F_OUT,
+		    K_NONE, 0),
+		FLD(struct ioasid_test_mock_dma, out_fault_level, F_OUT, K_NONE,
+		    0),
+		FLD(struct ioasid_test_mock_dma, out_fault_flags, F_OUT, K_NONE,
+		    0),
+		FLD(struct ioasid_test_mock_dma, out_fault_addr, F_OUT, K_NONE,
+		    0),
+		FLD(struct ioasid_test_mock_dma, out_iotlb_hits, F_OUT, K_NONE,
+		    0)),
 	[OP_KERNEL_PASID] = OP(TEST_KERNEL_PASID,
 			       struct ioasid_test_kernel_pasid, __reserved,
 			       errs_kernel_pasid,
@@ -557,6 +598,15 @@ static const struct fz_op fz_ops[NR_OPS] = {
 		FLD(struct ioasid_test_kernel_pasid, dev_id, F_ID, K_MOCK, 0),
 		FLD(struct ioasid_test_kernel_pasid, pasid, F_PASID, 0, 0),
 		FLD(struct ioasid_test_kernel_pasid, __reserved, F_RSVD, 0, 0)),
+	[OP_HWPT_INVALIDATE] = OP(HWPT_INVALIDATE,
+				  struct ioasid_hwpt_invalidate, __reserved,
+				  errs_hwpt_invalidate,
+		FLD(struct ioasid_hwpt_invalidate, hwpt_id, F_ID, K_NESTED, 0),
+		FLD(struct ioasid_hwpt_invalidate, data_uptr, F_IDATA, 0, 0),
+		FLD(struct ioasid_hwpt_invalidate, data_type, F_ITYPE, 0, 0),
+		FLD(struct ioasid_hwpt_invalidate, entry_len, F_ELEN, 0, 0),
+		FLD(struct ioasid_hwpt_invalidate, entry_num, F_ENUM, 0, 0),
+		FLD(struct ioasid_hwpt_invalidate, __reserved, F_RSVD, 0, 0)),
 };
 
 /* ---- Shared state: the files, the memory and the ids seen --------------- */
@@ -567,6 +617,24 @@ struct fz_mapping {
 	__u32 ioas;
 	__u64 iova;
 	__u64 length;
+};
+
+/* A mock device bound to the context under test, and its device id. */
+struct fz_bind {
+	__u32 mock;
+	__u32 dev;
+};
+
+/*
+ * A nesting parent allocated for a bound device, and a nested HWPT on it
+ * (0 until one is allocated) of the format that succeeded.
+ */
+struct fz_nest {
+	__u32 mock;
+	__u32 dev;
+	__u32 parent;
+	__u32 nested;
+	bool smmuv3;
 };
 
 struct fz_undoc {
@@ -593,9 +661,14 @@ struct fz {
 	__u32 destroyed[POOL];
 	__u32 pasids[POOL];	/* global and kernel PASIDs returned */
 	struct fz_mapping maps[POOL];
-	pthread_mutex_t lock;	/* maps[] and the reports */
+	struct fz_bind binds[POOL];
+	struct fz_nest nests[POOL];
+	pthread_mutex_t lock;	/* maps[], binds[], nests[] and the reports */
 
 	unsigned long calls, fuzzed, ok, unexpected, impossible;
+	/* Successes of the nesting calls: how far the fuzzer got. */
+	unsigned long nest_parents, nest_allocs, nest_attaches, nest_invs,
+		      nest_dmas;
 	unsigned long per_op[NR_OPS + 1];
 	struct fz_undoc undoc[64];
 	int nundoc;
@@ -647,8 +720,12 @@ static __u32 pool_pick(struct fz_thread *t, int kind)
 
 	if (kind == K_ANY)
 		kind = K_IOAS + rnd(t, K_PIN - K_IOAS);
-	if (kind == K_PT)
-		kind = rnd(t, 2) ? K_IOAS : K_HWPT;
+	if (kind == K_PT) {
+		static const int pts[] = { K_IOAS, K_IOAS, K_HWPT, K_PARENT,
+					   K_NESTED };
+
+		kind = pts[rnd(t, 5)];
+	}
 	for (tries = 0; tries < 4; tries++) {
 		__u32 id = pool_get(t, kind);
 
@@ -691,6 +768,52 @@ static struct fz_mapping map_get(struct fz_thread *t)
 	m = fz->maps[rnd(t, POOL)];
 	pthread_mutex_unlock(&fz->lock);
 	return m;
+}
+
+static void bind_put(struct fz_thread *t, __u32 mock, __u32 dev)
+{
+	struct fz *fz = t->fz;
+
+	pthread_mutex_lock(&fz->lock);
+	fz->binds[rnd(t, POOL)] = (struct fz_bind) { mock, dev };
+	pthread_mutex_unlock(&fz->lock);
+}
+
+static struct fz_bind bind_get(struct fz_thread *t)
+{
+	struct fz *fz = t->fz;
+	struct fz_bind b;
+
+	pthread_mutex_lock(&fz->lock);
+	b = fz->binds[rnd(t, POOL)];
+	pthread_mutex_unlock(&fz->lock);
+	return b;
+}
+
+static void nest_put(struct fz_thread *t, const struct fz_nest *n)
+{
+	struct fz *fz = t->fz;
+
+	pthread_mutex_lock(&fz->lock);
+	fz->nests[rnd(t, POOL)] = *n;
+	pthread_mutex_unlock(&fz->lock);
+}
+
+/* A nesting parent recorded lately, with a nested HWPT if @nested. */
+static struct fz_nest nest_get(struct fz_thread *t, bool nested)
+{
+	struct fz *fz = t->fz;
+	struct fz_nest n = {};
+	int tries;
+
+	pthread_mutex_lock(&fz->lock);
+	for (tries = 0; tries < 4; tries++) {
+		n = fz->nests[rnd(t, POOL)];
+		if (n.parent && (!nested || n.nested))
+			break;
+	}
+	pthread_mutex_unlock(&fz->lock);
+	return n;
 }
 
 /* ---- The call and its check --------------------------------------------- */
@@ -773,6 +896,44 @@ static void odd_result(struct fz_thread *t, int op, const void *arg,
 }
 
 /*
+ * The outputs a call writes whatever its result: IOASID_HWPT_INVALIDATE's
+ * count of entries carried out (never more than asked, all of them on
+ * success), and the fault IOASID_TEST_MOCK_DMA reports with ENXIO and
+ * EACCES.  @in_num is entry_num as passed.
+ */
+static void check_outputs(struct fz_thread *t, int op, void *arg,
+			  unsigned int size, int err, __u32 in_num)
+{
+	switch (op) {
+	case OP_HWPT_INVALIDATE: {
+		struct ioasid_hwpt_invalidate *c = arg;
+
+		if (c->entry_num > in_num || (!err && c->entry_num != in_num))
+			odd_result(t, op, arg, size,
+				   err ? "entry_num grew on an error" :
+					 "entry_num is not all entries",
+				   true);
+		break;
+	}
+	case OP_MOCK_DMA: {
+		struct ioasid_test_mock_dma *c = arg;
+
+		if ((err != ENXIO && err != EACCES) || size < sizeof(*c))
+			break;
+		if (c->out_done >= c->length || c->out_fault_stage > 2 ||
+		    c->out_fault_reason == IOASID_TEST_FAULT_NONE ||
+		    c->out_fault_reason > IOASID_TEST_FAULT_ABORT ||
+		    (c->out_fault_flags & ~IOASID_TEST_FAULT_TABLE_FETCH) ||
+		    (err == EACCES) !=
+		    (c->out_fault_reason == IOASID_TEST_FAULT_PERMISSION))
+			odd_result(t, op, arg, size,
+				   "impossible fault report", true);
+		break;
+	}
+	}
+}
+
+/*
  * Issue @op with the struct at @arg (whose first word the caller may have
  * mutated), check the errno against the table, and learn the ids and
  * mappings a success returned.
@@ -783,14 +944,22 @@ static int fz_call(struct fz_thread *t, int op, void *arg)
 	struct fz *fz = t->fz;
 	unsigned int size = 0;
 	const struct fz_fieldspec *f;
+	/* The whole struct is in the argument buffer: it can be read back. */
+	bool whole = (char *)arg >= t->arg &&
+		     (char *)arg + o->size <= t->arg + ARG_LEN;
+	__u32 in_num = 0;
 	int err;
 
 	/* The size as the kernel will read it, for the report. */
 	if ((char *)arg >= t->arg && (char *)arg + 4 <= t->arg + ARG_LEN)
 		memcpy(&size, arg, 4);
+	if (whole && op == OP_HWPT_INVALIDATE)
+		in_num = ((struct ioasid_hwpt_invalidate *)arg)->entry_num;
 	err = ioctl_err(fz->fd, o->cmd, arg);
 	__atomic_fetch_add(&fz->calls, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&fz->per_op[op], 1, __ATOMIC_RELAXED);
+	if (whole)
+		check_outputs(t, op, arg, size, err, in_num);
 	if (err) {
 		if (!ioasid_errno_in(err, errs_common) &&
 		    !ioasid_errno_in(err, o->errs))
@@ -875,6 +1044,39 @@ static int fz_call(struct fz_thread *t, int op, void *arg)
 		pool_put(t, K_HWPT, c->pt_id);
 		break;
 	}
+	case OP_DEVICE_BIND: {
+		struct ioasid_test_device_bind *c = arg;
+
+		/* A device of this context, not of the other file. */
+		if (!(c->flags & IOASID_TEST_DEVICE_BIND_FD))
+			bind_put(t, c->dev_id, c->out_device_id);
+		break;
+	}
+	case OP_HWPT_ALLOC: {
+		struct ioasid_hwpt_alloc *c = arg;
+		bool grown = size >= offsetofend(struct ioasid_hwpt_alloc,
+						 data_uptr);
+
+		/* The first layout allocates a paging HWPT. */
+		if (c->data_type) {
+			/* Nested: no flag, a length and a pointer. */
+			if (c->flags ||
+			    (grown && (!c->data_len || c->__reserved)))
+				odd_result(t, op, arg, size,
+					   "allocated a nested HWPT from invalid input",
+					   true);
+			pool_put(t, K_NESTED, c->out_hwpt_id);
+		} else {
+			if (grown && (c->data_len || c->data_uptr ||
+				      c->__reserved))
+				odd_result(t, op, arg, size,
+					   "allocated a paging HWPT with data",
+					   true);
+			if (c->flags & IOASID_HWPT_ALLOC_NEST_PARENT)
+				pool_put(t, K_PARENT, c->out_hwpt_id);
+		}
+		break;
+	}
 	case OP_PASID_ALLOC: {
 		struct ioasid_pasid_alloc *c = arg;
 
@@ -937,13 +1139,360 @@ static void *arg_at_end(struct fz_thread *t, unsigned int len)
 #define IOVA_BASE	0x1000000ULL
 #define IOVA_SPAN	0x10000000ULL
 
-static void build_call(struct fz_thread *t, int op, const void *cmd,
-		       unsigned int size)
+/* Issue a well-formed call; @cmd gets what the kernel wrote back. */
+static int build_call(struct fz_thread *t, int op, void *cmd,
+		      unsigned int size)
 {
 	void *arg = arg_at_end(t, size);
+	int err;
 
 	memcpy(arg, cmd, size);
-	fz_call(t, op, arg);
+	err = fz_call(t, op, arg);
+	memcpy(cmd, arg, size);
+	return err;
+}
+
+/* ---- Nesting: stage-1 descriptions, invalidations, guest tables ---------- */
+
+static __u64 fuzz_iova(struct fz_thread *t);
+
+/* VT-d first-stage entry bits (the same in every level). */
+#define VTD_P	(1ULL << 0)
+#define VTD_RW	(1ULL << 1)
+#define VTD_US	(1ULL << 2)
+#define VTD_PS	(1ULL << 7)
+#define VTD_XD	(1ULL << 63)
+/* SMMUv3 STE word 0: S1ContextPtr in bits 51:6, S1CDMax in 63:59. */
+#define STE0_CFG_S1	(5ULL << 1)
+#define STE0_PTR	(((1ULL << 52) - 1) & ~0x3fULL)
+
+/* A stage-2 address with memory behind it in some IOAS, or none. */
+static __u64 fuzz_gpa(struct fz_thread *t)
+{
+	struct fz_mapping m = map_get(t);
+
+	if (!m.length || !rnd(t, 8))
+		return IOVA_BASE + rnd(t, IOVA_SPAN / SZ_4K) * SZ_4K;
+	return (m.iova + rnd(t, m.length)) & ~(SZ_4K - 1);
+}
+
+/*
+ * A VT-d stage 1 or an SMMUv3 STE at @d (64 bytes): valid, or with one
+ * field wrong when @bad.
+ */
+static __u32 fill_nested_data(struct fz_thread *t, void *d, bool smmuv3,
+			      bool bad)
+{
+	memset(d, 0, 64);
+	if (smmuv3) {
+		struct ioasid_hwpt_arm_smmuv3 *ste = d;
+		static const __u64 cfg[] = { 0, 4ULL << 1, STE0_CFG_S1,
+					     STE0_CFG_S1 };
+
+		ste->ste[0] = IOASID_NEST_STE0_V | cfg[rnd(t, 4)] |
+			      (fuzz_gpa(t) & STE0_PTR) |
+			      (rnd(t, 2) ? rnd(t, 32) << 59 : 0);
+		if (bad) {
+			/* Reserved bits 58:52, or a stage-2 Config. */
+			if (rnd(t, 2))
+				ste->ste[0] |= 1ULL << (52 + rnd(t, 7));
+			else
+				ste->ste[0] = (ste->ste[0] & ~0xeULL) |
+					      (6ULL + rnd(t, 2)) << 1;
+		}
+		return sizeof(*ste);
+	} else {
+		struct ioasid_hwpt_vtd_s1 *vtd = d;
+
+		vtd->flags = rnd(t, 8);
+		vtd->pgtbl_addr = fuzz_gpa(t);
+		vtd->addr_width = rnd(t, 4) ? 48 : 57;
+		if (bad) {
+			switch (rnd(t, 4)) {
+			case 0:
+				vtd->flags |= 1ULL << (3 + rnd(t, 61));
+				break;
+			case 1:
+				vtd->pgtbl_addr |= 1 + rnd(t, SZ_4K - 1);
+				break;
+			case 2:
+				vtd->addr_width = rnd(t, 2) ? rnd(t, 65) : 39;
+				if (vtd->addr_width == 48 ||
+				    vtd->addr_width == 57)
+					vtd->addr_width = 0;
+				break;
+			default:
+				vtd->__reserved = 1 + rnd(t, 0xffff);
+				break;
+			}
+		}
+		return sizeof(*vtd);
+	}
+}
+
+/*
+ * One invalidation entry at @e in the format of a nested HWPT: valid, or
+ * refused (EINVAL or, for an unsupported SMMUv3 command, EOPNOTSUPP).
+ */
+static void fill_inv_entry(struct fz_thread *t, void *e, bool smmuv3,
+			   bool bad)
+{
+	if (smmuv3) {
+		struct ioasid_hwpt_arm_smmuv3_invalidate *c = e;
+		__u64 sid = rnd64(t) & 0xffffffff00000000ULL;
+		__u64 vmid = rnd(t, 0x10000) << 32;
+		__u64 asid = rnd(t, 0x10000) << 48;
+
+		/*
+		 * Each command with its fields in range and its RES0 bits
+		 * clear (SMMUv3 4.4, 4.5): the StreamID and VMID are the
+		 * guest's, ignored.
+		 */
+		switch (rnd(t, 6)) {
+		case 0:
+			c->cmd[0] = IOASID_NEST_CMD_CFGI_CD | sid |
+				    rnd(t, 1 << 20) << 12;
+			c->cmd[1] = rnd(t, 2);
+			break;
+		case 1:
+			c->cmd[0] = IOASID_NEST_CMD_CFGI_CD_ALL | sid;
+			c->cmd[1] = 0;
+			break;
+		case 2:
+			c->cmd[0] = IOASID_NEST_CMD_TLBI_NH_ALL | vmid;
+			c->cmd[1] = 0;
+			break;
+		case 3:
+			c->cmd[0] = IOASID_NEST_CMD_TLBI_NH_ASID | vmid | asid;
+			c->cmd[1] = 0;
+			break;
+		case 4:
+			/* One address: TG, NUM, SCALE and TTL 0. */
+			c->cmd[0] = IOASID_NEST_CMD_TLBI_NH_VA | vmid | asid;
+			c->cmd[1] = fuzz_gpa(t) | rnd(t, 2);
+			break;
+		default:
+			c->cmd[0] = IOASID_NEST_CMD_TLBI_NH_VAA | vmid;
+			c->cmd[1] = fuzz_gpa(t) | rnd(t, 2);
+			break;
+		}
+		/* CMD_SYNC, CMD_PREFETCH_CONFIG, stage-2 and EL2 ones. */
+		if (bad) {
+			static const __u8 other[] = { 0x46, 0x01, 0x2a, 0x20,
+						      0x30, 0xff };
+
+			c->cmd[0] = (c->cmd[0] & ~0xffULL) | other[rnd(t, 6)];
+		}
+	} else {
+		struct ioasid_hwpt_vtd_s1_invalidate *v = e;
+
+		v->addr = fuzz_gpa(t);
+		v->npages = 1 + rnd(t, 512);
+		v->flags = rnd(t, 2) ? IOASID_VTD_INV_FLAGS_LEAF : 0;
+		v->__reserved = 0;
+		if (!rnd(t, 8)) {
+			v->addr = 0;
+			v->npages = ~0ULL;
+		}
+		if (bad) {
+			switch (rnd(t, 5)) {
+			case 0:
+				v->flags |= 2U << rnd(t, 31);
+				break;
+			case 1:
+				v->__reserved = 1 + rnd(t, 0xffff);
+				break;
+			case 2:
+				v->addr |= 1 + rnd(t, SZ_4K - 1);
+				break;
+			case 3:
+				v->npages = 0;
+				break;
+			default:
+				/* Wraps past the top of the address space. */
+				v->addr = ~0ULL & ~(SZ_4K - 1);
+				v->npages = 2 + rnd(t, 8);
+				break;
+			}
+		}
+	}
+}
+
+/*
+ * What a guest writes into its memory: entries of VT-d first-stage tables
+ * that point at other mapped pages (or anywhere), and random words, which
+ * the SMMUv3 model reads as CDs and descriptors.  The model must report a
+ * fault for any of it, never crash.
+ */
+static void scribble(struct fz_thread *t)
+{
+	__u64 *page = (__u64 *)(t->fz->dbuf +
+				rnd(t, DBUF_LEN / SZ_4K) * SZ_4K);
+	int i, n = 1 + rnd(t, 16);
+
+	for (i = 0; i < n; i++) {
+		__u64 v;
+
+		switch (rnd(t, 4)) {
+		case 0:
+			v = rnd64(t);
+			break;
+		case 1:
+			v = 0;
+			break;
+		default:
+			v = fuzz_gpa(t) | VTD_P | (rnd(t, 4) ? VTD_RW : 0) |
+			    (rnd(t, 4) ? VTD_US : 0) |
+			    (rnd(t, 4) ? 0 : VTD_PS) |
+			    (rnd(t, 8) ? 0 : VTD_XD);
+			break;
+		}
+		__atomic_store_n(&page[rnd(t, SZ_4K / 8)], v,
+				 __ATOMIC_RELAXED);
+	}
+}
+
+/* Nesting parents, nested HWPTs, their attachments, invalidations, DMA. */
+static void build_nesting(struct fz_thread *t, unsigned int what)
+{
+	struct fz_nest n = nest_get(t, what > 1);
+	__u64 d[8];
+
+	switch (what) {
+	case 0: {
+		struct fz_bind b = bind_get(t);
+		struct ioasid_hwpt_alloc c = {
+			.size = sizeof(c),
+			.flags = IOASID_HWPT_ALLOC_NEST_PARENT,
+			.dev_id = b.dev,
+			.pt_id = pool_pick(t, K_IOAS),
+		};
+
+		if (build_call(t, OP_HWPT_ALLOC, &c, sizeof(c)))
+			break;
+		__atomic_fetch_add(&t->fz->nest_parents, 1, __ATOMIC_RELAXED);
+		n = (struct fz_nest) { b.mock, b.dev, c.out_hwpt_id };
+		nest_put(t, &n);
+		break;
+	}
+	case 1: {
+		bool smmuv3 = rnd(t, 2), bad = !rnd(t, 8);
+		struct ioasid_hwpt_alloc c = {
+			.size = sizeof(c),
+			.dev_id = n.dev,
+			.pt_id = n.parent,
+			.data_type = smmuv3 ? IOASID_HWPT_DATA_ARM_SMMUV3 :
+					      IOASID_HWPT_DATA_VTD_S1,
+			.data_uptr = (uintptr_t)d,
+		};
+
+		c.data_len = fill_nested_data(t, d, smmuv3, bad);
+		if (build_call(t, OP_HWPT_ALLOC, &c, sizeof(c)))
+			break;
+		if (bad)
+			odd_result(t, OP_HWPT_ALLOC, &c, sizeof(c),
+				   "allocated a malformed stage 1", true);
+		__atomic_fetch_add(&t->fz->nest_allocs, 1, __ATOMIC_RELAXED);
+		n.nested = c.out_hwpt_id;
+		n.smmuv3 = smmuv3;
+		nest_put(t, &n);
+		break;
+	}
+	case 2: {
+		struct ioasid_test_device_attach c = {
+			.size = sizeof(c),
+			.flags = rnd(t, 2) ? IOASID_TEST_DEVICE_ATTACH_REPLACE :
+					     0,
+			.dev_id = n.mock,
+			.pt_id = n.nested,
+		};
+
+		if (rnd(t, 2)) {
+			struct ioasid_test_device_allow_pasid a = {
+				.size = sizeof(a),
+				.dev_id = n.mock,
+				.first = 1 + rnd(t, 16),
+				.configs = IOASID_PASID_CFG_NESTED,
+			};
+
+			a.last = a.first;
+			if (rnd(t, 2))
+				build_call(t, OP_ALLOW_PASID, &a, sizeof(a));
+			c.flags |= IOASID_TEST_DEVICE_ATTACH_PASID;
+			c.pasid = a.first;
+		}
+		if (!build_call(t, OP_DEVICE_ATTACH, &c, sizeof(c)))
+			__atomic_fetch_add(&t->fz->nest_attaches, 1,
+					   __ATOMIC_RELAXED);
+		break;
+	}
+	case 3: {
+		__u64 e[8 * 3] = {};
+		__u32 num = 1 + rnd(t, 8), bad = rnd(t, 3) ? num : rnd(t, num);
+		__u32 len = n.smmuv3 ?
+			sizeof(struct ioasid_hwpt_arm_smmuv3_invalidate) :
+			sizeof(struct ioasid_hwpt_vtd_s1_invalidate);
+		struct ioasid_hwpt_invalidate c = {
+			.size = sizeof(c),
+			.hwpt_id = n.nested,
+			.data_uptr = (uintptr_t)e,
+			.data_type = n.smmuv3 ?
+				IOASID_HWPT_INVALIDATE_DATA_ARM_SMMUV3 :
+				IOASID_HWPT_INVALIDATE_DATA_VTD_S1,
+			.entry_num = num,
+		};
+		__u32 i;
+		int err;
+
+		c.entry_len = len;
+		for (i = 0; i < num; i++)
+			fill_inv_entry(t, (char *)e + i * len, n.smmuv3,
+				       i == bad);
+		err = build_call(t, OP_HWPT_INVALIDATE, &c, sizeof(c));
+		if (!err)
+			__atomic_fetch_add(&t->fz->nest_invs, 1,
+					   __ATOMIC_RELAXED);
+		/*
+		 * Whatever the id names now, a bad entry is never carried
+		 * out, and a failure stops at it or before the first.
+		 */
+		if ((bad < num && !err) ||
+		    (err && c.entry_num && c.entry_num != bad))
+			odd_result(t, OP_HWPT_INVALIDATE, &c, sizeof(c),
+				   "wrong count of entries carried out", true);
+		break;
+	}
+	case 4:
+		scribble(t);
+		break;
+	default: {
+		struct ioasid_test_mock_dma c = {
+			.size = sizeof(c),
+			.flags = rnd(t, 3) ? 0 : IOASID_TEST_MOCK_DMA_WRITE,
+			.dev_id = n.mock,
+			.iova = rnd(t, 4) ? fuzz_gpa(t) + rnd(t, SZ_4K) :
+					    fuzz_iova(t),
+			.length = 1 + rnd(t, 2 * SZ_4K),
+			.data = (uintptr_t)t->out,
+		};
+
+		if (rnd(t, 2)) {
+			c.flags |= IOASID_TEST_MOCK_DMA_PASID;
+			c.pasid = 1 + rnd(t, 16);
+			if (!rnd(t, 4))
+				c.flags |= IOASID_TEST_MOCK_DMA_PRIV;
+			if (!(c.flags & IOASID_TEST_MOCK_DMA_WRITE) &&
+			    !rnd(t, 4))
+				c.flags |= IOASID_TEST_MOCK_DMA_EXEC;
+		}
+		/* Translated (all of it), or refused by a fault. */
+		if (!build_call(t, OP_MOCK_DMA, &c, sizeof(c)) ||
+		    (c.out_fault_stage && c.out_fault_reason))
+			__atomic_fetch_add(&t->fz->nest_dmas, 1,
+					   __ATOMIC_RELAXED);
+		break;
+	}
+	}
 }
 
 static void build_one(struct fz_thread *t)
@@ -951,7 +1500,7 @@ static void build_one(struct fz_thread *t)
 	struct fz *fz = t->fz;
 	__u32 ioas = pool_pick(t, K_IOAS), mock = pool_pick(t, K_MOCK);
 
-	switch (rnd(t, 21)) {
+	switch (rnd(t, 27)) {
 	case 0: {
 		struct ioasid_ioas_alloc c = { .size = sizeof(c) };
 
@@ -1006,10 +1555,16 @@ static void build_one(struct fz_thread *t)
 			IOASID_TEST_MOCK_DEV_PASID |
 			IOASID_TEST_MOCK_DEV_KERNEL_DMA,
 			IOASID_TEST_MOCK_DEV_PASID | IOASID_TEST_MOCK_DEV_GROUP,
+			IOASID_TEST_MOCK_DEV_VTD,
+			IOASID_TEST_MOCK_DEV_VTD | IOASID_TEST_MOCK_DEV_PASID,
+			IOASID_TEST_MOCK_DEV_SMMUV3,
+			IOASID_TEST_MOCK_DEV_SMMUV3 |
+			IOASID_TEST_MOCK_DEV_PASID,
+			IOASID_TEST_MOCK_DEV_VTD | IOASID_TEST_MOCK_DEV_GROUP,
 		};
 		struct ioasid_test_mock_dev_add c = {
 			.size = sizeof(c),
-			.flags = flags[rnd(t, 10)],
+			.flags = flags[rnd(t, 15)],
 			.group_dev_id = mock,
 		};
 
@@ -1203,10 +1758,20 @@ static void build_one(struct fz_thread *t)
 		if (rnd(t, 4)) {
 			c.flags |= IOASID_TEST_MOCK_DMA_PASID;
 			c.pasid = pasid;
+			if (!rnd(t, 8))
+				c.flags |= IOASID_TEST_MOCK_DMA_PRIV;
 		}
 		build_call(t, OP_MOCK_DMA, &c, sizeof(c));
 		break;
 	}
+	case 21:
+	case 22:
+	case 23:
+	case 24:
+	case 25:
+	case 26:
+		build_nesting(t, rnd(t, 6));
+		break;
 	default: {
 		struct ioasid_destroy c = {
 			.size = sizeof(c),
@@ -1470,6 +2035,48 @@ static __u64 fuzz_pasid(struct fz_thread *t)
 	}
 }
 
+/*
+ * A nested HWPT's stage 1 for a fuzzed IOASID_HWPT_ALLOC: in the out
+ * buffer, of either format, valid or not, with a zero or non-zero tail;
+ * or a pointer the kernel cannot read.
+ */
+static __u64 fuzz_nested_ptr(struct fz_thread *t)
+{
+	char *p = t->out + rnd(t, OUT_LEN / 128 - 1) * 128;
+	unsigned int i, len;
+
+	if (!rnd(t, 4))
+		return fuzz_outptr(t);
+	len = fill_nested_data(t, p, rnd(t, 2), !rnd(t, 3));
+	memset(p + len, 0, 128 - len);
+	if (!rnd(t, 4))
+		p[len + rnd(t, 128 - len)] = 1 + rnd(t, 255);
+	if (!rnd(t, 8))
+		for (i = 0; i < len; i++)
+			p[i] = rnd(t, 256);
+	return (uintptr_t)p;
+}
+
+/* An array of invalidation entries, of some format and stride. */
+static __u64 fuzz_inv_ptr(struct fz_thread *t)
+{
+	static const unsigned int strides[] = { 16, 24, 32, 64 };
+	unsigned int stride = strides[rnd(t, 4)], i, n = 1 + rnd(t, 64);
+	char *p = t->out + rnd(t, 16) * 64;
+	bool smmuv3 = rnd(t, 2);
+
+	if (!rnd(t, 5))
+		return fuzz_outptr(t);
+	for (i = 0; i < n && p + (i + 1) * stride <= t->out + OUT_LEN; i++) {
+		memset(p + i * stride, 0, stride);
+		fill_inv_entry(t, p + i * stride, smmuv3, !rnd(t, 16));
+		/* A non-zero tail, beyond what the kernel knows. */
+		if (stride > 24 && !rnd(t, 16))
+			p[i * stride + 24 + rnd(t, stride - 24)] = 1;
+	}
+	return (uintptr_t)p;
+}
+
 static __u64 fuzz_field(struct fz_thread *t, const struct fz_fieldspec *f)
 {
 	switch (f->type) {
@@ -1573,6 +2180,79 @@ static __u64 fuzz_field(struct fz_thread *t, const struct fz_fieldspec *f)
 		default:
 			return rnd(t, 23);
 		}
+	case F_DTYPE:
+		switch (rnd(t, 8)) {
+		case 0:
+			return rnd64(t);
+		case 1:
+			return 3 + rnd(t, 8);
+		case 2:
+		case 3:
+		case 4:
+			return IOASID_HWPT_DATA_NONE;
+		default:
+			return rnd(t, 2) ? IOASID_HWPT_DATA_VTD_S1 :
+					   IOASID_HWPT_DATA_ARM_SMMUV3;
+		}
+	case F_NDATA:
+		return fuzz_nested_ptr(t);
+	case F_NDLEN:
+		switch (rnd(t, 8)) {
+		case 0:
+			return 0;
+		case 1:
+			return rnd64(t);
+		case 2:
+			return rnd(t, 129);
+		case 3:
+			return 1 + rnd(t, 15);
+		case 4:
+			/* Longer than the struct. */
+			return 24 + 8 * (1 + rnd(t, 12));
+		default:
+			return rnd(t, 2) ? sizeof(struct ioasid_hwpt_vtd_s1) :
+				sizeof(struct ioasid_hwpt_arm_smmuv3);
+		}
+	case F_ITYPE:
+		switch (rnd(t, 6)) {
+		case 0:
+			return rnd64(t);
+		case 1:
+			return 2 + rnd(t, 8);
+		default:
+			return rnd(t, 2) ? IOASID_HWPT_INVALIDATE_DATA_VTD_S1 :
+				IOASID_HWPT_INVALIDATE_DATA_ARM_SMMUV3;
+		}
+	case F_IDATA:
+		return fuzz_inv_ptr(t);
+	case F_ELEN:
+		switch (rnd(t, 10)) {
+		case 0:
+			return 0;
+		case 1:
+			return rnd64(t);
+		case 2:
+			return 1 + rnd(t, 15);
+		case 3:
+			return IOASID_HWPT_INVALIDATE_ENTRY_MAX + rnd(t, 2);
+		case 4:
+			return 32 + rnd(t, 64);
+		default:
+			return rnd(t, 2) ? 16 : 24;
+		}
+	case F_ENUM:
+		switch (rnd(t, 10)) {
+		case 0:
+			return 0;
+		case 1:
+			return rnd64(t);
+		case 2:
+			return IOASID_HWPT_INVALIDATE_NUM_MAX + rnd(t, 2);
+		case 3:
+			return rnd(t, 5000);
+		default:
+			return 1 + rnd(t, 8);
+		}
 	}
 	return 0;
 }
@@ -1653,8 +2333,8 @@ static void fuzz_one(struct fz_thread *t)
 		/* The holes after the API's and the test commands. */
 		if (cmd == _IO(IOASID_TYPE, 0x3f))
 			cmd = _IO(IOASID_TYPE, rnd(t, 2) ?
-				  IOASID_CMD_PASID_FREE + 1 +
-				  rnd(t, 0x3f - IOASID_CMD_PASID_FREE) :
+				  LAST_API_CMD + 1 +
+				  rnd(t, 0x3f - LAST_API_CMD) :
 				  IOASID_CMD_TEST_KERNEL_PASID + 1 +
 				  rnd(t, 0x63 - IOASID_CMD_TEST_KERNEL_PASID));
 		err = ioctl_err(t->fz->fd, cmd, &info);
@@ -1739,6 +2419,9 @@ static void fz_summary(struct __test_metadata *_metadata, struct fz *fz)
 		n += snprintf(line + n, sizeof(line) - n, "%s%lu",
 			      i ? "," : "", fz->per_op[i]);
 	TH_LOG("calls per ioctl (table order): %s", line);
+	TH_LOG("nesting: %lu parents, %lu nested HWPTs, %lu attachments, %lu invalidations, %lu DMAs walked",
+	       fz->nest_parents, fz->nest_allocs, fz->nest_attaches,
+	       fz->nest_invs, fz->nest_dmas);
 	for (i = 0; i < fz->nundoc; i++)
 		TH_LOG("undocumented: %s %s (errno %d), %lu times",
 		       op_name(fz->undoc[i].op),
@@ -1749,6 +2432,14 @@ static void fz_summary(struct __test_metadata *_metadata, struct fz *fz)
 static int open_ioasid(void)
 {
 	return open("/dev/ioasid", O_RDWR | O_CLOEXEC);
+}
+
+static bool have_nesting(int fd)
+{
+	struct ioasid_info info = { .size = sizeof(info) };
+
+	return !ioctl(fd, IOASID_GET_INFO, &info) &&
+	       (info.features & IOASID_FEATURE_NESTING);
 }
 
 FIXTURE(fuzz)
@@ -1784,9 +2475,11 @@ TEST_F_TIMEOUT(fuzz, ioctls, FUZZ_TIMEOUT)
 	unsigned long long seconds, round_seconds;
 	char path[64];
 	__u64 end;
+	bool nesting;
 	struct fz *fz;
 	int i;
 
+	nesting = have_nesting(self->fd);
 	fz = calloc(1, sizeof(*fz));
 	ASSERT_NE(NULL, fz);
 	pthread_mutex_init(&fz->lock, NULL);
@@ -1847,6 +2540,8 @@ TEST_F_TIMEOUT(fuzz, ioctls, FUZZ_TIMEOUT)
 		memset(fz->destroyed, 0, sizeof(fz->destroyed));
 		memset(fz->maps, 0, sizeof(fz->maps));
 		memset(fz->pasids, 0, sizeof(fz->pasids));
+		memset(fz->binds, 0, sizeof(fz->binds));
+		memset(fz->nests, 0, sizeof(fz->nests));
 		fz->deadline = now + round_seconds * 1000000000ULL;
 		if (fz->deadline > end)
 			fz->deadline = end;
@@ -1868,6 +2563,11 @@ TEST_F_TIMEOUT(fuzz, ioctls, FUZZ_TIMEOUT)
 	fz_summary(_metadata, fz);
 	EXPECT_EQ(0, fz->unexpected);
 	EXPECT_EQ(0, fz->impossible);
+	/* The nested paths were reached, not only their first checks. */
+	if (nesting) {
+		EXPECT_LT(0, fz->nest_allocs);
+		EXPECT_LT(0, fz->nest_invs);
+	}
 }
 
 TEST_HARNESS_MAIN

@@ -373,4 +373,141 @@ static inline int ioasid_kernel_pasid(int fd, __u32 op, __u32 mock_id,
 	return rc;
 }
 
+/* nesting */
+/* ---- Nesting: nesting-parent and nested HWPTs, HWPT_INVALIDATE --------- */
+
+/* SMMUv3 STE word 0: V, and Config in bits 3:1 (abort 0b000, bypass 0b100). */
+#define IOASID_NEST_STE0_V		(1ULL << 0)
+#define IOASID_NEST_STE0_CFG_ABORT	(0ULL << 1)
+#define IOASID_NEST_STE0_CFG_BYPASS	(4ULL << 1)
+/* SMMUv3 command opcodes of the stage-1 invalidations, in cmd[0] bits 7:0. */
+#define IOASID_NEST_CMD_CFGI_CD		0x05
+#define IOASID_NEST_CMD_CFGI_CD_ALL	0x06
+#define IOASID_NEST_CMD_TLBI_NH_ALL	0x10
+#define IOASID_NEST_CMD_TLBI_NH_ASID	0x11
+#define IOASID_NEST_CMD_TLBI_NH_VA	0x12
+#define IOASID_NEST_CMD_TLBI_NH_VAA	0x13
+
+/*
+ * IOASID_HWPT_ALLOC of a paging HWPT of IOAS @ioas_id for bound device
+ * @dev_id, a nesting parent with @nest_parent.
+ */
+static inline int ioasid_nest_parent_alloc(int fd, __u32 dev_id,
+					   __u32 ioas_id, bool nest_parent,
+					   __u32 *hwpt_id)
+{
+	struct ioasid_hwpt_alloc cmd = {
+		.size = sizeof(cmd),
+		.flags = nest_parent ? IOASID_HWPT_ALLOC_NEST_PARENT : 0,
+		.dev_id = dev_id,
+		.pt_id = ioas_id,
+	};
+	int rc = ioctl_err(fd, IOASID_HWPT_ALLOC, &cmd);
+
+	if (hwpt_id)
+		*hwpt_id = rc ? 0 : cmd.out_hwpt_id;
+	return rc;
+}
+
+/* IOASID_HWPT_ALLOC of a nested HWPT on @parent, @len bytes of @type. */
+static inline int ioasid_nest_alloc(int fd, __u32 dev_id, __u32 parent,
+				    __u32 type, const void *data, __u32 len,
+				    __u32 *hwpt_id)
+{
+	struct ioasid_hwpt_alloc cmd = {
+		.size = sizeof(cmd),
+		.dev_id = dev_id,
+		.pt_id = parent,
+		.data_type = type,
+		.data_len = len,
+		.data_uptr = (uintptr_t)data,
+	};
+	int rc = ioctl_err(fd, IOASID_HWPT_ALLOC, &cmd);
+
+	if (hwpt_id)
+		*hwpt_id = rc ? 0 : cmd.out_hwpt_id;
+	return rc;
+}
+
+/* The smallest valid VT-d stage 1: a 4-level table at @pgtbl_addr. */
+static inline struct ioasid_hwpt_vtd_s1 ioasid_nest_vtd_s1(__u64 pgtbl_addr)
+{
+	return (struct ioasid_hwpt_vtd_s1) {
+		.pgtbl_addr = pgtbl_addr,
+		.addr_width = 48,
+	};
+}
+
+/* A valid SMMUv3 STE that needs no CD: Config bypass, or abort. */
+static inline struct ioasid_hwpt_arm_smmuv3 ioasid_nest_smmuv3_ste(bool abort)
+{
+	return (struct ioasid_hwpt_arm_smmuv3) {
+		.ste = { IOASID_NEST_STE0_V |
+			 (abort ? IOASID_NEST_STE0_CFG_ABORT :
+				  IOASID_NEST_STE0_CFG_BYPASS), 0 },
+	};
+}
+
+/*
+ * A nested HWPT of the mock VT-d (@smmuv3 false: its 4-level table at
+ * @pgtbl_addr) or SMMUv3 (a bypass STE) on @parent.
+ */
+static inline int ioasid_nest_alloc_min(int fd, __u32 dev_id, __u32 parent,
+					bool smmuv3, __u64 pgtbl_addr,
+					__u32 *hwpt_id)
+{
+	struct ioasid_hwpt_vtd_s1 vtd = ioasid_nest_vtd_s1(pgtbl_addr);
+	struct ioasid_hwpt_arm_smmuv3 ste = ioasid_nest_smmuv3_ste(false);
+
+	if (smmuv3)
+		return ioasid_nest_alloc(fd, dev_id, parent,
+					 IOASID_HWPT_DATA_ARM_SMMUV3, &ste,
+					 sizeof(ste), hwpt_id);
+	return ioasid_nest_alloc(fd, dev_id, parent, IOASID_HWPT_DATA_VTD_S1,
+				 &vtd, sizeof(vtd), hwpt_id);
+}
+
+/*
+ * IOASID_HWPT_INVALIDATE of @*num entries of @entry_len bytes at @data;
+ * *@num gets the kernel's count of the entries carried out.
+ */
+static inline int ioasid_nest_invalidate(int fd, __u32 hwpt_id, __u32 type,
+					 const void *data, __u32 entry_len,
+					 __u32 *num)
+{
+	struct ioasid_hwpt_invalidate cmd = {
+		.size = sizeof(cmd),
+		.hwpt_id = hwpt_id,
+		.data_uptr = (uintptr_t)data,
+		.data_type = type,
+		.entry_len = entry_len,
+		.entry_num = *num,
+	};
+	int rc = ioctl_err(fd, IOASID_HWPT_INVALIDATE, &cmd);
+
+	*num = cmd.entry_num;
+	return rc;
+}
+
+/* Invalidate everything a nested HWPT of the mock VT-d or SMMUv3 cached. */
+static inline int ioasid_nest_invalidate_all(int fd, __u32 hwpt_id,
+					     bool smmuv3)
+{
+	struct ioasid_hwpt_vtd_s1_invalidate vtd = { .npages = ~0ULL };
+	struct ioasid_hwpt_arm_smmuv3_invalidate cmd[2] = {
+		{ .cmd = { IOASID_NEST_CMD_CFGI_CD_ALL, 0 } },
+		{ .cmd = { IOASID_NEST_CMD_TLBI_NH_ALL, 0 } },
+	};
+	__u32 num = smmuv3 ? 2 : 1;
+
+	if (smmuv3)
+		return ioasid_nest_invalidate(fd, hwpt_id,
+				IOASID_HWPT_INVALIDATE_DATA_ARM_SMMUV3, cmd,
+				sizeof(cmd[0]), &num);
+	return ioasid_nest_invalidate(fd, hwpt_id,
+				      IOASID_HWPT_INVALIDATE_DATA_VTD_S1, &vtd,
+				      sizeof(vtd), &num);
+}
+/* end of nesting */
+
 #endif /* __SELFTESTS_IOASID_UTIL_H */

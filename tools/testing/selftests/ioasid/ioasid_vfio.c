@@ -754,7 +754,9 @@ TEST_F(vfio_edu, no_pasid)
 	/* Not attached: declared and blocked. */
 	ASSERT_EQ(0, ioasid_pasid_info(self->ioasid, self->dev_id, 0, &info));
 	EXPECT_EQ(IOASID_PASID_INFO_DECLARED, info.out_flags);
-	EXPECT_EQ(IOASID_PASID_CFG_PAGING, info.out_allowed);
+	/* The RID takes paging and nested HWPTs, as the IOMMU can. */
+	EXPECT_EQ(IOASID_PASID_CFG_PAGING | IOASID_PASID_CFG_NESTED,
+		  info.out_allowed);
 	EXPECT_EQ(0, info.out_pt_id);
 	EXPECT_EQ(0, info.out_pasid_bits);
 
@@ -792,7 +794,8 @@ TEST_F(vfio_edu, no_pasid)
 	ASSERT_EQ(0, ioasid_pasid_info(self->ioasid, self->dev_id, 0, &info));
 	EXPECT_EQ(IOASID_PASID_INFO_DECLARED | IOASID_PASID_INFO_ATTACHED,
 		  info.out_flags);
-	EXPECT_EQ(IOASID_PASID_CFG_PAGING, info.out_allowed);
+	EXPECT_EQ(IOASID_PASID_CFG_PAGING | IOASID_PASID_CFG_NESTED,
+		  info.out_allowed);
 	EXPECT_EQ(IOASID_PT_HWPT_PAGING, info.out_pt_kind);
 	EXPECT_EQ(pt_id, info.out_pt_id);
 	fill(src, 0x42);
@@ -840,6 +843,77 @@ TEST_F(vfio_edu, no_pasid)
  * On a bound device: map, attach, replace, detach.  0 or the errno of the
  * first step that failed.
  */
+/*
+ * QEMU 7.2's VT-d does not nest (no ECAP.NEST): a nesting parent is refused
+ * as the IOMMU driver refuses it, and a nested HWPT on an ordinary paging
+ * HWPT as the uAPI does; neither leaves anything behind, and the device
+ * goes on doing DMA through the paging HWPT.
+ */
+TEST_F(vfio_edu, nesting_unsupported)
+{
+	unsigned char *src = self->buf, *dst = self->buf + PAGE;
+	struct ioasid_info ginfo = { .size = sizeof(ginfo) };
+	struct ioasid_hwpt_vtd_s1 s1 = ioasid_nest_vtd_s1(IOVA_SRC);
+	struct ioasid_hwpt_vtd_s1_invalidate inv = { .npages = ~0ULL };
+	struct ioasid_hw_info_vtd vtd;
+	struct ioasid_device_get_hw_info hw = {
+		.size = sizeof(hw),
+		.data_len = sizeof(vtd),
+		.data_uptr = (uintptr_t)&vtd,
+	};
+	__u32 ioas, hwpt, pt_id, id, num;
+
+	ASSERT_EQ(0, ioctl_err(self->ioasid, IOASID_GET_INFO, &ginfo));
+	if (!(ginfo.features & IOASID_FEATURE_NESTING))
+		SKIP(return, "kernel without IOASID_FEATURE_NESTING");
+	ASSERT_EQ(0, bind_ioasid(self->cdev, self->ioasid, &self->dev_id));
+	hw.dev_id = self->dev_id;
+	ASSERT_EQ(0, ioctl_err(self->ioasid, IOASID_DEVICE_GET_HW_INFO, &hw));
+	ASSERT_EQ(IOASID_HW_INFO_TYPE_INTEL_VTD, hw.out_data_type);
+	/* ECAP.NEST, bit 26: what the refusals below follow from. */
+	if (vtd.ecap_reg & (1ULL << 26))
+		SKIP(return, "this VT-d can nest (ecap 0x%llx)",
+		     (unsigned long long)vtd.ecap_reg);
+	ASSERT_EQ(0, ioas_alloc(self->ioasid, &ioas));
+	ASSERT_EQ(0, ioas_map(self->ioasid, ioas, src, PAGE, IOVA_SRC));
+	ASSERT_EQ(0, ioas_map(self->ioasid, ioas, dst, PAGE, IOVA_DST));
+
+	/* No nesting parent on this IOMMU. */
+	EXPECT_EQ(EOPNOTSUPP, ioasid_nest_parent_alloc(self->ioasid,
+						       self->dev_id, ioas,
+						       true, &id));
+	/* An ordinary paging HWPT is no parent; an IOAS is no HWPT. */
+	ASSERT_EQ(0, ioasid_nest_parent_alloc(self->ioasid, self->dev_id, ioas,
+					      false, &hwpt));
+	EXPECT_EQ(EINVAL, ioasid_nest_alloc(self->ioasid, self->dev_id, hwpt,
+					    IOASID_HWPT_DATA_VTD_S1, &s1,
+					    sizeof(s1), &id));
+	EXPECT_EQ(ENOENT, ioasid_nest_alloc(self->ioasid, self->dev_id, ioas,
+					    IOASID_HWPT_DATA_VTD_S1, &s1,
+					    sizeof(s1), &id));
+	/* Nothing nested to invalidate. */
+	num = 1;
+	EXPECT_EQ(EOPNOTSUPP, ioasid_nest_invalidate(self->ioasid, hwpt,
+				IOASID_HWPT_INVALIDATE_DATA_VTD_S1, &inv,
+				sizeof(inv), &num));
+	EXPECT_EQ(0, num);
+
+	/* Nothing holds the paging HWPT: the device uses it as before. */
+	pt_id = hwpt;
+	ASSERT_EQ(0, attach_pt(self->cdev, &pt_id));
+	EXPECT_EQ(hwpt, pt_id);
+	edu_setup(_metadata, self);
+	fill(src, 0x5d);
+	ASSERT_EQ(0, edu_dma(self->bar, IOVA_SRC, EDU_LEN, false));
+	ASSERT_EQ(0, edu_dma(self->bar, IOVA_DST, EDU_LEN, true));
+	EXPECT_TRUE(is_filled(dst, 0x5d));
+	EXPECT_EQ(EBUSY, destroy(self->ioasid, hwpt));
+	ASSERT_EQ(0, detach_pt(self->cdev));
+	EXPECT_EQ(0, destroy(self->ioasid, hwpt));
+	/* And the IOAS is held by nothing. */
+	EXPECT_EQ(0, destroy(self->ioasid, ioas));
+}
+
 static int vfio_scenario(int cdev, int ioasid, unsigned char *buf)
 {
 	__u32 ioas, ioas2, pt_id;
