@@ -106,6 +106,21 @@ struct stress {
 	__u32 pasids[8];	/* global PASIDs */
 	int nmock;
 	__u32 max_id;
+
+	/*
+	 * Nesting: parents and nested HWPTs, of the VT-d [0] and SMMUv3 [1];
+	 * the threads use slots 0-7, the end slot 8.
+	 */
+	__u32 parent[2][9];
+	__u32 nested[2][9];
+	/* Objects made but never put in a slot, that could not be destroyed. */
+	unsigned long lost;
+	/*
+	 * Held across a bind or unbind and the update of dev[] and bound[],
+	 * so that under it dev[i] names mock i's device while bound[i].
+	 */
+	pthread_mutex_t bind_lock;
+	bool bound[8];
 };
 
 static __u32 id_get(__u32 *slot)
@@ -113,24 +128,34 @@ static __u32 id_get(__u32 *slot)
 	return __atomic_load_n(slot, __ATOMIC_RELAXED);
 }
 
-static void id_set(struct stress *s, __u32 *slot, __u32 id)
+/* Keep the highest id seen, for the destroys of ids near those in use. */
+static void id_seen(struct stress *s, __u32 id)
 {
 	__u32 max = __atomic_load_n(&s->max_id, __ATOMIC_RELAXED);
 
-	__atomic_store_n(slot, id, __ATOMIC_RELAXED);
 	while (id > max &&
 	       !__atomic_compare_exchange_n(&s->max_id, &max, id, false,
 					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 		;
 }
 
-/* Replace @old in @slot by @id; false if another thread changed it. */
+static void id_set(struct stress *s, __u32 *slot, __u32 id)
+{
+	__atomic_store_n(slot, id, __ATOMIC_RELAXED);
+	id_seen(s, id);
+}
+
+/*
+ * Replace @old in @slot by @id; false if another thread changed it.  The
+ * slot is not written again after the exchange: another thread may have
+ * emptied and refilled it meanwhile.
+ */
 static bool id_replace(struct stress *s, __u32 *slot, __u32 old, __u32 id)
 {
 	if (!__atomic_compare_exchange_n(slot, &old, id, false,
 					 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 		return false;
-	id_set(s, slot, id);
+	id_seen(s, id);
 	return true;
 }
 
@@ -913,6 +938,56 @@ TEST_F_TIMEOUT(stress, unbind_destroy, SCENARIO_TIMEOUT)
 	stress_close(_metadata, &self->fd, self->pinned_kb);
 }
 
+/* What kind of object @id is, as HWPT_INVALIDATE of no entry tells. */
+static const char *object_kind(int fd, __u32 id)
+{
+	__u32 num = 0;
+
+	switch (ioasid_nest_invalidate(fd, id,
+				       IOASID_HWPT_INVALIDATE_DATA_VTD_S1,
+				       NULL, 24, &num)) {
+	case 0:
+		return "a nested HWPT of the VT-d";
+	case EINVAL:
+		return "a nested HWPT of the SMMUv3";
+	case EOPNOTSUPP:
+		return "a paging HWPT";
+	default:
+		return "not a HWPT";
+	}
+}
+
+/*
+ * At the end of a scenario, with every device unbound or detached and
+ * every object the threads know of destroyed, something still holds an
+ * IOAS: destroy every object but @keep (zero-terminated), children first,
+ * and say what each was.  Returns how many went.
+ */
+static unsigned long sweep_objects(struct __test_metadata *_metadata,
+				   struct stress *s, const __u32 *keep)
+{
+	__u32 max = __atomic_load_n(&s->max_id, __ATOMIC_RELAXED) + 8, id;
+	unsigned long swept = 0;
+	const __u32 *k;
+	const char *what;
+	int round;
+
+	for (round = 0; round < 2; round++) {
+		for (id = 1; id <= max; id++) {
+			for (k = keep; *k && *k != id; k++)
+				;
+			if (*k)
+				continue;
+			what = object_kind(s->fd, id);
+			if (destroy(s->fd, id))
+				continue;
+			swept++;
+			TH_LOG("%s: swept object %u, %s", s->name, id, what);
+		}
+	}
+	return swept;
+}
+
 /* ---- Scenario 2: attach, detach, replace racing destroy of HWPTs -------- */
 
 #define S2_MOCKS	5
@@ -1105,10 +1180,18 @@ TEST_F_TIMEOUT(stress, attach_hwpt_destroy, SCENARIO_TIMEOUT)
 	}
 	rc = destroy(s->fd, s->ioas[0]);
 	if (rc == EBUSY) {
+		__u32 keep[S2_MOCKS * 2 + 2] = { s->ioas[0] };
+
 		for (i = 0; i < 16; i++)
 			if (s->hwpt[i] && !destroy(s->fd, s->hwpt[i]))
 				TH_LOG("automatic HWPT %u was left with nothing attached",
 				       s->hwpt[i]);
+		/* What else holds it: the bound devices stay. */
+		for (i = 0; i < S2_MOCKS; i++) {
+			keep[1 + 2 * i] = s->mock[i];
+			keep[2 + 2 * i] = s->dev[i];
+		}
+		sweep_objects(_metadata, s, keep);
 	}
 	EXPECT_EQ(0, rc) TH_LOG("IOAS busy after every device detached");
 	stress_close(_metadata, &self->fd, self->pinned_kb);
@@ -2009,6 +2092,663 @@ TEST_F_TIMEOUT(stress, pasid, SCENARIO_TIMEOUT)
 		rc = s->pasids[i] ? ioasid_pasid_free(s->fd, s->pasids[i]) : 0;
 		EXPECT_TRUE(!rc || rc == ENOENT);
 	}
+	stress_close(_metadata, &self->fd, self->pinned_kb);
+}
+
+/* ---- Scenario 7: nesting parents, nested HWPTs, their attachments ------- */
+
+/*
+ * Mocks 0, 1 and 3 sit behind the mock VT-d (3 in the group of 0), 2 behind
+ * the mock SMMUv3; all with 20 bits of PASID and PASIDs 1 to S7_LAST allowed
+ * paging and nested page tables.  IOAS k maps, at S7_GPA, a guest's memory:
+ * a VT-d 4-level stage 1 that maps S7_S1_IOVA to the data page, filled with
+ * the pattern of IOAS k.  Every nested VT-d HWPT uses that table, every
+ * SMMUv3 one is a bypass STE: whatever a device or PASID is attached to,
+ * its DMA reads one of the two patterns, or nothing.
+ */
+#define S7_MOCKS	4
+#define S7_LAST		8
+#define S7_GPA		IOVA_BASE
+#define S7_PAGES	5	/* PML4, PDPT, PD, PT, data */
+#define S7_DATA		(S7_GPA + 4 * SZ_4K)
+#define S7_S1_IOVA	0x200000ULL	/* PML4[0] PDPT[0] PD[1] PT[0] */
+#define S7_PTE		0x7ULL		/* P | R/W | U/S */
+
+static const int errs_nest_alloc[] = { ENOENT, EINVAL, EOPNOTSUPP, 0 };
+static const int errs_nest_attach[] = { ENOENT, EBUSY, EINVAL, EPERM,
+					EOPNOTSUPP, EADDRINUSE, 0 };
+static const int errs_invalidate[] = { ENOENT, EINVAL, EOPNOTSUPP, 0 };
+static const int errs_nest_dma[] = { ENXIO, 0 };
+
+/* 0: the mock VT-d, 1: the mock SMMUv3. */
+static int s7_flavour(int i)
+{
+	return i == 2;
+}
+
+/* The invalidation format of flavour @f. */
+static __u32 s7_inv_type(int f)
+{
+	return f ? IOASID_HWPT_INVALIDATE_DATA_ARM_SMMUV3 :
+		   IOASID_HWPT_INVALIDATE_DATA_VTD_S1;
+}
+
+/* Where a device of flavour @f attached to a @nested page table reads. */
+static __u64 s7_iova(int f, bool nested)
+{
+	return nested && !f ? S7_S1_IOVA : S7_DATA;
+}
+
+static void s7_fill(struct stress *s, int k)
+{
+	__u64 *t = (__u64 *)((char *)s->buf + k * SZ_1M);
+
+	memset(t, 0, 4 * SZ_4K);
+	t[0] = (S7_GPA + 1 * SZ_4K) | S7_PTE;
+	t[512] = (S7_GPA + 2 * SZ_4K) | S7_PTE;
+	t[1024 + 1] = (S7_GPA + 3 * SZ_4K) | S7_PTE;
+	t[1536] = S7_DATA | S7_PTE;
+	memset((char *)t + 4 * SZ_4K, k ? S6_PATTERN1 : S6_PATTERN0, SZ_4K);
+}
+
+/* A new object with no slot to go to: destroy it, or count it lost. */
+static void s7_drop(struct stress *s, __u32 id)
+{
+	if (destroy(s->fd, id))
+		__atomic_fetch_add(&s->lost, 1, __ATOMIC_RELAXED);
+}
+
+static void s7_dma(struct stress *s, int i, __u32 pasid, __u64 *rng)
+{
+	int f = s7_flavour(i);
+	unsigned char data[64];
+	int rc, n;
+
+	memset(data, 0, sizeof(data));
+	rc = ioasid_mock_dma(s->fd, s->mock[i], pasid,
+			     s7_iova(f, ioasid_rng_below(rng, 2)) +
+			     ioasid_rng_below(rng, SZ_4K - 64), data,
+			     sizeof(data), false);
+	if (!CHECK(s, "TEST_MOCK_DMA", rc, errs_nest_dma))
+		return;
+	for (n = 0; n < 64; n++)
+		if (data[n] != data[0])
+			break;
+	if (n < 64 || (data[0] != S6_PATTERN0 && data[0] != S6_PATTERN1))
+		stress_report(s, "TEST_MOCK_DMA of mock %d PASID %u read 0x%x at byte %d",
+			      i, pasid, data[n < 64 ? n : 0], n < 64 ? n : 0);
+}
+
+/*
+ * GET_PASID_INFO of mock @i's @pasid, under the bind lock so that the
+ * device id is the mock's: 0, ENOENT when the mock is not bound, or the
+ * errno of the call.
+ */
+static int s7_pasid_info(struct stress *s, int i, __u32 pasid,
+			 struct ioasid_device_get_pasid_info *info)
+{
+	int rc = ENOENT;
+
+	pthread_mutex_lock(&s->bind_lock);
+	if (s->bound[i])
+		rc = ioasid_pasid_info(s->fd, s->dev[i], pasid, info);
+	pthread_mutex_unlock(&s->bind_lock);
+	return rc;
+}
+
+/* What GET_PASID_INFO may report of mock @i, whatever the race. */
+static void s7_info(struct stress *s, int i, __u32 pasid)
+{
+	struct ioasid_device_get_pasid_info info;
+	bool att;
+	int rc;
+
+	rc = s7_pasid_info(s, i, pasid, &info);
+	if (rc == ENOENT)
+		return;
+	if (!CHECK(s, "DEVICE_GET_PASID_INFO", rc, errs_none))
+		return;
+	att = info.out_flags & IOASID_PASID_INFO_ATTACHED;
+	if (att != !!info.out_pt_id ||
+	    (att && info.out_pt_kind != IOASID_PT_HWPT_PAGING &&
+	     info.out_pt_kind != IOASID_PT_HWPT_NESTED) ||
+	    (!att && info.out_pt_kind != IOASID_PT_NONE) ||
+	    /* An SMMUv3 STE is never attached to a PASID. */
+	    (pasid && s7_flavour(i) &&
+	     info.out_pt_kind == IOASID_PT_HWPT_NESTED) ||
+	    (!pasid && info.out_allowed != (IOASID_PASID_CFG_PAGING |
+					    IOASID_PASID_CFG_NESTED)))
+		stress_report(s, "GET_PASID_INFO of mock %d PASID %u: flags 0x%x allowed 0x%x kind %u pt %u",
+			      i, pasid, info.out_flags, info.out_allowed,
+			      info.out_pt_kind, info.out_pt_id);
+}
+
+static void s7_builder(struct stress *s, int tid, __u64 *rng)
+{
+	int f = ioasid_rng_below(rng, 2), k = ioasid_rng_below(rng, 2);
+	int i = f ? 2 : (ioasid_rng_below(rng, 2) ? 0 : 1);
+	__u32 *pslot = &s->parent[f][ioasid_rng_below(rng, 8)];
+	__u32 *nslot = &s->nested[f][ioasid_rng_below(rng, 8)];
+	__u32 parent = id_get(pslot), nested = id_get(nslot), id;
+	int rc;
+
+	switch (ioasid_rng_below(rng, 6)) {
+	case 0:
+		if (parent)
+			break;
+		rc = ioasid_nest_parent_alloc(s->fd, id_get(&s->dev[i]),
+					      s->ioas[k], true, &id);
+		if (!CHECK(s, "HWPT_ALLOC nest parent", rc, errs_enoent))
+			break;
+		check_id(s, "HWPT_ALLOC nest parent", id);
+		if (!id_replace(s, pslot, 0, id))
+			s7_drop(s, id);
+		break;
+	case 1:
+	case 2:
+		if (nested || !parent)
+			break;
+		rc = ioasid_nest_alloc_min(s->fd, id_get(&s->dev[i]), parent,
+					   f, S7_GPA, &id);
+		if (!CHECK(s, "HWPT_ALLOC nested", rc, errs_nest_alloc))
+			break;
+		check_id(s, "HWPT_ALLOC nested", id);
+		/*
+		 * It holds its parent: a destroy of the parent fails, unless
+		 * the new HWPT went already (destroyed by a stale id).
+		 */
+		if (!ioasid_rng_below(rng, 4)) {
+			__u32 num = 0;
+
+			rc = destroy(s->fd, parent);
+			if (!rc) {
+				id_replace(s, pslot, parent, 0);
+				if (!ioasid_nest_invalidate(s->fd, id,
+						s7_inv_type(f), NULL,
+						f ? 16 : 24, &num))
+					stress_report(s, "parent %u destroyed under its nested HWPT %u",
+						      parent, id);
+			} else if (rc != EBUSY) {
+				stress_report(s, "IOASID_DESTROY of parent %u of %u: errno %d",
+					      parent, id, rc);
+			}
+		}
+		if (!id_replace(s, nslot, 0, id))
+			s7_drop(s, id);
+		break;
+	case 3:
+		/* EBUSY while nested HWPTs hold it, or devices use it. */
+		rc = destroy(s->fd, parent);
+		if (CHECK(s, "IOASID_DESTROY parent", rc, errs_destroy) ||
+		    rc == ENOENT)
+			id_replace(s, pslot, parent, 0);
+		break;
+	default:
+		rc = destroy(s->fd, nested);
+		if (CHECK(s, "IOASID_DESTROY nested", rc, errs_destroy) ||
+		    rc == ENOENT)
+			id_replace(s, nslot, nested, 0);
+		break;
+	}
+}
+
+static void s7_attacher(struct stress *s, int tid, __u64 *rng)
+{
+	int i = ioasid_rng_below(rng, S7_MOCKS), f = s7_flavour(i);
+	__u32 mock = s->mock[i], pasid = 1 + ioasid_rng_below(rng, S7_LAST);
+	__u32 pt, hwpt;
+	int rc;
+
+	/* Mostly a nested HWPT of the device's IOMMU; else anything. */
+	switch (ioasid_rng_below(rng, 8)) {
+	case 0:
+		pt = id_get(&s->parent[f][ioasid_rng_below(rng, 8)]);
+		break;
+	case 1:
+		pt = id_get(&s->ioas[ioasid_rng_below(rng, 2)]);
+		break;
+	case 2:
+		pt = id_get(&s->nested[!f][ioasid_rng_below(rng, 8)]);
+		break;
+	default:
+		pt = id_get(&s->nested[f][ioasid_rng_below(rng, 8)]);
+		break;
+	}
+	switch (ioasid_rng_below(rng, 8)) {
+	case 0:
+	case 1:
+		rc = device_attach(s->fd, mock, pt, ioasid_rng_below(rng, 2),
+				   &hwpt);
+		if (CHECK(s, "TEST_DEVICE_ATTACH", rc, errs_nest_attach))
+			check_id(s, "TEST_DEVICE_ATTACH", hwpt);
+		break;
+	case 2:
+	case 3:
+		rc = ioasid_pasid_attach(s->fd, mock, pasid, pt,
+					 ioasid_rng_below(rng, 2), &hwpt);
+		if (CHECK(s, "TEST_DEVICE_ATTACH pasid", rc, errs_nest_attach))
+			check_id(s, "TEST_DEVICE_ATTACH pasid", hwpt);
+		break;
+	case 4:
+		CHECK(s, "TEST_DEVICE_DETACH", device_detach(s->fd, mock),
+		      errs_enoent);
+		break;
+	case 5:
+		CHECK(s, "TEST_DEVICE_DETACH pasid",
+		      ioasid_pasid_detach(s->fd, mock, pasid), errs_enoent);
+		break;
+	default:
+		s7_info(s, i, ioasid_rng_below(rng, 2) ? pasid : 0);
+		break;
+	}
+}
+
+/* A batch of invalidations, with a bad entry now and then. */
+static void s7_invalidate(struct stress *s, __u64 *rng)
+{
+	int f = ioasid_rng_below(rng, 2);
+	__u32 hwpt = id_get(&s->nested[f][ioasid_rng_below(rng, 8)]);
+	__u32 n = 1 + ioasid_rng_below(rng, 4), num = n, bad, j;
+	struct ioasid_hwpt_vtd_s1_invalidate vtd[4];
+	struct ioasid_hwpt_arm_smmuv3_invalidate cmd[4];
+	static const __u8 ops[] = {
+		IOASID_NEST_CMD_CFGI_CD, IOASID_NEST_CMD_CFGI_CD_ALL,
+		IOASID_NEST_CMD_TLBI_NH_ALL, IOASID_NEST_CMD_TLBI_NH_ASID,
+		IOASID_NEST_CMD_TLBI_NH_VA, IOASID_NEST_CMD_TLBI_NH_VAA,
+	};
+	int rc;
+
+	bad = ioasid_rng_below(rng, 4) ? n : ioasid_rng_below(rng, n);
+	for (j = 0; j < n; j++) {
+		vtd[j] = (struct ioasid_hwpt_vtd_s1_invalidate) {
+			.addr = S7_S1_IOVA,
+			.npages = j == bad ? 0 : 1 + ioasid_rng_below(rng, 4),
+		};
+		cmd[j].cmd[0] = j == bad ? 0x46 :
+				ops[ioasid_rng_below(rng, 6)];
+		cmd[j].cmd[1] = 0;
+	}
+	if (f)
+		rc = ioasid_nest_invalidate(s->fd, hwpt, s7_inv_type(f), cmd,
+					    sizeof(cmd[0]), &num);
+	else
+		rc = ioasid_nest_invalidate(s->fd, hwpt, s7_inv_type(f), vtd,
+					    sizeof(vtd[0]), &num);
+	CHECK(s, "HWPT_INVALIDATE", rc, errs_invalidate);
+	/*
+	 * Whatever the id names now (destroyed, reused): all on success,
+	 * none or those before the bad entry on failure, never a bad one.
+	 */
+	if ((!rc && (bad < n || num != n)) || (rc && num && num != bad))
+		stress_report(s, "HWPT_INVALIDATE of %u entries, bad %u: errno %d, %u carried out",
+			      n, bad, rc, num);
+}
+
+static void s7_user(struct stress *s, int tid, __u64 *rng)
+{
+	int i = ioasid_rng_below(rng, S7_MOCKS);
+	__u32 pasid = 1 + ioasid_rng_below(rng, S7_LAST);
+
+	switch (ioasid_rng_below(rng, 5)) {
+	case 0:
+	case 1:
+		s7_invalidate(s, rng);
+		break;
+	case 2:
+	case 3:
+		s7_dma(s, i, ioasid_rng_below(rng, 2) ? pasid : 0, rng);
+		break;
+	default:
+		s7_info(s, i, ioasid_rng_below(rng, 2) ? pasid : 0);
+		break;
+	}
+}
+
+static void s7_lifecycle(struct stress *s, int tid, __u64 *rng)
+{
+	int i = ioasid_rng_below(rng, S7_MOCKS);
+	__u32 dev;
+	int rc;
+
+	switch (ioasid_rng_below(rng, 12)) {
+	case 0:
+		/* Its attachments go; the HWPTs made for it stay. */
+		pthread_mutex_lock(&s->bind_lock);
+		rc = device_unbind(s->fd, s->mock[i]);
+		if (!rc)
+			s->bound[i] = false;
+		pthread_mutex_unlock(&s->bind_lock);
+		CHECK(s, "TEST_DEVICE_UNBIND", rc, errs_enoent);
+		break;
+	case 1:
+		pthread_mutex_lock(&s->bind_lock);
+		rc = device_bind(s->fd, s->mock[i], &dev);
+		if (!rc) {
+			id_set(s, &s->dev[i], dev);
+			s->bound[i] = true;
+		}
+		pthread_mutex_unlock(&s->bind_lock);
+		if (!CHECK(s, "TEST_DEVICE_BIND", rc, errs_bind))
+			break;
+		CHECK(s, "TEST_DEVICE_ALLOW_PASID",
+		      ioasid_allow_pasid(s->fd, s->mock[i], 1, S7_LAST,
+					 IOASID_PASID_CFG_PAGING |
+					 IOASID_PASID_CFG_NESTED),
+		      errs_enoent);
+		break;
+	case 2:
+		/* Paging only for a while: nested attachments there go. */
+		CHECK(s, "TEST_DEVICE_ALLOW_PASID",
+		      ioasid_allow_pasid(s->fd, s->mock[i], 1, S7_LAST / 2,
+					 ioasid_rng_below(rng, 2) ?
+					 IOASID_PASID_CFG_PAGING :
+					 IOASID_PASID_CFG_PAGING |
+					 IOASID_PASID_CFG_NESTED),
+		      errs_enoent);
+		break;
+	case 3:
+	case 4:
+	case 5:
+		s7_builder(s, tid, rng);
+		break;
+	default:
+		s7_attacher(s, tid, rng);
+		break;
+	}
+}
+
+/*
+ * Quiet now: every attachment the kernel reports translates as it says,
+ * a nested one through the guest's table, and reads a pattern.
+ */
+static unsigned int s7_check(struct __test_metadata *_metadata,
+			     struct stress *s)
+{
+	struct ioasid_device_get_pasid_info info;
+	unsigned int checked[2] = {};
+	unsigned char data[64];
+	__u32 pasid, flags;
+	int i, rc, f;
+
+	for (i = 0; i < S7_MOCKS; i++) {
+		f = s7_flavour(i);
+		for (pasid = 0; pasid <= S7_LAST; pasid++) {
+			bool nested;
+
+			s7_info(s, i, pasid);
+			if (s7_pasid_info(s, i, pasid, &info) ||
+			    !(info.out_flags & IOASID_PASID_INFO_ATTACHED))
+				continue;
+			nested = info.out_pt_kind == IOASID_PT_HWPT_NESTED;
+			checked[nested]++;
+			EXPECT_EQ(0, ioasid_pasid_domain(s->fd, s->mock[i],
+							 pasid, NULL, &flags));
+			EXPECT_EQ(nested,
+				  !!(flags & IOASID_TEST_DOMAIN_NESTED))
+				TH_LOG("mock %d PASID %u", i, pasid);
+			memset(data, 0, sizeof(data));
+			rc = ioasid_mock_dma(s->fd, s->mock[i], pasid,
+					     s7_iova(f, nested), data,
+					     sizeof(data), false);
+			EXPECT_EQ(0, rc)
+				TH_LOG("mock %d PASID %u on %s HWPT %u", i,
+				       pasid, nested ? "nested" : "paging",
+				       info.out_pt_id);
+			EXPECT_TRUE(!rc && (data[0] == S6_PATTERN0 ||
+					    data[0] == S6_PATTERN1) &&
+				    data[63] == data[0])
+				TH_LOG("mock %d PASID %u read 0x%x", i, pasid,
+				       data[0]);
+		}
+	}
+	TH_LOG("nested: %u attachments to paging and %u to nested HWPTs translate as reported",
+	       checked[0], checked[1]);
+	return checked[1];
+}
+
+/*
+ * Which of the paging HWPTs left are nesting parents (the threads made
+ * those) and which are not (automatic HWPTs): a nested HWPT is tried on
+ * each, for a device of each flavour, bound again for that.
+ */
+static void s7_probe_parents(struct __test_metadata *_metadata,
+			     struct stress *s)
+{
+	__u32 max = __atomic_load_n(&s->max_id, __ATOMIC_RELAXED) + 8;
+	__u32 dev[2], id, nested, num;
+	int f, rc[2];
+
+	if (device_bind(s->fd, s->mock[0], &dev[0]))
+		return;
+	if (device_bind(s->fd, s->mock[2], &dev[1])) {
+		device_unbind(s->fd, s->mock[0]);
+		return;
+	}
+	for (id = 1; id <= max; id++) {
+		num = 0;
+		if (id == s->ioas[0] || id == s->ioas[1] ||
+		    ioasid_nest_invalidate(s->fd, id, s7_inv_type(0), NULL,
+					   24, &num) != EOPNOTSUPP)
+			continue;
+		for (f = 0; f < 2; f++) {
+			rc[f] = ioasid_nest_alloc_min(s->fd, dev[f], id, f,
+						      S7_GPA, &nested);
+			if (!rc[f])
+				destroy(s->fd, nested);
+		}
+		TH_LOG("nested: paging HWPT %u left: %s (%s, %s)", id,
+		       !rc[0] || !rc[1] ? "a nesting parent" :
+		       "not a nesting parent: an automatic HWPT",
+		       strerror(rc[0]), strerror(rc[1]));
+	}
+	device_unbind(s->fd, s->mock[0]);
+	device_unbind(s->fd, s->mock[2]);
+}
+
+/* Whether @id names a nested HWPT of flavour @f (a slot may be stale). */
+static bool s7_is_nested(struct stress *s, int f, __u32 id)
+{
+	__u32 num = 0;
+
+	return id && !ioasid_nest_invalidate(s->fd, id, s7_inv_type(f), NULL,
+					     f ? 16 : 24, &num);
+}
+
+/* Attach mock @i's RID, or @pasid, to @pt; first out of its group's way. */
+static int s7_attach(struct stress *s, int i, __u32 pasid, __u32 pt)
+{
+	/* Mock 3 shares the attachments of the group of mock 0. */
+	if (i == 0) {
+		if (pasid)
+			ioasid_pasid_detach(s->fd, s->mock[3], pasid);
+		else
+			device_detach(s->fd, s->mock[3]);
+	}
+	if (pasid)
+		return ioasid_pasid_attach(s->fd, s->mock[i], pasid, pt, true,
+					   NULL);
+	return device_attach(s->fd, s->mock[i], pt, true, &pt);
+}
+
+/*
+ * After the race: every device bound again, its RID moved to a nested
+ * HWPT that outlived the race (or, if none, a new one), and PASID 1 of
+ * the VT-d ones too.  Returns how many were attached so.
+ */
+static unsigned int s7_settle(struct __test_metadata *_metadata,
+			      struct stress *s)
+{
+	unsigned int attached = 0;
+	int i, f, j, rc;
+	__u32 pasid;
+
+	for (i = 0; i < S7_MOCKS; i++) {
+		if (!s->bound[i]) {
+			ASSERT_EQ(0, device_bind(s->fd, s->mock[i],
+						 &s->dev[i]));
+			s->bound[i] = true;
+		}
+		/* A thread may have left the device with paging only. */
+		ASSERT_EQ(0, ioasid_allow_pasid(s->fd, s->mock[i], 1, S7_LAST,
+						IOASID_PASID_CFG_PAGING |
+						IOASID_PASID_CFG_NESTED));
+	}
+	/* Mock 3 after mock 0: it joins the attachments of mock 0. */
+	for (i = 0; i < S7_MOCKS; i++) {
+		f = s7_flavour(i);
+		for (pasid = 0; pasid <= (f ? 0 : 1); pasid++) {
+			rc = ENOENT;
+			for (j = 0; j < 8 && rc; j++)
+				if (s7_is_nested(s, f, s->nested[f][j]))
+					rc = s7_attach(s, i, pasid,
+						       s->nested[f][j]);
+			if (rc && !s->nested[f][8]) {
+				ASSERT_EQ(0, ioasid_nest_parent_alloc(s->fd,
+						s->dev[i], s->ioas[f], true,
+						&s->parent[f][8]));
+				ASSERT_EQ(0, ioasid_nest_alloc_min(s->fd,
+						s->dev[i], s->parent[f][8], f,
+						S7_GPA, &s->nested[f][8]));
+			}
+			if (rc)
+				rc = s7_attach(s, i, pasid, s->nested[f][8]);
+			EXPECT_EQ(0, rc) TH_LOG("mock %d PASID %u", i, pasid);
+			attached += !rc;
+		}
+	}
+	return attached;
+}
+
+TEST_F_TIMEOUT(stress, nested, SCENARIO_TIMEOUT)
+{
+	struct stress *s = &self->s;
+	unsigned long swept = 0;
+	int i, k, f, rc, round;
+	unsigned int n;
+	__u32 id;
+
+	stress_init(_metadata, s, "nested");
+	pthread_mutex_init(&s->bind_lock, NULL);
+	{
+		struct ioasid_info info = { .size = sizeof(info) };
+
+		ASSERT_EQ(0, ioctl_err(self->fd, IOASID_GET_INFO, &info));
+		if (!(info.features & IOASID_FEATURE_NESTING))
+			SKIP(return, "kernel without IOASID_FEATURE_NESTING");
+	}
+	s->fd = self->fd;
+	for (k = 0; k < 2; k++) {
+		__u64 iova = S7_GPA;
+
+		s7_fill(s, k);
+		ASSERT_EQ(0, ioas_alloc(s->fd, &s->ioas[k]));
+		id_set(s, &s->ioas[k], s->ioas[k]);
+		ASSERT_EQ(0, ioas_map(s->fd, s->ioas[k],
+				      (char *)s->buf + k * SZ_1M,
+				      S7_PAGES * SZ_4K, &iova, true));
+	}
+	for (i = 0; i < S7_MOCKS; i++) {
+		static const __u32 flags[S7_MOCKS] = {
+			IOASID_TEST_MOCK_DEV_VTD | IOASID_TEST_MOCK_DEV_PASID,
+			IOASID_TEST_MOCK_DEV_VTD | IOASID_TEST_MOCK_DEV_PASID,
+			IOASID_TEST_MOCK_DEV_SMMUV3 |
+			IOASID_TEST_MOCK_DEV_PASID,
+			IOASID_TEST_MOCK_DEV_VTD | IOASID_TEST_MOCK_DEV_PASID |
+			IOASID_TEST_MOCK_DEV_GROUP,
+		};
+
+		ASSERT_EQ(0, ioasid_mock_dev_add(s->fd, flags[i], s->mock[0],
+						 0, &s->mock[i]));
+		id_set(s, &s->mock[i], s->mock[i]);
+		ASSERT_EQ(0, device_bind(s->fd, s->mock[i], &s->dev[i]));
+		id_set(s, &s->dev[i], s->dev[i]);
+		s->bound[i] = true;
+		ASSERT_EQ(0, ioasid_allow_pasid(s->fd, s->mock[i], 1, S7_LAST,
+						IOASID_PASID_CFG_PAGING |
+						IOASID_PASID_CFG_NESTED));
+	}
+	/* A parent and a nested HWPT of each flavour to start with. */
+	for (f = 0; f < 2; f++) {
+		ASSERT_EQ(0, ioasid_nest_parent_alloc(s->fd, s->dev[f ? 2 : 0],
+						      s->ioas[f], true,
+						      &s->parent[f][0]));
+		id_set(s, &s->parent[f][0], s->parent[f][0]);
+		ASSERT_EQ(0, ioasid_nest_alloc_min(s->fd, s->dev[f ? 2 : 0],
+						   s->parent[f][0], f, S7_GPA,
+						   &s->nested[f][0]));
+		id_set(s, &s->nested[f][0], s->nested[f][0]);
+	}
+	/* The tables are the guest's: the walk reads them as they are. */
+	ASSERT_EQ(0, device_attach(s->fd, s->mock[0], s->nested[0][0], false,
+				   &id));
+	ASSERT_EQ(0, ioasid_mock_dma(s->fd, s->mock[0], 0, S7_S1_IOVA,
+				     (char *)s->buf + SZ_1M + 5 * SZ_4K, 64,
+				     false));
+	EXPECT_EQ(S6_PATTERN0, ((unsigned char *)s->buf)[SZ_1M + 5 * SZ_4K]);
+
+	s->fn[0] = s7_builder;
+	s->fn[1] = s7_attacher;
+	s->fn[2] = s7_user;
+	s->fn[3] = s7_lifecycle;
+	stress_run(_metadata, s, stress_seconds());
+	/* What the race left, then what outlived it, attached again. */
+	s7_check(_metadata, s);
+	n = s7_settle(_metadata, s);
+	EXPECT_LE(n, s7_check(_metadata, s));
+	stress_summary(_metadata, s);
+
+	/*
+	 * Unbound, the devices hold nothing: the nested HWPTs go, then their
+	 * parents, and then nothing holds the IOASes.
+	 */
+	for (i = 0; i < S7_MOCKS; i++) {
+		rc = device_unbind(s->fd, s->mock[i]);
+		EXPECT_TRUE(!rc || rc == ENOENT);
+	}
+	for (round = 0; round < 3; round++) {
+		for (f = 0; f < 2; f++) {
+			for (i = 0; i < 9; i++) {
+				id = s->nested[f][i];
+				rc = id ? destroy(s->fd, id) : 0;
+				if (!rc || rc == ENOENT)
+					s->nested[f][i] = 0;
+				else if (round == 2)
+					TH_LOG("nested %u: %s", id,
+					       strerror(rc));
+			}
+		}
+		for (f = 0; f < 2; f++) {
+			for (i = 0; i < 9; i++) {
+				id = s->parent[f][i];
+				rc = id ? destroy(s->fd, id) : 0;
+				if (!rc || rc == ENOENT)
+					s->parent[f][i] = 0;
+				else if (round == 2)
+					TH_LOG("parent %u: %s", id,
+					       strerror(rc));
+			}
+		}
+	}
+	for (k = 0; k < 2; k++) {
+		rc = destroy(s->fd, s->ioas[k]);
+		if (rc == EBUSY) {
+			/*
+			 * Held: by HWPTs the threads lost track of (allowed,
+			 * counted), or by some the kernel kept (a leak).
+			 */
+			__u32 keep[S7_MOCKS + 3] = { s->ioas[0], s->ioas[1] };
+
+			for (i = 0; i < S7_MOCKS; i++)
+				keep[2 + i] = s->mock[i];
+			s7_probe_parents(_metadata, s);
+			swept += sweep_objects(_metadata, s, keep);
+			rc = destroy(s->fd, s->ioas[k]);
+		}
+		EXPECT_EQ(0, rc) TH_LOG("IOAS %d: %s", k, strerror(rc));
+	}
+	TH_LOG("nested: %lu objects lost by the races, %lu swept at the end",
+	       s->lost, swept);
+	EXPECT_GE(s->lost, swept);
 	stress_close(_metadata, &self->fd, self->pinned_kb);
 }
 
