@@ -100,7 +100,7 @@ struct stress {
 	__u32 mock[8];
 	__u32 dev[8];
 	__u32 hwpt[16];
-	__u32 user_hwpt[16];
+	__u64 user_hwpt[16];	/* tagged slots: see tslot_fill() */
 	__u32 domain[4];
 	__u32 access[4];
 	__u32 pasids[8];	/* global PASIDs */
@@ -111,8 +111,8 @@ struct stress {
 	 * Nesting: parents and nested HWPTs, of the VT-d [0] and SMMUv3 [1];
 	 * the threads use slots 0-7, the end slot 8.
 	 */
-	__u32 parent[2][9];
-	__u32 nested[2][9];
+	__u64 parent[2][9];
+	__u64 nested[2][9];
 	/* Objects made but never put in a slot, that could not be destroyed. */
 	unsigned long lost;
 	/*
@@ -121,6 +121,11 @@ struct stress {
 	 */
 	pthread_mutex_t bind_lock;
 	bool bound[8];
+	/* What the nested scenario made by id: 'p'arent, 'n'ested, or 0. */
+	unsigned char made[4096];
+	/* Destroys the nested scenario began and ended, of any id. */
+	unsigned long destroys_begun;
+	unsigned long destroys_ended;
 };
 
 static __u32 id_get(__u32 *slot)
@@ -143,6 +148,48 @@ static void id_set(struct stress *s, __u32 *slot, __u32 id)
 {
 	__atomic_store_n(slot, id, __ATOMIC_RELAXED);
 	id_seen(s, id);
+}
+
+/*
+ * A slot that owns an object: its id in the low half, a tag in the high
+ * half.  A thread that read a slot and then failed to destroy its id
+ * (ENOENT: destroyed already) clears the slot only if it still holds what
+ * it read: were the id reused by a new object put in the same slot in
+ * between, the tag differs, and the new object stays in its slot.
+ */
+static __u64 tslot_tag;
+
+static __u64 tslot_get(const __u64 *slot)
+{
+	return __atomic_load_n(slot, __ATOMIC_RELAXED);
+}
+
+static __u32 tslot_id(const __u64 *slot)
+{
+	return (__u32)tslot_get(slot);
+}
+
+static void id_seen(struct stress *s, __u32 id);
+
+/* Put @id in @slot if it is empty; false if it is not. */
+static bool tslot_fill(struct stress *s, __u64 *slot, __u32 id)
+{
+	__u64 old = 0;
+	__u64 v = __atomic_add_fetch(&tslot_tag, 1, __ATOMIC_RELAXED) << 32 |
+		  id;
+
+	if (!__atomic_compare_exchange_n(slot, &old, v, false,
+					 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		return false;
+	id_seen(s, id);
+	return true;
+}
+
+/* Empty @slot if it still holds @v, as read before. */
+static void tslot_clear(__u64 *slot, __u64 v)
+{
+	__atomic_compare_exchange_n(slot, &v, 0, false, __ATOMIC_RELAXED,
+				    __ATOMIC_RELAXED);
 }
 
 /*
@@ -1033,7 +1080,7 @@ static void s2_attacher(struct stress *s, int tid, __u64 *rng)
 	case 5:
 		/* A HWPT: mostly the automatic one of another, or a user's. */
 		if (!ioasid_rng_below(rng, 4)) {
-			pt = id_get(&s->user_hwpt[ioasid_rng_below(rng, 16)]);
+			pt = tslot_id(&s->user_hwpt[ioasid_rng_below(rng, 16)]);
 			user = true;
 		} else {
 			pt = id_get(&s->hwpt[ioasid_rng_below(rng, 16)]);
@@ -1070,14 +1117,14 @@ static void s2_destroyer(struct stress *s, int tid, __u64 *rng)
 		break;
 	case 1:
 	case 2: {
-		__u32 *slot = &s->user_hwpt[ioasid_rng_below(rng, 16)];
-		__u32 id = id_get(slot);
+		__u64 *slot = &s->user_hwpt[ioasid_rng_below(rng, 16)];
+		__u64 v = tslot_get(slot);
 
 		/* The slot frees up with the HWPT it names. */
-		rc = destroy(s->fd, id);
+		rc = destroy(s->fd, (__u32)v);
 		if (CHECK(s, "IOASID_DESTROY hwpt", rc, errs_destroy) ||
 		    rc == ENOENT)
-			id_replace(s, slot, id, 0);
+			tslot_clear(slot, v);
 		break;
 	}
 	default:
@@ -1100,15 +1147,15 @@ static void s2_user(struct stress *s, int tid, __u64 *rng)
 		 * Every user HWPT stays in a slot until destroyed, so that
 		 * the end can tell them from a leaked automatic one.
 		 */
-		__u32 *slot = &s->user_hwpt[ioasid_rng_below(rng, 16)];
+		__u64 *slot = &s->user_hwpt[ioasid_rng_below(rng, 16)];
 
-		if (id_get(slot))
+		if (tslot_get(slot))
 			break;
 		rc = hwpt_alloc(s->fd, s->dev[i], ioas, &hwpt);
 		if (!CHECK(s, "HWPT_ALLOC", rc, errs_hwpt_alloc))
 			break;
 		check_id(s, "HWPT_ALLOC", hwpt);
-		if (!id_replace(s, slot, 0, hwpt))
+		if (!tslot_fill(s, slot, hwpt))
 			destroy(s->fd, hwpt);
 		break;
 	}
@@ -1133,6 +1180,7 @@ TEST_F_TIMEOUT(stress, attach_hwpt_destroy, SCENARIO_TIMEOUT)
 	struct stress *s = &self->s;
 	__u64 iova = IOVA_BASE;
 	int i, rc;
+	__u32 id;
 
 	stress_init(_metadata, s, "attach_hwpt_destroy");
 	s->fd = self->fd;
@@ -1173,9 +1221,10 @@ TEST_F_TIMEOUT(stress, attach_hwpt_destroy, SCENARIO_TIMEOUT)
 		EXPECT_EQ(0, device_detach(s->fd, s->mock[i]));
 	for (i = 0; i < 16; i++) {
 		/* An id of a destroyed HWPT may name the IOAS now. */
-		if (!s->user_hwpt[i] || s->user_hwpt[i] == s->ioas[0])
+		id = tslot_id(&s->user_hwpt[i]);
+		if (!id || id == s->ioas[0])
 			continue;
-		rc = destroy(s->fd, s->user_hwpt[i]);
+		rc = destroy(s->fd, id);
 		EXPECT_TRUE(!rc || rc == ENOENT);
 	}
 	rc = destroy(s->fd, s->ioas[0]);
@@ -1755,7 +1804,7 @@ static __u32 s6_pt(struct stress *s, __u64 *rng)
 
 	switch (ioasid_rng_below(rng, 4)) {
 	case 0:
-		id = id_get(&s->user_hwpt[ioasid_rng_below(rng, 16)]);
+		id = tslot_id(&s->user_hwpt[ioasid_rng_below(rng, 16)]);
 		break;
 	case 1:
 		id = id_get(&s->hwpt[ioasid_rng_below(rng, 16)]);
@@ -1965,8 +2014,9 @@ static void s6_lifecycle(struct stress *s, int tid, __u64 *rng)
 {
 	int i = ioasid_rng_below(rng, S6_MOCKS), k = ioasid_rng_below(rng, 2);
 	__u32 ioas = id_get(&s->ioas[k]), dev, hwpt;
-	__u32 *slot = &s->user_hwpt[ioasid_rng_below(rng, 16)];
-	__u32 id = id_get(slot);
+	__u64 *slot = &s->user_hwpt[ioasid_rng_below(rng, 16)];
+	__u64 v = tslot_get(slot);
+	__u32 id = (__u32)v;
 	int rc;
 
 	switch (ioasid_rng_below(rng, 10)) {
@@ -1997,7 +2047,7 @@ static void s6_lifecycle(struct stress *s, int tid, __u64 *rng)
 		rc = destroy(s->fd, id);
 		if (CHECK(s, "IOASID_DESTROY hwpt", rc, errs_destroy) ||
 		    rc == ENOENT)
-			id_replace(s, slot, id, 0);
+			tslot_clear(slot, v);
 		break;
 	case 6:
 		if (id)
@@ -2006,7 +2056,7 @@ static void s6_lifecycle(struct stress *s, int tid, __u64 *rng)
 		if (!CHECK(s, "HWPT_ALLOC", rc, errs_hwpt_alloc))
 			break;
 		check_id(s, "HWPT_ALLOC", hwpt);
-		if (!id_replace(s, slot, 0, hwpt))
+		if (!tslot_fill(s, slot, hwpt))
 			destroy(s->fd, hwpt);
 		break;
 	default:
@@ -2075,10 +2125,11 @@ TEST_F_TIMEOUT(stress, pasid, SCENARIO_TIMEOUT)
 		EXPECT_TRUE(!rc || rc == ENOENT);
 	}
 	for (i = 0; i < 16; i++) {
-		if (!s->user_hwpt[i] || s->user_hwpt[i] == s->ioas[0] ||
-		    s->user_hwpt[i] == s->ioas[1])
+		__u32 id = tslot_id(&s->user_hwpt[i]);
+
+		if (!id || id == s->ioas[0] || id == s->ioas[1])
 			continue;
-		rc = destroy(s->fd, s->user_hwpt[i]);
+		rc = destroy(s->fd, id);
 		EXPECT_TRUE(!rc || rc == ENOENT);
 	}
 	/* ENOENT: a stale id destroyed it, and it was not revived yet. */
@@ -2151,10 +2202,45 @@ static void s7_fill(struct stress *s, int k)
 	memset((char *)t + 4 * SZ_4K, k ? S6_PATTERN1 : S6_PATTERN0, SZ_4K);
 }
 
+/* Record what this scenario made, for the report of what is left. */
+static void s7_made(struct stress *s, __u32 id, unsigned char what)
+{
+	if (id < sizeof(s->made))
+		__atomic_store_n(&s->made[id], what, __ATOMIC_RELAXED);
+}
+
+/* Every destroy of the scenario goes through here, and is counted. */
+static int s7_destroy(struct stress *s, __u32 id)
+{
+	int rc;
+
+	__atomic_add_fetch(&s->destroys_begun, 1, __ATOMIC_SEQ_CST);
+	rc = destroy(s->fd, id);
+	__atomic_add_fetch(&s->destroys_ended, 1, __ATOMIC_SEQ_CST);
+	if (!rc)
+		s7_made(s, id, 0);
+	return rc;
+}
+
+/*
+ * Whether, since @begun and @ended were read with no destroy under way,
+ * the only destroy was the caller's own, just ended: then every object
+ * that existed at that read still exists, but what the caller destroyed.
+ */
+static bool s7_quiet(struct stress *s, unsigned long begun,
+		     unsigned long ended)
+{
+	return begun == ended &&
+	       __atomic_load_n(&s->destroys_begun, __ATOMIC_SEQ_CST) ==
+	       begun + 1 &&
+	       __atomic_load_n(&s->destroys_ended, __ATOMIC_SEQ_CST) ==
+	       ended + 1;
+}
+
 /* A new object with no slot to go to: destroy it, or count it lost. */
 static void s7_drop(struct stress *s, __u32 id)
 {
-	if (destroy(s->fd, id))
+	if (s7_destroy(s, id))
 		__atomic_fetch_add(&s->lost, 1, __ATOMIC_RELAXED);
 }
 
@@ -2227,9 +2313,11 @@ static void s7_builder(struct stress *s, int tid, __u64 *rng)
 {
 	int f = ioasid_rng_below(rng, 2), k = ioasid_rng_below(rng, 2);
 	int i = f ? 2 : (ioasid_rng_below(rng, 2) ? 0 : 1);
-	__u32 *pslot = &s->parent[f][ioasid_rng_below(rng, 8)];
-	__u32 *nslot = &s->nested[f][ioasid_rng_below(rng, 8)];
-	__u32 parent = id_get(pslot), nested = id_get(nslot), id;
+	__u64 *pslot = &s->parent[f][ioasid_rng_below(rng, 8)];
+	__u64 *nslot = &s->nested[f][ioasid_rng_below(rng, 8)];
+	__u64 pv = tslot_get(pslot), nv = tslot_get(nslot);
+	__u32 parent = (__u32)pv, nested = (__u32)nv, id;
+	unsigned long begun, ended;
 	int rc;
 
 	switch (ioasid_rng_below(rng, 6)) {
@@ -2241,53 +2329,55 @@ static void s7_builder(struct stress *s, int tid, __u64 *rng)
 		if (!CHECK(s, "HWPT_ALLOC nest parent", rc, errs_enoent))
 			break;
 		check_id(s, "HWPT_ALLOC nest parent", id);
-		if (!id_replace(s, pslot, 0, id))
+		s7_made(s, id, 'p');
+		if (!tslot_fill(s, pslot, id))
 			s7_drop(s, id);
 		break;
 	case 1:
 	case 2:
 		if (nested || !parent)
 			break;
+		/* Before the allocation: see below. */
+		begun = __atomic_load_n(&s->destroys_begun, __ATOMIC_SEQ_CST);
+		ended = __atomic_load_n(&s->destroys_ended, __ATOMIC_SEQ_CST);
 		rc = ioasid_nest_alloc_min(s->fd, id_get(&s->dev[i]), parent,
 					   f, S7_GPA, &id);
 		if (!CHECK(s, "HWPT_ALLOC nested", rc, errs_nest_alloc))
 			break;
 		check_id(s, "HWPT_ALLOC nested", id);
+		s7_made(s, id, 'n');
 		/*
-		 * It holds its parent: a destroy of the parent fails, unless
-		 * the new HWPT went already (destroyed by a stale id).
+		 * It holds its parent: a destroy of the parent fails.  Judged
+		 * only when no other destroy ran since before the allocation:
+		 * one of a stale id may have taken the new HWPT already.
 		 */
-		if (!ioasid_rng_below(rng, 4)) {
-			__u32 num = 0;
-
-			rc = destroy(s->fd, parent);
+		if (!ioasid_rng_below(rng, 2)) {
+			rc = s7_destroy(s, parent);
 			if (!rc) {
-				id_replace(s, pslot, parent, 0);
-				if (!ioasid_nest_invalidate(s->fd, id,
-						s7_inv_type(f), NULL,
-						f ? 16 : 24, &num))
+				tslot_clear(pslot, pv);
+				if (s7_quiet(s, begun, ended))
 					stress_report(s, "parent %u destroyed under its nested HWPT %u",
 						      parent, id);
-			} else if (rc != EBUSY) {
+			} else if (rc != EBUSY && s7_quiet(s, begun, ended)) {
 				stress_report(s, "IOASID_DESTROY of parent %u of %u: errno %d",
 					      parent, id, rc);
 			}
 		}
-		if (!id_replace(s, nslot, 0, id))
+		if (!tslot_fill(s, nslot, id))
 			s7_drop(s, id);
 		break;
 	case 3:
 		/* EBUSY while nested HWPTs hold it, or devices use it. */
-		rc = destroy(s->fd, parent);
+		rc = s7_destroy(s, parent);
 		if (CHECK(s, "IOASID_DESTROY parent", rc, errs_destroy) ||
 		    rc == ENOENT)
-			id_replace(s, pslot, parent, 0);
+			tslot_clear(pslot, pv);
 		break;
 	default:
-		rc = destroy(s->fd, nested);
+		rc = s7_destroy(s, nested);
 		if (CHECK(s, "IOASID_DESTROY nested", rc, errs_destroy) ||
 		    rc == ENOENT)
-			id_replace(s, nslot, nested, 0);
+			tslot_clear(nslot, nv);
 		break;
 	}
 }
@@ -2302,16 +2392,16 @@ static void s7_attacher(struct stress *s, int tid, __u64 *rng)
 	/* Mostly a nested HWPT of the device's IOMMU; else anything. */
 	switch (ioasid_rng_below(rng, 8)) {
 	case 0:
-		pt = id_get(&s->parent[f][ioasid_rng_below(rng, 8)]);
+		pt = tslot_id(&s->parent[f][ioasid_rng_below(rng, 8)]);
 		break;
 	case 1:
 		pt = id_get(&s->ioas[ioasid_rng_below(rng, 2)]);
 		break;
 	case 2:
-		pt = id_get(&s->nested[!f][ioasid_rng_below(rng, 8)]);
+		pt = tslot_id(&s->nested[!f][ioasid_rng_below(rng, 8)]);
 		break;
 	default:
-		pt = id_get(&s->nested[f][ioasid_rng_below(rng, 8)]);
+		pt = tslot_id(&s->nested[f][ioasid_rng_below(rng, 8)]);
 		break;
 	}
 	switch (ioasid_rng_below(rng, 8)) {
@@ -2347,7 +2437,7 @@ static void s7_attacher(struct stress *s, int tid, __u64 *rng)
 static void s7_invalidate(struct stress *s, __u64 *rng)
 {
 	int f = ioasid_rng_below(rng, 2);
-	__u32 hwpt = id_get(&s->nested[f][ioasid_rng_below(rng, 8)]);
+	__u32 hwpt = tslot_id(&s->nested[f][ioasid_rng_below(rng, 8)]);
 	__u32 n = 1 + ioasid_rng_below(rng, 4), num = n, bad, j;
 	struct ioasid_hwpt_vtd_s1_invalidate vtd[4];
 	struct ioasid_hwpt_arm_smmuv3_invalidate cmd[4];
@@ -2534,7 +2624,7 @@ static void s7_probe_parents(struct __test_metadata *_metadata,
 			rc[f] = ioasid_nest_alloc_min(s->fd, dev[f], id, f,
 						      S7_GPA, &nested);
 			if (!rc[f])
-				destroy(s->fd, nested);
+				s7_destroy(s, nested);
 		}
 		TH_LOG("nested: paging HWPT %u left: %s (%s, %s)", id,
 		       !rc[0] || !rc[1] ? "a nesting parent" :
@@ -2580,7 +2670,7 @@ static unsigned int s7_settle(struct __test_metadata *_metadata,
 {
 	unsigned int attached = 0;
 	int i, f, j, rc;
-	__u32 pasid;
+	__u32 pasid, id;
 
 	for (i = 0; i < S7_MOCKS; i++) {
 		if (!s->bound[i]) {
@@ -2598,20 +2688,28 @@ static unsigned int s7_settle(struct __test_metadata *_metadata,
 		f = s7_flavour(i);
 		for (pasid = 0; pasid <= (f ? 0 : 1); pasid++) {
 			rc = ENOENT;
-			for (j = 0; j < 8 && rc; j++)
-				if (s7_is_nested(s, f, s->nested[f][j]))
-					rc = s7_attach(s, i, pasid,
-						       s->nested[f][j]);
+			for (j = 0; j < 8 && rc; j++) {
+				id = tslot_id(&s->nested[f][j]);
+				if (s7_is_nested(s, f, id))
+					rc = s7_attach(s, i, pasid, id);
+			}
 			if (rc && !s->nested[f][8]) {
 				ASSERT_EQ(0, ioasid_nest_parent_alloc(s->fd,
 						s->dev[i], s->ioas[f], true,
-						&s->parent[f][8]));
+						&id));
+				ASSERT_TRUE(tslot_fill(s, &s->parent[f][8],
+						       id));
+				s7_made(s, id, 'p');
 				ASSERT_EQ(0, ioasid_nest_alloc_min(s->fd,
-						s->dev[i], s->parent[f][8], f,
-						S7_GPA, &s->nested[f][8]));
+						s->dev[i], id, f, S7_GPA,
+						&id));
+				ASSERT_TRUE(tslot_fill(s, &s->nested[f][8],
+						       id));
+				s7_made(s, id, 'n');
 			}
 			if (rc)
-				rc = s7_attach(s, i, pasid, s->nested[f][8]);
+				rc = s7_attach(s, i, pasid,
+					       tslot_id(&s->nested[f][8]));
 			EXPECT_EQ(0, rc) TH_LOG("mock %d PASID %u", i, pasid);
 			attached += !rc;
 		}
@@ -2669,18 +2767,21 @@ TEST_F_TIMEOUT(stress, nested, SCENARIO_TIMEOUT)
 	}
 	/* A parent and a nested HWPT of each flavour to start with. */
 	for (f = 0; f < 2; f++) {
+		__u32 parent, nested;
+
 		ASSERT_EQ(0, ioasid_nest_parent_alloc(s->fd, s->dev[f ? 2 : 0],
 						      s->ioas[f], true,
-						      &s->parent[f][0]));
-		id_set(s, &s->parent[f][0], s->parent[f][0]);
+						      &parent));
+		ASSERT_TRUE(tslot_fill(s, &s->parent[f][0], parent));
 		ASSERT_EQ(0, ioasid_nest_alloc_min(s->fd, s->dev[f ? 2 : 0],
-						   s->parent[f][0], f, S7_GPA,
-						   &s->nested[f][0]));
-		id_set(s, &s->nested[f][0], s->nested[f][0]);
+						   parent, f, S7_GPA, &nested));
+		ASSERT_TRUE(tslot_fill(s, &s->nested[f][0], nested));
+		s7_made(s, parent, 'p');
+		s7_made(s, nested, 'n');
 	}
 	/* The tables are the guest's: the walk reads them as they are. */
-	ASSERT_EQ(0, device_attach(s->fd, s->mock[0], s->nested[0][0], false,
-				   &id));
+	ASSERT_EQ(0, device_attach(s->fd, s->mock[0],
+				   tslot_id(&s->nested[0][0]), false, &id));
 	ASSERT_EQ(0, ioasid_mock_dma(s->fd, s->mock[0], 0, S7_S1_IOVA,
 				     (char *)s->buf + SZ_1M + 5 * SZ_4K, 64,
 				     false));
@@ -2708,8 +2809,8 @@ TEST_F_TIMEOUT(stress, nested, SCENARIO_TIMEOUT)
 	for (round = 0; round < 3; round++) {
 		for (f = 0; f < 2; f++) {
 			for (i = 0; i < 9; i++) {
-				id = s->nested[f][i];
-				rc = id ? destroy(s->fd, id) : 0;
+				id = tslot_id(&s->nested[f][i]);
+				rc = id ? s7_destroy(s, id) : 0;
 				if (!rc || rc == ENOENT)
 					s->nested[f][i] = 0;
 				else if (round == 2)
@@ -2719,8 +2820,8 @@ TEST_F_TIMEOUT(stress, nested, SCENARIO_TIMEOUT)
 		}
 		for (f = 0; f < 2; f++) {
 			for (i = 0; i < 9; i++) {
-				id = s->parent[f][i];
-				rc = id ? destroy(s->fd, id) : 0;
+				id = tslot_id(&s->parent[f][i]);
+				rc = id ? s7_destroy(s, id) : 0;
 				if (!rc || rc == ENOENT)
 					s->parent[f][i] = 0;
 				else if (round == 2)
@@ -2730,7 +2831,7 @@ TEST_F_TIMEOUT(stress, nested, SCENARIO_TIMEOUT)
 		}
 	}
 	for (k = 0; k < 2; k++) {
-		rc = destroy(s->fd, s->ioas[k]);
+		rc = s7_destroy(s, s->ioas[k]);
 		if (rc == EBUSY) {
 			/*
 			 * Held: by HWPTs the threads lost track of (allowed,
@@ -2741,8 +2842,12 @@ TEST_F_TIMEOUT(stress, nested, SCENARIO_TIMEOUT)
 			for (i = 0; i < S7_MOCKS; i++)
 				keep[2 + i] = s->mock[i];
 			s7_probe_parents(_metadata, s);
+			for (id = 0; id < sizeof(s->made); id++)
+				if (s->made[id])
+					TH_LOG("nested: %u made (%c) and never destroyed",
+					       id, s->made[id]);
 			swept += sweep_objects(_metadata, s, keep);
-			rc = destroy(s->fd, s->ioas[k]);
+			rc = s7_destroy(s, s->ioas[k]);
 		}
 		EXPECT_EQ(0, rc) TH_LOG("IOAS %d: %s", k, strerror(rc));
 	}
