@@ -1894,32 +1894,45 @@ TEST_F(ioas, reserve_simple_flow)
 	EXPECT_EQ(0, iova % SZ_1G);
 }
 
-/* Many small mappings of one page: each is pinned, mapped and counted. */
+/*
+ * Many small mappings of one page: each is pinned, mapped and counted.  Up
+ * to 100000 of them, bounded by time (20 s) past the first 10000.
+ */
 TEST_F_TIMEOUT(ioas, many_mappings, 900)
 {
-	enum { NR = 100000 };
 	struct ioasid_test_domain_info info;
 	__u32 dev_id, domain_id;
-	__u64 unmapped;
-	int i;
+	struct timespec ts;
+	__u64 unmapped, end;
+	int i, nr;
 
 	if (!have_test_driver(self->fd))
 		SKIP(return, "kernel built without CONFIG_IOASID_TEST");
 	ASSERT_EQ(0, mock_dev_add(self->fd, &dev_id, NULL));
 	ASSERT_EQ(0, mock_domain_alloc(self->fd, dev_id, &domain_id));
 	ASSERT_EQ(0, ioas_attach(self->fd, domain_id, self->ioas_id));
-	for (i = 0; i < NR; i++)
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	end = ts.tv_sec + 20;
+	for (i = 0; i < 100000; i++) {
+		if (i >= 10000 && !(i % 1000)) {
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			if (ts.tv_sec >= end)
+				break;
+		}
 		ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
 					    SZ_4K, (__u64)i * 2 * SZ_4K));
-	ASSERT_EQ(self->pinned_kb + NR * 4, vm_pinned_kb());
+	}
+	nr = i;
+	TH_LOG("%d mappings", nr);
+	ASSERT_EQ(self->pinned_kb + nr * 4, vm_pinned_kb());
 	ASSERT_EQ(0, domain_info(self->fd, domain_id, &info));
-	EXPECT_EQ(NR, info.out_nr_ioptes);
+	EXPECT_EQ(nr, info.out_nr_ioptes);
 	/* A range holding a thousand of them, then all the others. */
 	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, 2000 * SZ_4K,
 				&unmapped));
 	EXPECT_EQ(1000 * SZ_4K, unmapped);
 	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, 0, &unmapped));
-	EXPECT_EQ((NR - 1000) * SZ_4K, unmapped);
+	EXPECT_EQ((nr - 1000) * SZ_4K, unmapped);
 	ASSERT_EQ(0, domain_info(self->fd, domain_id, &info));
 	EXPECT_EQ(0, info.out_nr_ioptes);
 	EXPECT_EQ(self->pinned_kb, vm_pinned_kb());
@@ -4399,7 +4412,17 @@ static long hd_mem_available_kb(void)
 	return kb;
 }
 
-#define HD_MAX_GAP_MS	1000
+/*
+ * Whether a call of @dur_ms let the ticker run: a kernel that never
+ * rescheduled stalls it for the whole call.  Judged against the call's own
+ * duration, not an absolute time, so that a slow or loaded machine (whose
+ * host may stop the whole guest for a while) does not fail it; a stall of
+ * up to a second is always allowed.
+ */
+static bool hd_stall_ok(__u64 gap_ms, __u64 dur_ms)
+{
+	return gap_ms <= 1000 || gap_ms <= dur_ms / 2;
+}
 
 /*
  * One large mapping of scattered 4 KiB pages: pinning it, mapping it into
@@ -4410,7 +4433,7 @@ TEST_F_TIMEOUT(ioas, hd_large_fragmented_mapping, 1200)
 {
 	struct hd_ticker t = {};
 	struct ioasid_test_domain_info info;
-	__u64 size = SZ_1G, iova = 0, unmapped, t0;
+	__u64 size = SZ_1G, iova = 0, unmapped, t0, dur;
 	__u32 dev_id, d1, d2, ioas;
 	pthread_t ticker;
 	long avail;
@@ -4448,9 +4471,9 @@ TEST_F_TIMEOUT(ioas, hd_large_fragmented_mapping, 1200)
 	t.max_gap_ms = 0;
 	ASSERT_EQ(0, ioas_map(fd, ioas, va, size, &iova,
 			      IOASID_IOAS_MAP_READ | IOASID_IOAS_MAP_WRITE));
-	TH_LOG("map: %llu ms, longest stall %llu ms", hd_now_ms() - t0,
-	       t.max_gap_ms);
-	EXPECT_GT(HD_MAX_GAP_MS, t.max_gap_ms);
+	dur = hd_now_ms() - t0;
+	TH_LOG("map: %llu ms, longest stall %llu ms", dur, t.max_gap_ms);
+	EXPECT_TRUE(hd_stall_ok(t.max_gap_ms, dur));
 	ASSERT_EQ(0, domain_info(fd, d1, &info));
 	EXPECT_EQ(size, info.out_mapped_bytes);
 	TH_LOG("%llu IOPTEs", info.out_nr_ioptes);
@@ -4459,16 +4482,16 @@ TEST_F_TIMEOUT(ioas, hd_large_fragmented_mapping, 1200)
 	t0 = hd_now_ms();
 	t.max_gap_ms = 0;
 	ASSERT_EQ(0, ioas_attach(fd, d2, ioas));
-	TH_LOG("fill: %llu ms, longest stall %llu ms", hd_now_ms() - t0,
-	       t.max_gap_ms);
-	EXPECT_GT(HD_MAX_GAP_MS, t.max_gap_ms);
+	dur = hd_now_ms() - t0;
+	TH_LOG("fill: %llu ms, longest stall %llu ms", dur, t.max_gap_ms);
+	EXPECT_TRUE(hd_stall_ok(t.max_gap_ms, dur));
 
 	t0 = hd_now_ms();
 	t.max_gap_ms = 0;
 	ASSERT_EQ(0, ioas_unmap(fd, ioas, iova, size, &unmapped));
-	TH_LOG("unmap: %llu ms, longest stall %llu ms", hd_now_ms() - t0,
-	       t.max_gap_ms);
-	EXPECT_GT(HD_MAX_GAP_MS, t.max_gap_ms);
+	dur = hd_now_ms() - t0;
+	TH_LOG("unmap: %llu ms, longest stall %llu ms", dur, t.max_gap_ms);
+	EXPECT_TRUE(hd_stall_ok(t.max_gap_ms, dur));
 	EXPECT_EQ(size, unmapped);
 
 	/* And once more, for the close to tear down. */
@@ -4477,9 +4500,9 @@ TEST_F_TIMEOUT(ioas, hd_large_fragmented_mapping, 1200)
 	t0 = hd_now_ms();
 	t.max_gap_ms = 0;
 	ASSERT_EQ(0, close(fd));
-	TH_LOG("close: %llu ms, longest stall %llu ms", hd_now_ms() - t0,
-	       t.max_gap_ms);
-	EXPECT_GT(HD_MAX_GAP_MS, t.max_gap_ms);
+	dur = hd_now_ms() - t0;
+	TH_LOG("close: %llu ms, longest stall %llu ms", dur, t.max_gap_ms);
+	EXPECT_TRUE(hd_stall_ok(t.max_gap_ms, dur));
 
 	t.stop = 1;
 	ASSERT_EQ(0, pthread_join(ticker, NULL));
@@ -4798,7 +4821,7 @@ static void hd_iova_model_run(struct __test_metadata *_metadata, int fd,
 {
 	struct hd_model m = { .win_start = win_start, .win_last = win_last };
 	unsigned int i, nospc = 0, maps = 0;
-	__u64 unmapped;
+	__u64 unmapped, end;
 	char *pool;
 	int mfd;
 
@@ -4816,7 +4839,9 @@ static void hd_iova_model_run(struct __test_metadata *_metadata, int fd,
 	ASSERT_LE(0, mfd);
 	ASSERT_EQ(0, ftruncate(mfd, HD_POOL));
 
-	for (i = 0; i < 3000; i++) {
+	/* Bounded by time too (20 s), not by the slowest machine. */
+	end = hd_now_ms() + 20000;
+	for (i = 0; i < 3000 && (i < 300 || hd_now_ms() < end); i++) {
 		unsigned int what = random() % 100, order;
 		__u64 pages, len, align, off, iova, expect, a;
 		struct ioasid_ioas_map_file fcmd;
