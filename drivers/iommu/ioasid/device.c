@@ -203,6 +203,8 @@ void ioasid_device_destroy(struct ioasid_object *obj)
 	struct ioasid_device *idev =
 		container_of(obj, struct ioasid_device, obj);
 
+	/* Unbinding detached it: its page requests are off. */
+	WARN_ON(idev->iopf_users);
 	iommu_device_release_dma_owner(idev->dev);
 	mtree_destroy(&idev->pasid_policy);
 	ioasid_group_put(idev->igroup);
@@ -368,11 +370,15 @@ struct ioasid_attach *ioasid_device_pasid_attachment(struct ioasid_device *idev,
 	return NULL;
 }
 
+/*
+ * Free an attachment whose handle the IOMMU core let go, or never took:
+ * the page requests of the handle that wait for an answer get failure.
+ */
 static void ioasid_attach_free(struct ioasid_attach *attach)
 {
 	WARN_ON(attach->nr_devices);
 	xa_destroy(&attach->devices);
-	kfree(attach->handle);
+	ioasid_attach_handle_free(attach->handle);
 	kfree(attach);
 }
 
@@ -420,7 +426,8 @@ static void ioasid_iommu_detach(struct ioasid_device *idev,
 /*
  * Add a device to its group's attachment.  The device's reserved regions
  * are held in the IOAS on behalf of the attachment, for as long as it is
- * attached there.
+ * attached there.  With a fault queue on the HWPT, the device's page
+ * requests are enabled, before the IOMMU core attaches a new attachment.
  */
 static int ioasid_attach_add_device(struct ioasid_attach *attach,
 				    struct ioasid_device *idev)
@@ -433,6 +440,9 @@ static int ioasid_attach_add_device(struct ioasid_attach *attach,
 		if (rc)
 			return rc;
 	}
+	rc = ioasid_attach_handle_add_dev(attach->handle, idev);
+	if (rc)
+		return rc;
 	/*
 	 * The slot first: the regions are the attachment's, and once added
 	 * they can only be given back all together.
@@ -440,15 +450,19 @@ static int ioasid_attach_add_device(struct ioasid_attach *attach,
 	rc = xa_insert(&attach->devices, idev->obj.id, idev,
 		       GFP_KERNEL_ACCOUNT);
 	if (rc)
-		return rc;
+		goto err_del;
 	/* Its regions stay until the group is detached: it shares them. */
 	rc = ioasid_ioas_add_resv(hwpt_paging->ioas, idev->dev, attach);
 	if (rc) {
 		xa_erase(&attach->devices, idev->obj.id);
-		return rc;
+		goto err_del;
 	}
 	attach->nr_devices++;
 	return 0;
+
+err_del:
+	ioasid_attach_handle_del_dev(attach->handle, idev);
+	return rc;
 }
 
 /*
@@ -465,14 +479,17 @@ static int ioasid_group_replace_hwpt(struct ioasid_device *idev,
 	struct ioasid_attach_handle *handle;
 	int rc;
 
-	handle = kzalloc(sizeof(*handle), GFP_KERNEL_ACCOUNT);
+	handle = ioasid_attach_handle_alloc(hwpt);
 	if (!handle)
 		return -ENOMEM;
-	handle->hwpt = hwpt;
+	/* The device is the only one of the attachment. */
+	rc = ioasid_attach_handle_add_dev(handle, idev);
+	if (rc)
+		goto err_free;
 	if (hwpt_paging->ioas != old_ioas) {
 		rc = ioasid_ioas_add_resv(hwpt_paging->ioas, idev->dev, attach);
 		if (rc)
-			goto err_free;
+			goto err_del;
 	}
 	if (attach->pasid == IOMMU_NO_PASID) {
 		rc = ioasid_hwpt_setup_sw_msi(hwpt_paging, idev->dev);
@@ -485,7 +502,9 @@ static int ioasid_group_replace_hwpt(struct ioasid_device *idev,
 		goto err_resv;
 	if (hwpt_paging->ioas != old_ioas)
 		ioasid_ioas_remove_resv(old_ioas, attach);
-	kfree(attach->handle);
+	/* No page request comes through the old handle any more. */
+	ioasid_attach_handle_del_dev(attach->handle, idev);
+	ioasid_attach_handle_free(attach->handle);
 	attach->handle = handle;
 	*old = attach->hwpt;
 	attach->hwpt = hwpt;
@@ -495,8 +514,10 @@ err_resv:
 	/* Only the new IOAS's ranges: the old IOAS keeps its own. */
 	if (hwpt_paging->ioas != old_ioas)
 		ioasid_ioas_remove_resv(hwpt_paging->ioas, attach);
+err_del:
+	ioasid_attach_handle_del_dev(handle, idev);
 err_free:
-	kfree(handle);
+	ioasid_attach_handle_free(handle);
 	return rc;
 }
 
@@ -515,12 +536,11 @@ static int ioasid_group_attach_hwpt(struct ioasid_device *idev,
 	xa_init(&attach->devices);
 	attach->pasid = pasid;
 	attach->hwpt = hwpt;
-	attach->handle = kzalloc(sizeof(*attach->handle), GFP_KERNEL_ACCOUNT);
+	attach->handle = ioasid_attach_handle_alloc(hwpt);
 	if (!attach->handle) {
 		rc = -ENOMEM;
 		goto err_free;
 	}
-	attach->handle->hwpt = hwpt;
 	rc = ioasid_pasid_claim(idev->ctx, pasid, &attach->global);
 	if (rc)
 		goto err_free;
@@ -545,6 +565,7 @@ static int ioasid_group_attach_hwpt(struct ioasid_device *idev,
 err_remove:
 	xa_erase(&attach->devices, idev->obj.id);
 	attach->nr_devices--;
+	ioasid_attach_handle_del_dev(attach->handle, idev);
 	ioasid_ioas_remove_resv(hwpt_paging->ioas, attach);
 err_erase:
 	xa_erase(&igroup->pasid_attach, pasid);
@@ -807,9 +828,14 @@ static struct ioasid_attach *ioasid_detach_locked(struct ioasid_device *idev,
 	lockdep_assert_held(&igroup->lock);
 	if (!xa_erase(&attach->devices, idev->obj.id))
 		return NULL;
-	if (--attach->nr_devices)
+	if (--attach->nr_devices) {
+		/* The group stays attached: the device's requests are refused. */
+		ioasid_attach_handle_del_dev(attach->handle, idev);
 		return NULL;
+	}
 	ioasid_iommu_detach(idev, attach);
+	/* After the detach: no page request of the device is in flight. */
+	ioasid_attach_handle_del_dev(attach->handle, idev);
 	ioasid_test_delay(IOASID_DELAY_DETACH);
 	ioasid_ioas_remove_resv(ioasid_hwpt_stage2(attach->hwpt)->ioas, attach);
 	xa_erase(&igroup->pasid_attach, attach->pasid);
@@ -818,15 +844,18 @@ static struct ioasid_attach *ioasid_detach_locked(struct ioasid_device *idev,
 }
 
 /*
- * Drop the HWPT reference of a detached attachment and free it, outside
- * the group's lock: an auto HWPT's last put waits for the lookups in
- * progress, which may be attaches waiting for that lock.
+ * Free a detached attachment and drop its HWPT reference, outside the
+ * group's lock: an auto HWPT's last put waits for the lookups in
+ * progress, which may be attaches waiting for that lock.  The handle goes
+ * first, as its page requests still lead to the HWPT's fault queue.
  */
 static void ioasid_attach_finish(struct ioasid_ctx *ctx,
 				 struct ioasid_attach *attach)
 {
-	ioasid_hwpt_put_attachment(ctx, attach->hwpt);
+	struct ioasid_hwpt *hwpt = attach->hwpt;
+
 	ioasid_attach_free(attach);
+	ioasid_hwpt_put_attachment(ctx, hwpt);
 }
 
 static void ioasid_device_do_detach(struct ioasid_device *idev,

@@ -142,6 +142,7 @@ void ioasid_hwpt_paging_destroy(struct ioasid_object *obj)
 	WARN_ON(!list_empty(&hwpt_paging->auto_node));
 	ioasid_ioas_detach_domain(ioas, hwpt_paging->common.domain);
 	iommu_domain_free(hwpt_paging->common.domain);
+	ioasid_hwpt_put_fault(&hwpt_paging->common);
 	ioasid_object_unhold(&ioas->obj);
 }
 
@@ -220,6 +221,7 @@ void ioasid_hwpt_nested_destroy(struct ioasid_object *obj)
 		container_of(obj, struct ioasid_hwpt_nested, common.obj);
 
 	iommu_domain_free(hwpt_nested->common.domain);
+	ioasid_hwpt_put_fault(&hwpt_nested->common);
 	ioasid_object_unhold(&hwpt_nested->parent->common.obj);
 }
 
@@ -274,6 +276,7 @@ static struct ioasid_hwpt *ioasid_hwpt_alloc_nested(struct ioasid_ucmd *ucmd,
 int ioasid_hwpt_alloc_ioctl(struct ioasid_ucmd *ucmd)
 {
 	struct ioasid_hwpt_alloc *cmd = ucmd->cmd;
+	struct ioasid_fault_queue *fq = NULL;
 	struct ioasid_object *dev_obj;
 	struct ioasid_device *idev;
 	struct ioasid_hwpt *hwpt;
@@ -281,27 +284,39 @@ int ioasid_hwpt_alloc_ioctl(struct ioasid_ucmd *ucmd)
 
 	if (cmd->flags & ~IOASID_HWPT_ALLOC_NEST_PARENT)
 		return -EOPNOTSUPP;
-	if (cmd->__reserved)
-		return -EINVAL;
 
 	dev_obj = ioasid_get_object(ucmd->ctx, cmd->dev_id, IOASID_OBJ_DEVICE);
 	if (IS_ERR(dev_obj))
 		return PTR_ERR(dev_obj);
 	idev = container_of(dev_obj, struct ioasid_device, obj);
+	if (cmd->fault_id) {
+		fq = ioasid_get_fault_queue(ucmd->ctx, cmd->fault_id);
+		if (IS_ERR(fq)) {
+			rc = PTR_ERR(fq);
+			fq = NULL;
+			goto out_put_dev;
+		}
+	}
 	if (cmd->data_type == IOASID_HWPT_DATA_NONE)
 		hwpt = ioasid_hwpt_alloc_paging(ucmd, idev);
 	else
 		hwpt = ioasid_hwpt_alloc_nested(ucmd, idev);
 	if (IS_ERR(hwpt)) {
 		rc = PTR_ERR(hwpt);
-		goto out_put_dev;
+		goto out_put_fault;
 	}
+	/* Before it is published, so before any attachment. */
+	if (fq)
+		ioasid_hwpt_set_fault(hwpt, fq);
 	cmd->out_hwpt_id = hwpt->obj.id;
 	rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
 	if (rc)
 		ioasid_object_abort_and_destroy(ucmd->ctx, &hwpt->obj);
 	else
 		ioasid_object_finalize(ucmd->ctx, &hwpt->obj);
+out_put_fault:
+	if (fq)
+		ioasid_put_object(&fq->obj);
 out_put_dev:
 	ioasid_put_object(dev_obj);
 	return rc;

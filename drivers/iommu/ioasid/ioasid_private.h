@@ -79,6 +79,30 @@
  *   (ioasid_global_pasids.xa_lock) is read and, on release, erased.
  *   Nothing is taken inside that one.
  *
+ * Fault queues (fault.c):
+ *
+ *   fault->mutex (mutex): serialises the consumers of one fault queue:
+ *   read(), write() and IOASID_FAULT_QUEUE_RESPOND, which move the user's
+ *   record head (read()) and the kernel's response head.  Taken with no
+ *   other lock of ours held; the page responses it sends take the IOMMU
+ *   core's fault parameter lock inside it.
+ *
+ *   fault->groups.xa_lock (spinlock, IRQ-safe, via xa_lock_irq()): the
+ *   queue's lock.  Protects the page request groups waiting for an answer
+ *   (the xarray itself), the production of records (the ring, the kernel's
+ *   record tail and counters), and the attach handles of the HWPTs that
+ *   report to the queue with the devices of each.  Taken by the page
+ *   request handler (process context, under the IOMMU driver's report
+ *   locks) and by the unrecoverable fault handler (any context, possibly
+ *   under the test IOMMU driver's 4a locks); also under igroup->lock (1a)
+ *   when an attachment changes.  Nothing is taken inside it, and no page
+ *   response is sent under it.  The page request handler never takes
+ *   igroup->lock, nor any lock held around iommu_attach_*(): the IOMMU
+ *   driver may hold a lock of its own that its attach paths take.
+ *
+ *   idev->iopf_users, idev->iopf_enabled: under igroup->lock (1a), around
+ *   the IOMMU driver's IOMMU_DEV_FEAT_IOPF calls.
+ *
  * Outside that order:
  *
  *   ctx->objects.xa_lock (spinlock, via xa_lock()): protects the id ->
@@ -131,6 +155,13 @@
  *
  * With CONFIG_IOASID_TEST, destroying an object that anything still holds
  * is caught with a WARN.
+ *
+ * What an object shares with something that is not an object has a kref
+ * of its own, as pinned pages (&struct ioasid_pages) do: a fault queue's
+ * rings (&struct ioasid_fault) are shared with the queue's file, which
+ * keeps them after IOASID_DESTROY of the object.  The object's destroy
+ * operation drops its reference; nothing but the file reaches the rings
+ * after that.
  */
 #ifndef __IOASID_PRIVATE_H
 #define __IOASID_PRIVATE_H
@@ -160,6 +191,7 @@ enum ioasid_object_type {
 	IOASID_OBJ_HWPT_PAGING,
 	IOASID_OBJ_HWPT_NESTED,
 	IOASID_OBJ_ACCESS,
+	IOASID_OBJ_FAULT_QUEUE,
 #ifdef CONFIG_IOASID_TEST
 	IOASID_OBJ_MOCK_DEV,
 	IOASID_OBJ_MOCK_DOMAIN,
@@ -441,10 +473,14 @@ void ioasid_ioas_remove_resv(struct ioasid_ioas *ioas, const void *owner);
  * struct ioasid_hwpt - A hardware page table: the part common to its kinds
  * @obj: Object header; its type tells the kind
  * @domain: The iommu_domain
+ * @fault: The fault queue its page requests and unrecoverable faults go
+ *         to, held, or NULL.  Set before the HWPT is published, never
+ *         changed
  */
 struct ioasid_hwpt {
 	struct ioasid_object obj;
 	struct iommu_domain *domain;
+	struct ioasid_fault_queue *fault;
 };
 
 /**
@@ -545,11 +581,26 @@ int ioasid_hwpt_invalidate_ioctl(struct ioasid_ucmd *ucmd);
  * @handle: The IOMMU core's handle, stored with the attachment, through
  *          which a fault raised on the domain finds @hwpt
  * @hwpt: The HWPT attached
+ * @fault_node: With a fault queue on @hwpt, entry in the queue's list of
+ *              handles, under the queue's lock
+ * @fault_devs: With a fault queue on @hwpt, the devices of the attachment
+ *              (&struct ioasid_fault_dev), under the queue's lock: the
+ *              device ids of the fault records, and whose page requests
+ *              are delivered
  */
 struct ioasid_attach_handle {
 	struct iommu_attach_handle handle;
 	struct ioasid_hwpt *hwpt;
+	struct list_head fault_node;
+	struct list_head fault_devs;
 };
+
+struct ioasid_attach_handle *ioasid_attach_handle_alloc(struct ioasid_hwpt *hwpt);
+void ioasid_attach_handle_free(struct ioasid_attach_handle *handle);
+int ioasid_attach_handle_add_dev(struct ioasid_attach_handle *handle,
+				 struct ioasid_device *idev);
+void ioasid_attach_handle_del_dev(struct ioasid_attach_handle *handle,
+				  struct ioasid_device *idev);
 
 /**
  * struct ioasid_attach - What one PASID of an IOMMU group is attached to
@@ -607,6 +658,10 @@ struct ioasid_group {
  *                bitmap of &enum ioasid_pasid_config.  Changed and read
  *                under the group's lock (the tree's own lock only guards
  *                its nodes)
+ * @iopf_users: Attachments of the device to HWPTs with a fault queue,
+ *              under the group's lock
+ * @iopf_enabled: The IOMMU driver enabled the device's page requests
+ *                (IOMMU_DEV_FEAT_IOPF) for them, under the group's lock
  */
 struct ioasid_device {
 	struct ioasid_object obj;
@@ -615,6 +670,8 @@ struct ioasid_device {
 	struct ioasid_group *igroup;
 	bool enforce_cache_coherency;
 	struct maple_tree pasid_policy;
+	unsigned int iopf_users;
+	bool iopf_enabled;
 };
 
 void ioasid_device_destroy(struct ioasid_object *obj);
@@ -660,6 +717,29 @@ struct ioasid_access {
 };
 
 void ioasid_access_destroy_obj(struct ioasid_object *obj);
+
+/* Fault queues: fault.c */
+struct ioasid_fault;
+
+/**
+ * struct ioasid_fault_queue - A fault queue object
+ * @obj: Object header, type %IOASID_OBJ_FAULT_QUEUE
+ * @fault: The queue itself, which its file shares: it outlives the object
+ *         while the file is open
+ */
+struct ioasid_fault_queue {
+	struct ioasid_object obj;
+	struct ioasid_fault *fault;
+};
+
+int ioasid_fault_queue_alloc_ioctl(struct ioasid_ucmd *ucmd);
+int ioasid_fault_queue_respond_ioctl(struct ioasid_ucmd *ucmd);
+void ioasid_fault_queue_destroy(struct ioasid_object *obj);
+struct ioasid_fault_queue *ioasid_get_fault_queue(struct ioasid_ctx *ctx,
+						  u32 id);
+void ioasid_hwpt_set_fault(struct ioasid_hwpt *hwpt,
+			   struct ioasid_fault_queue *fq);
+void ioasid_hwpt_put_fault(struct ioasid_hwpt *hwpt);
 
 int ioasid_check_range(u64 start, u64 length, unsigned long align);
 struct ioasid_ioas *ioasid_get_ioas(struct ioasid_ctx *ctx, u32 id);
@@ -715,6 +795,8 @@ int ioasid_test_device_domain(struct ioasid_ucmd *ucmd);
 int ioasid_test_device_allow_pasid(struct ioasid_ucmd *ucmd);
 int ioasid_test_mock_dma(struct ioasid_ucmd *ucmd);
 int ioasid_test_kernel_pasid(struct ioasid_ucmd *ucmd);
+int ioasid_test_iopf_inject(struct ioasid_ucmd *ucmd);
+int ioasid_test_iopf_stats(struct ioasid_ucmd *ucmd);
 #else
 static inline int ioasid_test_init(void)
 {

@@ -39,6 +39,8 @@ enum {
 	IOASID_CMD_TEST_DEVICE_ALLOW_PASID,
 	IOASID_CMD_TEST_MOCK_DMA,
 	IOASID_CMD_TEST_KERNEL_PASID,
+	IOASID_CMD_TEST_IOPF_INJECT,
+	IOASID_CMD_TEST_IOPF_STATS,
 };
 
 /*
@@ -816,13 +818,32 @@ struct ioasid_test_device_allow_pasid {
  *                             %IOASID_TEST_MOCK_DMA_WRITE
  * @IOASID_TEST_MOCK_DMA_PRIV: The request is privileged (supervisor); only
  *                             with %IOASID_TEST_MOCK_DMA_PASID
+ * @IOASID_TEST_MOCK_DMA_FAULT_WAIT: On a device made with
+ *                                   %IOASID_TEST_MOCK_DEV_PRI, a page that
+ *                                   does not translate (not present, or a
+ *                                   permission fault, of stage 1) raises a
+ *                                   page request through the IOMMU core;
+ *                                   the DMA waits for the response (at most
+ *                                   @timeout_ms) and, on success, walks
+ *                                   again; at most
+ *                                   %IOASID_TEST_MOCK_DMA_MAX_REQUESTS
+ *                                   requests per call
+ * @IOASID_TEST_MOCK_DMA_FAULT_NOWAIT: Likewise, but the DMA stops at the
+ *                                     first such page with the request
+ *                                     raised and left pending (%EAGAIN).
+ *                                     Not with _WAIT
  */
 enum ioasid_test_mock_dma_flags {
 	IOASID_TEST_MOCK_DMA_WRITE = 1 << 0,
 	IOASID_TEST_MOCK_DMA_PASID = 1 << 1,
 	IOASID_TEST_MOCK_DMA_EXEC = 1 << 2,
 	IOASID_TEST_MOCK_DMA_PRIV = 1 << 3,
+	IOASID_TEST_MOCK_DMA_FAULT_WAIT = 1 << 4,
+	IOASID_TEST_MOCK_DMA_FAULT_NOWAIT = 1 << 5,
 };
+
+/* The most page requests one IOASID_TEST_MOCK_DMA raises. */
+#define IOASID_TEST_MOCK_DMA_MAX_REQUESTS 512
 
 /* The most bytes one IOASID_TEST_MOCK_DMA moves. */
 #define IOASID_TEST_MOCK_DMA_MAX 0x100000UL
@@ -903,6 +924,40 @@ enum ioasid_test_fault_flags {
  *                  for stage 2
  * @out_iotlb_hits: Output, pages of a nested domain translated from its
  *                  IOTLB without a walk
+ * @timeout_ms: With %IOASID_TEST_MOCK_DMA_FAULT_WAIT, how long to wait for
+ *              each response, 1 to 60000; ignored without it
+ * @out_page_requests: Output, page requests raised
+ * @out_response_code: Output, with a page request: the code of the last
+ *                     response (&enum ioasid_fault_response_code), or
+ *                     %IOASID_TEST_NO_RESPONSE if none came (with _NOWAIT,
+ *                     one that came at once, as when nothing handles page
+ *                     requests of the domain, is reported)
+ * @out_grpid: Output, with a page request: the group index of the last
+ *             request raised
+ *
+ * With %IOASID_TEST_MOCK_DMA_FAULT_WAIT or _NOWAIT, each page request is a
+ * group of one, marked last-in-group, with the PASID of the DMA if it has
+ * one, the permissions it asks and its page-aligned address; its group
+ * index is the device's next one (modulo 512, as PCI PRI's 9-bit index).
+ * The IOMMU core routes it to the handler of the domain attached to the
+ * RID or the PASID, or answers it Invalid Request itself when the domain
+ * has none; the IOMMU answers Invalid Request at once a request of a RID
+ * or PASID that translates nothing.  A response Success makes the DMA walk
+ * the page again (it may fault again and raise another request); Invalid
+ * Request or Response Failure stops it with the errno of the fault
+ * (%ENXIO, %EACCES).  So does a fault after
+ * %IOASID_TEST_MOCK_DMA_MAX_REQUESTS requests.  A response that comes
+ * after the DMA gave up (%ETIMEDOUT, fatal signal) is only counted
+ * (%IOASID_TEST_IOPF_STATS).
+ *
+ * With either flag, a fault that is not answered by a page request (one
+ * of stage 2, another reason than not present or permission, or on a
+ * device that cannot raise requests) is recorded by the IOMMU as an
+ * unrecoverable fault, through report_iommu_fault() on the domain that
+ * refused (the nested domain for stage 1, its parent for stage 2; none
+ * for a blocked or untranslated DMA), with the input address of that
+ * stage; without them, the DMA behaves as before page requests existed
+ * (the fault is only reported to the caller).
  *
  * The mock device does DMA as the hardware would: each page is translated
  * by the domain the test IOMMU has attached to the device's RID or to its
@@ -920,9 +975,14 @@ enum ioasid_test_fault_flags {
  * Errors: %ENOENT if @dev_id names no mock device; %EOPNOTSUPP for an
  * unknown flag; %EINVAL for a zero or too large @length, a PASID the
  * device does not have, or EXEC or PRIV without a PASID, or EXEC with
- * WRITE; %ENXIO when an address has no translation (blocked, identity, or
- * a fault other than a permission fault); %EACCES for a permission fault.
- * With %ENXIO and %EACCES the outputs are written and say where and why.
+ * WRITE, or both _FAULT_WAIT and _FAULT_NOWAIT, or _FAULT_WAIT with a
+ * @timeout_ms out of range; %ENXIO when an address has no translation
+ * (blocked, identity, or a fault other than a permission fault); %EACCES
+ * for a permission fault; %EAGAIN (_FAULT_NOWAIT) when a page request was
+ * raised and the DMA stopped there; %ETIMEDOUT (_FAULT_WAIT) when a
+ * response did not come within @timeout_ms (the request stays pending);
+ * %EINTR on a fatal signal while waiting; %ENOMEM.  With %ENXIO, %EACCES,
+ * %EAGAIN and %ETIMEDOUT the outputs are written and say where and why.
  * %EFAULT.
  */
 struct ioasid_test_mock_dma {
@@ -940,7 +1000,14 @@ struct ioasid_test_mock_dma {
 	__u32 out_fault_flags;
 	__aligned_u64 out_fault_addr;
 	__aligned_u64 out_iotlb_hits;
+	__u32 timeout_ms;
+	__u32 out_page_requests;
+	__u32 out_response_code;
+	__u32 out_grpid;
 };
+
+/* &struct ioasid_test_mock_dma.out_response_code when no response came. */
+#define IOASID_TEST_NO_RESPONSE 0xffffffffU
 
 #define IOASID_TEST_MOCK_DMA _IO(IOASID_TYPE, IOASID_CMD_TEST_MOCK_DMA)
 
@@ -993,6 +1060,107 @@ struct ioasid_test_kernel_pasid {
 };
 
 #define IOASID_TEST_KERNEL_PASID _IO(IOASID_TYPE, IOASID_CMD_TEST_KERNEL_PASID)
+
+/**
+ * enum ioasid_test_iopf_flags - Flags of IOASID_TEST_IOPF_INJECT
+ * @IOASID_TEST_IOPF_PASID: The requests carry @pasid
+ * @IOASID_TEST_IOPF_WAIT: Wait until every group is answered (at most
+ *                         @timeout_ms in all)
+ */
+enum ioasid_test_iopf_flags {
+	IOASID_TEST_IOPF_PASID = 1 << 0,
+	IOASID_TEST_IOPF_WAIT = 1 << 1,
+};
+
+/* The most page requests one IOASID_TEST_IOPF_INJECT raises. */
+#define IOASID_TEST_IOPF_MAX 65536
+
+/**
+ * struct ioasid_test_iopf_inject - ioctl(IOASID_TEST_IOPF_INJECT)
+ * @size: sizeof(struct ioasid_test_iopf_inject)
+ * @flags: Bitmap of &enum ioasid_test_iopf_flags
+ * @dev_id: Mock device object made with %IOASID_TEST_MOCK_DEV_PRI
+ * @pasid: With %IOASID_TEST_IOPF_PASID, the PASID
+ * @addr: Address of the first request; each next one is a page further
+ * @count: Requests, 1 to %IOASID_TEST_IOPF_MAX
+ * @group_size: Requests per page request group, 1 to @count: the last of
+ *              each group (and the last of all) is marked last-in-group
+ * @perm: Bitmap of &enum ioasid_fault_perm the requests ask for: read or
+ *        write or both (neither would be a PCI PRI Stop Marker); execute
+ *        only with read; execute and privileged only with a PASID
+ * @timeout_ms: With %IOASID_TEST_IOPF_WAIT, 1 to 60000; ignored without it
+ * @out_first_grpid: Output, the group index of the first group; the next
+ *                   groups take the next indices (modulo 512, as PCI PRI's
+ *                   9-bit index)
+ * @out_answered: Output, groups of this call answered when it returned
+ * @out_ns: Output, with %IOASID_TEST_IOPF_WAIT, nanoseconds from the first
+ *          request raised to the last response received (0 if none was)
+ *
+ * Raise page requests as the device would, through the IOMMU core's
+ * iommu_report_device_fault(), without DMA: for benchmarks, bursts and
+ * overflow tests.  Responses arrive at the mock IOMMU's page_response().
+ * As for %IOASID_TEST_MOCK_DMA, the requests of a RID or PASID that
+ * translates nothing (blocked, identity: not attached to a paging or
+ * nested HWPT) are answered Invalid Request by the IOMMU at once, and
+ * those of a domain without a fault queue by the IOMMU core.  Without
+ * %IOASID_TEST_IOPF_WAIT the call returns once every request is raised,
+ * answered or not.
+ *
+ * Errors: %ENOENT if @dev_id names no mock device; %EOPNOTSUPP for an
+ * unknown flag or a device without %IOASID_TEST_MOCK_DEV_PRI; %EINVAL for
+ * a @count or @group_size out of range, a bad @timeout_ms, bad @perm
+ * bits, or a PASID the device does not have; %ETIMEDOUT if not every group
+ * was answered in time (the others stay pending; the outputs are
+ * written); %EINTR on a fatal signal; %ENOMEM (the groups raised before
+ * stay pending).
+ */
+struct ioasid_test_iopf_inject {
+	__u32 size;
+	__u32 flags;
+	__u32 dev_id;
+	__u32 pasid;
+	__aligned_u64 addr;
+	__u32 count;
+	__u32 group_size;
+	__u32 perm;
+	__u32 timeout_ms;
+	__u32 out_first_grpid;
+	__u32 out_answered;
+	__aligned_u64 out_ns;
+};
+
+#define IOASID_TEST_IOPF_INJECT _IO(IOASID_TYPE, IOASID_CMD_TEST_IOPF_INJECT)
+
+/**
+ * struct ioasid_test_iopf_stats - ioctl(IOASID_TEST_IOPF_STATS)
+ * @size: sizeof(struct ioasid_test_iopf_stats)
+ * @dev_id: Mock device object
+ * @out_raised: Output, page request groups the device raised
+ * @out_pending: Output, groups not answered yet
+ * @out_success: Output, groups answered %IOASID_FAULT_RESP_SUCCESS
+ * @out_invalid: Output, groups answered %IOASID_FAULT_RESP_INVALID
+ * @out_failure: Output, groups answered %IOASID_FAULT_RESP_FAILURE
+ * @out_events: Output, unrecoverable faults the IOMMU recorded for the
+ *              device (reported through report_iommu_fault())
+ *
+ * What the mock device has seen of its page requests, since it was made.
+ * Every group is answered once: @out_raised is @out_pending plus the
+ * three answered counts.
+ *
+ * Errors: %ENOENT if @dev_id names no mock device.
+ */
+struct ioasid_test_iopf_stats {
+	__u32 size;
+	__u32 dev_id;
+	__u32 out_raised;
+	__u32 out_pending;
+	__u32 out_success;
+	__u32 out_invalid;
+	__u32 out_failure;
+	__u32 out_events;
+};
+
+#define IOASID_TEST_IOPF_STATS _IO(IOASID_TYPE, IOASID_CMD_TEST_IOPF_STATS)
 
 /**
  * enum ioasid_test_delay_point - Where the test driver can widen a race

@@ -51,6 +51,9 @@ static const struct ioasid_object_ops ioasid_object_ops[IOASID_OBJ_MAX] = {
 		.destroy = ioasid_access_destroy_obj,
 		.kernel_only = true,
 	},
+	[IOASID_OBJ_FAULT_QUEUE] = {
+		.destroy = ioasid_fault_queue_destroy,
+	},
 #ifdef CONFIG_IOASID_TEST
 	[IOASID_OBJ_MOCK_DEV] = {
 		.destroy = ioasid_mock_dev_destroy,
@@ -297,7 +300,7 @@ static u64 ioasid_features(void)
 		       IOASID_FEATURE_MAP_FILE | IOASID_FEATURE_ALLOW_IOVAS |
 		       IOASID_FEATURE_HWPT | IOASID_FEATURE_HW_INFO |
 		       IOASID_FEATURE_PASID | IOASID_FEATURE_GLOBAL_PASID |
-		       IOASID_FEATURE_NESTING;
+		       IOASID_FEATURE_NESTING | IOASID_FEATURE_FAULT;
 
 	if (IS_ENABLED(CONFIG_IOASID_TEST))
 		features |= IOASID_FEATURE_TEST;
@@ -387,6 +390,8 @@ union ioasid_ucmd_buffer {
 	struct ioasid_pasid_alloc pasid_alloc;
 	struct ioasid_pasid_free pasid_free;
 	struct ioasid_hwpt_invalidate hwpt_invalidate;
+	struct ioasid_fault_queue_alloc fault_queue_alloc;
+	struct ioasid_fault_queue_respond fault_queue_respond;
 #ifdef CONFIG_IOASID_TEST
 	struct ioasid_test_mock_dev_add mock_dev_add;
 	struct ioasid_test_mock_domain_alloc mock_domain_alloc;
@@ -475,6 +480,10 @@ static const struct ioasid_ioctl_op ioasid_ioctl_ops[] = {
 	IOCTL_OP(PASID_FREE, ioasid_pasid_free_ioctl, struct ioasid_pasid_free),
 	IOCTL_OP(HWPT_INVALIDATE, ioasid_hwpt_invalidate_ioctl,
 		 struct ioasid_hwpt_invalidate),
+	IOCTL_OP(FAULT_QUEUE_ALLOC, ioasid_fault_queue_alloc_ioctl,
+		 struct ioasid_fault_queue_alloc),
+	IOCTL_OP(FAULT_QUEUE_RESPOND, ioasid_fault_queue_respond_ioctl,
+		 struct ioasid_fault_queue_respond),
 #ifdef CONFIG_IOASID_TEST
 	IOCTL_OP_MIN(TEST_MOCK_DEV_ADD, ioasid_test_mock_dev_add,
 		     struct ioasid_test_mock_dev_add,
@@ -527,6 +536,10 @@ static const struct ioasid_ioctl_op ioasid_ioctl_ops[] = {
 		     offsetofend(struct ioasid_test_mock_dma, out_done)),
 	IOCTL_OP(TEST_KERNEL_PASID, ioasid_test_kernel_pasid,
 		 struct ioasid_test_kernel_pasid),
+	IOCTL_OP(TEST_IOPF_INJECT, ioasid_test_iopf_inject,
+		 struct ioasid_test_iopf_inject),
+	IOCTL_OP(TEST_IOPF_STATS, ioasid_test_iopf_stats,
+		 struct ioasid_test_iopf_stats),
 #endif
 };
 

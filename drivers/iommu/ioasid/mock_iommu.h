@@ -19,7 +19,9 @@
 #include <linux/bitfield.h>
 #include <linux/iommu.h>
 #include <linux/lockdep.h>
+#include <linux/list.h>
 #include <linux/log2.h>
+#include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
@@ -283,6 +285,43 @@ struct mock_domain {
 	u64 s2_gen;
 };
 
+/*
+ * PCIe PRI (PCIe r6.0, 10.4.1 "Page Request Message"): the Page Request
+ * Group Index is 9 bits wide; the device reuses the indices in turn.
+ */
+#define MOCK_PRI_GRPID_MASK	GENMASK(8, 0)
+
+/**
+ * struct mock_iopf - The page requests of one mock device, and their answers
+ * @groups: Sequence number -> xa_mk_value(id of the waiter, or 0) of every
+ *          group raised and not answered yet.  The sequence number travels
+ *          in the request's private data (as VT-d's page request
+ *          descriptors carry theirs), so that each answer finds its group
+ *          even when more than 512 are outstanding and group indices
+ *          repeat.  Its xa_lock protects everything below.
+ * @waiters: &struct mock_iopf_waiter of the calls waiting for answers
+ * @next_seq: Sequence number of the next group
+ * @next_waiter: Id of the next waiter, from 1
+ * @raised: Groups raised
+ * @pending: Groups not answered yet
+ * @success: Groups answered %IOMMU_PAGE_RESP_SUCCESS
+ * @invalid: Groups answered %IOMMU_PAGE_RESP_INVALID
+ * @failure: Groups answered %IOMMU_PAGE_RESP_FAILURE
+ * @events: Unrecoverable faults reported through report_iommu_fault()
+ */
+struct mock_iopf {
+	struct xarray groups;
+	struct list_head waiters;
+	unsigned long next_seq;
+	u64 next_waiter;
+	u32 raised;
+	u32 pending;
+	u32 success;
+	u32 invalid;
+	u32 failure;
+	u32 events;
+};
+
 /**
  * struct mock_dev - A device on the mock bus
  * @dev: The device
@@ -308,6 +347,16 @@ struct mock_domain {
  *          its xa_lock is held while a mock DMA translates through a
  *          PASID's domain, which the core frees only after removing it
  *          from the PASID
+ * @iopf_lock: Serialises raising page requests and unrecoverable fault
+ *             reports with every change of what the RID and the PASIDs
+ *             are attached to, and with enabling and disabling
+ *             %IOMMU_DEV_FEAT_IOPF: once an attach, set_dev_pasid or
+ *             remove_dev_pasid returns, no report made through the old
+ *             domain is in flight (as VT-d drains its page request queue)
+ * @iopf_enabled: In the mock IOMMU's iopf_queue, under @iopf_lock
+ * @iopf_grpid: Page request group index of the next group, under
+ *              @iopf_lock
+ * @iopf: What became of the device's page requests
  */
 struct mock_dev {
 	struct device dev;
@@ -327,6 +376,10 @@ struct mock_dev {
 	struct mock_nested *nested;
 	bool identity;
 	struct xarray pasids;
+	struct mutex iopf_lock; /* see above */
+	bool iopf_enabled;
+	u32 iopf_grpid;
+	struct mock_iopf iopf;
 };
 
 /* The identity domain in &struct mock_dev.pasids. */

@@ -11,6 +11,7 @@
 #define pr_fmt(fmt) "ioasid-test: " fmt
 
 #include <linux/bitfield.h>
+#include <linux/completion.h>
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/device.h>
@@ -20,6 +21,8 @@
 #include <linux/idr.h>
 #include <linux/iommu.h>
 #include <linux/ioasid.h>
+#include <linux/ktime.h>
+#include <linux/list.h>
 #include <linux/log2.h>
 #include <linux/mutex.h>
 #include <linux/property.h>
@@ -113,6 +116,11 @@ static struct iommu_device mock_iommu;
 static struct device *mock_iommu_parent;
 static DEFINE_IDA(mock_dev_ida);
 static struct lock_class_key mock_pasids_lock_key;
+static struct lock_class_key mock_iopf_groups_lock_key;
+static struct iopf_queue *mock_iopf_queue;
+
+/* The longest wait for page responses a test may ask for. */
+#define MOCK_TIMEOUT_MS_MAX	60000
 
 static const struct iommu_ops mock_ops;
 static const struct iommu_domain_ops mock_domain_ops;
@@ -332,6 +340,8 @@ void mock_dev_set_rid(struct device *dev, struct iommu_domain *domain,
 {
 	struct mock_dev *mdev = to_mock_dev(dev);
 
+	/* No fault report may be in flight on the old domain once we return. */
+	mutex_lock(&mdev->iopf_lock);
 	if (domain)
 		atomic_inc(mock_domain_nr_devs(domain));
 	spin_lock(&mdev->lock);
@@ -347,6 +357,7 @@ void mock_dev_set_rid(struct device *dev, struct iommu_domain *domain,
 		mdev->domain = to_mock_domain(domain);
 	mdev->identity = identity;
 	spin_unlock(&mdev->lock);
+	mutex_unlock(&mdev->iopf_lock);
 }
 
 static int mock_blocking_attach_dev(struct iommu_domain *domain,
@@ -378,18 +389,22 @@ int mock_set_dev_pasid(struct device *dev, ioasid_t pasid, void *entry)
 {
 	struct mock_dev *mdev = to_mock_dev(dev);
 	void *prev;
+	int rc = 0;
 
+	/* No fault report may be in flight on the old domain once we return. */
+	mutex_lock(&mdev->iopf_lock);
 	if (!xa_is_value(entry))
 		atomic_inc(mock_domain_nr_devs(entry));
 	prev = xa_store(&mdev->pasids, pasid, entry, GFP_KERNEL_ACCOUNT);
 	if (xa_is_err(prev)) {
 		if (!xa_is_value(entry))
 			atomic_dec(mock_domain_nr_devs(entry));
-		return xa_err(prev);
-	}
-	if (prev && !xa_is_value(prev))
+		rc = xa_err(prev);
+	} else if (prev && !xa_is_value(prev)) {
 		atomic_dec(mock_domain_nr_devs(prev));
-	return 0;
+	}
+	mutex_unlock(&mdev->iopf_lock);
+	return rc;
 }
 
 static int mock_domain_set_dev_pasid(struct iommu_domain *domain,
@@ -419,9 +434,12 @@ static void mock_remove_dev_pasid(struct device *dev, ioasid_t pasid,
 	struct mock_dev *mdev = container_of(dev, struct mock_dev, dev);
 	void *prev;
 
+	/* No fault report may be in flight on the old domain once we return. */
+	mutex_lock(&mdev->iopf_lock);
 	prev = xa_erase(&mdev->pasids, pasid);
 	if (prev && !xa_is_value(prev))
 		atomic_dec(mock_domain_nr_devs(prev));
+	mutex_unlock(&mdev->iopf_lock);
 }
 
 static int mock_domain_attach_dev(struct iommu_domain *domain,
@@ -587,6 +605,322 @@ static struct iommu_device *mock_probe_device(struct device *dev)
 	return &mock_iommu;
 }
 
+/**
+ * struct mock_iopf_waiter - A call waiting for the answers to its page requests
+ * @node: Entry in &struct mock_iopf.waiters
+ * @id: Its id, recorded with each group it waits for
+ * @expected: Groups whose answers complete @done
+ * @answered: Groups answered so far
+ * @code: &enum iommu_page_response_code of the last answer
+ * @last_ns: ktime_get_ns() of the last answer
+ * @done: Completed when @answered reaches @expected
+ *
+ * Lives on the stack of the call; the fields are under the xa_lock of
+ * &struct mock_iopf.groups while it is on the list.
+ */
+struct mock_iopf_waiter {
+	struct list_head node;
+	u64 id;
+	u32 expected;
+	u32 answered;
+	u32 code;
+	u64 last_ns;
+	struct completion done;
+};
+
+/**
+ * mock_iopf_waiter_add() - Start waiting for the answers to page requests
+ * @mdev: The device that raises them
+ * @w: The waiter
+ * @expected: How many groups it waits for
+ */
+static void mock_iopf_waiter_add(struct mock_dev *mdev,
+				 struct mock_iopf_waiter *w, u32 expected)
+{
+	*w = (struct mock_iopf_waiter){ .expected = expected,
+					.code = IOASID_TEST_NO_RESPONSE };
+	init_completion(&w->done);
+	xa_lock(&mdev->iopf.groups);
+	w->id = mdev->iopf.next_waiter++;
+	list_add_tail(&w->node, &mdev->iopf.waiters);
+	xa_unlock(&mdev->iopf.groups);
+}
+
+/**
+ * mock_iopf_waiter_del() - Stop waiting
+ * @mdev: The device
+ * @w: The waiter; its fields are final once this returns
+ *
+ * The answers to its groups that come later are only counted.
+ */
+static void mock_iopf_waiter_del(struct mock_dev *mdev,
+				 struct mock_iopf_waiter *w)
+{
+	xa_lock(&mdev->iopf.groups);
+	list_del(&w->node);
+	xa_unlock(&mdev->iopf.groups);
+}
+
+/**
+ * mock_iopf_wait() - Wait for the answers to the groups of a waiter
+ * @mdev: The device
+ * @w: The waiter, removed when this returns
+ * @timeout: In jiffies
+ *
+ * Return: 0 when all came; -ETIMEDOUT; -EINTR on a fatal signal.
+ */
+static int mock_iopf_wait(struct mock_dev *mdev, struct mock_iopf_waiter *w,
+			  unsigned long timeout)
+{
+	long left = wait_for_completion_killable_timeout(&w->done, timeout);
+
+	mock_iopf_waiter_del(mdev, w);
+	/* An answer may have come after the timeout: it counts. */
+	if (w->answered >= w->expected)
+		return 0;
+	return left < 0 ? -EINTR : -ETIMEDOUT;
+}
+
+/**
+ * mock_page_response() - iommu_ops.page_response of the test IOMMU
+ * @dev: The mock device
+ * @evt: The last request of the group answered, as the device raised it
+ * @msg: The answer
+ *
+ * As a PCIe IOMMU sends a PRG Response Message to the device (PCIe r6.0,
+ * 10.4.2): only the last request of a group is answered, naming the
+ * group's index (and PASID).  The device matches the answer with its
+ * group by the sequence number it put in the request's private data, and
+ * wakes the call waiting for it; a call that gave up (timeout, fatal
+ * signal) is gone, and the answer is only counted.  Called by the IOMMU
+ * core under its fault locks, never in atomic context; may be called from
+ * inside iommu_report_device_fault().
+ */
+static void mock_page_response(struct device *dev, struct iopf_fault *evt,
+			       struct iommu_page_response *msg)
+{
+	struct iommu_fault_page_request *prm = &evt->fault.prm;
+	struct mock_iopf *iopf = &to_mock_dev(dev)->iopf;
+	struct mock_iopf_waiter *w;
+	void *entry;
+	u64 id;
+
+	/* The core answers a partial request it cannot route: not on PCIe. */
+	if (!(prm->flags & IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE))
+		return;
+	xa_lock(&iopf->groups);
+	entry = __xa_erase(&iopf->groups, prm->private_data[0]);
+	/* A group is answered once, with its own index and PASID. */
+	if (WARN_ONCE(!entry || msg->grpid != prm->grpid ||
+		      msg->pasid != prm->pasid,
+		      "ioasid-test: stray page response grpid %u pasid %u\n",
+		      msg->grpid, msg->pasid))
+		goto out_unlock;
+	iopf->pending--;
+	switch (msg->code) {
+	case IOMMU_PAGE_RESP_SUCCESS:
+		iopf->success++;
+		break;
+	case IOMMU_PAGE_RESP_INVALID:
+		iopf->invalid++;
+		break;
+	default:
+		iopf->failure++;
+		break;
+	}
+	id = xa_to_value(entry);
+	if (!id)
+		goto out_unlock;
+	list_for_each_entry(w, &iopf->waiters, node) {
+		if (w->id != id)
+			continue;
+		w->code = msg->code;
+		w->last_ns = ktime_get_ns();
+		if (++w->answered == w->expected)
+			complete(&w->done);
+		break;
+	}
+out_unlock:
+	xa_unlock(&iopf->groups);
+}
+
+/**
+ * mock_iopf_translates() - Does a paging or nested domain translate the DMA?
+ * @mdev: The device
+ * @has_pasid: DMA tagged with @pasid, else of the RID
+ * @pasid: The PASID
+ *
+ * Called with the device's iopf_lock held, which keeps the answer true.
+ *
+ * Return: false when the RID or PASID is blocked or untranslated.
+ */
+static bool mock_iopf_translates(struct mock_dev *mdev, bool has_pasid,
+				 ioasid_t pasid)
+{
+	bool ret;
+
+	lockdep_assert_held(&mdev->iopf_lock);
+	if (has_pasid) {
+		void *entry = xa_load(&mdev->pasids, pasid);
+
+		if (entry)
+			return entry != MOCK_IDENTITY;
+	}
+	spin_lock(&mdev->lock);
+	if (has_pasid)
+		/* The mock SMMUv3: substreams of the guest's CD table. */
+		ret = mdev->nested && mdev->nested->flavour == MOCK_SMMUV3;
+	else
+		ret = mdev->domain || mdev->nested;
+	spin_unlock(&mdev->lock);
+	return ret;
+}
+
+/**
+ * mock_iopf_raise() - Raise one page request group, as a PCIe PRI device does
+ * @mdev: A device made with %IOASID_TEST_MOCK_DEV_PRI
+ * @has_pasid: The requests carry @pasid
+ * @pasid: The PASID
+ * @perm: IOMMU_FAULT_PERM_* the requests ask
+ * @addr: Address of the first request, page aligned; the next ones are a
+ *        page further
+ * @count: Requests in the group, the last one marked last-in-group
+ * @w: Who waits for the group's answer, or NULL
+ * @grpid: Out, the Page Request Group Index the group got
+ *
+ * The requests go to the IOMMU core's iommu_report_device_fault(), which
+ * routes them by the attach handle of the RID or PASID to the handler of
+ * the domain, or answers them itself.  Called in process context with
+ * only the device's iopf_lock held, so that the attachment cannot change
+ * under the report.  A request for a RID or PASID that translates nothing
+ * (blocked, identity) is answered Invalid Request by the IOMMU at once,
+ * without the core.
+ *
+ * Return: 0, or -ENOMEM before anything was raised.
+ */
+static int mock_iopf_raise(struct mock_dev *mdev, bool has_pasid,
+			   ioasid_t pasid, u32 perm, u64 addr, u32 count,
+			   struct mock_iopf_waiter *w, u32 *grpid)
+{
+	struct mock_iopf *iopf = &mdev->iopf;
+	struct iopf_fault evt = {};
+	unsigned long seq;
+	u32 i;
+	int rc;
+
+	lockdep_assert_held(&mdev->iopf_lock);
+	xa_lock(&iopf->groups);
+	seq = iopf->next_seq;
+	rc = __xa_insert(&iopf->groups, seq, xa_mk_value(w ? w->id : 0),
+			 GFP_KERNEL_ACCOUNT);
+	if (!rc) {
+		iopf->next_seq++;
+		iopf->raised++;
+		iopf->pending++;
+	}
+	xa_unlock(&iopf->groups);
+	if (rc)
+		return rc;
+
+	/* PCIe PRI: a 9-bit Page Request Group Index, reused in turn. */
+	*grpid = mdev->iopf_grpid;
+	mdev->iopf_grpid = (mdev->iopf_grpid + 1) & MOCK_PRI_GRPID_MASK;
+	evt.fault.type = IOMMU_FAULT_PAGE_REQ;
+	evt.fault.prm.grpid = *grpid;
+	evt.fault.prm.perm = perm;
+	evt.fault.prm.private_data[0] = seq;
+	if (has_pasid) {
+		evt.fault.prm.flags |= IOMMU_FAULT_PAGE_REQUEST_PASID_VALID;
+		evt.fault.prm.pasid = pasid;
+	}
+	/*
+	 * Page requests turned off (PCIe PRI Enable clear): the device
+	 * cannot send them; the model answers the group Invalid Request, as
+	 * for a RID or PASID that translates nothing.
+	 */
+	if (!mdev->iopf_enabled || !mock_iopf_translates(mdev, has_pasid, pasid)) {
+		struct iommu_page_response resp = {
+			.pasid = evt.fault.prm.pasid,
+			.grpid = *grpid,
+			.code = IOMMU_PAGE_RESP_INVALID,
+		};
+
+		evt.fault.prm.flags |= IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE;
+		evt.fault.prm.addr = addr + (u64)(count - 1) * MOCK_PAGE_SIZE;
+		mock_page_response(&mdev->dev, &evt, &resp);
+		return 0;
+	}
+	for (i = 0; i < count; i++) {
+		evt.fault.prm.addr = addr + (u64)i * MOCK_PAGE_SIZE;
+		if (i == count - 1)
+			evt.fault.prm.flags |= IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE;
+		/*
+		 * Whatever happens the core answers the group itself, or
+		 * (a lost partial request) the group arrives without it.
+		 */
+		iommu_report_device_fault(&mdev->dev, &evt);
+	}
+	return 0;
+}
+
+/**
+ * mock_dev_enable_feat() - iommu_ops.dev_enable_feat of the test IOMMU
+ * @dev: The mock device
+ * @feat: Only %IOMMU_DEV_FEAT_IOPF: page requests of a device made with
+ *        %IOASID_TEST_MOCK_DEV_PRI go to the mock IOMMU's iopf_queue
+ *
+ * Return: 0; -ENODEV for another feature or a device without PRI; -EBUSY
+ * if enabled already; those of iopf_queue_add_device().
+ */
+static int mock_dev_enable_feat(struct device *dev,
+				enum iommu_dev_features feat)
+{
+	struct mock_dev *mdev = to_mock_dev(dev);
+	int rc;
+
+	if (feat != IOMMU_DEV_FEAT_IOPF || !mdev->pri)
+		return -ENODEV;
+	mutex_lock(&mdev->iopf_lock);
+	if (mdev->iopf_enabled)
+		rc = -EBUSY;
+	else
+		rc = iopf_queue_add_device(mock_iopf_queue, dev);
+	if (!rc)
+		mdev->iopf_enabled = true;
+	mutex_unlock(&mdev->iopf_lock);
+	return rc;
+}
+
+/**
+ * mock_dev_disable_feat() - iommu_ops.dev_disable_feat of the test IOMMU
+ * @dev: The mock device
+ * @feat: %IOMMU_DEV_FEAT_IOPF
+ *
+ * iopf_queue_remove_device() answers Invalid Request to every group the
+ * core still has pending for the device.  No report is in flight: the
+ * iopf_lock is held.
+ *
+ * Return: 0; -ENODEV for another feature or a device without PRI;
+ * -EINVAL if not enabled.
+ */
+static int mock_dev_disable_feat(struct device *dev,
+				 enum iommu_dev_features feat)
+{
+	struct mock_dev *mdev = to_mock_dev(dev);
+	int rc = 0;
+
+	if (feat != IOMMU_DEV_FEAT_IOPF || !mdev->pri)
+		return -ENODEV;
+	mutex_lock(&mdev->iopf_lock);
+	if (mdev->iopf_enabled)
+		iopf_queue_remove_device(mock_iopf_queue, dev);
+	else
+		rc = -EINVAL;
+	mdev->iopf_enabled = false;
+	mutex_unlock(&mdev->iopf_lock);
+	return rc;
+}
+
 static const struct iommu_domain_ops mock_domain_ops = {
 	.attach_dev = mock_domain_attach_dev,
 	.set_dev_pasid = mock_domain_set_dev_pasid,
@@ -618,6 +952,14 @@ static const struct iommu_ops mock_ops = {
 	.hw_info = mock_hw_info,
 	.device_group = mock_device_group,
 	.remove_dev_pasid = mock_remove_dev_pasid,
+	.dev_enable_feat = mock_dev_enable_feat,
+	.dev_disable_feat = mock_dev_disable_feat,
+	.page_response = mock_page_response,
+	/*
+	 * A nested domain of the mock SMMUv3 at the RID owns the guest's CD
+	 * table: page requests of its substreams go to it.
+	 */
+	.user_pasid_table = true,
 	.default_domain_ops = &mock_domain_ops,
 };
 
@@ -688,6 +1030,10 @@ static void mock_dev_release(struct device *dev)
 		put_device(&mdev->group_with->dev);
 	WARN_ON(!xa_empty(&mdev->pasids));
 	xa_destroy(&mdev->pasids);
+	/* Every page request was answered: nothing waits on a gone device. */
+	WARN_ON(!xa_empty(&mdev->iopf.groups));
+	xa_destroy(&mdev->iopf.groups);
+	mutex_destroy(&mdev->iopf_lock);
 	ida_free(&mock_dev_ida, mdev->index);
 	kfree(mdev);
 }
@@ -761,6 +1107,14 @@ static struct mock_dev *mock_dev_create(u32 flags, u32 pasid_bits,
 	xa_init(&mdev->pasids);
 	/* Taken outside the xa_lock of a domain's IOPTEs: another class. */
 	lockdep_set_class(&mdev->pasids.xa_lock, &mock_pasids_lock_key);
+	mutex_init(&mdev->iopf_lock);
+	xa_init(&mdev->iopf.groups);
+	/* Taken inside the IOMMU core's fault locks: another class again. */
+	lockdep_set_class(&mdev->iopf.groups.xa_lock,
+			  &mock_iopf_groups_lock_key);
+	INIT_LIST_HEAD(&mdev->iopf.waiters);
+	mdev->iopf.next_seq = 1;
+	mdev->iopf.next_waiter = 1;
 	/* The DMA API of the kernel-driver role reaches all of memory. */
 	mdev->dev.coherent_dma_mask = DMA_BIT_MASK(64);
 	mdev->dev.dma_mask = &mdev->dev.coherent_dma_mask;
@@ -828,6 +1182,15 @@ void ioasid_mock_dev_destroy(struct ioasid_object *obj)
 	if (dev_obj->bound_ctx)
 		ioasid_ctx_put(dev_obj->bound_ctx);
 	mutex_destroy(&dev_obj->lock);
+	/*
+	 * Unbinding answered what the device's owner had pending; what the
+	 * iopf_queue still holds is answered Invalid Request here.
+	 */
+	mutex_lock(&dev_obj->mdev->iopf_lock);
+	if (dev_obj->mdev->iopf_enabled)
+		iopf_queue_remove_device(mock_iopf_queue, &dev_obj->mdev->dev);
+	dev_obj->mdev->iopf_enabled = false;
+	mutex_unlock(&dev_obj->mdev->iopf_lock);
 	if (dev_obj->mdev->no_iommu)
 		iommu_group_remove_device(&dev_obj->mdev->dev);
 	device_unregister(&dev_obj->mdev->dev);
@@ -1944,16 +2307,21 @@ out_fault:
 	return rc;
 }
 
-/* What translates DMA of the device with @pasid: under the pasids lock. */
+/*
+ * What translates DMA of the device with @pasid: under the pasids lock.
+ * @refused is set to the domain that translated, if any.
+ */
 static int mock_dev_dma_pasid(struct mock_dev *mdev, ioasid_t pasid,
 			      unsigned long iova, void *buf, size_t len,
-			      u32 access, struct mock_fault *fault, bool *hit)
+			      u32 access, struct mock_fault *fault, bool *hit,
+			      struct iommu_domain **refused)
 {
 	struct iommu_domain *domain = xa_load(&mdev->pasids, pasid);
 	bool write = access & MOCK_ACC_WRITE;
 	int rc = -ENXIO;
 
 	if (domain && domain != MOCK_IDENTITY) {
+		*refused = domain;
 		if (domain->type == IOMMU_DOMAIN_NESTED)
 			return mock_nested_dma_page(to_mock_nested(domain),
 						    pasid, iova, access, buf,
@@ -1966,43 +2334,186 @@ static int mock_dev_dma_pasid(struct mock_dev *mdev, ioasid_t pasid,
 	 * RID translates the substream through the guest's CD table.
 	 */
 	spin_lock(&mdev->lock);
-	if (!domain && mdev->nested && mdev->nested->flavour == MOCK_SMMUV3)
+	if (!domain && mdev->nested && mdev->nested->flavour == MOCK_SMMUV3) {
+		*refused = &mdev->nested->domain;
 		rc = mock_nested_dma_page(mdev->nested, pasid, iova, access,
 					  buf, len, fault, hit);
-	else
+	} else {
 		/* Blocked, or untranslated: never copied from a test. */
 		*fault = (struct mock_fault){ .reason = IOASID_TEST_FAULT_ABORT,
 					      .addr = iova };
+	}
 	spin_unlock(&mdev->lock);
 	return rc;
 }
 
-/* A DMA of the device at @iova, within one page, with or without PASID. */
+/*
+ * A DMA of the device at @iova, within one page, with or without PASID.
+ * @refused is set to the domain that translated it, NULL if none did: the
+ * one that refused when the DMA fails, a nested domain for either stage.
+ */
 static int mock_dev_dma(struct mock_dev *mdev, bool has_pasid, ioasid_t pasid,
 			unsigned long iova, void *buf, size_t len, u32 access,
-			struct mock_fault *fault, bool *hit)
+			struct mock_fault *fault, bool *hit,
+			struct iommu_domain **refused)
 {
 	int rc = -ENXIO;
 
 	*hit = false;
+	*refused = NULL;
 	if (has_pasid) {
 		xa_lock(&mdev->pasids);
 		rc = mock_dev_dma_pasid(mdev, pasid, iova, buf, len, access,
-					fault, hit);
+					fault, hit, refused);
 		xa_unlock(&mdev->pasids);
 		return rc;
 	}
 	spin_lock(&mdev->lock);
-	if (mdev->nested)
+	if (mdev->nested) {
+		*refused = &mdev->nested->domain;
 		rc = mock_nested_dma_page(mdev->nested, IOMMU_NO_PASID, iova,
 					  access, buf, len, fault, hit);
-	else if (mdev->domain)
+	} else if (mdev->domain) {
+		*refused = &mdev->domain->domain;
 		rc = mock_dma_page(mdev->domain, iova, buf, len,
 				   access & MOCK_ACC_WRITE, fault);
-	else
+	} else {
 		*fault = (struct mock_fault){ .reason = IOASID_TEST_FAULT_ABORT,
 					      .addr = iova };
+	}
 	spin_unlock(&mdev->lock);
+	return rc;
+}
+
+/**
+ * struct mock_dma_pri - The page requests of one IOASID_TEST_MOCK_DMA
+ * @wait: %IOASID_TEST_MOCK_DMA_FAULT_WAIT, else _NOWAIT
+ * @timeout: With @wait, jiffies to wait for each response
+ * @nr_requests: Requests raised
+ * @response_code: Code of the last response, or %IOASID_TEST_NO_RESPONSE
+ * @grpid: Group index of the last request
+ */
+struct mock_dma_pri {
+	bool wait;
+	unsigned long timeout;
+	u32 nr_requests;
+	u32 response_code;
+	u32 grpid;
+};
+
+/**
+ * mock_iopf_perm() - What a page request asks, for a DMA
+ * @access: &enum mock_access of the DMA
+ *
+ * Return: the IOMMU_FAULT_PERM_* bits (PCIe PRI: Read, Write, Execute and
+ * Privileged Mode Requested).
+ */
+static u32 mock_iopf_perm(u32 access)
+{
+	u32 perm = 0;
+
+	if (access & MOCK_ACC_READ)
+		perm |= IOMMU_FAULT_PERM_READ;
+	if (access & MOCK_ACC_WRITE)
+		perm |= IOMMU_FAULT_PERM_WRITE;
+	if (access & MOCK_ACC_EXEC)
+		perm |= IOMMU_FAULT_PERM_EXEC;
+	if (access & MOCK_ACC_PRIV)
+		perm |= IOMMU_FAULT_PERM_PRIV;
+	return perm;
+}
+
+/**
+ * mock_dev_dma_fault() - One page of a mock DMA that reports its faults
+ * @mdev: The device
+ * @pri: The page requests of the DMA so far
+ * @has_pasid: The DMA is tagged with @pasid
+ * @pasid: The PASID
+ * @iova: Address, within one page with @len
+ * @buf: Bytes to write, or room for those read
+ * @len: Bytes
+ * @access: &enum mock_access
+ * @fault: Out, why the translation failed
+ * @hit: Out, translated from an IOTLB
+ *
+ * The walk and the report of its fault happen under the device's
+ * iopf_lock, so that the domain that refused is still attached when it is
+ * reported.  A not-present or permission fault of stage 1 (the single
+ * stage of a paging domain) on a device with PRI raises a page request
+ * (PCIe r6.0, 10.4.1), unless %IOASID_TEST_MOCK_DMA_MAX_REQUESTS were
+ * raised already; any other fault that a domain refused is reported to
+ * that domain's owner with report_iommu_fault(): the nested domain for
+ * stage 1, its parent for stage 2.  With @pri->wait, the response is
+ * waited for after the lock is dropped.
+ *
+ * Return: 0 when the page was moved; 1 to walk it again (a response
+ * Success came); -EAGAIN when a request was left pending (NOWAIT);
+ * -ETIMEDOUT, -EINTR while waiting; the errno of the fault otherwise
+ * (-ENXIO, -EACCES), also after a response Invalid Request or Response
+ * Failure; -ENOMEM.
+ */
+static int mock_dev_dma_fault(struct mock_dev *mdev, struct mock_dma_pri *pri,
+			      bool has_pasid, ioasid_t pasid,
+			      unsigned long iova, void *buf, size_t len,
+			      u32 access, struct mock_fault *fault, bool *hit)
+{
+	struct iommu_domain *refused;
+	struct mock_iopf_waiter w;
+	u32 grpid;
+	int rc, rc2;
+
+	mutex_lock(&mdev->iopf_lock);
+	rc = mock_dev_dma(mdev, has_pasid, pasid, iova, buf, len, access,
+			  fault, hit, &refused);
+	if (!rc)
+		goto out_unlock;
+	/* Without page requests turned on, the fault cannot wait. */
+	if (!mdev->pri || !mdev->iopf_enabled || fault->stage != 1 ||
+	    (fault->reason != IOASID_TEST_FAULT_NOT_PRESENT &&
+	     fault->reason != IOASID_TEST_FAULT_PERMISSION)) {
+		if (!refused)
+			goto out_unlock;
+		if (fault->stage == 2 && refused->type == IOMMU_DOMAIN_NESTED)
+			refused = &to_mock_nested(refused)->parent->domain;
+		/* Still attached (iopf_lock): the owner may look at it. */
+		report_iommu_fault(refused, &mdev->dev, fault->addr,
+				   (access & MOCK_ACC_WRITE) ? IOMMU_FAULT_WRITE :
+							       IOMMU_FAULT_READ);
+		xa_lock(&mdev->iopf.groups);
+		mdev->iopf.events++;
+		xa_unlock(&mdev->iopf.groups);
+		goto out_unlock;
+	}
+	if (pri->nr_requests >= IOASID_TEST_MOCK_DMA_MAX_REQUESTS)
+		goto out_unlock;
+
+	mock_iopf_waiter_add(mdev, &w, 1);
+	rc2 = mock_iopf_raise(mdev, has_pasid, pasid, mock_iopf_perm(access),
+			      ALIGN_DOWN(iova, MOCK_PAGE_SIZE), 1, &w, &grpid);
+	if (rc2) {
+		mock_iopf_waiter_del(mdev, &w);
+		rc = rc2;
+		goto out_unlock;
+	}
+	pri->nr_requests++;
+	pri->grpid = grpid;
+	if (!pri->wait) {
+		/* What was answered at once (no handler, a full queue). */
+		mock_iopf_waiter_del(mdev, &w);
+		pri->response_code = w.code;
+		rc = -EAGAIN;
+		goto out_unlock;
+	}
+	mutex_unlock(&mdev->iopf_lock);
+
+	rc2 = mock_iopf_wait(mdev, &w, pri->timeout);
+	if (rc2)
+		return rc2;
+	pri->response_code = w.code;
+	return w.code == IOMMU_PAGE_RESP_SUCCESS ? 1 : rc;
+
+out_unlock:
+	mutex_unlock(&mdev->iopf_lock);
 	return rc;
 }
 
@@ -2011,8 +2522,16 @@ int ioasid_test_mock_dma(struct ioasid_ucmd *ucmd)
 	struct ioasid_test_mock_dma *cmd = ucmd->cmd;
 	bool write = cmd->flags & IOASID_TEST_MOCK_DMA_WRITE;
 	bool has_pasid = cmd->flags & IOASID_TEST_MOCK_DMA_PASID;
+	u32 fault_flags = cmd->flags & (IOASID_TEST_MOCK_DMA_FAULT_WAIT |
+					IOASID_TEST_MOCK_DMA_FAULT_NOWAIT);
 	void __user *data = u64_to_user_ptr(cmd->data);
+	struct mock_dma_pri pri = {
+		.wait = fault_flags == IOASID_TEST_MOCK_DMA_FAULT_WAIT,
+		.timeout = msecs_to_jiffies(cmd->timeout_ms),
+		.response_code = IOASID_TEST_NO_RESPONSE,
+	};
 	struct ioasid_mock_dev *dev_obj;
+	struct iommu_domain *refused;
 	struct mock_fault fault = {};
 	u32 access;
 	u64 done = 0;
@@ -2022,8 +2541,15 @@ int ioasid_test_mock_dma(struct ioasid_ucmd *ucmd)
 	if (cmd->flags & ~(IOASID_TEST_MOCK_DMA_WRITE |
 			   IOASID_TEST_MOCK_DMA_PASID |
 			   IOASID_TEST_MOCK_DMA_EXEC |
-			   IOASID_TEST_MOCK_DMA_PRIV))
+			   IOASID_TEST_MOCK_DMA_PRIV |
+			   IOASID_TEST_MOCK_DMA_FAULT_WAIT |
+			   IOASID_TEST_MOCK_DMA_FAULT_NOWAIT))
 		return -EOPNOTSUPP;
+	if (fault_flags == (IOASID_TEST_MOCK_DMA_FAULT_WAIT |
+			    IOASID_TEST_MOCK_DMA_FAULT_NOWAIT) ||
+	    (pri.wait && (!cmd->timeout_ms ||
+			  cmd->timeout_ms > MOCK_TIMEOUT_MS_MAX)))
+		return -EINVAL;
 	if (!cmd->length || cmd->length > IOASID_TEST_MOCK_DMA_MAX ||
 	    cmd->iova + cmd->length - 1 < cmd->iova ||
 	    (cmd->pasid && !has_pasid) ||
@@ -2065,8 +2591,22 @@ int ioasid_test_mock_dma(struct ioasid_ucmd *ucmd)
 			rc = -EFAULT;
 			break;
 		}
-		rc = mock_dev_dma(dev_obj->mdev, has_pasid, cmd->pasid, iova,
-				  buf, len, access, &fault, &hit);
+		if (fault_flags) {
+			for (;;) {
+				rc = mock_dev_dma_fault(dev_obj->mdev, &pri,
+							has_pasid, cmd->pasid,
+							iova, buf, len, access,
+							&fault, &hit);
+				if (rc != 1)
+					break;
+				/* A response Success: walk the page again. */
+				fault = (struct mock_fault){};
+			}
+		} else {
+			rc = mock_dev_dma(dev_obj->mdev, has_pasid, cmd->pasid,
+					  iova, buf, len, access, &fault, &hit,
+					  &refused);
+		}
 		if (rc)
 			break;
 		cmd->out_iotlb_hits += hit;
@@ -2084,13 +2624,157 @@ int ioasid_test_mock_dma(struct ioasid_ucmd *ucmd)
 	cmd->out_fault_level = fault.level;
 	cmd->out_fault_flags = fault.flags;
 	cmd->out_fault_addr = fault.addr;
+	cmd->out_page_requests = pri.nr_requests;
+	cmd->out_response_code = pri.response_code;
+	cmd->out_grpid = pri.grpid;
 	/* The count and the fault are reported with a failed translation. */
-	if (!rc || rc == -ENXIO || rc == -EACCES) {
+	if (!rc || rc == -ENXIO || rc == -EACCES || rc == -EAGAIN ||
+	    rc == -ETIMEDOUT) {
 		int rc2 = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
 
 		rc = rc ?: rc2;
 	}
 out_put:
+	ioasid_put_object(&dev_obj->obj);
+	return rc;
+}
+
+/*
+ * Groups an inject raises under one hold of the device's iopf_lock, so that
+ * an attach waits for little.
+ */
+#define MOCK_IOPF_INJECT_BATCH	64
+
+/**
+ * ioasid_test_iopf_inject() - IOASID_TEST_IOPF_INJECT
+ * @ucmd: The command, &struct ioasid_test_iopf_inject
+ *
+ * Raises the groups a few dozen at a time under the device's iopf_lock,
+ * all waited for by one &struct mock_iopf_waiter.  See ioasid_test.h.
+ *
+ * Return: 0 or an errno of the uAPI documentation.
+ */
+int ioasid_test_iopf_inject(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_test_iopf_inject *cmd = ucmd->cmd;
+	bool has_pasid = cmd->flags & IOASID_TEST_IOPF_PASID;
+	bool wait = cmd->flags & IOASID_TEST_IOPF_WAIT;
+	u64 addr = ALIGN_DOWN(cmd->addr, MOCK_PAGE_SIZE);
+	struct ioasid_mock_dev *dev_obj;
+	struct mock_iopf_waiter w;
+	u32 nr_groups, raised = 0, first = 0;
+	struct mock_dev *mdev;
+	u64 start;
+	int rc = 0;
+
+	if (cmd->flags & ~(IOASID_TEST_IOPF_PASID | IOASID_TEST_IOPF_WAIT))
+		return -EOPNOTSUPP;
+	if (!cmd->count || cmd->count > IOASID_TEST_IOPF_MAX ||
+	    !cmd->group_size || cmd->group_size > cmd->count)
+		return -EINVAL;
+	if (wait && (!cmd->timeout_ms || cmd->timeout_ms > MOCK_TIMEOUT_MS_MAX))
+		return -EINVAL;
+	if ((cmd->pasid && !has_pasid) ||
+	    (has_pasid && (!cmd->pasid || cmd->pasid > IOASID_PASID_MAX)))
+		return -EINVAL;
+	/*
+	 * PCIe PRI: a request asks for read or write (neither is a Stop
+	 * Marker, which IOMMU drivers drop); execute goes with read, and
+	 * execute and privileged travel in the PASID prefix.
+	 */
+	if (cmd->perm & ~(IOASID_FAULT_PERM_READ | IOASID_FAULT_PERM_WRITE |
+			  IOASID_FAULT_PERM_EXEC | IOASID_FAULT_PERM_PRIV) ||
+	    !(cmd->perm & (IOASID_FAULT_PERM_READ | IOASID_FAULT_PERM_WRITE)) ||
+	    ((cmd->perm & IOASID_FAULT_PERM_EXEC) &&
+	     !(cmd->perm & IOASID_FAULT_PERM_READ)) ||
+	    (!has_pasid && (cmd->perm & (IOASID_FAULT_PERM_EXEC |
+					 IOASID_FAULT_PERM_PRIV))))
+		return -EINVAL;
+
+	dev_obj = ioasid_get_mock_dev(ucmd, cmd->dev_id);
+	if (IS_ERR(dev_obj))
+		return PTR_ERR(dev_obj);
+	mdev = dev_obj->mdev;
+	if (!mdev->pri) {
+		rc = -EOPNOTSUPP;
+		goto out_put;
+	}
+	if (has_pasid && (!mdev->dev.iommu ||
+			  cmd->pasid >= mdev->dev.iommu->max_pasids)) {
+		rc = -EINVAL;
+		goto out_put;
+	}
+
+	nr_groups = DIV_ROUND_UP(cmd->count, cmd->group_size);
+	mock_iopf_waiter_add(mdev, &w, nr_groups);
+	start = ktime_get_ns();
+	while (raised < nr_groups) {
+		u32 batch = min(nr_groups - raised, MOCK_IOPF_INJECT_BATCH);
+
+		mutex_lock(&mdev->iopf_lock);
+		for (; batch; batch--, raised++) {
+			u32 i = raised * cmd->group_size, grpid;
+
+			rc = mock_iopf_raise(mdev, has_pasid, cmd->pasid,
+					     cmd->perm,
+					     addr + (u64)i * MOCK_PAGE_SIZE,
+					     min(cmd->group_size,
+						 cmd->count - i), &w, &grpid);
+			if (rc)
+				break;
+			if (!raised)
+				first = grpid;
+		}
+		mutex_unlock(&mdev->iopf_lock);
+		if (!rc && fatal_signal_pending(current))
+			rc = -EINTR;
+		if (rc)
+			break;
+		cond_resched();
+	}
+
+	if (!rc && wait)
+		rc = mock_iopf_wait(mdev, &w,
+				    msecs_to_jiffies(cmd->timeout_ms));
+	else
+		mock_iopf_waiter_del(mdev, &w);
+	if (rc && rc != -ETIMEDOUT)
+		goto out_put;
+	cmd->out_first_grpid = first;
+	cmd->out_answered = w.answered;
+	cmd->out_ns = wait && w.answered ? w.last_ns - start : 0;
+	rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd)) ?: rc;
+out_put:
+	ioasid_put_object(&dev_obj->obj);
+	return rc;
+}
+
+/**
+ * ioasid_test_iopf_stats() - IOASID_TEST_IOPF_STATS
+ * @ucmd: The command, &struct ioasid_test_iopf_stats
+ *
+ * Return: 0, -ENOENT or -EFAULT.
+ */
+int ioasid_test_iopf_stats(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_test_iopf_stats *cmd = ucmd->cmd;
+	struct ioasid_mock_dev *dev_obj;
+	struct mock_iopf *iopf;
+	int rc;
+
+	dev_obj = ioasid_get_mock_dev(ucmd, cmd->dev_id);
+	if (IS_ERR(dev_obj))
+		return PTR_ERR(dev_obj);
+	iopf = &dev_obj->mdev->iopf;
+	xa_lock(&iopf->groups);
+	cmd->out_raised = iopf->raised;
+	cmd->out_pending = iopf->pending;
+	cmd->out_success = iopf->success;
+	cmd->out_invalid = iopf->invalid;
+	cmd->out_failure = iopf->failure;
+	cmd->out_events = iopf->events;
+	xa_unlock(&iopf->groups);
+	rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
 	ioasid_put_object(&dev_obj->obj);
 	return rc;
 }
@@ -2231,9 +2915,18 @@ int __init ioasid_test_init(void)
 	mock_iommu.fwnode = &mock_fwnode;
 	mock_iommu.max_pasids = 1U << IOASID_TEST_MOCK_PASID_BITS;
 
+	/* Where the page requests of the PRI-capable mock devices go. */
+	mock_iopf_queue = iopf_queue_alloc("ioasid_mock");
+	if (!mock_iopf_queue) {
+		rc = -ENOMEM;
+		goto err_debugfs;
+	}
+
 	mock_iommu_parent = root_device_register("ioasid_mock_iommu");
-	if (IS_ERR(mock_iommu_parent))
-		return PTR_ERR(mock_iommu_parent);
+	if (IS_ERR(mock_iommu_parent)) {
+		rc = PTR_ERR(mock_iommu_parent);
+		goto err_iopf;
+	}
 
 	rc = bus_register(&mock_bus);
 	if (rc)
@@ -2256,6 +2949,10 @@ err_bus:
 	bus_unregister(&mock_bus);
 err_parent:
 	root_device_unregister(mock_iommu_parent);
+err_iopf:
+	iopf_queue_free(mock_iopf_queue);
+	mock_iopf_queue = NULL;
+err_debugfs:
 	debugfs_remove_recursive(ioasid_debugfs);
 	return rc;
 }
@@ -2266,5 +2963,7 @@ void ioasid_test_exit(void)
 	iommu_device_sysfs_remove(&mock_iommu);
 	bus_unregister(&mock_bus);
 	root_device_unregister(mock_iommu_parent);
+	iopf_queue_free(mock_iopf_queue);
+	mock_iopf_queue = NULL;
 	debugfs_remove_recursive(ioasid_debugfs);
 }

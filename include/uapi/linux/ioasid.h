@@ -62,6 +62,8 @@ enum {
 	IOASID_CMD_PASID_ALLOC,
 	IOASID_CMD_PASID_FREE,
 	IOASID_CMD_HWPT_INVALIDATE,
+	IOASID_CMD_FAULT_QUEUE_ALLOC,
+	IOASID_CMD_FAULT_QUEUE_RESPOND,
 };
 
 /**
@@ -109,6 +111,9 @@ struct ioasid_destroy {
  *                        policy their owner declares, and
  *                        %IOASID_DEVICE_GET_PASID_INFO.
  * @IOASID_FEATURE_GLOBAL_PASID: %IOASID_PASID_ALLOC and %IOASID_PASID_FREE.
+ * @IOASID_FEATURE_FAULT: Fault queues: %IOASID_FAULT_QUEUE_ALLOC,
+ *                        %IOASID_FAULT_QUEUE_RESPOND and
+ *                        &struct ioasid_hwpt_alloc.fault_id.
  * @IOASID_FEATURE_NESTING: Nesting-parent and nested HWPTs
  *                          (%IOASID_HWPT_ALLOC with
  *                          %IOASID_HWPT_ALLOC_NEST_PARENT or a @data_type)
@@ -126,6 +131,7 @@ enum ioasid_feature {
 	IOASID_FEATURE_PASID = 1 << 7,
 	IOASID_FEATURE_GLOBAL_PASID = 1 << 8,
 	IOASID_FEATURE_NESTING = 1 << 9,
+	IOASID_FEATURE_FAULT = 1 << 10,
 };
 
 /**
@@ -621,7 +627,10 @@ struct ioasid_hwpt_arm_smmuv3 {
  * @data_len: Bytes at @data_uptr, 0 with %IOASID_HWPT_DATA_NONE: from
  *            the size of the format's first layout to the size of the
  *            layout the kernel knows
- * @__reserved: Must be 0
+ * @fault_id: A fault queue (%IOASID_FAULT_QUEUE_ALLOC) that receives the
+ *            page requests and the unrecoverable faults of DMA translated
+ *            by this HWPT (its stage 1 for a nested HWPT), whichever
+ *            device or PASID it is attached to; 0 for none
  * @data_uptr: The stage 1 in the format @data_type names
  *
  * Allocate a paging HWPT from an IOAS: an IOMMU page table that holds
@@ -643,9 +652,10 @@ struct ioasid_hwpt_arm_smmuv3 {
  * accepted and allocates a paging HWPT.
  *
  * Errors: %ENOENT if @dev_id names no bound device, or @pt_id no IOAS
- * (paging) or no HWPT (nested); %EOPNOTSUPP for an unknown flag, or when
+ * (paging) or no HWPT (nested), or @fault_id no fault queue;
+ * %EOPNOTSUPP for an unknown flag, or when
  * the device's IOMMU cannot be a nesting parent or does not know the
- * format @data_type; %EINVAL if @__reserved is set, for
+ * format @data_type; %EINVAL for
  * %IOASID_HWPT_ALLOC_NEST_PARENT with a @data_type, for @data_len or
  * @data_uptr with %IOASID_HWPT_DATA_NONE, for a parent that is not a
  * nesting parent or not of the device's IOMMU, or for a malformed stage-1
@@ -663,7 +673,7 @@ struct ioasid_hwpt_alloc {
 	__u32 out_hwpt_id;
 	__u32 data_type;
 	__u32 data_len;
-	__u32 __reserved;
+	__u32 fault_id;
 	__aligned_u64 data_uptr;
 };
 
@@ -1071,5 +1081,261 @@ struct ioasid_hwpt_invalidate {
 #define IOASID_HWPT_INVALIDATE_NUM_MAX 65536
 
 #define IOASID_HWPT_INVALIDATE _IO(IOASID_TYPE, IOASID_CMD_HWPT_INVALIDATE)
+
+/**
+ * DOC: Fault queues
+ *
+ * A fault queue receives the I/O page faults of the HWPTs allocated with
+ * its id in &struct ioasid_hwpt_alloc.fault_id: a fault goes to the owner
+ * of the page table that faulted, whichever device or PASID raised it.
+ * It holds two kinds of &struct ioasid_fault_record:
+ *
+ * - page requests (%IOASID_FAULT_PAGE_REQ) of devices that can wait for
+ *   the answer (PCI PRI, stall).  Requests arrive in groups; the last of a
+ *   group carries %IOASID_FAULT_LAST_IN_GROUP and all of them the group's
+ *   @cookie.  Each group is answered once, with one
+ *   &struct ioasid_fault_response naming the cookie;
+ * - unrecoverable faults (%IOASID_FAULT_EVENT): a DMA the page table
+ *   refused, of a device that cannot wait.  They need no answer, and are
+ *   rate limited: those dropped are counted in
+ *   &struct ioasid_fault_ring.lost_events.
+ *
+ * The records are consumed, and the answers given, in either of two ways,
+ * which can be mixed on one queue by one consumer at a time:
+ *
+ * - read() of whole records from the queue's file descriptor, write() of
+ *   whole responses, and poll() (%EPOLLIN while a record waits);
+ * - mmap() of the file descriptor: a header page (&struct
+ *   ioasid_fault_ring), a ring of records and a ring of responses, at the
+ *   offsets %IOASID_FAULT_QUEUE_ALLOC returns.  The indices are free
+ *   running u32 counters, taken modulo the number of entries.  The kernel
+ *   produces records at @rec_tail and consumes responses at @resp_head;
+ *   user space consumes records at @rec_head and produces responses at
+ *   @resp_tail.  Each side reads the other side's index with an acquire
+ *   load and publishes its own with a release store (as io_uring does),
+ *   so that the entries before an index are visible to whoever reads it.
+ *   A batch of responses is handed to the kernel with one
+ *   %IOASID_FAULT_QUEUE_RESPOND, or a write() of 0 bytes.
+ *
+ * The eventfd given at allocation is signalled when the record ring goes
+ * from empty to non-empty.
+ *
+ * Nothing waits forever: when a HWPT is detached from a device or PASID,
+ * or destroyed, when the queue's file and object are both gone, when a
+ * device is unbound and when the context is closed, the kernel answers
+ * every outstanding page request concerned with %IOASID_FAULT_RESP_FAILURE.
+ * A group that finds the record ring full is answered with failure at
+ * once and counted in &struct ioasid_fault_ring.overflow.
+ */
+
+/**
+ * enum ioasid_fault_queue_flags - Flags of IOASID_FAULT_QUEUE_ALLOC
+ * @IOASID_FAULT_QUEUE_EVENTFD: &struct ioasid_fault_queue_alloc.eventfd is
+ *                              an eventfd to signal
+ */
+enum ioasid_fault_queue_flags {
+	IOASID_FAULT_QUEUE_EVENTFD = 1 << 0,
+};
+
+/* Largest ring of a fault queue, in records (and in responses). */
+#define IOASID_FAULT_QUEUE_MAX_ENTRIES 4096
+
+/**
+ * struct ioasid_fault_queue_alloc - ioctl(IOASID_FAULT_QUEUE_ALLOC)
+ * @size: sizeof(struct ioasid_fault_queue_alloc)
+ * @flags: Bitmap of &enum ioasid_fault_queue_flags
+ * @nr_entries: Records the ring holds, and responses: a power of two
+ *              from 1 to %IOASID_FAULT_QUEUE_MAX_ENTRIES
+ * @eventfd: With %IOASID_FAULT_QUEUE_EVENTFD, an eventfd; else 0
+ * @out_fault_id: Output, id of the fault queue object
+ * @out_fault_fd: Output, a new file descriptor of the queue (close on exec)
+ * @out_mmap_size: Output, bytes to mmap() from offset 0 of @out_fault_fd
+ * @out_records_offset: Output, offset of the record ring in the mapping
+ * @out_responses_offset: Output, offset of the response ring
+ *
+ * Create a fault queue.  Its rings take (48 + 8) * @nr_entries bytes plus
+ * a page, charged to the caller's memory cgroup.  The queue lives while
+ * its object or its file descriptor does: %IOASID_DESTROY of the object
+ * fails with %EBUSY while a HWPT uses it, and the file keeps working after
+ * the object is destroyed until it is closed (nothing new arrives).
+ *
+ * Errors: %EOPNOTSUPP for an unknown flag; %EINVAL for @nr_entries that
+ * is not a power of two or is above the maximum, or for @eventfd without
+ * %IOASID_FAULT_QUEUE_EVENTFD; %EBADF if @eventfd is not an open file,
+ * %EINVAL if it is not an eventfd; %EMFILE; %ENOMEM.
+ */
+struct ioasid_fault_queue_alloc {
+	__u32 size;
+	__u32 flags;
+	__u32 nr_entries;
+	__s32 eventfd;
+	__u32 out_fault_id;
+	__s32 out_fault_fd;
+	__aligned_u64 out_mmap_size;
+	__aligned_u64 out_records_offset;
+	__aligned_u64 out_responses_offset;
+};
+
+#define IOASID_FAULT_QUEUE_ALLOC _IO(IOASID_TYPE, IOASID_CMD_FAULT_QUEUE_ALLOC)
+
+/**
+ * enum ioasid_fault_type - Kinds of &struct ioasid_fault_record
+ * @IOASID_FAULT_PAGE_REQ: A page request, to be answered
+ * @IOASID_FAULT_EVENT: An unrecoverable fault, for information
+ */
+enum ioasid_fault_type {
+	IOASID_FAULT_PAGE_REQ = 1,
+	IOASID_FAULT_EVENT = 2,
+};
+
+/**
+ * enum ioasid_fault_record_flags - Flags of &struct ioasid_fault_record
+ * @IOASID_FAULT_PASID_VALID: @pasid is set: the DMA was tagged with it
+ * @IOASID_FAULT_LAST_IN_GROUP: The last request of its group: the group
+ *                              is complete and may be answered
+ * @IOASID_FAULT_RESPONSE_NEEDS_PASID: The device expects the PASID in the
+ *                                     response (informational: the kernel
+ *                                     sends the response)
+ */
+enum ioasid_fault_record_flags {
+	IOASID_FAULT_PASID_VALID = 1 << 0,
+	IOASID_FAULT_LAST_IN_GROUP = 1 << 1,
+	IOASID_FAULT_RESPONSE_NEEDS_PASID = 1 << 2,
+};
+
+/**
+ * enum ioasid_fault_perm - Access a fault asks for
+ * @IOASID_FAULT_PERM_READ: Read
+ * @IOASID_FAULT_PERM_WRITE: Write
+ * @IOASID_FAULT_PERM_EXEC: Instruction fetch
+ * @IOASID_FAULT_PERM_PRIV: Privileged (supervisor) access
+ */
+enum ioasid_fault_perm {
+	IOASID_FAULT_PERM_READ = 1 << 0,
+	IOASID_FAULT_PERM_WRITE = 1 << 1,
+	IOASID_FAULT_PERM_EXEC = 1 << 2,
+	IOASID_FAULT_PERM_PRIV = 1 << 3,
+};
+
+/**
+ * struct ioasid_fault_record - A fault, in the ring or from read()
+ * @type: &enum ioasid_fault_type
+ * @flags: Bitmap of &enum ioasid_fault_record_flags
+ * @dev_id: The bound device that raised it, as the context names it
+ * @pasid: With %IOASID_FAULT_PASID_VALID, the PASID of the DMA
+ * @grpid: Page requests: the page request group index the device gave
+ * @perm: Bitmap of &enum ioasid_fault_perm asked
+ * @addr: The faulting address (page aligned for a page request), in the
+ *        HWPT's input space: for a nested HWPT, a stage-1 input address
+ * @cookie: Page requests: the group's cookie, which the response names;
+ *          0 for an event
+ * @hwpt_id: The HWPT that refused the translation
+ * @__reserved: 0
+ */
+struct ioasid_fault_record {
+	__u32 type;
+	__u32 flags;
+	__u32 dev_id;
+	__u32 pasid;
+	__u32 grpid;
+	__u32 perm;
+	__aligned_u64 addr;
+	__u32 cookie;
+	__u32 hwpt_id;
+	__aligned_u64 __reserved;
+};
+
+/**
+ * enum ioasid_fault_response_code - The answer to a page request group
+ * @IOASID_FAULT_RESP_SUCCESS: The page tables are fixed: retry the access
+ *                             ("Success" in PCI PRI)
+ * @IOASID_FAULT_RESP_INVALID: Could not be handled: do not retry
+ *                             ("Invalid Request")
+ * @IOASID_FAULT_RESP_FAILURE: Failure: the device stops raising requests
+ *                             for this PASID ("Response Failure")
+ */
+enum ioasid_fault_response_code {
+	IOASID_FAULT_RESP_SUCCESS = 0,
+	IOASID_FAULT_RESP_INVALID = 1,
+	IOASID_FAULT_RESP_FAILURE = 2,
+};
+
+/**
+ * struct ioasid_fault_response - An answer, in the ring or to write()
+ * @cookie: &struct ioasid_fault_record.cookie of the group
+ * @code: &enum ioasid_fault_response_code
+ */
+struct ioasid_fault_response {
+	__u32 cookie;
+	__u32 code;
+};
+
+/**
+ * struct ioasid_fault_ring - Header page of a mapped fault queue
+ * @rec_tail: Records produced (kernel)
+ * @resp_head: Responses consumed (kernel)
+ * @nr_entries: Entries of each ring
+ * @record_size: sizeof(struct ioasid_fault_record)
+ * @response_size: sizeof(struct ioasid_fault_response)
+ * @__pad0: 0
+ * @overflow: Page request groups answered with failure because the record
+ *            ring was full (kernel)
+ * @lost_events: Unrecoverable faults dropped by the rate limit or a full
+ *               ring (kernel)
+ * @__pad1: 0
+ * @rec_head: Records consumed (user space, and read())
+ * @resp_tail: Responses produced (user space)
+ * @__pad2: 0
+ *
+ * The fields the kernel writes and those user space writes are in
+ * separate cache lines.  The kernel keeps its own copy of what it writes:
+ * a user that overwrites them only misleads itself.  Indices user space
+ * writes that are more than @nr_entries apart from the kernel's make the
+ * queue treat the ring as full (records) or fail the commit with %EINVAL
+ * (responses).
+ */
+struct ioasid_fault_ring {
+	__u32 rec_tail;
+	__u32 resp_head;
+	__u32 nr_entries;
+	__u32 record_size;
+	__u32 response_size;
+	__u32 __pad0;
+	__aligned_u64 overflow;
+	__aligned_u64 lost_events;
+	__u8 __pad1[24];
+	__u32 rec_head;
+	__u32 resp_tail;
+	__u8 __pad2[56];
+};
+
+/**
+ * struct ioasid_fault_queue_respond - ioctl(IOASID_FAULT_QUEUE_RESPOND)
+ * @size: sizeof(struct ioasid_fault_queue_respond)
+ * @fault_id: The fault queue
+ * @out_done: Output, responses carried out
+ * @__reserved: Must be 0
+ *
+ * Commit the responses user space put in the mapped response ring, from
+ * the kernel's @resp_head to @resp_tail, in order.  A bad response stops
+ * the batch: it is consumed but changes nothing, the ioctl fails with its
+ * errno, and @out_done says how many went before it.  write() of zero
+ * bytes on the queue's file does the same, without @out_done.
+ *
+ * Errors: %ENOENT if @fault_id names no fault queue; %EINVAL if
+ * @__reserved is set, if @resp_tail is more than @nr_entries ahead of
+ * @resp_head, or for a response with an unknown code; %ESRCH for a
+ * response whose cookie names no group waiting for an answer (unknown,
+ * or answered already).
+ */
+struct ioasid_fault_queue_respond {
+	__u32 size;
+	__u32 fault_id;
+	__u32 out_done;
+	__u32 __reserved;
+};
+
+#define IOASID_FAULT_QUEUE_RESPOND \
+	_IO(IOASID_TYPE, IOASID_CMD_FAULT_QUEUE_RESPOND)
 
 #endif /* _UAPI_LINUX_IOASID_H */
