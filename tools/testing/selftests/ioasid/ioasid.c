@@ -201,7 +201,10 @@ TEST(get_info)
 					     IOASID_FEATURE_HW_INFO |
 					     IOASID_FEATURE_PASID |
 					     IOASID_FEATURE_GLOBAL_PASID |
-					     IOASID_FEATURE_NESTING));
+					     IOASID_FEATURE_NESTING |
+					     IOASID_FEATURE_FAULT));
+	/* Fault queues are part of every build. */
+	EXPECT_TRUE(info.features & IOASID_FEATURE_FAULT);
 	if (!(info.features & IOASID_FEATURE_TEST))
 		TH_LOG("kernel built without CONFIG_IOASID_TEST");
 	close(fd);
@@ -2753,8 +2756,9 @@ TEST_F(device, hwpt_alloc)
 	cmd.flags = IOASID_HWPT_ALLOC_NEST_PARENT;
 	EXPECT_EQ(EOPNOTSUPP, ioctl_err(self->fd, IOASID_HWPT_ALLOC, &cmd));
 	cmd.flags = 0;
-	cmd.__reserved = 1;
-	EXPECT_EQ(EINVAL, ioctl_err(self->fd, IOASID_HWPT_ALLOC, &cmd));
+	/* No fault queue has that id. */
+	cmd.fault_id = cmd.pt_id;
+	EXPECT_EQ(ENOENT, ioctl_err(self->fd, IOASID_HWPT_ALLOC, &cmd));
 }
 
 TEST_F(device, attach_errors)
@@ -3745,6 +3749,10 @@ static const struct ioctl_size ioctl_sizes[] = {
 	IOCTL_SIZE_GREW(IOASID_TEST_MOCK_DMA, ioasid_test_mock_dma, out_done),
 	IOCTL_SIZE(IOASID_TEST_KERNEL_PASID, ioasid_test_kernel_pasid),
 	IOCTL_SIZE(IOASID_HWPT_INVALIDATE, ioasid_hwpt_invalidate),
+	IOCTL_SIZE(IOASID_FAULT_QUEUE_ALLOC, ioasid_fault_queue_alloc),
+	IOCTL_SIZE(IOASID_FAULT_QUEUE_RESPOND, ioasid_fault_queue_respond),
+	IOCTL_SIZE(IOASID_TEST_IOPF_INJECT, ioasid_test_iopf_inject),
+	IOCTL_SIZE(IOASID_TEST_IOPF_STATS, ioasid_test_iopf_stats),
 };
 
 /*
@@ -7334,9 +7342,9 @@ TEST_F(hwpt_nesting_errors, nest_parent_alloc)
 	cmd.flags = 1U << 31;
 	EXPECT_EQ(EOPNOTSUPP, ioctl_err(self->fd, IOASID_HWPT_ALLOC, &cmd));
 	cmd.flags = IOASID_HWPT_ALLOC_NEST_PARENT;
-	cmd.__reserved = 1;
-	EXPECT_EQ(EINVAL, ioctl_err(self->fd, IOASID_HWPT_ALLOC, &cmd));
-	cmd.__reserved = 0;
+	cmd.fault_id = 0xfffffff0;
+	EXPECT_EQ(ENOENT, ioctl_err(self->fd, IOASID_HWPT_ALLOC, &cmd));
+	cmd.fault_id = 0;
 	/* A paging HWPT takes no data. */
 	cmd.data_len = sizeof(vtd);
 	EXPECT_EQ(EINVAL, ioctl_err(self->fd, IOASID_HWPT_ALLOC, &cmd));
@@ -7463,9 +7471,10 @@ TEST_F(hwpt_nesting_errors, nested_alloc_errors)
 	cmd.flags = IOASID_HWPT_ALLOC_NEST_PARENT;
 	EXPECT_EQ(EINVAL, ioctl_err(self->fd, IOASID_HWPT_ALLOC, &cmd));
 	cmd.flags = 0;
-	cmd.__reserved = 1;
-	EXPECT_EQ(EINVAL, ioctl_err(self->fd, IOASID_HWPT_ALLOC, &cmd));
-	cmd.__reserved = 0;
+	/* ENOENT: a fault_id that names no fault queue. */
+	cmd.fault_id = self->ioas;
+	EXPECT_EQ(ENOENT, ioctl_err(self->fd, IOASID_HWPT_ALLOC, &cmd));
+	cmd.fault_id = 0;
 	ASSERT_EQ(0, ioasid_nest_parent_alloc(self->fd, self->vtd_dev,
 					      self->ioas, false, &paging));
 	EXPECT_EQ(EINVAL, ioasid_nest_alloc(self->fd, self->vtd_dev, paging,

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -366,6 +367,18 @@ static int device_attach_rid(int fd, __u32 mock, __u32 pt_id)
 {
 	struct ioasid_test_device_attach attach = {
 		.size = sizeof(attach),
+		.dev_id = mock,
+		.pt_id = pt_id,
+	};
+
+	return ioctl_err(fd, IOASID_TEST_DEVICE_ATTACH, &attach);
+}
+
+static int device_attach_rid_replace(int fd, __u32 mock, __u32 pt_id)
+{
+	struct ioasid_test_device_attach attach = {
+		.size = sizeof(attach),
+		.flags = IOASID_TEST_DEVICE_ATTACH_REPLACE,
 		.dev_id = mock,
 		.pt_id = pt_id,
 	};
@@ -848,6 +861,153 @@ static int scenario_nested_attach(int fd)
 	return ioasid_pasid_attach(fd, mock, 5, nested[1], false, &h);
 }
 
+static int fault_efd = -1;
+
+/*
+ * The page requests of @mock seen so far must add up: each raised group is
+ * pending, or answered; the pending ones are exactly @delivered (those in
+ * a queue, waiting for us).
+ */
+static int fault_check(int fd, __u32 mock, __u32 delivered)
+{
+	struct ioasid_test_iopf_stats st;
+	int rc;
+
+	rc = ioasid_iopf_stats(fd, mock, &st);
+	if (rc)
+		return rc;
+	if (st.out_raised != st.out_pending + st.out_success +
+			     st.out_invalid + st.out_failure ||
+	    st.out_pending != delivered)
+		return EPROTO;
+	return 0;
+}
+
+/* Answer every complete group in the ring with @code: how many. */
+static __u32 fault_answer_all(struct ioasid_fq *q, __u32 code, int *rc)
+{
+	struct ioasid_fault_record r[16];
+	__u32 tail = q->ring->resp_tail, n, i, groups = 0;
+
+	*rc = 0;
+	while ((n = ioasid_fq_pop(q, r, 16))) {
+		for (i = 0; i < n; i++) {
+			if (!(r[i].flags & IOASID_FAULT_LAST_IN_GROUP))
+				continue;
+			if (!ioasid_fq_push(q, &tail, r[i].cookie, code)) {
+				*rc = EPROTO;
+				return groups;
+			}
+			groups++;
+		}
+	}
+	*rc = ioasid_fq_commit(q, tail, NULL);
+	return groups;
+}
+
+/* Groups of complete requests waiting in the ring. */
+static __u32 fault_groups_waiting(struct ioasid_fq *q)
+{
+	__u32 head = q->ring->rec_head, tail = q->ring->rec_tail, n = 0;
+
+	for (; head != tail; head++)
+		if (q->rec[head % q->nr].flags & IOASID_FAULT_LAST_IN_GROUP)
+			n++;
+	return n;
+}
+
+/*
+ * Fault queues: one with an eventfd, a paging and a nested HWPT that use
+ * it, attached to the RID and a PASID of a PRI-capable device; bursts of
+ * page requests delivered (an allocation that fails on the way answers the
+ * group with failure), answered through the ring, and outstanding ones
+ * answered by a replace and by a detach.
+ */
+static int scenario_fault(int fd)
+{
+	__u32 mock, dev, ioas, parent, paging, nested;
+	struct ioasid_fq q;
+	int rc, rc2;
+
+	rc = ioasid_fq_open(fd, IOASID_FAULT_QUEUE_EVENTFD, 16, fault_efd,
+			    &q);
+	if (rc)
+		goto out;
+	rc = nest_setup(fd, IOASID_TEST_MOCK_DEV_VTD |
+			IOASID_TEST_MOCK_DEV_PASID | IOASID_TEST_MOCK_DEV_PRI,
+			&mock, &dev, &ioas, &parent);
+	if (rc)
+		goto out;
+	rc = ioasid_hwpt_alloc_fault(fd, dev, ioas, q.id, &paging);
+	if (rc)
+		goto out;
+	rc = ioasid_nest_alloc_fault(fd, dev, parent, IOASID_HWPT_DATA_VTD_S1,
+				     &(struct ioasid_hwpt_vtd_s1) {
+					.pgtbl_addr = NEST_GPA,
+					.addr_width = 48,
+				     }, sizeof(struct ioasid_hwpt_vtd_s1), q.id,
+				     &nested);
+	if (rc)
+		goto out;
+	rc = ioasid_allow_pasid(fd, mock, 1, 1, IOASID_PASID_CFG_PAGING);
+	if (rc)
+		goto out;
+	rc = device_attach_rid(fd, mock, nested);
+	if (rc)
+		goto out;
+	rc = ioasid_pasid_attach(fd, mock, 1, paging, false, NULL);
+	if (rc)
+		goto out;
+
+	/* Delivery. */
+	rc = ioasid_iopf_inject(fd, mock, 0, NEST_GPA, 3, 1,
+				IOASID_FAULT_PERM_READ, NULL);
+	if (rc)
+		goto out;
+	rc = ioasid_iopf_inject(fd, mock, 1, NEST_GPA, 4, 2,
+				IOASID_FAULT_PERM_WRITE, NULL);
+	if (rc)
+		goto out;
+	rc = fault_check(fd, mock, fault_groups_waiting(&q));
+	if (rc)
+		goto out;
+	fault_answer_all(&q, IOASID_FAULT_RESP_SUCCESS, &rc);
+	if (rc)
+		goto out;
+	rc = fault_check(fd, mock, 0);
+	if (rc)
+		goto out;
+
+	/* Outstanding ones, answered by a replace, then by a detach. */
+	rc = ioasid_iopf_inject(fd, mock, 0, NEST_GPA, 2, 1,
+				IOASID_FAULT_PERM_READ, NULL);
+	if (rc)
+		goto out;
+	rc = device_attach_rid_replace(fd, mock, paging);
+	if (rc)
+		goto out;
+	rc = fault_check(fd, mock, 0);
+	if (rc)
+		goto out;
+	rc = ioasid_iopf_inject(fd, mock, 1, NEST_GPA, 2, 1,
+				IOASID_FAULT_PERM_READ, NULL);
+	if (rc)
+		goto out;
+	rc = ioasid_pasid_detach(fd, mock, 1);
+	if (rc)
+		goto out;
+	rc = fault_check(fd, mock, 0);
+	if (rc)
+		goto out;
+	/* Those answered already: the ring's answers find nothing. */
+	fault_answer_all(&q, IOASID_FAULT_RESP_SUCCESS, &rc2);
+	if (rc2 && rc2 != ESRCH)
+		rc = EPROTO;
+out:
+	ioasid_fq_close(&q);
+	return rc;
+}
+
 static int scenario_get_info(int fd)
 {
 	struct ioasid_info info = { .size = sizeof(info) };
@@ -1058,6 +1218,25 @@ TEST_F_TIMEOUT(fail_nth, nested_attach_replace_detach, 900)
 	if (!have_nesting())
 		SKIP(return, "kernel without IOASID_FEATURE_NESTING");
 	nest_sweep(_metadata, scenario_nested_attach);
+}
+
+TEST_F_TIMEOUT(fail_nth, fault_queue_attach_deliver, 900)
+{
+	struct ioasid_info info = { .size = sizeof(info) };
+	int fd = open("/dev/ioasid", O_RDWR);
+
+	ASSERT_LE(0, fd);
+	if (ioctl(fd, IOASID_GET_INFO, &info) ||
+	    !(info.features & IOASID_FEATURE_FAULT) ||
+	    !(info.features & IOASID_FEATURE_NESTING)) {
+		close(fd);
+		SKIP(return, "kernel without fault queues or nesting");
+	}
+	close(fd);
+	fault_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ASSERT_LE(0, fault_efd);
+	nest_sweep(_metadata, scenario_fault);
+	close(fault_efd);
 }
 
 TEST_F_TIMEOUT(fail_nth, open_get_info, 900)

@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -105,8 +106,11 @@ static const int errs_device_bind[] = { EBADF, EBADFD, ENODEV, EPERM, 0 };
 static const int errs_device_attach[] = { EADDRINUSE, EPERM, 0 };
 /* ENODEV: a device without PASID; ENOSPC: the quota or the width. */
 static const int errs_pasid_alloc[] = { ENODEV, ENOSPC, 0 };
-/* ENXIO: no translation; EACCES: the IOPTE does not permit it. */
-static const int errs_mock_dma[] = { ENXIO, EACCES, 0 };
+/*
+ * ENXIO: no translation; EACCES: the IOPTE does not permit it; with page
+ * requests EAGAIN (one left pending) and ETIMEDOUT (no answer in time).
+ */
+static const int errs_mock_dma[] = { ENXIO, EACCES, EAGAIN, ETIMEDOUT, 0 };
 /*
  * EIO: the DMA missed the buffer; "those of ioasid_kernel_pasid_alloc()":
  * ENODEV without PASID, ENOSPC when the pool is exhausted.
@@ -117,6 +121,21 @@ static const int errs_kernel_pasid[] = { EIO, ENODEV, ENOSPC, 0 };
  * only on a fatal signal, which the fuzzer never gets.
  */
 static const int errs_hwpt_invalidate[] = { 0 };
+/* EBADF: @eventfd is not an open file; EMFILE: no descriptor left. */
+static const int errs_fault_alloc[] = { EBADF, EMFILE, 0 };
+/* ESRCH: a cookie that names no group waiting for an answer. */
+static const int errs_fault_respond[] = { ESRCH, 0 };
+/* ETIMEDOUT: not every group answered in time; EINTR never here. */
+static const int errs_iopf_inject[] = { ETIMEDOUT, 0 };
+/*
+ * The fault queue's file: read() EAGAIN (non-blocking and empty), EINVAL
+ * (shorter than a record, or a bad head); write() EINVAL (not whole
+ * responses, a bad code, a bad tail) and ESRCH; mmap() EINVAL (an offset,
+ * too long, or private).  EFAULT for all of them.
+ */
+static const int errs_fault_read[] = { EAGAIN, EINVAL, EFAULT, 0 };
+static const int errs_fault_write[] = { EINVAL, ESRCH, EFAULT, 0 };
+static const int errs_fault_mmap[] = { EINVAL, 0 };
 
 /* ---- The ioctls, field by field ----------------------------------------- */
 
@@ -130,6 +149,7 @@ enum fz_kind {
 	K_ACCESS,
 	K_PARENT,	/* a nesting-parent HWPT */
 	K_NESTED,	/* a nested HWPT */
+	K_FAULT,	/* a fault queue */
 	K_PIN,
 	K_ANY,
 	K_PT,		/* an IOAS or a HWPT of any kind */
@@ -170,6 +190,11 @@ enum fz_field {
 	F_IDATA,	/* an array of invalidation entries */
 	F_ELEN,		/* the length of one entry */
 	F_ENUM,		/* a number of entries */
+	F_NENT,		/* entries of a fault queue */
+	F_EFD,		/* an eventfd, or another file descriptor */
+	F_ICOUNT,	/* requests of IOPF_INJECT */
+	F_PERM,		/* a bitmap of enum ioasid_fault_perm */
+	F_TMO,		/* a timeout in ms, never a long one */
 };
 
 struct fz_fieldspec {
@@ -187,7 +212,7 @@ struct fz_op {
 	/* The first published layout: what the dispatcher accepts. */
 	unsigned int min_size;
 	const int *errs;
-	struct fz_fieldspec f[16];
+	struct fz_fieldspec f[20];
 };
 
 #define FLD(_s, _m, _t, _k, _mask)                                      \
@@ -221,10 +246,15 @@ struct fz_op {
 #define ATTACH_FLAGS (IOASID_TEST_DEVICE_ATTACH_REPLACE | \
 		      IOASID_TEST_DEVICE_ATTACH_PASID)
 #define DMA_FLAGS (IOASID_TEST_MOCK_DMA_WRITE | IOASID_TEST_MOCK_DMA_PASID | \
-		   IOASID_TEST_MOCK_DMA_EXEC | IOASID_TEST_MOCK_DMA_PRIV)
+		   IOASID_TEST_MOCK_DMA_EXEC | IOASID_TEST_MOCK_DMA_PRIV | \
+		   IOASID_TEST_MOCK_DMA_FAULT_WAIT | \
+		   IOASID_TEST_MOCK_DMA_FAULT_NOWAIT)
+#define IOPF_FLAGS (IOASID_TEST_IOPF_PASID | IOASID_TEST_IOPF_WAIT)
 
 /* The last command of the API: the hole after it up to 0x3f is unused. */
-#define LAST_API_CMD IOASID_CMD_HWPT_INVALIDATE
+#define LAST_API_CMD IOASID_CMD_FAULT_QUEUE_RESPOND
+/* The last command of the test driver: the hole after it up to 0x63. */
+#define LAST_TEST_CMD IOASID_CMD_TEST_IOPF_STATS
 
 enum {
 	OP_DESTROY, OP_GET_INFO, OP_IOAS_ALLOC, OP_IOAS_MAP, OP_IOAS_UNMAP,
@@ -237,7 +267,8 @@ enum {
 	OP_DEVICE_UNBIND, OP_DEVICE_ATTACH, OP_DEVICE_DETACH,
 	OP_DEVICE_DOMAIN, OP_ACCESS_REPLACE, OP_PASID_INFO, OP_PASID_ALLOC,
 	OP_PASID_FREE, OP_ALLOW_PASID, OP_MOCK_DMA, OP_KERNEL_PASID,
-	OP_HWPT_INVALIDATE, NR_OPS
+	OP_HWPT_INVALIDATE, OP_FAULT_QUEUE_ALLOC, OP_FAULT_QUEUE_RESPOND,
+	OP_IOPF_INJECT, OP_IOPF_STATS, NR_OPS
 };
 
 static const struct fz_op fz_ops[NR_OPS] = {
@@ -331,7 +362,7 @@ static const struct fz_op fz_ops[NR_OPS] = {
 		FLD(struct ioasid_hwpt_alloc, out_hwpt_id, F_OUT, K_HWPT, 0),
 		FLD(struct ioasid_hwpt_alloc, data_type, F_DTYPE, 0, 0),
 		FLD(struct ioasid_hwpt_alloc, data_len, F_NDLEN, 0, 0),
-		FLD(struct ioasid_hwpt_alloc, __reserved, F_RSVD, 0, 0),
+		FLD(struct ioasid_hwpt_alloc, fault_id, F_ID, K_FAULT, 0),
 		FLD(struct ioasid_hwpt_alloc, data_uptr, F_NDATA, 0, 0)),
 	[OP_HW_INFO] = OP(DEVICE_GET_HW_INFO, struct ioasid_device_get_hw_info,
 			  __reserved, errs_none,
@@ -589,7 +620,13 @@ static const struct fz_op fz_ops[NR_OPS] = {
 		FLD(struct ioasid_test_mock_dma, out_fault_addr, F_OUT, K_NONE,
 		    0),
 		FLD(struct ioasid_test_mock_dma, out_iotlb_hits, F_OUT, K_NONE,
-		    0)),
+		    0),
+		FLD(struct ioasid_test_mock_dma, timeout_ms, F_TMO, 0, 0),
+		FLD(struct ioasid_test_mock_dma, out_page_requests, F_OUT,
+		    K_NONE, 0),
+		FLD(struct ioasid_test_mock_dma, out_response_code, F_OUT,
+		    K_NONE, 0),
+		FLD(struct ioasid_test_mock_dma, out_grpid, F_OUT, K_NONE, 0)),
 	[OP_KERNEL_PASID] = OP(TEST_KERNEL_PASID,
 			       struct ioasid_test_kernel_pasid, __reserved,
 			       errs_kernel_pasid,
@@ -607,6 +644,62 @@ static const struct fz_op fz_ops[NR_OPS] = {
 		FLD(struct ioasid_hwpt_invalidate, entry_len, F_ELEN, 0, 0),
 		FLD(struct ioasid_hwpt_invalidate, entry_num, F_ENUM, 0, 0),
 		FLD(struct ioasid_hwpt_invalidate, __reserved, F_RSVD, 0, 0)),
+	[OP_FAULT_QUEUE_ALLOC] = OP(FAULT_QUEUE_ALLOC,
+				    struct ioasid_fault_queue_alloc,
+				    out_responses_offset, errs_fault_alloc,
+		FLD(struct ioasid_fault_queue_alloc, flags, F_FLAGS, 0,
+		    IOASID_FAULT_QUEUE_EVENTFD),
+		FLD(struct ioasid_fault_queue_alloc, nr_entries, F_NENT, 0, 0),
+		FLD(struct ioasid_fault_queue_alloc, eventfd, F_EFD, 0, 0),
+		FLD(struct ioasid_fault_queue_alloc, out_fault_id, F_OUT,
+		    K_FAULT, 0),
+		FLD(struct ioasid_fault_queue_alloc, out_fault_fd, F_OUT, K_NONE,
+		    0),
+		FLD(struct ioasid_fault_queue_alloc, out_mmap_size, F_OUT,
+		    K_NONE, 0),
+		FLD(struct ioasid_fault_queue_alloc, out_records_offset, F_OUT,
+		    K_NONE, 0),
+		FLD(struct ioasid_fault_queue_alloc, out_responses_offset, F_OUT,
+		    K_NONE, 0)),
+	[OP_FAULT_QUEUE_RESPOND] = OP(FAULT_QUEUE_RESPOND,
+				      struct ioasid_fault_queue_respond,
+				      __reserved, errs_fault_respond,
+		FLD(struct ioasid_fault_queue_respond, fault_id, F_ID, K_FAULT,
+		    0),
+		FLD(struct ioasid_fault_queue_respond, out_done, F_OUT, K_NONE,
+		    0),
+		FLD(struct ioasid_fault_queue_respond, __reserved, F_RSVD, 0,
+		    0)),
+	[OP_IOPF_INJECT] = OP(TEST_IOPF_INJECT, struct ioasid_test_iopf_inject,
+			      out_ns, errs_iopf_inject,
+		FLD(struct ioasid_test_iopf_inject, flags, F_FLAGS, 0,
+		    IOPF_FLAGS),
+		FLD(struct ioasid_test_iopf_inject, dev_id, F_ID, K_MOCK, 0),
+		FLD(struct ioasid_test_iopf_inject, pasid, F_PASID, 0, 0),
+		FLD(struct ioasid_test_iopf_inject, addr, F_IOVA, 0, 0),
+		FLD(struct ioasid_test_iopf_inject, count, F_ICOUNT, 0, 0),
+		FLD(struct ioasid_test_iopf_inject, group_size, F_ICOUNT, 0, 0),
+		FLD(struct ioasid_test_iopf_inject, perm, F_PERM, 0, 0),
+		FLD(struct ioasid_test_iopf_inject, timeout_ms, F_TMO, 0, 0),
+		FLD(struct ioasid_test_iopf_inject, out_first_grpid, F_OUT,
+		    K_NONE, 0),
+		FLD(struct ioasid_test_iopf_inject, out_answered, F_OUT, K_NONE,
+		    0),
+		FLD(struct ioasid_test_iopf_inject, out_ns, F_OUT, K_NONE, 0)),
+	[OP_IOPF_STATS] = OP(TEST_IOPF_STATS, struct ioasid_test_iopf_stats,
+			     out_events, errs_none,
+		FLD(struct ioasid_test_iopf_stats, dev_id, F_ID, K_MOCK, 0),
+		FLD(struct ioasid_test_iopf_stats, out_raised, F_OUT, K_NONE, 0),
+		FLD(struct ioasid_test_iopf_stats, out_pending, F_OUT, K_NONE,
+		    0),
+		FLD(struct ioasid_test_iopf_stats, out_success, F_OUT, K_NONE,
+		    0),
+		FLD(struct ioasid_test_iopf_stats, out_invalid, F_OUT, K_NONE,
+		    0),
+		FLD(struct ioasid_test_iopf_stats, out_failure, F_OUT, K_NONE,
+		    0),
+		FLD(struct ioasid_test_iopf_stats, out_events, F_OUT, K_NONE,
+		    0)),
 };
 
 /* ---- Shared state: the files, the memory and the ids seen --------------- */
@@ -637,6 +730,12 @@ struct fz_nest {
 	bool smmuv3;
 };
 
+/* A fault queue's file (a descriptor of its own) and its mapping size. */
+struct fz_qfd {
+	int fd;
+	__u64 map_len;
+};
+
 struct fz_undoc {
 	int op;		/* NR_OPS: an unknown ioctl number */
 	int err;
@@ -663,12 +762,17 @@ struct fz {
 	struct fz_mapping maps[POOL];
 	struct fz_bind binds[POOL];
 	struct fz_nest nests[POOL];
-	pthread_mutex_t lock;	/* maps[], binds[], nests[] and the reports */
+	struct fz_qfd qfds[POOL];	/* under @lock; fd -1 when empty */
+	int efd;		/* an eventfd for the fault queues */
+	pthread_mutex_t lock;	/* maps[], binds[], nests[], qfds[], reports */
 
 	unsigned long calls, fuzzed, ok, unexpected, impossible;
 	/* Successes of the nesting calls: how far the fuzzer got. */
 	unsigned long nest_parents, nest_allocs, nest_attaches, nest_invs,
 		      nest_dmas;
+	/* Of the fault queues: queues, HWPTs with one, records, answers. */
+	unsigned long fault_queues, fault_hwpts, fault_records,
+		      fault_answers;
 	unsigned long per_op[NR_OPS + 1];
 	struct fz_undoc undoc[64];
 	int nundoc;
@@ -814,6 +918,56 @@ static struct fz_nest nest_get(struct fz_thread *t, bool nested)
 	}
 	pthread_mutex_unlock(&fz->lock);
 	return n;
+}
+
+/* Keep the file of a new fault queue, closing the one it replaces. */
+static void qfd_put(struct fz_thread *t, int fd, __u64 map_len)
+{
+	struct fz *fz = t->fz;
+	struct fz_qfd *q;
+	int old;
+
+	/* Never block in read(): nothing else in the fuzzer would wake it. */
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	pthread_mutex_lock(&fz->lock);
+	q = &fz->qfds[rnd(t, POOL)];
+	old = q->fd;
+	*q = (struct fz_qfd) { fd, map_len };
+	pthread_mutex_unlock(&fz->lock);
+	if (old >= 0)
+		close(old);
+}
+
+/*
+ * A fault queue's file, as a descriptor of the caller's own (to close),
+ * which another thread's qfd_put() cannot close under it; -1 if none.
+ */
+static int qfd_get(struct fz_thread *t, __u64 *map_len)
+{
+	struct fz *fz = t->fz;
+	struct fz_qfd *q;
+	int fd = -1;
+
+	pthread_mutex_lock(&fz->lock);
+	q = &fz->qfds[rnd(t, POOL)];
+	if (q->fd >= 0) {
+		fd = fcntl(q->fd, F_DUPFD_CLOEXEC, 0);
+		*map_len = q->map_len;
+	}
+	pthread_mutex_unlock(&fz->lock);
+	return fd;
+}
+
+/* Close every kept fault queue file (between rounds). */
+static void qfd_close_all(struct fz *fz)
+{
+	int i;
+
+	for (i = 0; i < POOL; i++) {
+		if (fz->qfds[i].fd >= 0)
+			close(fz->qfds[i].fd);
+		fz->qfds[i].fd = -1;
+	}
 }
 
 /* ---- The call and its check --------------------------------------------- */
@@ -1057,18 +1211,19 @@ static int fz_call(struct fz_thread *t, int op, void *arg)
 		bool grown = size >= offsetofend(struct ioasid_hwpt_alloc,
 						 data_uptr);
 
+		if (grown && c->fault_id)
+			__atomic_fetch_add(&fz->fault_hwpts, 1,
+					   __ATOMIC_RELAXED);
 		/* The first layout allocates a paging HWPT. */
 		if (c->data_type) {
 			/* Nested: no flag, a length and a pointer. */
-			if (c->flags ||
-			    (grown && (!c->data_len || c->__reserved)))
+			if (c->flags || (grown && !c->data_len))
 				odd_result(t, op, arg, size,
 					   "allocated a nested HWPT from invalid input",
 					   true);
 			pool_put(t, K_NESTED, c->out_hwpt_id);
 		} else {
-			if (grown && (c->data_len || c->data_uptr ||
-				      c->__reserved))
+			if (grown && (c->data_len || c->data_uptr))
 				odd_result(t, op, arg, size,
 					   "allocated a paging HWPT with data",
 					   true);
@@ -1118,6 +1273,45 @@ static int fz_call(struct fz_thread *t, int op, void *arg)
 
 		if (c->out_done != c->length)
 			odd_result(t, op, arg, size, "moved a part", true);
+		break;
+	}
+	case OP_FAULT_QUEUE_ALLOC: {
+		struct ioasid_fault_queue_alloc *c = arg;
+		__u64 pg = sysconf(_SC_PAGESIZE), nr = c->nr_entries;
+		__u64 rec = (nr * sizeof(struct ioasid_fault_record) + pg - 1) &
+			    ~(pg - 1);
+		__u64 resp = (nr * sizeof(struct ioasid_fault_response) +
+			      pg - 1) & ~(pg - 1);
+
+		if (c->out_fault_fd < 0 || c->out_records_offset != pg ||
+		    c->out_responses_offset != pg + rec ||
+		    c->out_mmap_size != pg + rec + resp ||
+		    !nr || (nr & (nr - 1)) ||
+		    nr > IOASID_FAULT_QUEUE_MAX_ENTRIES)
+			odd_result(t, op, arg, size,
+				   "a fault queue with an impossible layout",
+				   true);
+		if (c->out_fault_fd >= 0)
+			qfd_put(t, c->out_fault_fd, c->out_mmap_size);
+		__atomic_fetch_add(&fz->fault_queues, 1, __ATOMIC_RELAXED);
+		break;
+	}
+	case OP_FAULT_QUEUE_RESPOND: {
+		struct ioasid_fault_queue_respond *c = arg;
+
+		__atomic_fetch_add(&fz->fault_answers, c->out_done,
+				   __ATOMIC_RELAXED);
+		break;
+	}
+	case OP_IOPF_INJECT: {
+		struct ioasid_test_iopf_inject *c = arg;
+		__u32 groups = (c->count + c->group_size - 1) / c->group_size;
+
+		if (c->out_answered > groups || c->out_first_grpid > 511 ||
+		    ((c->flags & IOASID_TEST_IOPF_WAIT) &&
+		     c->out_answered != groups))
+			odd_result(t, op, arg, size,
+				   "impossible count of groups answered", true);
 		break;
 	}
 	}
@@ -1495,12 +1689,354 @@ static void build_nesting(struct fz_thread *t, unsigned int what)
 	}
 }
 
+/* ---- Fault queues: allocation, HWPTs that use them, delivery ------------- */
+
+/* An errno of read(), write() or mmap() of a fault queue's file. */
+static void fault_file_errno(struct fz_thread *t, const char *call, int err,
+			     const int *errs)
+{
+	char what[64];
+
+	if (ioasid_errno_in(err, errs))
+		return;
+	snprintf(what, sizeof(what), "%s of a fault queue: errno %d", call,
+		 err);
+	odd_result(t, OP_FAULT_QUEUE_ALLOC, NULL, 0, what, true);
+}
+
+/* Answer the complete groups of @n records with random codes, by write(). */
+static void fault_answer(struct fz_thread *t, int fd,
+			 const struct ioasid_fault_record *r, unsigned int n)
+{
+	struct ioasid_fault_response resp[16];
+	unsigned int i, k = 0;
+	ssize_t ret;
+
+	for (i = 0; i < n && k < 16; i++) {
+		if (r[i].type != IOASID_FAULT_PAGE_REQ ||
+		    !(r[i].flags & IOASID_FAULT_LAST_IN_GROUP))
+			continue;
+		resp[k].cookie = rnd(t, 16) ? r[i].cookie : rnd64(t);
+		resp[k++].code = rnd(t, 16) ? rnd(t, 3) : rnd64(t);
+	}
+	if (!k)
+		return;
+	ret = write(fd, resp, k * sizeof(resp[0]));
+	if (ret < 0)
+		fault_file_errno(t, "write()", errno, errs_fault_write);
+	else
+		__atomic_fetch_add(&t->fz->fault_answers,
+				   ret / sizeof(resp[0]), __ATOMIC_RELAXED);
+}
+
+/* Consume a fault queue through read(), fuzzed or not, and answer. */
+static void fault_read(struct fz_thread *t, int fd)
+{
+	struct ioasid_fault_record r[16];
+	size_t len = sizeof(r);
+	void *buf = r;
+	ssize_t n;
+
+	switch (rnd(t, 8)) {
+	case 0:
+		len = rnd(t, sizeof(r[0]));
+		break;
+	case 1:
+		buf = t->fz->hole;
+		break;
+	case 2:
+		/* Ends at the guard page: the second record faults. */
+		buf = t->out + OUT_LEN - sizeof(r[0]) - rnd(t, 8);
+		break;
+	}
+	n = read(fd, buf, len);
+	if (n < 0) {
+		fault_file_errno(t, "read()", errno, errs_fault_read);
+		return;
+	}
+	if (n % sizeof(r[0]) || (size_t)n > len) {
+		odd_result(t, OP_FAULT_QUEUE_ALLOC, NULL, 0,
+			   "read() of part of a record", true);
+		return;
+	}
+	if (buf != r)
+		return;
+	__atomic_fetch_add(&t->fz->fault_records, n / sizeof(r[0]),
+			   __ATOMIC_RELAXED);
+	fault_answer(t, fd, r, n / sizeof(r[0]));
+}
+
+/*
+ * Map a fault queue (or try to, with fuzzed arguments), consume its
+ * records, fill the response ring and commit it; now and then scribble on
+ * the indices user space owns.
+ */
+static void fault_ring(struct fz_thread *t, int fd, __u64 map_len,
+		       __u32 fault_id)
+{
+	__u64 pg = sysconf(_SC_PAGESIZE), len = map_len, off = 0;
+	int flags = MAP_SHARED, err;
+	struct ioasid_fault_response *resp;
+	struct ioasid_fault_record *rec;
+	struct ioasid_fault_ring *ring;
+	__u32 head, tail, rtail, nr;
+	char *p;
+
+	switch (rnd(t, 8)) {
+	case 0:
+		len += pg * (1 + rnd(t, 4));
+		break;
+	case 1:
+		off = pg * (1 + rnd(t, 4));
+		break;
+	case 2:
+		flags = MAP_PRIVATE;
+		break;
+	}
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, fd, off);
+	if (p == MAP_FAILED) {
+		fault_file_errno(t, "mmap()", errno, errs_fault_mmap);
+		return;
+	}
+	if (len != map_len || off || flags != MAP_SHARED) {
+		odd_result(t, OP_FAULT_QUEUE_ALLOC, NULL, 0,
+			   "mmap() beyond the queue, or private", true);
+		munmap(p, len);
+		return;
+	}
+	ring = (void *)p;
+	nr = ring->nr_entries;
+	if (!nr || (nr & (nr - 1)) || nr > IOASID_FAULT_QUEUE_MAX_ENTRIES) {
+		odd_result(t, OP_FAULT_QUEUE_ALLOC, NULL, 0,
+			   "a ring header without its size", true);
+		munmap(p, len);
+		return;
+	}
+	rec = (void *)(p + pg);
+	resp = (void *)(p + pg + ((nr * sizeof(*rec) + pg - 1) & ~(pg - 1)));
+	head = ring->rec_head;
+	tail = __atomic_load_n(&ring->rec_tail, __ATOMIC_ACQUIRE);
+	rtail = ring->resp_tail;
+	while (head != tail && tail - head <= nr) {
+		struct ioasid_fault_record r = rec[head % nr];
+
+		head++;
+		__atomic_fetch_add(&t->fz->fault_records, 1, __ATOMIC_RELAXED);
+		if (r.type != IOASID_FAULT_PAGE_REQ ||
+		    !(r.flags & IOASID_FAULT_LAST_IN_GROUP) ||
+		    rtail - __atomic_load_n(&ring->resp_head,
+					    __ATOMIC_ACQUIRE) >= nr)
+			continue;
+		resp[rtail % nr] = (struct ioasid_fault_response) {
+			.cookie = rnd(t, 16) ? r.cookie : rnd64(t),
+			.code = rnd(t, 16) ? rnd(t, 3) : rnd64(t),
+		};
+		rtail++;
+	}
+	/* Other threads consume too: the indices are the user's to botch. */
+	switch (rnd(t, 16)) {
+	case 0:
+		head = rnd64(t);
+		break;
+	case 1:
+		rtail = rnd64(t);
+		break;
+	}
+	__atomic_store_n(&ring->rec_head, head, __ATOMIC_RELEASE);
+	__atomic_store_n(&ring->resp_tail, rtail, __ATOMIC_RELEASE);
+	if (rnd(t, 2)) {
+		struct ioasid_fault_queue_respond c = {
+			.size = sizeof(c),
+			.fault_id = fault_id,
+		};
+
+		build_call(t, OP_FAULT_QUEUE_RESPOND, &c, sizeof(c));
+	} else if (write(fd, NULL, 0) < 0) {
+		err = errno;
+		fault_file_errno(t, "write() of 0 bytes", err,
+				 errs_fault_write);
+	}
+	munmap(p, len);
+}
+
+/*
+ * A whole chain, racing the other threads: a PRI-capable mock device,
+ * bound, a fault queue, a paging or nested HWPT with it attached to the
+ * RID or a PASID, a burst of page requests, and their answers.
+ */
+static void fault_chain(struct fz_thread *t)
+{
+	struct ioasid_test_mock_dev_add m = {
+		.size = sizeof(m),
+		.flags = IOASID_TEST_MOCK_DEV_PRI | IOASID_TEST_MOCK_DEV_PASID |
+			 (rnd(t, 2) ? IOASID_TEST_MOCK_DEV_VTD : 0),
+	};
+	struct ioasid_test_device_bind b = { .size = sizeof(b) };
+	struct ioasid_fault_queue_alloc q = {
+		.size = sizeof(q),
+		.nr_entries = 1U << rnd(t, 7),
+	};
+	struct ioasid_hwpt_alloc h = { .size = sizeof(h) };
+	struct ioasid_test_device_attach a = { .size = sizeof(a) };
+	struct ioasid_test_iopf_inject inj = { .size = sizeof(inj) };
+	int fd;
+
+	if (build_call(t, OP_MOCK_DEV_ADD, &m, sizeof(m)))
+		return;
+	b.dev_id = m.out_dev_id;
+	if (build_call(t, OP_DEVICE_BIND, &b, sizeof(b)))
+		return;
+	if (rnd(t, 2)) {
+		q.flags = IOASID_FAULT_QUEUE_EVENTFD;
+		q.eventfd = t->fz->efd;
+	}
+	if (build_call(t, OP_FAULT_QUEUE_ALLOC, &q, sizeof(q)))
+		return;
+	h.dev_id = b.out_device_id;
+	h.pt_id = pool_pick(t, K_IOAS);
+	h.fault_id = q.out_fault_id;
+	if ((m.flags & IOASID_TEST_MOCK_DEV_VTD) && rnd(t, 2)) {
+		__u64 d[8];
+
+		h.flags = IOASID_HWPT_ALLOC_NEST_PARENT;
+		h.fault_id = 0;
+		if (build_call(t, OP_HWPT_ALLOC, &h, sizeof(h)))
+			return;
+		h.flags = 0;
+		h.pt_id = h.out_hwpt_id;
+		h.fault_id = q.out_fault_id;
+		h.data_type = IOASID_HWPT_DATA_VTD_S1;
+		h.data_len = fill_nested_data(t, d, false, false);
+		h.data_uptr = (uintptr_t)d;
+	}
+	if (build_call(t, OP_HWPT_ALLOC, &h, sizeof(h)))
+		return;
+	a.dev_id = m.out_dev_id;
+	a.pt_id = h.out_hwpt_id;
+	if (rnd(t, 2)) {
+		struct ioasid_test_device_allow_pasid ap = {
+			.size = sizeof(ap),
+			.dev_id = m.out_dev_id,
+			.first = 1 + rnd(t, 16),
+			.configs = IOASID_PASID_CFG_PAGING |
+				   IOASID_PASID_CFG_NESTED,
+		};
+
+		ap.last = ap.first;
+		build_call(t, OP_ALLOW_PASID, &ap, sizeof(ap));
+		a.flags = IOASID_TEST_DEVICE_ATTACH_PASID;
+		a.pasid = ap.first;
+	}
+	if (build_call(t, OP_DEVICE_ATTACH, &a, sizeof(a)))
+		return;
+	inj.flags = a.pasid ? IOASID_TEST_IOPF_PASID : 0;
+	inj.dev_id = m.out_dev_id;
+	inj.pasid = a.pasid;
+	inj.addr = fuzz_iova(t);
+	inj.count = 1 + rnd(t, 2 * q.nr_entries);
+	inj.group_size = 1 + rnd(t, inj.count < 4 ? inj.count : 4);
+	inj.perm = IOASID_FAULT_PERM_READ;
+	build_call(t, OP_IOPF_INJECT, &inj, sizeof(inj));
+	/* This queue's records: a descriptor of its own, unless gone. */
+	fd = fcntl(q.out_fault_fd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (rnd(t, 2))
+		fault_read(t, fd);
+	else
+		fault_ring(t, fd, q.out_mmap_size, q.out_fault_id);
+	close(fd);
+}
+
+/* Fault queues and their files, alone or in a chain. */
+static void build_fault(struct fz_thread *t, unsigned int what)
+{
+	__u64 map_len;
+	int fd;
+
+	switch (what) {
+	case 0: {
+		struct ioasid_fault_queue_alloc c = {
+			.size = sizeof(c),
+			.nr_entries = 1U << rnd(t, 9),
+		};
+
+		if (rnd(t, 2)) {
+			c.flags = IOASID_FAULT_QUEUE_EVENTFD;
+			c.eventfd = t->fz->efd;
+		}
+		build_call(t, OP_FAULT_QUEUE_ALLOC, &c, sizeof(c));
+		break;
+	}
+	case 1: {
+		struct fz_bind b = bind_get(t);
+		struct ioasid_hwpt_alloc c = {
+			.size = sizeof(c),
+			.dev_id = b.dev,
+			.pt_id = pool_pick(t, K_IOAS),
+			.fault_id = pool_pick(t, K_FAULT),
+		};
+
+		build_call(t, OP_HWPT_ALLOC, &c, sizeof(c));
+		break;
+	}
+	case 2: {
+		struct ioasid_test_iopf_inject c = {
+			.size = sizeof(c),
+			.dev_id = pool_pick(t, K_MOCK),
+			.addr = fuzz_iova(t),
+			.count = 1 + rnd(t, 64),
+			.perm = IOASID_FAULT_PERM_READ |
+				(rnd(t, 2) ? IOASID_FAULT_PERM_WRITE : 0),
+		};
+
+		c.group_size = 1 + rnd(t, c.count);
+		if (rnd(t, 2)) {
+			c.flags = IOASID_TEST_IOPF_PASID;
+			c.pasid = 1 + rnd(t, 16);
+		}
+		if (!rnd(t, 4)) {
+			c.flags |= IOASID_TEST_IOPF_WAIT;
+			c.timeout_ms = 1 + rnd(t, 10);
+		}
+		build_call(t, OP_IOPF_INJECT, &c, sizeof(c));
+		break;
+	}
+	case 3:
+		fd = qfd_get(t, &map_len);
+		if (fd < 0)
+			break;
+		fault_read(t, fd);
+		close(fd);
+		break;
+	case 4:
+		fd = qfd_get(t, &map_len);
+		if (fd < 0)
+			break;
+		fault_ring(t, fd, map_len, pool_pick(t, K_FAULT));
+		close(fd);
+		break;
+	case 5: {
+		struct ioasid_test_iopf_stats c = {
+			.size = sizeof(c),
+			.dev_id = pool_pick(t, K_MOCK),
+		};
+
+		build_call(t, OP_IOPF_STATS, &c, sizeof(c));
+		break;
+	}
+	default:
+		fault_chain(t);
+		break;
+	}
+}
+
 static void build_one(struct fz_thread *t)
 {
 	struct fz *fz = t->fz;
 	__u32 ioas = pool_pick(t, K_IOAS), mock = pool_pick(t, K_MOCK);
 
-	switch (rnd(t, 27)) {
+	switch (rnd(t, 31)) {
 	case 0: {
 		struct ioasid_ioas_alloc c = { .size = sizeof(c) };
 
@@ -1771,6 +2307,11 @@ static void build_one(struct fz_thread *t)
 	case 25:
 	case 26:
 		build_nesting(t, rnd(t, 6));
+		break;
+	case 27:
+	case 28:
+	case 29:
+		build_fault(t, rnd(t, 8));
 		break;
 	default: {
 		struct ioasid_destroy c = {
@@ -2253,6 +2794,54 @@ static __u64 fuzz_field(struct fz_thread *t, const struct fz_fieldspec *f)
 		default:
 			return 1 + rnd(t, 8);
 		}
+	case F_NENT:
+		switch (rnd(t, 8)) {
+		case 0:
+			return rnd(t, 2) ? 0 : rnd64(t);
+		case 1:
+			/* Around the limit. */
+			return IOASID_FAULT_QUEUE_MAX_ENTRIES +
+			       rnd(t, 2) * IOASID_FAULT_QUEUE_MAX_ENTRIES - 1 +
+			       rnd(t, 2);
+		case 2:
+			return 3 + rnd(t, 100);
+		default:
+			return 1U << rnd(t, 9);
+		}
+	case F_EFD:
+		switch (rnd(t, 6)) {
+		case 0:
+			return 0;
+		case 1:
+			return rnd(t, 2) ? -1 : rnd64(t);
+		case 2:
+			return fuzz_fd(t, false);
+		default:
+			return t->fz->efd;
+		}
+	case F_ICOUNT:
+		switch (rnd(t, 10)) {
+		case 0:
+			return rnd(t, 2) ? 0 : rnd64(t);
+		case 1:
+			return IOASID_TEST_IOPF_MAX + rnd(t, 2);
+		case 2:
+			return 1 + rnd(t, 1024);
+		default:
+			return 1 + rnd(t, 16);
+		}
+	case F_PERM:
+		return rnd(t, 8) ? 1 + rnd(t, 15) : rnd64(t);
+	case F_TMO:
+		/* Long enough to be answered, never long enough to stall. */
+		switch (rnd(t, 6)) {
+		case 0:
+			return 0;
+		case 1:
+			return 60001 + rnd(t, 0x7fffffff);
+		default:
+			return 1 + rnd(t, 20);
+		}
 	}
 	return 0;
 }
@@ -2335,8 +2924,8 @@ static void fuzz_one(struct fz_thread *t)
 			cmd = _IO(IOASID_TYPE, rnd(t, 2) ?
 				  LAST_API_CMD + 1 +
 				  rnd(t, 0x3f - LAST_API_CMD) :
-				  IOASID_CMD_TEST_KERNEL_PASID + 1 +
-				  rnd(t, 0x63 - IOASID_CMD_TEST_KERNEL_PASID));
+				  LAST_TEST_CMD + 1 +
+				  rnd(t, 0x63 - LAST_TEST_CMD));
 		err = ioctl_err(t->fz->fd, cmd, &info);
 		__atomic_fetch_add(&t->fz->calls, 1, __ATOMIC_RELAXED);
 		__atomic_fetch_add(&t->fz->per_op[NR_OPS], 1,
@@ -2422,6 +3011,9 @@ static void fz_summary(struct __test_metadata *_metadata, struct fz *fz)
 	TH_LOG("nesting: %lu parents, %lu nested HWPTs, %lu attachments, %lu invalidations, %lu DMAs walked",
 	       fz->nest_parents, fz->nest_allocs, fz->nest_attaches,
 	       fz->nest_invs, fz->nest_dmas);
+	TH_LOG("faults: %lu queues, %lu HWPTs with one, %lu records consumed, %lu answers",
+	       fz->fault_queues, fz->fault_hwpts, fz->fault_records,
+	       fz->fault_answers);
 	for (i = 0; i < fz->nundoc; i++)
 		TH_LOG("undocumented: %s %s (errno %d), %lu times",
 		       op_name(fz->undoc[i].op),
@@ -2518,6 +3110,10 @@ TEST_F_TIMEOUT(fuzz, ioctls, FUZZ_TIMEOUT)
 	ASSERT_LE(0, fz->memfd_ro);
 	fz->null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fz->null_fd);
+	fz->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ASSERT_LE(0, fz->efd);
+	for (i = 0; i < POOL; i++)
+		fz->qfds[i].fd = -1;
 	for (i = 0; i < fz->nthreads; i++) {
 		th[i].fz = fz;
 		th[i].tid = i;
@@ -2555,6 +3151,7 @@ TEST_F_TIMEOUT(fuzz, ioctls, FUZZ_TIMEOUT)
 			ASSERT_EQ(0, pthread_join(pt[i], NULL));
 		ASSERT_EQ(0, close(fz->fd));
 		ASSERT_EQ(0, close(fz->other_fd));
+		qfd_close_all(fz);
 		/* Closing the files released every pin. */
 		EXPECT_EQ(self->pinned_kb, vm_pinned_kb())
 			TH_LOG("pinned after round %u", fz->round);
@@ -2568,6 +3165,9 @@ TEST_F_TIMEOUT(fuzz, ioctls, FUZZ_TIMEOUT)
 		EXPECT_LT(0, fz->nest_allocs);
 		EXPECT_LT(0, fz->nest_invs);
 	}
+	/* And the fault queues delivered records. */
+	EXPECT_LT(0, fz->fault_hwpts);
+	EXPECT_LT(0, fz->fault_records);
 }
 
 TEST_HARNESS_MAIN

@@ -17,12 +17,14 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -2854,6 +2856,434 @@ TEST_F_TIMEOUT(stress, nested, SCENARIO_TIMEOUT)
 	TH_LOG("nested: %lu objects lost by the races, %lu swept at the end",
 	       s->lost, swept);
 	EXPECT_GE(s->lost, swept);
+	stress_close(_metadata, &self->fd, self->pinned_kb);
+}
+
+/* ---- Scenario 8: fault queues ------------------------------------------- */
+
+/*
+ * Threads race the allocation, destruction and closing of fault queues,
+ * HWPTs allocated with them, their attachment to the RID and PASIDs of
+ * PRI-capable mock devices, and the delivery and answering of page
+ * requests: injected bursts, and DMA that waits for its answers.  The
+ * queues' files are closed under the delivery; a queue's object goes when
+ * no HWPT uses it.  At the end, once every attachment is gone, no request
+ * of any device waits for an answer.
+ */
+#define S8_MOCKS	2
+#define S8_QUEUES	4
+#define S8_HWPTS	8
+#define S8_LAST		4	/* PASIDs 1 to S8_LAST */
+#define S8_SECONDS	15
+#define S8_FAULT_IOVA	0x40000000ULL
+
+static const int errs_s8_fault_alloc[] = { 0 };
+/* A queue destroyed under the call. */
+static const int errs_s8_respond[] = { ENOENT, ESRCH, 0 };
+/* ETIMEDOUT: the answer came too late, or never (a queue nobody reads). */
+static const int errs_s8_inject[] = { ETIMEDOUT, 0 };
+static const int errs_s8_dma[] = { ENXIO, EACCES, ETIMEDOUT, 0 };
+static const int errs_s8_read[] = { EAGAIN, 0 };
+static const int errs_s8_write[] = { ESRCH, 0 };
+/* EINVAL: a detach with nothing attached. */
+static const int errs_s8_detach[] = { ENOENT, EINVAL, 0 };
+
+/**
+ * struct s8_queue - A fault queue of the scenario
+ * @id: Its object id, 0 when the slot is free
+ * @fd: Its file, -1 once closed
+ */
+struct s8_queue {
+	__u32 id;
+	int fd;
+};
+
+static struct {
+	pthread_mutex_t lock;	/* @q */
+	struct s8_queue q[S8_QUEUES];
+	__u64 hwpt[S8_HWPTS];	/* tagged slots, see tslot_fill() */
+	__u32 efd;
+	unsigned long delivered, answered, injected;
+} s8;
+
+/* A queue id, and its file as a descriptor of the caller's own, or -1. */
+static __u32 s8_queue_get(__u64 *rng, int *fd)
+{
+	struct s8_queue *q;
+	__u32 id;
+
+	pthread_mutex_lock(&s8.lock);
+	q = &s8.q[ioasid_rng_below(rng, S8_QUEUES)];
+	id = q->id;
+	*fd = q->fd >= 0 ? fcntl(q->fd, F_DUPFD_CLOEXEC, 0) : -1;
+	pthread_mutex_unlock(&s8.lock);
+	return id;
+}
+
+/* Allocate, destroy, close: the queues' lifetimes. */
+static void s8_queues(struct stress *s, int tid, __u64 *rng)
+{
+	int rc, k = ioasid_rng_below(rng, S8_QUEUES);
+	struct ioasid_fault_queue_alloc c;
+	struct s8_queue *q;
+	bool placed;
+
+	/* Mostly the queues live: records have time to arrive. */
+	switch (ioasid_rng_below(rng, 16)) {
+	case 0:
+	case 1:
+	case 2:
+	case 3: {
+		bool efd = ioasid_rng_below(rng, 2);
+
+		rc = ioasid_fault_queue_alloc(s->fd, efd ?
+					      IOASID_FAULT_QUEUE_EVENTFD : 0,
+					      1U << ioasid_rng_below(rng, 7),
+					      efd ? s8.efd : 0, &c);
+		if (!stress_check(s, "fault queue alloc", rc,
+				  errs_s8_fault_alloc))
+			break;
+		check_id(s, "fault queue alloc", c.out_fault_id);
+		fcntl(c.out_fault_fd, F_SETFL, O_NONBLOCK);
+		pthread_mutex_lock(&s8.lock);
+		q = &s8.q[k];
+		placed = !q->id && q->fd < 0;
+		if (placed)
+			*q = (struct s8_queue) { c.out_fault_id,
+						 c.out_fault_fd };
+		pthread_mutex_unlock(&s8.lock);
+		if (placed)
+			break;
+		/* The slot is taken: this one goes at once. */
+		close(c.out_fault_fd);
+		stress_check(s, "destroy", destroy(s->fd, c.out_fault_id),
+			     errs_destroy);
+		break;
+	}
+	case 4: {
+		/* The object, if no HWPT uses it. */
+		__u32 id;
+
+		pthread_mutex_lock(&s8.lock);
+		id = s8.q[k].id;
+		pthread_mutex_unlock(&s8.lock);
+		if (!id)
+			break;
+		rc = destroy(s->fd, id);
+		stress_check(s, "destroy", rc, errs_destroy);
+		if (rc && rc != ENOENT)
+			break;
+		pthread_mutex_lock(&s8.lock);
+		if (s8.q[k].id == id)
+			s8.q[k].id = 0;
+		pthread_mutex_unlock(&s8.lock);
+		break;
+	}
+	case 5: {
+		/*
+		 * The file, under whatever is delivered to it; mostly once
+		 * the object is gone (a closed file leaves a queue that HWPTs
+		 * hold, to which records still go, unread).
+		 */
+		int fd = -1;
+
+		pthread_mutex_lock(&s8.lock);
+		if (!s8.q[k].id || !ioasid_rng_below(rng, 4)) {
+			fd = s8.q[k].fd;
+			s8.q[k].fd = -1;
+		}
+		pthread_mutex_unlock(&s8.lock);
+		if (fd >= 0)
+			close(fd);
+		break;
+	}
+	default: {
+		/* A look at a queue, which its file's close may race. */
+		struct pollfd p = { .events = POLLIN };
+
+		s8_queue_get(rng, &p.fd);
+		if (p.fd < 0)
+			break;
+		if (poll(&p, 1, 0) < 0)
+			stress_report(s, "poll of a fault queue: %s",
+				      strerror(errno));
+		close(p.fd);
+		break;
+	}
+	}
+}
+
+/* HWPTs with a queue; their attachment to the RID and the PASIDs. */
+static void s8_hwpts(struct stress *s, int tid, __u64 *rng)
+{
+	int i = ioasid_rng_below(rng, S8_MOCKS);
+	int k = ioasid_rng_below(rng, S8_HWPTS);
+	__u32 pasid = ioasid_rng_below(rng, S8_LAST + 1);
+	__u64 v = tslot_get(&s8.hwpt[k]);
+	__u32 id, hwpt;
+	int fd, rc;
+
+	/* Mostly attached: the requests have somewhere to go. */
+	switch (ioasid_rng_below(rng, 8)) {
+	case 0: {
+		__u32 q = s8_queue_get(rng, &fd);
+
+		if (fd >= 0)
+			close(fd);
+		rc = ioasid_hwpt_alloc_fault(s->fd, s->dev[i], s->ioas[0], q,
+					     &id);
+		if (!stress_check(s, "hwpt alloc", rc, errs_hwpt_alloc))
+			break;
+		check_id(s, "hwpt alloc", id);
+		if (!tslot_fill(s, &s8.hwpt[k], id)) {
+			rc = destroy(s->fd, id);
+			if (stress_check(s, "destroy", rc, errs_destroy))
+				break;
+			__atomic_fetch_add(&s->lost, 1, __ATOMIC_RELAXED);
+		}
+		break;
+	}
+	case 1:
+		id = (__u32)v;
+		if (!id)
+			break;
+		rc = destroy(s->fd, id);
+		stress_check(s, "destroy", rc, errs_destroy);
+		if (!rc || rc == ENOENT)
+			tslot_clear(&s8.hwpt[k], v);
+		break;
+	case 2:
+	case 3:
+	case 4:
+	case 5:
+		id = (__u32)v;
+		if (!id)
+			break;
+		if (pasid)
+			rc = ioasid_pasid_attach(s->fd, s->mock[i], pasid, id,
+						 ioasid_rng_below(rng, 2),
+						 NULL);
+		else
+			rc = device_attach(s->fd, s->mock[i], id,
+					   ioasid_rng_below(rng, 2), &hwpt);
+		stress_check(s, "attach", rc, errs_pasid_attach);
+		break;
+	case 6:
+		if (pasid)
+			rc = ioasid_pasid_detach(s->fd, s->mock[i], pasid);
+		else
+			rc = device_detach(s->fd, s->mock[i]);
+		stress_check(s, "detach", rc, errs_s8_detach);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Page requests: injected bursts, and DMA that waits for its answers. */
+static void s8_inject(struct stress *s, int tid, __u64 *rng)
+{
+	int i = ioasid_rng_below(rng, S8_MOCKS);
+	__u32 pasid = ioasid_rng_below(rng, S8_LAST + 1);
+	struct ioasid_test_iopf_inject c;
+	struct ioasid_test_mock_dma d;
+	__u8 buf[64];
+	int rc;
+
+	if (ioasid_rng_below(rng, 4)) {
+		__u32 count = 1 + ioasid_rng_below(rng, 32);
+
+		c = (struct ioasid_test_iopf_inject) {
+			.size = sizeof(c),
+			.flags = pasid ? IOASID_TEST_IOPF_PASID : 0,
+			.dev_id = s->mock[i],
+			.pasid = pasid,
+			.addr = S8_FAULT_IOVA +
+				ioasid_rng_below(rng, 1024) * SZ_4K,
+			.count = count,
+			.group_size = 1 + ioasid_rng_below(rng, count < 4 ?
+							     count : 4),
+			.perm = IOASID_FAULT_PERM_READ,
+		};
+		if (!ioasid_rng_below(rng, 4)) {
+			c.flags |= IOASID_TEST_IOPF_WAIT;
+			c.timeout_ms = 20;
+		}
+		rc = ioctl_err(s->fd, IOASID_TEST_IOPF_INJECT, &c);
+		if (stress_check(s, "iopf inject", rc, errs_s8_inject) &&
+		    c.out_answered > (count + c.group_size - 1) / c.group_size)
+			stress_report(s, "iopf inject: %u groups answered of %u",
+				      c.out_answered, count);
+		__atomic_fetch_add(&s8.injected, count, __ATOMIC_RELAXED);
+		return;
+	}
+	d = (struct ioasid_test_mock_dma) {
+		.size = sizeof(d),
+		.flags = IOASID_TEST_MOCK_DMA_FAULT_WAIT |
+			 (pasid ? IOASID_TEST_MOCK_DMA_PASID : 0),
+		.dev_id = s->mock[i],
+		.pasid = pasid,
+		.iova = S8_FAULT_IOVA + ioasid_rng_below(rng, 1024) * SZ_4K,
+		.length = sizeof(buf),
+		.data = (uintptr_t)buf,
+		.timeout_ms = 20,
+	};
+	rc = ioctl_err(s->fd, IOASID_TEST_MOCK_DMA, &d);
+	stress_check(s, "mock dma", rc, errs_s8_dma);
+}
+
+/* Read what arrives, answer it; map and unmap the rings under it all. */
+static void s8_respond(struct stress *s, int tid, __u64 *rng)
+{
+	struct ioasid_fault_queue_respond cmd = { .size = sizeof(cmd) };
+	struct ioasid_fault_record r[16];
+	int fd, rc, n, i;
+	__u32 id;
+
+	id = s8_queue_get(rng, &fd);
+	if (fd < 0)
+		return;
+	switch (ioasid_rng_below(rng, 8)) {
+	case 0: {
+		/* The mapping outlives anything but its own munmap(). */
+		struct ioasid_fault_ring *ring;
+
+		ring = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED,
+			    fd, 0);
+		if (ring == MAP_FAILED) {
+			stress_report(s, "mmap of a fault queue: %s",
+				      strerror(errno));
+			break;
+		}
+		if (!ring->nr_entries || ring->nr_entries > 64)
+			stress_report(s, "fault ring of %u entries",
+				      ring->nr_entries);
+		/* Nothing in the response ring: a commit of nothing. */
+		cmd.fault_id = id;
+		rc = ioctl_err(s->fd, IOASID_FAULT_QUEUE_RESPOND, &cmd);
+		stress_check(s, "fault respond", rc, errs_s8_respond);
+		munmap(ring, 4096);
+		break;
+	}
+	default:
+		n = read(fd, r, sizeof(r));
+		rc = n < 0 ? errno : 0;
+		if (!stress_check(s, "fault read", rc, errs_s8_read))
+			break;
+		if (n % sizeof(r[0])) {
+			stress_report(s, "fault read: %d bytes", n);
+			break;
+		}
+		n /= sizeof(r[0]);
+		__atomic_fetch_add(&s8.delivered, n, __ATOMIC_RELAXED);
+		for (i = 0; i < n; i++) {
+			struct ioasid_fault_response resp = {
+				.cookie = r[i].cookie,
+				.code = ioasid_rng_below(rng, 3),
+			};
+
+			if (r[i].type != IOASID_FAULT_PAGE_REQ ||
+			    !(r[i].flags & IOASID_FAULT_LAST_IN_GROUP))
+				continue;
+			rc = write(fd, &resp, sizeof(resp)) < 0 ? errno : 0;
+			/* ESRCH: answered already by a detach. */
+			if (stress_check(s, "fault write", rc, errs_s8_write))
+				__atomic_fetch_add(&s8.answered, 1,
+						   __ATOMIC_RELAXED);
+		}
+		break;
+	}
+	close(fd);
+}
+
+TEST_F_TIMEOUT(stress, fault_queues, SCENARIO_TIMEOUT)
+{
+	struct stress *s = &self->s;
+	struct ioasid_test_iopf_stats st;
+	unsigned int seconds = stress_seconds();
+	__u64 iova = S8_FAULT_IOVA - SZ_1M;
+	int i, k, rc;
+	__u32 pasid;
+
+	stress_init(_metadata, s, "fault_queues");
+	{
+		struct ioasid_info info = { .size = sizeof(info) };
+
+		ASSERT_EQ(0, ioctl_err(self->fd, IOASID_GET_INFO, &info));
+		if (!(info.features & IOASID_FEATURE_FAULT))
+			SKIP(return, "kernel without IOASID_FEATURE_FAULT");
+	}
+	s->fd = self->fd;
+	memset(&s8, 0, sizeof(s8));
+	pthread_mutex_init(&s8.lock, NULL);
+	for (k = 0; k < S8_QUEUES; k++)
+		s8.q[k].fd = -1;
+	s8.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ASSERT_LE(0, (int)s8.efd);
+	ASSERT_EQ(0, ioas_alloc(s->fd, &s->ioas[0]));
+	id_set(s, &s->ioas[0], s->ioas[0]);
+	/* Mapped below the faulting addresses: those stay unmapped. */
+	ASSERT_EQ(0, ioas_map(s->fd, s->ioas[0], s->buf, SZ_1M, &iova, true));
+	for (i = 0; i < S8_MOCKS; i++) {
+		ASSERT_EQ(0, ioasid_mock_dev_add(s->fd,
+						 IOASID_TEST_MOCK_DEV_VTD |
+						 IOASID_TEST_MOCK_DEV_PASID |
+						 IOASID_TEST_MOCK_DEV_PRI, 0, 0,
+						 &s->mock[i]));
+		id_set(s, &s->mock[i], s->mock[i]);
+		ASSERT_EQ(0, device_bind(s->fd, s->mock[i], &s->dev[i]));
+		id_set(s, &s->dev[i], s->dev[i]);
+		ASSERT_EQ(0, ioasid_allow_pasid(s->fd, s->mock[i], 1, S8_LAST,
+						IOASID_PASID_CFG_PAGING));
+	}
+
+	s->fn[0] = s8_queues;
+	s->fn[1] = s8_hwpts;
+	s->fn[2] = s8_inject;
+	s->fn[3] = s8_respond;
+	stress_run(_metadata, s, seconds < S8_SECONDS ? seconds : S8_SECONDS);
+	TH_LOG("fault_queues: %lu requests injected, %lu records read, %lu groups answered",
+	       s8.injected, s8.delivered, s8.answered);
+	stress_summary(_metadata, s);
+
+	/* With every attachment gone, nothing waits for an answer. */
+	for (i = 0; i < S8_MOCKS; i++) {
+		rc = device_detach(s->fd, s->mock[i]);
+		EXPECT_TRUE(!rc || rc == EINVAL || rc == ENOENT)
+			TH_LOG("detach: %s", strerror(rc));
+		for (pasid = 1; pasid <= S8_LAST; pasid++) {
+			rc = ioasid_pasid_detach(s->fd, s->mock[i], pasid);
+			EXPECT_TRUE(!rc || rc == EINVAL || rc == ENOENT)
+				TH_LOG("detach PASID %u: %s", pasid,
+				       strerror(rc));
+		}
+		ASSERT_EQ(0, ioasid_iopf_stats(s->fd, s->mock[i], &st));
+		EXPECT_EQ(0, st.out_pending)
+			TH_LOG("mock %d: %u raised, %u pending, answered %u/%u/%u",
+			       i, st.out_raised, st.out_pending, st.out_success,
+			       st.out_invalid, st.out_failure);
+		EXPECT_EQ(st.out_raised, st.out_success + st.out_invalid +
+					 st.out_failure);
+	}
+	/* Then the HWPTs go, and with them every queue. */
+	for (k = 0; k < S8_HWPTS; k++) {
+		__u32 id = tslot_id(&s8.hwpt[k]);
+
+		rc = id ? destroy(s->fd, id) : 0;
+		EXPECT_TRUE(!rc || rc == ENOENT) TH_LOG("HWPT %u: %s", id,
+							strerror(rc));
+	}
+	for (k = 0; k < S8_QUEUES; k++) {
+		if (s8.q[k].id) {
+			rc = destroy(s->fd, s8.q[k].id);
+			EXPECT_TRUE(!rc || rc == ENOENT)
+				TH_LOG("queue %u: %s", s8.q[k].id,
+				       strerror(rc));
+		}
+		if (s8.q[k].fd >= 0)
+			close(s8.q[k].fd);
+	}
+	close(s8.efd);
 	stress_close(_metadata, &self->fd, self->pinned_kb);
 }
 

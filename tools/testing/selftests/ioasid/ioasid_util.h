@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <linux/types.h>
 #include <linux/ioasid.h>
@@ -509,5 +510,271 @@ static inline int ioasid_nest_invalidate_all(int fd, __u32 hwpt_id,
 				      sizeof(vtd), &num);
 }
 /* end of nesting */
+
+/* ---- Fault queues, and the test driver's page requests ----------------- */
+
+/*
+ * The indices of a mapped fault queue: each side reads the other's with an
+ * acquire load and publishes its own with a release store.
+ */
+static inline __u32 ioasid_load_acquire(const __u32 *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+static inline void ioasid_store_release(__u32 *p, __u32 v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+
+/* IOASID_FAULT_QUEUE_ALLOC with @flags, @nr entries and eventfd @efd. */
+static inline int ioasid_fault_queue_alloc(int fd, __u32 flags, __u32 nr,
+					   int efd,
+					   struct ioasid_fault_queue_alloc *out)
+{
+	*out = (struct ioasid_fault_queue_alloc) {
+		.size = sizeof(*out),
+		.flags = flags,
+		.nr_entries = nr,
+		.eventfd = efd,
+	};
+	return ioctl_err(fd, IOASID_FAULT_QUEUE_ALLOC, out);
+}
+
+/**
+ * struct ioasid_fq - A fault queue, its file and its mapping
+ * @ctx: The /dev/ioasid file it belongs to
+ * @id: Its object id
+ * @fd: Its file descriptor, -1 once closed
+ * @nr: Entries of each ring
+ * @map_len: Bytes mapped
+ * @map: The mapping, or MAP_FAILED
+ * @ring: The header page
+ * @rec: The record ring
+ * @resp: The response ring
+ */
+struct ioasid_fq {
+	int ctx;
+	__u32 id;
+	int fd;
+	__u32 nr;
+	size_t map_len;
+	void *map;
+	struct ioasid_fault_ring *ring;
+	struct ioasid_fault_record *rec;
+	struct ioasid_fault_response *resp;
+};
+
+/* Allocate a fault queue and map it: 0 or an errno. */
+static inline int ioasid_fq_open(int fd, __u32 flags, __u32 nr, int efd,
+				 struct ioasid_fq *q)
+{
+	struct ioasid_fault_queue_alloc cmd;
+	int rc;
+
+	memset(q, 0, sizeof(*q));
+	q->fd = -1;
+	q->map = MAP_FAILED;
+	rc = ioasid_fault_queue_alloc(fd, flags, nr, efd, &cmd);
+	if (rc)
+		return rc;
+	q->ctx = fd;
+	q->id = cmd.out_fault_id;
+	q->fd = cmd.out_fault_fd;
+	q->nr = nr;
+	q->map_len = cmd.out_mmap_size;
+	q->map = mmap(NULL, q->map_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      q->fd, 0);
+	if (q->map == MAP_FAILED)
+		return errno;
+	q->ring = q->map;
+	q->rec = (void *)((char *)q->map + cmd.out_records_offset);
+	q->resp = (void *)((char *)q->map + cmd.out_responses_offset);
+	return 0;
+}
+
+/* Unmap and close the queue's file (its object stays). */
+static inline void ioasid_fq_close(struct ioasid_fq *q)
+{
+	if (q->map != MAP_FAILED)
+		munmap(q->map, q->map_len);
+	q->map = MAP_FAILED;
+	if (q->fd >= 0)
+		close(q->fd);
+	q->fd = -1;
+}
+
+/* Records waiting in the ring. */
+static inline __u32 ioasid_fq_pending(struct ioasid_fq *q)
+{
+	return ioasid_load_acquire(&q->ring->rec_tail) - q->ring->rec_head;
+}
+
+/* Take up to @max records from the ring into @out: how many. */
+static inline unsigned int ioasid_fq_pop(struct ioasid_fq *q,
+					 struct ioasid_fault_record *out,
+					 unsigned int max)
+{
+	__u32 head = q->ring->rec_head;
+	__u32 tail = ioasid_load_acquire(&q->ring->rec_tail);
+	unsigned int n = 0;
+
+	while (head != tail && n < max) {
+		out[n++] = q->rec[head % q->nr];
+		head++;
+	}
+	ioasid_store_release(&q->ring->rec_head, head);
+	return n;
+}
+
+/* Put a response in the ring, unpublished: false if it is full. */
+static inline bool ioasid_fq_push(struct ioasid_fq *q, __u32 *tail,
+				  __u32 cookie, __u32 code)
+{
+	if (*tail - ioasid_load_acquire(&q->ring->resp_head) >= q->nr)
+		return false;
+	q->resp[*tail % q->nr] = (struct ioasid_fault_response) {
+		.cookie = cookie,
+		.code = code,
+	};
+	(*tail)++;
+	return true;
+}
+
+/*
+ * Publish the responses up to @tail and commit them with
+ * IOASID_FAULT_QUEUE_RESPOND; *@done gets its out_done.
+ */
+static inline int ioasid_fq_commit(struct ioasid_fq *q, __u32 tail,
+				   __u32 *done)
+{
+	struct ioasid_fault_queue_respond cmd = {
+		.size = sizeof(cmd),
+		.fault_id = q->id,
+	};
+	int rc;
+
+	ioasid_store_release(&q->ring->resp_tail, tail);
+	rc = ioctl_err(q->ctx, IOASID_FAULT_QUEUE_RESPOND, &cmd);
+	if (done)
+		*done = cmd.out_done;
+	return rc;
+}
+
+/* One response through the ring and IOASID_FAULT_QUEUE_RESPOND. */
+static inline int ioasid_fq_respond(struct ioasid_fq *q, __u32 cookie,
+				    __u32 code)
+{
+	__u32 tail = q->ring->resp_tail;
+
+	/* ENOSPC: the ring is full of uncommitted responses. */
+	return ioasid_fq_push(q, &tail, cookie, code) ?
+	       ioasid_fq_commit(q, tail, NULL) : ENOSPC;
+}
+
+/* read() of up to @max records: how many, or -errno. */
+static inline int ioasid_fq_read(struct ioasid_fq *q,
+				 struct ioasid_fault_record *out,
+				 unsigned int max)
+{
+	ssize_t n = read(q->fd, out, max * sizeof(*out));
+
+	if (n < 0)
+		return -errno;
+	if (n % sizeof(*out))
+		return -EPROTO;
+	return n / sizeof(*out);
+}
+
+/* write() of one response: 0 or the errno. */
+static inline int ioasid_fq_write(struct ioasid_fq *q, __u32 cookie,
+				  __u32 code)
+{
+	struct ioasid_fault_response resp = { .cookie = cookie, .code = code };
+	ssize_t n = write(q->fd, &resp, sizeof(resp));
+
+	if (n < 0)
+		return errno;
+	return n == sizeof(resp) ? 0 : EPROTO;
+}
+
+/* IOASID_HWPT_ALLOC of a paging HWPT of @ioas_id reporting to @fault_id. */
+static inline int ioasid_hwpt_alloc_fault(int fd, __u32 dev_id, __u32 ioas_id,
+					  __u32 fault_id, __u32 *hwpt_id)
+{
+	struct ioasid_hwpt_alloc cmd = {
+		.size = sizeof(cmd),
+		.dev_id = dev_id,
+		.pt_id = ioas_id,
+		.fault_id = fault_id,
+	};
+	int rc = ioctl_err(fd, IOASID_HWPT_ALLOC, &cmd);
+
+	if (hwpt_id)
+		*hwpt_id = rc ? 0 : cmd.out_hwpt_id;
+	return rc;
+}
+
+/* IOASID_HWPT_ALLOC of a nested HWPT on @parent reporting to @fault_id. */
+static inline int ioasid_nest_alloc_fault(int fd, __u32 dev_id, __u32 parent,
+					  __u32 type, const void *data,
+					  __u32 len, __u32 fault_id,
+					  __u32 *hwpt_id)
+{
+	struct ioasid_hwpt_alloc cmd = {
+		.size = sizeof(cmd),
+		.dev_id = dev_id,
+		.pt_id = parent,
+		.data_type = type,
+		.data_len = len,
+		.fault_id = fault_id,
+		.data_uptr = (uintptr_t)data,
+	};
+	int rc = ioctl_err(fd, IOASID_HWPT_ALLOC, &cmd);
+
+	if (hwpt_id)
+		*hwpt_id = rc ? 0 : cmd.out_hwpt_id;
+	return rc;
+}
+
+/*
+ * IOASID_TEST_IOPF_INJECT: @count page requests of mock @mock_id from
+ * @addr on, in groups of @group_size, tagged with @pasid unless it is 0.
+ * @out (optional) gets the outputs.
+ */
+static inline int ioasid_iopf_inject(int fd, __u32 mock_id, __u32 pasid,
+				     __u64 addr, __u32 count,
+				     __u32 group_size, __u32 perm,
+				     struct ioasid_test_iopf_inject *out)
+{
+	struct ioasid_test_iopf_inject cmd = {
+		.size = sizeof(cmd),
+		.flags = pasid ? IOASID_TEST_IOPF_PASID : 0,
+		.dev_id = mock_id,
+		.pasid = pasid,
+		.addr = addr,
+		.count = count,
+		.group_size = group_size,
+		.perm = perm,
+	};
+	int rc = ioctl_err(fd, IOASID_TEST_IOPF_INJECT, &cmd);
+
+	if (out)
+		*out = cmd;
+	return rc;
+}
+
+/* IOASID_TEST_IOPF_STATS of mock @mock_id. */
+static inline int ioasid_iopf_stats(int fd, __u32 mock_id,
+				    struct ioasid_test_iopf_stats *st)
+{
+	*st = (struct ioasid_test_iopf_stats) {
+		.size = sizeof(*st),
+		.dev_id = mock_id,
+	};
+	return ioctl_err(fd, IOASID_TEST_IOPF_STATS, st);
+}
+
+/* end of fault queues */
 
 #endif /* __SELFTESTS_IOASID_UTIL_H */
