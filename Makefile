@@ -48,14 +48,16 @@ help:
 	@echo "Targets:"
 	@echo "  make check       build everything missing, boot the guest, run all tests;"
 	@echo "                   ends with 'N passed, N failed' and fails on any failure"
-	@echo "  make run         build what is missing and boot the guest to a shell"
+	@echo "  make run         build what is missing, boot the guest, show the vSVA"
+	@echo "                   demo (tools/ioasid/vsva-demo.c) and leave a shell"
 	@echo "  make kernel      (re)build the debug kernel under build/"
 	@echo "  make selftests   build the statically linked selftests"
 	@echo "  make bench       benchmark map/unmap of /dev/ioasid on a non-debug kernel:"
 	@echo "                   against iommufd and VFIO type1 on the emulated VT-d (edu"
 	@echo "                   device), and against iommufd and the gup pin floor on mock"
-	@echo "                   domains; one guest each (BENCH_GUESTS=\"$(BENCH_GUESTS)\");"
-	@echo "                   writes build/bench/results.json and map.png"
+	@echo "                   domains, then page faults against iommufd's fault fd;"
+	@echo "                   one guest each (BENCH_GUESTS=\"$(BENCH_GUESTS)\");"
+	@echo "                   writes build/bench/results.json, map.png and fault.png"
 	@echo "                   (BENCH_RUNS=$(BENCH_RUNS), BENCH_SIZES=$(BENCH_SIZES) MiB; see README.md)"
 	@echo "  make lint        checkpatch --strict, sparse (C=2: every file) and W=1 on our files"
 	@echo "  make deps        install the Debian packages the build needs"
@@ -122,9 +124,14 @@ kernel: $(KOBJ)/.config
 	echo "Kernel build took $$(( $$(date +%s) - start )) s: $(BZIMAGE)"
 
 # --- selftests and guest -----------------------------------------------------
+# The selftests and tools/ioasid's programs (vsva-demo), side by side: the
+# guest runs every one of them in check mode.
 selftests: kernel
 	@mkdir -p $(STDIR)
 	@$(MAKE) -s -C $(KSRC)/tools/testing/selftests/ioasid \
+		OUTPUT=$(STDIR) KHDR_INCLUDES="-isystem $(HDRS)" \
+		USERCFLAGS=-static
+	@$(MAKE) -s -C $(KSRC)/tools/ioasid \
 		OUTPUT=$(STDIR) KHDR_INCLUDES="-isystem $(HDRS)" \
 		USERCFLAGS=-static
 
@@ -221,12 +228,14 @@ bench: bench-harness-selftest bench-initramfs
 
 # --- static checks on the project's kernel files -----------------------------
 KERNEL_FILES = $(filter drivers/% include/%,$(filter %.c %.h,$(OVERLAY_FILES)))
+# Kernel style for the programs of tools/ioasid too (not the selftests).
+TOOLS_FILES = $(filter tools/ioasid/%,$(filter %.c %.h,$(OVERLAY_FILES)))
 
 lint: checkpatch sparse
 
 checkpatch: $(BUILD)/.source
 	@$(KSRC)/scripts/checkpatch.pl --strict --no-tree --terse -f \
-		$(KERNEL_FILES) && echo "checkpatch: clean"
+		$(KERNEL_FILES) $(TOOLS_FILES) && echo "checkpatch: clean"
 
 sparse: $(KOBJ)/.config
 	@vm/overlay.sh $(TOP) $(KSRC)

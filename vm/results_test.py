@@ -44,6 +44,32 @@ ok 3 ioasid.free
 ioasid-guest: ioasid exited 0
 """
 
+# The vSVA demo (tools/ioasid/vsva-demo.c): one test, a trace in TAP
+# comments, and its own last line.
+DEMO_PASS = """\
+ioasid-guest: running vsva-demo
+TAP version 13
+1..1
+# vSVA demo: a guest process's page table in the VT-d first-stage format
+# [fault] device 3 PASID 5 HWPT 6: write at VA 0x7f5a00000000 (group 0)
+# [fixup] VA 0x7f5a00000000 -> new page at GPA 0x40001000: entry 0x40001007
+# [inval] HWPT 6: 1 PASID-IOTLB entries in one IOASID_HWPT_INVALIDATE
+# [resp]  1 answer (1 SUCCESS) in one IOASID_FAULT_QUEUE_RESPOND
+ok 1 vsva-demo
+vsva-demo: PASS 8 faults, 32768 bytes verified
+ioasid-guest: vsva-demo exited 0
+"""
+
+DEMO_FAIL = """\
+ioasid-guest: running vsva-demo
+TAP version 13
+1..1
+# vSVA demo: a guest process's page table in the VT-d first-stage format
+not ok 1 vsva-demo - unrecoverable fault at 0x7f5a00000000 (type 2, flags 0x1)
+vsva-demo: FAIL unrecoverable fault at 0x7f5a00000000 (type 2, flags 0x1)
+ioasid-guest: vsva-demo exited 1
+"""
+
 END = """\
 ioasid-guest: kmemleak scan done
 ioasid-guest: all tests completed
@@ -186,6 +212,25 @@ class EvaluateTest(unittest.TestCase):
         log = "ioasid-guest: running ioasid\nioasid-guest: ioasid exited 127\n"
         p, f, s, msgs = run(BOOT + log + END)
         self.assertEqual((p, f), (3, 1), msgs)
+
+    def test_demo_is_one_test(self):
+        p, f, s, msgs = run(BOOT + SELFTEST_PASS + DEMO_PASS + END)
+        self.assertEqual((p, f, s), (7, 0, 0), msgs)
+
+    def test_demo_fail_is_one_failure(self):
+        p, f, s, msgs = run(BOOT + SELFTEST_PASS + DEMO_FAIL + END)
+        self.assertEqual((p, f, s), (6, 1, 0), msgs)
+        self.assertTrue(any(m.startswith("FAIL vsva-demo: vsva-demo - "
+                                         "unrecoverable fault") for m in msgs),
+                        msgs)
+
+    def test_demo_crash_is_one_failure(self):
+        log = DEMO_PASS.split("# [fault]")[0] + \
+            "ioasid-guest: vsva-demo exited 139\n"
+        p, f, s, msgs = run(BOOT + log + END)
+        self.assertEqual((p, f, s), (3, 1, 0), msgs)
+        self.assertTrue(any("vsva-demo: planned 1 tests, got 0" in m
+                            for m in msgs), msgs)
 
     def test_guest_lines_are_not_splats(self):
         log = "ioasid-guest: dmesg: DMAR: WARNING: firmware\n"
