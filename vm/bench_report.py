@@ -5,8 +5,18 @@
 Reads the "ioasid-bench: {json}" lines that ioasid_bench printed on each
 guest's console (the VT-d guest's and the mock guest's), merges them into
 OUTDIR/results.json, prints a table of ns per 4 KiB page per guest with the
-ratios to iommufd and VFIO type1, the targets as PASS/MISS lines, and plots
-OUTDIR/map.png with gnuplot.
+ratios to iommufd and VFIO type1, the mock guest's page fault figures
+(round trip p50/p99 and faults per second by batch, of /dev/ioasid's ring,
+its read()/write(), and iommufd's fault fd), the targets as PASS/MISS
+lines, and plots OUTDIR/map.png and OUTDIR/fault.png with gnuplot.
+
+results.json holds, in "results", one entry per map/unmap/pin figure and
+one per page fault figure, the latter exactly
+  {"api": A, "op": "fault_rtt", "p50_ns": X, "p99_ns": Y, "runs": R}
+  {"api": A, "op": "fault_rate", "batch": B, "faults_per_s": Z}
+with A one of FAULT_APIS; and in "fault_info" what ioasid_bench said
+besides about them (where the time goes, the tail, and /dev/ioasid's rate
+when its mock device raises a whole batch with one ioctl).
 
 Fails (exit status 1) if a guest run failed: a timeout, a kernel splat,
 an error reported by ioasid_bench, a non-zero exit of it, or no results.
@@ -63,6 +73,19 @@ VTD_TARGETS = ((("thp", "hugetlb"), "map", "iommufd", 1 / 3.0),
 # The fields results.json promises for every result, in this order.
 RESULT_KEYS = ("api", "op", "backing", "bytes", "ns_per_4k_page", "runs",
                "domain")
+# Page faults: the fields of each op, in this order, and nothing else.
+FAULT_KEYS = {"fault_rtt": ("api", "op", "p50_ns", "p99_ns", "runs"),
+              "fault_rate": ("api", "op", "batch", "faults_per_s")}
+FAULT_APIS = ("ioasid-ring", "ioasid-rw", "iommufd")
+FAULT_BATCHES = (1, 16, 256)
+FAULT_COLOURS = {"ioasid-ring": "#1f77b4", "ioasid-rw": "#9ecae1",
+                 "iommufd": "#ff7f0e"}
+# The goals of the page fault figures, ioasid-ring against iommufd in the
+# same run: the round trip's p50 at most half, faults per second at batch
+# 256 at least 4 times.
+FAULT_RTT_LIMIT = 0.5
+FAULT_RATE_BATCH = 256
+FAULT_RATE_MIN = 4.0
 COLOURS = {("ioasid", "mock"): "#1f77b4", ("ioasid", "none"): "#9ecae1",
            ("iommufd", "mock"): "#ff7f0e", ("gup", "none"): "#7f7f7f",
            ("ioasid", "vtd"): "#1f77b4", ("iommufd", "vtd"): "#ff7f0e",
@@ -83,6 +106,7 @@ def parse_log(text):
     results = []
     skipped = []
     notes = []
+    fault_info = []
     done = None
     exit_status = None
     mode = None
@@ -116,6 +140,20 @@ def parse_log(text):
             r.update({k: v for k, v in obj.items()
                       if k not in RESULT_KEYS and k != "type"})
             results.append(r)
+        elif kind == "fault":
+            keys = FAULT_KEYS.get(obj.get("op"))
+            if keys is None:
+                problems.append("line %d: page fault figure of unknown op "
+                                "%r" % (i + 1, obj.get("op")))
+                continue
+            missing = [k for k in keys if k not in obj]
+            if missing:
+                problems.append("line %d: %s without %s"
+                                % (i + 1, obj["op"], ", ".join(missing)))
+                continue
+            results.append({k: obj[k] for k in keys})
+        elif kind == "fault_info":
+            fault_info.append({k: v for k, v in obj.items() if k != "type"})
         elif kind == "skip":
             skipped.append({"api": obj.get("api"), "reason": obj.get("msg")})
         elif kind == "note":
@@ -157,6 +195,7 @@ def parse_log(text):
         "skipped": skipped,
         "vtd": vtd,
         "notes": notes,
+        "fault_info": fault_info,
     }
     return report, problems
 
@@ -170,6 +209,7 @@ def merge(parsed):
     results = []
     skipped = []
     guests = []
+    fault_info = []
     seen = {}
     for log, rep, probs in parsed:
         name = "%s guest (%s)" % (rep["mode"], log)
@@ -177,6 +217,17 @@ def merge(parsed):
         if rep["kernel"] not in kernels:
             kernels.append(rep["kernel"])
         for r in rep["results"]:
+            if is_fault(r):
+                key = (r["api"], r["op"], r.get("batch"))
+                if key in seen:
+                    problems.append("%s: %s %s%s measured by the %s guest "
+                                    "too" % (name, r["api"], r["op"],
+                                             fault_batch_label(r),
+                                             seen[key]))
+                    continue
+                seen[key] = rep["mode"]
+                results.append(r)
+                continue
             key = (r["api"], r["domain"], r["op"], r["backing"], r["bytes"])
             if key in seen:
                 problems.append("%s: %s/%s %s of %s %s measured by the %s "
@@ -188,6 +239,7 @@ def merge(parsed):
             seen[key] = rep["mode"]
             results.append(r)
         skipped += rep["skipped"]
+        fault_info += rep.get("fault_info", [])
         guests.append({"mode": rep["mode"], "log": log, "vtd": rep["vtd"],
                        "notes": rep["notes"]})
     report = {
@@ -195,12 +247,29 @@ def merge(parsed):
         "results": results,
         "skipped": skipped,
         "guests": guests,
+        "fault_info": fault_info,
     }
     return report, problems
 
 
+def is_fault(r):
+    """Whether result @r is a page fault figure."""
+    return r.get("op") in FAULT_KEYS
+
+
+def map_results(results):
+    """The map, unmap and pin figures of @results."""
+    return [r for r in results if not is_fault(r)]
+
+
+def fault_batch_label(r):
+    return " batch %s" % r["batch"] if "batch" in r else ""
+
+
 def guest_of(r):
     """The guest that measures result @r."""
+    if is_fault(r):
+        return "mock"
     return "vtd" if r["domain"] == "vtd" else "mock"
 
 
@@ -215,19 +284,19 @@ def size_label(nbytes):
 def index(results):
     """(api, domain, op, backing, bytes) -> result"""
     return {(r["api"], r["domain"], r["op"], r["backing"], r["bytes"]): r
-            for r in results}
+            for r in map_results(results)}
 
 
 def series(results):
     """The (api, domain) pairs present, in presentation order."""
-    present = {(r["api"], r["domain"]) for r in results}
+    present = {(r["api"], r["domain"]) for r in map_results(results)}
     return [s for s in SERIES if s in present] + sorted(present -
                                                         set(SERIES))
 
 
 def buffers(results):
     """(backing, bytes) pairs present, in presentation order."""
-    seen = {(r["backing"], r["bytes"]) for r in results}
+    seen = {(r["backing"], r["bytes"]) for r in map_results(results)}
     return sorted(seen, key=lambda b: (BACKINGS.index(b[0])
                                        if b[0] in BACKINGS else 99, b[1]))
 
@@ -344,17 +413,173 @@ def target_lines(results):
         out.append("  (rounds: the same ratio within each timed round, where "
                    "the APIs ran back to back: the spread is the host's "
                    "noise.)")
+    ft = fault_targets(results)
+    if ft:
+        out.append("mock guest: page faults, ioasid-ring against iommufd's "
+                   "fault fd in the same run:")
+        for what, x, limit, met in ft:
+            out.append("  %s mock  %-47s %8s  target %s"
+                       % (verdict(met), what, fmt_ratio(x), limit))
+    return out
+
+
+def fault_index(results):
+    """(api, op, batch or None) -> page fault figure"""
+    return {(r["api"], r["op"], r.get("batch")): r
+            for r in results if is_fault(r)}
+
+
+def fault_apis(results):
+    """The page fault APIs present, in presentation order."""
+    present = {r["api"] for r in results if is_fault(r)}
+    return ([a for a in FAULT_APIS if a in present] +
+            sorted(present - set(FAULT_APIS)))
+
+
+def fault_batches(results):
+    return sorted({r["batch"] for r in results
+                   if is_fault(r) and r["op"] == "fault_rate"})
+
+
+def fault_rtt_ratio(a, b):
+    """@a's round trip p50 over @b's, or None."""
+    if a is None or b is None or b["p50_ns"] <= 0:
+        return None
+    return a["p50_ns"] / b["p50_ns"]
+
+
+def fault_rate_ratio(a, b):
+    """@a's faults per second over @b's, or None."""
+    if a is None or b is None or b["faults_per_s"] <= 0:
+        return None
+    return a["faults_per_s"] / b["faults_per_s"]
+
+
+def fault_targets(results):
+    """[(what, ratio, limit text, met)]: the page fault goals, or []."""
+    idx = fault_index(results)
+    if not idx:
+        return []
+    ring = idx.get(("ioasid-ring", "fault_rtt", None))
+    peer = idx.get(("iommufd", "fault_rtt", None))
+    x = fault_rtt_ratio(ring, peer)
+    out = [("round trip p50 ioasid-ring / iommufd", x,
+            "<= %.2fx" % FAULT_RTT_LIMIT,
+            None if x is None else x <= FAULT_RTT_LIMIT + 1e-9)]
+    ring = idx.get(("ioasid-ring", "fault_rate", FAULT_RATE_BATCH))
+    peer = idx.get(("iommufd", "fault_rate", FAULT_RATE_BATCH))
+    x = fault_rate_ratio(ring, peer)
+    out.append(("faults/s at batch %d ioasid-ring / iommufd"
+                % FAULT_RATE_BATCH, x, ">= %.1fx" % FAULT_RATE_MIN,
+                None if x is None else x >= FAULT_RATE_MIN - 1e-9))
+    return out
+
+
+def fmt_ns(ns):
+    if ns < 0:
+        return "-" + fmt_ns(-ns)
+    if ns >= 1e6:
+        return "%.2f ms" % (ns / 1e6)
+    if ns >= 1e3:
+        return "%.1f us" % (ns / 1e3)
+    return "%d ns" % ns
+
+
+def fault_info_of(report, api, op, batch, raise_kind="ioctl"):
+    for i in report.get("fault_info", []):
+        if (i.get("api"), i.get("op"), i.get("batch"),
+                i.get("raise")) == (api, op, batch, raise_kind):
+            return i
+    return None
+
+
+def fault_table(report):
+    """The page fault figures as lines of text, or []."""
+    results = report["results"]
+    idx = fault_index(results)
+    apis = fault_apis(results)
+    if not apis:
+        return []
+    out = ["", "Page faults, mock guest: the mock device raises page "
+           "request groups of one request, one trigger ioctl each, for "
+           "every API;",
+           "one thread raises, waits once (eventfd or poll()), takes the "
+           "records and answers them all in one call."]
+    peer_rtt = idx.get(("iommufd", "fault_rtt", None))
+    head = "%-12s %12s %12s %9s %15s %13s %13s" % (
+        "api", "RTT p50", "RTT p99", "runs", "p50 vs iommufd",
+        "trigger p50", "p50 - trigger")
+    out += ["", "Round trip (raised -> delivered -> answered -> device "
+            "resumes):", head, "-" * len(head)]
+    for api in apis:
+        r = idx.get((api, "fault_rtt", None))
+        if r is None:
+            continue
+        floor = fault_info_of(report, api, "trigger_floor", 1)
+        fp50 = floor.get("p50_ns") if floor else None
+        out.append("%-12s %12s %12s %9d %15s %13s %13s"
+                   % (api, fmt_ns(r["p50_ns"]), fmt_ns(r["p99_ns"]),
+                      r["runs"], fmt_ratio(fault_rtt_ratio(r, peer_rtt)),
+                      "-" if fp50 is None else fmt_ns(fp50),
+                      "-" if fp50 is None else
+                      fmt_ns(r["p50_ns"] - fp50)))
+    if any(fault_info_of(report, a, "trigger_floor", 1) for a in apis):
+        out.append("trigger: the trigger ioctl alone on a second device of "
+                   "the same test driver, refused before any queue (the "
+                   "ioctl and the mock")
+        out.append("device's bookkeeping); p50 - trigger: what is left for "
+                   "the delivery, the consumer and the answer.")
+    batches = fault_batches(results)
+    if batches:
+        head = "%-12s" % "api" + "".join(
+            " %12s %6s" % ("batch %d/s" % b, "vs fd") for b in batches)
+        out += ["", "Sustained page requests answered per second "
+                "(vs fd: over iommufd's fault fd at the same batch):",
+                head, "-" * len(head)]
+        for api in apis:
+            cols = []
+            for b in batches:
+                r = idx.get((api, "fault_rate", b))
+                peer = idx.get(("iommufd", "fault_rate", b))
+                cols.append(" %12s %6s" % (
+                    "-" if r is None else "%.0f" % r["faults_per_s"],
+                    fmt_ratio(fault_rate_ratio(r, peer))))
+            out.append("%-12s" % api + "".join(cols))
+    lines = []
+    for api in apis:
+        for b in batches:
+            i = fault_info_of(report, api, "fault_rate", b)
+            if i and "raise_ns_per_fault" in i:
+                lines.append("  %-12s batch %-4d raising %10s, handling "
+                             "%10s per fault"
+                             % (api, b, fmt_ns(i["raise_ns_per_fault"]),
+                                fmt_ns(i["handle_ns_per_fault"])))
+    if lines:
+        out += ["", "Where the time goes (raising: the trigger ioctls and "
+                "the delivery into the queue; handling: waiting, taking, "
+                "answering):"] + lines
+    lines = []
+    for api in apis:
+        for b in batches:
+            i = fault_info_of(report, api, "fault_rate", b, "burst")
+            if i and i.get("faults_per_s"):
+                lines.append("  %-12s batch %-4d %12.0f/s" % (
+                    api, b, i["faults_per_s"]))
+    if lines:
+        out += ["", "For information: /dev/ioasid's mock device raising a "
+                "whole batch with one IOASID_TEST_IOPF_INJECT (iommufd's "
+                "trigger raises one group per ioctl):"] + lines
     return out
 
 
 def guests_of(report):
     """The guests of @report's results, in presentation order."""
-    present = {guest_of(r) for r in report["results"]}
+    present = {guest_of(r) for r in map_results(report["results"])}
     return [g for g in GUESTS if g in present]
 
 
 def table(report):
-    results = report["results"]
+    results = map_results(report["results"])
     idx = index(results)
     out = []
     out.append("Benchmark kernel: %s" % report["kernel"])
@@ -402,9 +627,10 @@ def table(report):
             out.append("domain records every half page in an xarray. "
                        "IOPTEs: how many the mock domain held after "
                        "ioasid's map.")
+    out += fault_table(report)
     out.append("")
     out.append("Targets (a MISS is reported, it does not fail the run):")
-    out += target_lines(results)
+    out += target_lines(report["results"])
     return "\n".join(l.rstrip() for l in out)
 
 
@@ -444,7 +670,7 @@ def plot(report, outdir):
     gnuplot = shutil.which("gnuplot")
     if gnuplot is None:
         raise BenchError("gnuplot not found (install gnuplot-nox)")
-    results = report["results"]
+    results = map_results(report["results"])
     idx = index(results)
     guests = guests_of(report)
     panels = []
@@ -562,6 +788,185 @@ def plot(report, outdir):
     return png_path
 
 
+def fmt_rate(x):
+    if x >= 1e6:
+        return "%.2fM" % (x / 1e6)
+    if x >= 1e3:
+        return "%.1fk" % (x / 1e3)
+    return "%.0f" % x
+
+
+def log_range(vals):
+    """(ymin, label y, ymax) of a log axis over @vals, with room above the
+    bars for their labels and the key."""
+    ymin = 10 ** math.floor(math.log10(min(vals)) - 0.3)
+    top = math.log10(max(vals))
+    return ymin, 10 ** (top + 0.35), 10 ** (top + 1.2)
+
+
+def plot_faults(report, outdir):
+    """Write fault.png (and its gnuplot script and data): the round trip's
+    p50 and p99 by API, and faults per second by batch and API."""
+    gnuplot = shutil.which("gnuplot")
+    if gnuplot is None:
+        raise BenchError("gnuplot not found (install gnuplot-nox)")
+    results = report["results"]
+    idx = fault_index(results)
+    apis = fault_apis(results)
+    batches = fault_batches(results)
+    rtts = [r for r in results if is_fault(r) and r["op"] == "fault_rtt"
+            and r["p50_ns"] > 0 and r["p99_ns"] > 0]
+    rates = [r for r in results if is_fault(r) and r["op"] == "fault_rate"
+             and r["faults_per_s"] > 0]
+    if not rtts and not rates:
+        raise BenchError("no page fault figures to plot")
+    data_path = os.path.join(outdir, "fault.dat")
+    gp_path = os.path.join(outdir, "fault.gp")
+    png_path = os.path.join(outdir, "fault.png")
+    g = ["set terminal pngcairo size 1600,700 font 'sans,11'",
+         "set output %s" % gp_str(png_path),
+         "set datafile missing '-'",
+         "set multiplot layout 1,2 title %s font 'sans,13'" % gp_str(
+             "Page requests of a mock PRI device, one trigger ioctl per "
+             "group, one thread; QEMU TCG guest (compare ratios)\n%s"
+             % report["kernel"]),
+         "set logscale y", "set ytics nomirror", "set grid ytics",
+         "set key top center horizontal", "set bmargin 4",
+         "set style fill solid 0.85 border -1"]
+    blocks = []     # (panel, title, colour, fill)
+    with open(data_path, "w") as f:
+        # Left: the round trip, p50 and p99 side by side for each API.
+        for j, (key, fill) in enumerate((("p50_ns", "solid 0.85"),
+                                          ("p99_ns", "solid 0.35"))):
+            for api in apis:
+                f.write("# rtt %s %s: x y xlow xhigh ylow yhigh\n"
+                        % (key, api))
+                r = idx.get((api, "fault_rtt", None))
+                i = apis.index(api)
+                if r is None or r[key] <= 0:
+                    f.write("- - - - - -\n\n\n")
+                else:
+                    x = i + (j - 0.5) * 0.35
+                    f.write("%.4f %.4f %.4f %.4f %.6g %.4f\n\n\n" % (
+                        x, r[key], x - 0.16, x + 0.16, 1, r[key]))
+                blocks.append(("rtt", "%s %s" % (api, key[:3]),
+                               FAULT_COLOURS.get(api, "black"), fill))
+        # Right: faults per second, the APIs side by side at each batch.
+        n = max(len(apis), 1)
+        width = 0.8 / n  # as the labels in the plot below
+        for j, api in enumerate(apis):
+            f.write("# rate %s: x y xlow xhigh ylow yhigh\n" % api)
+            rows = 0
+            for i, b in enumerate(batches):
+                r = idx.get((api, "fault_rate", b))
+                if r is None or r["faults_per_s"] <= 0:
+                    continue
+                x = i + (j - (n - 1) / 2.0) * width
+                f.write("%.4f %.4f %.4f %.4f %.6g %.4f\n" % (
+                    x, r["faults_per_s"], x - width * 0.45,
+                    x + width * 0.45, 1, r["faults_per_s"]))
+                rows += 1
+            if not rows:
+                f.write("- - - - - -\n")
+            f.write("\n\n")
+            blocks.append(("rate", api, FAULT_COLOURS.get(api, "black"),
+                           "solid 0.85"))
+
+    for panel in ("rtt", "rate"):
+        g.append("unset label")
+        if panel == "rtt":
+            vals = [r[k] for r in rtts for k in ("p50_ns", "p99_ns")]
+            g.append("set title %s" % gp_str(
+                "round trip: raised -> delivered -> answered -> device "
+                "resumes (dark: p50, light: p99); lower is better"))
+            g.append("set ylabel 'ns'")
+            g.append("set format y '%.0f'")
+            g.append("set xrange [-0.6:%g]" % (len(apis) - 0.4))
+            g.append("set xtics (%s) nomirror scale 0" % ", ".join(
+                "%s %d" % (gp_str(a), i) for i, a in enumerate(apis)))
+            peer = idx.get(("iommufd", "fault_rtt", None))
+            for i, api in enumerate(apis):
+                r = idx.get((api, "fault_rtt", None))
+                if r is None:
+                    continue
+                text = "%s\n%s" % (fmt_ns(r["p50_ns"]), fmt_ns(r["p99_ns"]))
+                x = fault_rtt_ratio(r, peer)
+                colour = "black"
+                if x is not None and api != "iommufd":
+                    text += "\n/ iommufd %s" % fmt_ratio(x)
+                    if api == "ioasid-ring":
+                        colour = ("#2ca02c" if x <= FAULT_RTT_LIMIT + 1e-9
+                                  else "#d62728")
+                if vals:
+                    g.append("set label %s at %d, first %g center font "
+                             "'sans,9' textcolor rgb '%s'"
+                             % (gp_str(text), i, log_range(vals)[1],
+                                colour))
+        else:
+            vals = [r["faults_per_s"] for r in rates]
+            g.append("set title %s" % gp_str(
+                "page requests answered per second, by batch (one answer "
+                "call per batch); higher is better"))
+            g.append("set ylabel 'faults / s'")
+            g.append("set format y '%.0s%c'")
+            g.append("set xrange [-0.6:%g]" % (len(batches) - 0.4))
+            g.append("set xtics (%s) nomirror scale 0" % ", ".join(
+                '"batch %d" %d' % (b, i) for i, b in enumerate(batches)))
+            for i, b in enumerate(batches):
+                ring = idx.get(("ioasid-ring", "fault_rate", b))
+                peer = idx.get(("iommufd", "fault_rate", b))
+                x = fault_rate_ratio(ring, peer)
+                if x is None or not vals:
+                    continue
+                colour = "black"
+                if b == FAULT_RATE_BATCH:
+                    colour = ("#2ca02c" if x >= FAULT_RATE_MIN - 1e-9
+                              else "#d62728")
+                g.append("set label %s at %d, first %g center font "
+                         "'sans,9' textcolor rgb '%s'"
+                         % (gp_str("ring / iommufd %s" % fmt_ratio(x)), i,
+                            log_range(vals)[1], colour))
+            n = max(len(apis), 1)
+            for j, api in enumerate(apis):
+                for i, b in enumerate(batches):
+                    r = idx.get((api, "fault_rate", b))
+                    if r is None or r["faults_per_s"] <= 0:
+                        continue
+                    g.append("set label %s at %.4f, first %g center "
+                             "offset 0,0.7 font 'sans,8'"
+                             % (gp_str(fmt_rate(r["faults_per_s"])),
+                                i + (j - (n - 1) / 2.0) * 0.8 / n,
+                                r["faults_per_s"]))
+        if vals:
+            ymin, _, ymax = log_range(vals)
+            g.append("set yrange [%g:%g]" % (ymin, ymax))
+        plots = []
+        for k, (p, title, colour, fill) in enumerate(blocks):
+            if p != panel:
+                continue
+            # The key names each API once.
+            name = title.split(" ")[0]
+            keyed = panel == "rate" or title.endswith("p50")
+            plots.append("%s index %d using 1:2:3:4:(%g):6 with boxxyerror "
+                         "fs %s lc rgb '%s' %s"
+                         % (gp_str(data_path), k,
+                            ymin if vals else 1, fill, colour,
+                            "title %s" % gp_str(name) if keyed
+                            else "notitle"))
+        if not vals or not plots:
+            g.append("set label 'no data' at graph 0.5, 0.5 center")
+            g.append("plot NaN notitle")
+        else:
+            g.append("plot " + ", \\\n     ".join(plots))
+    g.append("unset multiplot")
+    with open(gp_path, "w") as f:
+        f.write("\n".join(g) + "\n")
+    p = subprocess.run([gnuplot, gp_path], capture_output=True, text=True)
+    if p.returncode != 0 or not os.path.exists(png_path):
+        raise BenchError("gnuplot failed (%s):\n%s" % (gp_path, p.stderr))
+    return png_path
+
+
 def write_json(report, outdir):
     path = os.path.join(outdir, "results.json")
     tmp = path + ".tmp"
@@ -597,18 +1002,25 @@ def main(argv=None):
         return 2
 
     os.makedirs(outdir, exist_ok=True)
-    png = os.path.join(outdir, "map.png")
-    if os.path.exists(png):
-        os.remove(png)      # never leave an earlier run's plot behind
+    for name in ("map.png", "fault.png"):
+        png = os.path.join(outdir, name)
+        if os.path.exists(png):
+            os.remove(png)  # never leave an earlier run's plot behind
     if logs is not None:
         # Whatever was measured is kept, also from a failed run.
         print("Results: %s" % write_json(report, outdir))
     if report["results"]:
         print(table(report))
-        try:
-            print("Plot: %s" % plot(report, outdir))
-        except BenchError as e:
-            problems.append(str(e))
+        plots = []
+        if map_results(report["results"]):
+            plots.append(plot)
+        if fault_index(report["results"]):
+            plots.append(plot_faults)
+        for fn in plots:
+            try:
+                print("Plot: %s" % fn(report, outdir))
+            except BenchError as e:
+                problems.append(str(e))
     if problems:
         for p in problems:
             print("bench: FAIL: %s" % p, file=sys.stderr)

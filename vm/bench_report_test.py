@@ -31,6 +31,50 @@ def result(api, op, backing, nbytes, ns, runs=5, domain=None, samples=None,
     return "ioasid-bench: " + json.dumps(r)
 
 
+def fault(api, op, batch=None, p50=None, p99=None, runs=1000, rate=None,
+          **extra):
+    """A page fault figure as ioasid_bench prints it."""
+    r = {"type": "fault", "api": api, "op": op}
+    if op == "fault_rtt":
+        r.update({"p50_ns": p50, "p99_ns": p99, "runs": runs})
+    else:
+        r.update({"batch": batch, "faults_per_s": rate})
+    r.update(extra)
+    return "ioasid-bench: " + json.dumps(r)
+
+
+def fault_info(api, batch, raise_kind="ioctl", **fields):
+    r = {"type": "fault_info", "api": api, "op": "fault_rate",
+         "batch": batch, "raise": raise_kind}
+    r.update(fields)
+    return "ioasid-bench: " + json.dumps(r)
+
+
+def fault_lines(ring_rtt=20000, fd_rtt=50000, ring_256=80000.0,
+                fd_256=20000.0):
+    """The page fault figures of a mock guest: ioasid-ring, ioasid-rw and
+    iommufd, a round trip each and the three batches."""
+    out = [fault("ioasid-ring", "fault_rtt", p50=ring_rtt, p99=ring_rtt * 3),
+           fault("ioasid-rw", "fault_rtt", p50=30000, p99=70000),
+           fault("iommufd", "fault_rtt", p50=fd_rtt, p99=fd_rtt * 2)]
+    for b in (1, 16, 256):
+        out += [fault("ioasid-ring", "fault_rate", b,
+                      rate=ring_256 if b == 256 else 1000.0 * b),
+                fault("ioasid-rw", "fault_rate", b, rate=900.0 * b),
+                fault("iommufd", "fault_rate", b,
+                      rate=fd_256 if b == 256 else 500.0 * b),
+                fault_info("ioasid-ring", b, raise_ns_per_fault=4000.0,
+                           handle_ns_per_fault=1500.0, faults_per_s=1.0)]
+    out.append(fault_info("ioasid-ring", 256, "burst",
+                          faults_per_s=250000.0))
+    for api, ns in (("ioasid-ring", 5000), ("iommufd", 3000)):
+        r = {"type": "fault_info", "api": api, "op": "trigger_floor",
+             "batch": 1, "raise": "ioctl", "p50_ns": ns, "p99_ns": ns * 2,
+             "runs": 10}
+        out.append("ioasid-bench: " + json.dumps(r))
+    return out
+
+
 def vtd_log(extra_results=(), tail=True):
     """A VT-d guest's console: ioasid, iommufd and type1 on the edu."""
     lines = [
@@ -79,7 +123,8 @@ def good_log(extra_results=(), exit_status=0, tail=True):
         result("gup", "pin", "hugetlb", 64 * MIB, 10.0),
         result("ioasid", "map", "hugetlb", 64 * MIB, 40.0),
     ] + list(extra_results)
-    n = sum(1 for l in lines if '"result"' in l)
+    n = sum(1 for l in lines
+            if '"result"' in l or '"type": "fault"' in l)
     if tail:
         lines += [
             'ioasid-bench: {"type": "done", "results": %d}' % n,
@@ -242,6 +287,111 @@ class VtdTest(unittest.TestCase):
         self.assertEqual([None, None], [t[6] for t in got])
         self.assertIn("n/a  vtd", bench_report.table(
             {"kernel": "k", "results": results}))
+
+
+class FaultTest(unittest.TestCase):
+    def test_figures_are_results_with_exactly_the_issue_keys(self):
+        log = good_log(fault_lines() + [
+            fault("iommufd", "fault_rate", 512, rate=1.0, extra_key=3)])
+        report, problems = bench_report.parse_log(log)
+        self.assertEqual([], problems)
+        faults = [r for r in report["results"] if bench_report.is_fault(r)]
+        self.assertEqual(13, len(faults))
+        self.assertEqual(21, len(report["results"]))
+        self.assertEqual({"api": "ioasid-ring", "op": "fault_rtt",
+                          "p50_ns": 20000, "p99_ns": 60000, "runs": 1000},
+                         faults[0])
+        self.assertEqual(["api", "op", "p50_ns", "p99_ns", "runs"],
+                         list(faults[0].keys()))
+        rate = [r for r in faults if r["op"] == "fault_rate"]
+        for r in rate:
+            self.assertEqual(["api", "op", "batch", "faults_per_s"],
+                             list(r.keys()))
+        self.assertEqual({"ioasid-ring", "ioasid-rw", "iommufd"},
+                         {r["api"] for r in faults})
+        # What ioasid_bench adds goes to fault_info, not into the results.
+        self.assertEqual(6, len(report["fault_info"]))
+        self.assertNotIn("type", report["fault_info"][0])
+        json.dumps(report)
+
+    def test_bad_figures_fail(self):
+        log = good_log([fault("ioasid-ring", "fault_rtt", p50=1, p99=2),
+                        fault("ioasid-ring", "fault_rate", 16),
+                        fault("ioasid-ring", "fault_nap", 16, rate=1)])
+        report, problems = bench_report.parse_log(
+            log.replace(', "faults_per_s": null', ""))
+        self.assertTrue(any("fault_rate without faults_per_s" in p
+                            for p in problems))
+        self.assertTrue(any("unknown op 'fault_nap'" in p for p in problems))
+        self.assertEqual(1, sum(1 for r in report["results"]
+                                if bench_report.is_fault(r)))
+
+    def test_table_ratios_and_goals(self):
+        report, _ = bench_report.parse_log(good_log(fault_lines()))
+        text = bench_report.table(report)
+        # The map part is unchanged by the fault figures.
+        self.assertIn("PASS mock  4k       64 MiB", text)
+        self.assertIn("0.40x", text)     # ring RTT p50 over iommufd's
+        self.assertIn("0.60x", text)     # rw RTT p50 over iommufd's
+        self.assertIn("4.00x", text)     # ring at batch 256 over iommufd
+        self.assertIn("250000/s", text)  # the burst, for information
+        self.assertIn("raising     4.0 us, handling     1.5 us", text)
+        # The trigger floor, and the RTT p50 less it: 20 - 5 and 50 - 3 us.
+        self.assertRegex(text, r"ioasid-ring +20.0 us +60.0 us +1000 +"
+                               r"0.40x +5.0 us +15.0 us\n")
+        self.assertRegex(text, r"iommufd +50.0 us +100.0 us +1000 +1.00x +"
+                               r"3.0 us +47.0 us\n")
+        self.assertRegex(text, r"ioasid-rw +30.0 us +70.0 us +1000 +"
+                               r"0.60x +- +-\n")
+        self.assertIn("PASS mock  round trip p50 ioasid-ring / iommufd",
+                      text)
+        self.assertIn("PASS mock  faults/s at batch 256 ioasid-ring / "
+                      "iommufd", text)
+        got = bench_report.fault_targets(report["results"])
+        self.assertEqual([0.4, 4.0], [round(t[1], 6) for t in got])
+        self.assertEqual([True, True], [t[3] for t in got])
+
+    def test_goals_missed_and_missing(self):
+        report, _ = bench_report.parse_log(good_log(fault_lines(
+            ring_rtt=30000, ring_256=70000.0)))
+        got = bench_report.fault_targets(report["results"])
+        self.assertEqual([False, False], [t[3] for t in got])
+        self.assertIn("MISS mock  round trip p50",
+                      bench_report.table(report))
+        results = [r for r in report["results"] if r["api"] != "iommufd"]
+        got = bench_report.fault_targets(results)
+        self.assertEqual([None, None], [t[3] for t in got])
+        self.assertEqual([], bench_report.fault_targets(
+            bench_report.map_results(results)))
+
+    def test_map_figures_ignore_faults(self):
+        report, _ = bench_report.parse_log(good_log(fault_lines()))
+        plain, _ = bench_report.parse_log(good_log())
+        self.assertEqual(bench_report.index(plain["results"]),
+                         bench_report.index(report["results"]))
+        self.assertEqual(bench_report.deciding(plain["results"]),
+                         bench_report.deciding(report["results"]))
+        self.assertEqual(["mock"], bench_report.guests_of(report))
+        # A run of the fault figures alone still makes a table.
+        only = {"kernel": "k", "results": [
+            r for r in report["results"] if bench_report.is_fault(r)]}
+        self.assertEqual([], bench_report.guests_of(only))
+        self.assertIn("Round trip", bench_report.table(only))
+
+    def test_merge_faults(self):
+        parsed = [("guest-vtd.log",) + bench_report.parse_log(vtd_log()),
+                  ("guest-mock.log",) + bench_report.parse_log(
+                      good_log(fault_lines()))]
+        report, problems = bench_report.merge(parsed)
+        self.assertEqual([], problems)
+        self.assertEqual(11 + 8 + 12, len(report["results"]))
+        self.assertEqual(6, len(report["fault_info"]))
+        parsed.append(("again.log",) + bench_report.parse_log(
+            good_log(fault_lines())))
+        report, problems = bench_report.merge(parsed)
+        self.assertTrue(any("iommufd fault_rate batch 256 measured by the "
+                            "mock guest too" in p for p in problems))
+        self.assertEqual(11 + 8 + 12, len(report["results"]))
 
 
 if __name__ == "__main__":

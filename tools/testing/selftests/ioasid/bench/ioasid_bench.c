@@ -3,7 +3,10 @@
  * Map and unmap throughput of /dev/ioasid, compared with iommufd, VFIO
  * type1 and the floor every such API stands on: pinning the pages
  * (pin_user_pages() with FOLL_LONGTERM, timed by CONFIG_GUP_TEST's
- * PIN_LONGTERM_BENCHMARK).
+ * PIN_LONGTERM_BENCHMARK); and, in the mock guest, the round trip and the
+ * rate of I/O page faults through /dev/ioasid's fault queues (the mapped
+ * ring, and read()/write()) and iommufd's fault fd (see "page faults"
+ * below).
  *
  * Two sets of APIs, one per guest (-m):
  *
@@ -30,7 +33,8 @@
  * microseconds.
  *
  * Every line for the host starts with "ioasid-bench: " and is one JSON
- * object; vm/bench_report.py reads them from the guest console.  Any
+ * object ("result" for map and unmap, "fault" for the page fault figures);
+ * vm/bench_report.py reads them from the guest console.  Any
  * failure prints an object of type "error" and exits 1.  Not a selftest:
  * `make bench` builds it and runs it in guests of its own.
  */
@@ -40,12 +44,14 @@
 #include <glob.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -1083,13 +1089,802 @@ static void bench_buffer(enum backing backing, size_t len)
 	buffer_free(&b);
 }
 
+/* ---- page faults ------------------------------------------------------- */
+
+/*
+ * Page requests, mock guest only: a mock device that can raise them (PRI)
+ * is attached to a nested HWPT that reports to a fault queue, as with
+ * vSVA.  Three consumers:
+ *
+ * ioasid-ring: /dev/ioasid's queue mapped: read() of its eventfd, the
+ *   records taken from the ring, the answers put in the response ring and
+ *   committed with one IOASID_FAULT_QUEUE_RESPOND;
+ * ioasid-rw: the same kind of queue through poll(), read() of the records
+ *   and one write() of the answers;
+ * iommufd: iommufd's fault fd on its own mock device (a nested HWPT of
+ *   IOMMU_HWPT_DATA_SELFTEST with IOMMU_HWPT_FAULT_ID_VALID on a nesting
+ *   parent), through poll(), read() and one write().
+ *
+ * Both are measured the same way, by one thread, from user space: the
+ * device's part is one test ioctl per page request group (one request in
+ * each, last-in-group) -- IOASID_TEST_IOPF_INJECT of one request, without
+ * WAIT, and IOMMU_TEST_OP_TRIGGER_IOPF, which can raise no more -- each
+ * going through iommu_report_device_fault() into the queue; then the
+ * consumer waits for its notification once, takes the records and answers
+ * them all with one call.  A round trip (fault_rtt) is one such cycle of
+ * one request: from the trigger ioctl to the answer accepted, which for
+ * /dev/ioasid means the mock device has its response (the mock IOMMU's
+ * page_response() is called from the commit); iommufd's mock drops the
+ * response in page_response(), so for it the end is the same call
+ * returning.  The rate (fault_rate) is the same cycle with batches of 1,
+ * 16 and 256 groups, run back to back for a fixed time: groups answered
+ * per second.  The APIs take turns, in rounds, starting with a different
+ * one each round, so that a slow spell of the host hits all of them.
+ *
+ * Besides, "fault_info" lines tell where the time goes (raising, and
+ * handling: waiting, taking, answering); the floor of the trigger itself
+ * (trigger_floor: the same ioctl on a second device of the same test
+ * driver, whose request the IOMMU refuses before it reaches any queue,
+ * the device's bookkeeping and the ioctl being all that is left); and, for
+ * /dev/ioasid, the rate when the device raises a whole batch in one
+ * IOASID_TEST_IOPF_INJECT (iommufd's trigger has no such form):
+ * informational, not the figures.
+ *
+ * Every record is checked (kind, last-in-group, device, HWPT), and at the
+ * end the mock device's counters: every group raised was answered with
+ * success, none overflowed.
+ */
+enum fault_api { FAPI_RING, FAPI_RW, FAPI_IOMMUFD, NR_FAPIS };
+static const char *const fault_api_name[NR_FAPIS] = {
+	[FAPI_RING] = "ioasid-ring",
+	[FAPI_RW] = "ioasid-rw",
+	[FAPI_IOMMUFD] = "iommufd",
+};
+
+static const int fault_batches[] = { 1, 16, 256 };
+#define NR_FAULT_BATCHES	((int)(sizeof(fault_batches) / sizeof(int)))
+#define FAULT_BATCH_MAX		256
+/* Ring entries: a whole batch fits, so that nothing ever overflows. */
+#define FAULT_ENTRIES		1024
+#define FAULT_ROUNDS		4
+#define FAULT_WAIT_MS		10000
+#define FAULT_MAX_SAMPLES	(1 << 18)
+/*
+ * The stage 1's input addresses that fault: FAULT_PAGES pages from
+ * FAULT_ADDR, and a burst's further ones; and where the table sits.
+ */
+#define FAULT_ADDR		0x40000000ULL
+#define FAULT_PAGES		512
+#define FAULT_S1_GPA		(1ULL << 30)
+#define FAULT_PERM		(IOASID_FAULT_PERM_READ | IOASID_FAULT_PERM_WRITE)
+
+static double fault_seconds = 2;
+
+/* One consumer and the device it answers. */
+struct fault_side {
+	enum fault_api api;
+	int fd;			/* /dev/ioasid or /dev/iommu */
+	int qfd;		/* the fault queue's file */
+	int efd;		/* ioasid-ring: the eventfd */
+	__u32 queue_id;
+	__u32 trigger_id;	/* ioasid: mock device; iommufd: its idev */
+	__u32 floor_id;		/* the same, of a device with no queue */
+	__u32 dev_id;		/* the device, as the records name it */
+	__u32 hwpt_id;		/* the nested HWPT with the queue */
+	__u32 grpid;		/* iommufd: the next group index */
+	unsigned long long raised;
+	/* ioasid-ring */
+	struct ioasid_fault_ring *ring;
+	struct ioasid_fault_record *recs;
+	struct ioasid_fault_response *resps;
+	size_t map_size;
+	__u32 rec_head;
+	__u32 resp_tail;
+	/* the stage-1 table page (ioasid) */
+	void *s1;
+	__u32 cookies[FAULT_BATCH_MAX];
+};
+
+static struct fault_side fault_sides[NR_FAPIS];
+
+/* A fault queue of /dev/ioasid, with an eventfd and mapped for the ring. */
+static void fault_queue_ioasid(struct fault_side *f)
+{
+	struct ioasid_fault_queue_alloc cmd = {
+		.size = sizeof(cmd),
+		.nr_entries = FAULT_ENTRIES,
+	};
+	void *p;
+
+	f->efd = -1;
+	if (f->api == FAPI_RING) {
+		f->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (f->efd < 0)
+			die("eventfd: %s", strerror(errno));
+		cmd.flags = IOASID_FAULT_QUEUE_EVENTFD;
+		cmd.eventfd = f->efd;
+	}
+	xioctl(f->fd, IOASID_FAULT_QUEUE_ALLOC, &cmd,
+	       "IOASID_FAULT_QUEUE_ALLOC");
+	f->queue_id = cmd.out_fault_id;
+	f->qfd = cmd.out_fault_fd;
+	if (f->api != FAPI_RING)
+		return;
+	p = mmap(NULL, cmd.out_mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 f->qfd, 0);
+	if (p == MAP_FAILED)
+		die("mmap of the fault queue (%llu bytes): %s",
+		    (unsigned long long)cmd.out_mmap_size, strerror(errno));
+	f->map_size = cmd.out_mmap_size;
+	f->ring = p;
+	f->recs = (void *)((char *)p + cmd.out_records_offset);
+	f->resps = (void *)((char *)p + cmd.out_responses_offset);
+	if (f->ring->nr_entries != FAULT_ENTRIES ||
+	    f->ring->record_size != sizeof(struct ioasid_fault_record) ||
+	    f->ring->response_size != sizeof(struct ioasid_fault_response))
+		die("fault ring header: %u entries of %u and %u bytes, expected %u of %zu and %zu",
+		    f->ring->nr_entries, f->ring->record_size,
+		    f->ring->response_size, FAULT_ENTRIES,
+		    sizeof(struct ioasid_fault_record),
+		    sizeof(struct ioasid_fault_response));
+	f->rec_head = f->ring->rec_tail;
+	f->resp_tail = f->ring->resp_head;
+}
+
+/*
+ * /dev/ioasid: a PRI-capable mock device behind the mock VT-d, bound; a
+ * nesting parent on an IOAS that maps the page of an empty stage-1 table;
+ * a nested HWPT of that table reporting to a new fault queue; the
+ * device's RID attached to it.
+ */
+static void fault_setup_ioasid(struct fault_side *f)
+{
+	const __u64 need = IOASID_FEATURE_TEST | IOASID_FEATURE_NESTING |
+			   IOASID_FEATURE_FAULT;
+	struct ioasid_info info = { .size = sizeof(info) };
+	struct ioasid_ioas_alloc ioas = { .size = sizeof(ioas) };
+	struct ioasid_test_mock_dev_add mock = {
+		.size = sizeof(mock),
+		.flags = IOASID_TEST_MOCK_DEV_PRI | IOASID_TEST_MOCK_DEV_VTD,
+	};
+	struct ioasid_test_device_bind bind = { .size = sizeof(bind) };
+	struct ioasid_hwpt_alloc parent = {
+		.size = sizeof(parent),
+		.flags = IOASID_HWPT_ALLOC_NEST_PARENT,
+	};
+	struct ioasid_hwpt_vtd_s1 s1 = {
+		.pgtbl_addr = FAULT_S1_GPA,
+		.addr_width = 48,
+	};
+	struct ioasid_hwpt_alloc nested = {
+		.size = sizeof(nested),
+		.data_type = IOASID_HWPT_DATA_VTD_S1,
+		.data_len = sizeof(s1),
+		.data_uptr = (uintptr_t)&s1,
+	};
+	struct ioasid_test_device_attach attach = { .size = sizeof(attach) };
+	struct ioasid_ioas_map map = {
+		.size = sizeof(map),
+		.flags = IOASID_IOAS_MAP_FIXED_IOVA | IOASID_IOAS_MAP_READ |
+			 IOASID_IOAS_MAP_WRITE,
+		.length = SZ_4K,
+		.iova = FAULT_S1_GPA,
+	};
+
+	f->fd = open("/dev/ioasid", O_RDWR | O_CLOEXEC);
+	if (f->fd < 0)
+		die("open /dev/ioasid: %s", strerror(errno));
+	xioctl(f->fd, IOASID_GET_INFO, &info, "IOASID_GET_INFO");
+	if ((info.features & need) != need)
+		die("/dev/ioasid features 0x%llx lack TEST, NESTING or FAULT",
+		    (unsigned long long)info.features);
+	fault_queue_ioasid(f);
+
+	/* An empty table: every stage-1 address is not present. */
+	f->s1 = map_anon(SZ_4K, 0);
+	memset(f->s1, 0, SZ_4K);
+	xioctl(f->fd, IOASID_IOAS_ALLOC, &ioas, "IOASID_IOAS_ALLOC");
+	map.ioas_id = ioas.out_ioas_id;
+	map.user_va = (uintptr_t)f->s1;
+	xioctl(f->fd, IOASID_IOAS_MAP, &map, "IOASID_IOAS_MAP");
+
+	xioctl(f->fd, IOASID_TEST_MOCK_DEV_ADD, &mock,
+	       "IOASID_TEST_MOCK_DEV_ADD(PRI)");
+	f->trigger_id = mock.out_dev_id;
+	bind.dev_id = f->trigger_id;
+	xioctl(f->fd, IOASID_TEST_DEVICE_BIND, &bind,
+	       "IOASID_TEST_DEVICE_BIND");
+	f->dev_id = bind.out_device_id;
+
+	parent.dev_id = f->dev_id;
+	parent.pt_id = ioas.out_ioas_id;
+	xioctl(f->fd, IOASID_HWPT_ALLOC, &parent,
+	       "IOASID_HWPT_ALLOC(NEST_PARENT)");
+	nested.dev_id = f->dev_id;
+	nested.pt_id = parent.out_hwpt_id;
+	nested.fault_id = f->queue_id;
+	xioctl(f->fd, IOASID_HWPT_ALLOC, &nested,
+	       "IOASID_HWPT_ALLOC(VTD_S1, fault_id)");
+	f->hwpt_id = nested.out_hwpt_id;
+
+	attach.dev_id = f->trigger_id;
+	attach.pt_id = f->hwpt_id;
+	xioctl(f->fd, IOASID_TEST_DEVICE_ATTACH, &attach,
+	       "IOASID_TEST_DEVICE_ATTACH");
+
+	/* Not bound: its requests are refused without a queue. */
+	mock.flags = IOASID_TEST_MOCK_DEV_PRI;
+	xioctl(f->fd, IOASID_TEST_MOCK_DEV_ADD, &mock,
+	       "IOASID_TEST_MOCK_DEV_ADD(PRI)");
+	f->floor_id = mock.out_dev_id;
+}
+
+/*
+ * iommufd, as its selftest does: a mock device on a new IOAS, a nesting
+ * parent HWPT, a fault queue, a nested HWPT reporting to it, and the
+ * mock device moved onto that.
+ */
+static void fault_setup_iommufd(struct fault_side *f)
+{
+	struct iommu_ioas_alloc ioas = { .size = sizeof(ioas) };
+	struct iommu_test_cmd mock = {
+		.size = sizeof(mock),
+		.op = IOMMU_TEST_OP_MOCK_DOMAIN,
+	};
+	struct iommu_hwpt_alloc parent = {
+		.size = sizeof(parent),
+		.flags = IOMMU_HWPT_ALLOC_NEST_PARENT,
+	};
+	struct iommu_fault_alloc queue = { .size = sizeof(queue) };
+	struct iommu_hwpt_selftest data = { .iotlb = IOMMU_TEST_IOTLB_DEFAULT };
+	struct iommu_hwpt_alloc nested = {
+		.size = sizeof(nested),
+		.flags = IOMMU_HWPT_FAULT_ID_VALID,
+		.data_type = IOMMU_HWPT_DATA_SELFTEST,
+		.data_len = sizeof(data),
+		.data_uptr = (uintptr_t)&data,
+	};
+	struct iommu_test_cmd replace = {
+		.size = sizeof(replace),
+		.op = IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE,
+	};
+
+	f->efd = -1;
+	f->fd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
+	if (f->fd < 0)
+		die("open /dev/iommu: %s", strerror(errno));
+	xioctl(f->fd, IOMMU_IOAS_ALLOC, &ioas, "IOMMU_IOAS_ALLOC");
+	mock.id = ioas.out_ioas_id;
+	xioctl(f->fd, IOMMU_TEST_CMD, &mock,
+	       "IOMMU_TEST_CMD(IOMMU_TEST_OP_MOCK_DOMAIN)");
+	f->trigger_id = mock.mock_domain.out_idev_id;
+	f->dev_id = f->trigger_id;
+
+	parent.dev_id = f->dev_id;
+	parent.pt_id = ioas.out_ioas_id;
+	xioctl(f->fd, IOMMU_HWPT_ALLOC, &parent,
+	       "IOMMU_HWPT_ALLOC(NEST_PARENT)");
+	xioctl(f->fd, IOMMU_FAULT_QUEUE_ALLOC, &queue,
+	       "IOMMU_FAULT_QUEUE_ALLOC");
+	f->queue_id = queue.out_fault_id;
+	f->qfd = queue.out_fault_fd;
+	nested.dev_id = f->dev_id;
+	nested.pt_id = parent.out_hwpt_id;
+	nested.fault_id = f->queue_id;
+	xioctl(f->fd, IOMMU_HWPT_ALLOC, &nested,
+	       "IOMMU_HWPT_ALLOC(SELFTEST, FAULT_ID_VALID)");
+	f->hwpt_id = nested.out_hwpt_id;
+
+	replace.id = mock.mock_domain.out_stdev_id;
+	replace.mock_domain_replace.pt_id = f->hwpt_id;
+	xioctl(f->fd, IOMMU_TEST_CMD, &replace,
+	       "IOMMU_TEST_CMD(IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE)");
+
+	/* On a paging HWPT: no fault handler, the core refuses. */
+	mock.id = ioas.out_ioas_id;
+	xioctl(f->fd, IOMMU_TEST_CMD, &mock,
+	       "IOMMU_TEST_CMD(IOMMU_TEST_OP_MOCK_DOMAIN)");
+	f->floor_id = mock.mock_domain.out_idev_id;
+}
+
+/*
+ * The device raises @n page request groups of one request each: one test
+ * ioctl per group, or with @burst (ioasid only) one for all of them.
+ */
+static void fault_raise(struct fault_side *f, int n, bool burst)
+{
+	struct ioasid_test_iopf_inject inject = {
+		.size = sizeof(inject),
+		.dev_id = f->trigger_id,
+		.addr = FAULT_ADDR,
+		.count = burst ? n : 1,
+		.group_size = 1,
+		.perm = FAULT_PERM,
+	};
+	struct iommu_test_cmd trigger = {
+		.size = sizeof(trigger),
+		.op = IOMMU_TEST_OP_TRIGGER_IOPF,
+		.trigger_iopf = {
+			.dev_id = f->trigger_id,
+			.perm = IOMMU_PGFAULT_PERM_READ |
+				IOMMU_PGFAULT_PERM_WRITE,
+		},
+	};
+	int i;
+
+	if (f->api != FAPI_IOMMUFD) {
+		for (i = 0; i < (burst ? 1 : n); i++) {
+			inject.addr = FAULT_ADDR +
+				      (f->raised % FAULT_PAGES) * SZ_4K;
+			if (ioctl(f->fd, IOASID_TEST_IOPF_INJECT, &inject))
+				die("%s: IOASID_TEST_IOPF_INJECT: %s (errno %d)",
+				    fault_api_name[f->api], strerror(errno),
+				    errno);
+			f->raised += inject.count;
+		}
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		/* PCI PRI's 9-bit group index; no PASID. */
+		trigger.trigger_iopf.grpid = f->grpid++ % 512;
+		trigger.trigger_iopf.addr = FAULT_ADDR +
+					    (f->raised % FAULT_PAGES) * SZ_4K;
+		if (ioctl(f->fd, IOMMU_TEST_CMD, &trigger))
+			die("iommufd: IOMMU_TEST_OP_TRIGGER_IOPF: %s (errno %d)",
+			    strerror(errno), errno);
+		f->raised++;
+	}
+}
+
+/* Wait at most FAULT_WAIT_MS for @fd to be readable. */
+static void fault_poll(struct fault_side *f, int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int rc = poll(&p, 1, FAULT_WAIT_MS);
+
+	if (rc < 0)
+		die("%s: poll: %s", fault_api_name[f->api], strerror(errno));
+	if (!rc)
+		die("%s: no fault record in %d ms (%llu raised)",
+		    fault_api_name[f->api], FAULT_WAIT_MS, f->raised);
+	if (p.revents & (POLLERR | POLLNVAL))
+		die("%s: poll: revents 0x%x", fault_api_name[f->api],
+		    p.revents);
+}
+
+static void fault_check_ioasid(struct fault_side *f,
+			       const struct ioasid_fault_record *r)
+{
+	if (r->type != IOASID_FAULT_PAGE_REQ ||
+	    !(r->flags & IOASID_FAULT_LAST_IN_GROUP) ||
+	    (r->flags & IOASID_FAULT_PASID_VALID) || r->dev_id != f->dev_id ||
+	    r->hwpt_id != f->hwpt_id || r->perm != FAULT_PERM ||
+	    r->addr < FAULT_ADDR ||
+	    r->addr >= FAULT_ADDR + (FAULT_PAGES + FAULT_BATCH_MAX) * SZ_4K)
+		die("%s: record type %u flags 0x%x dev %u/%u hwpt %u/%u perm 0x%x at 0x%llx",
+		    fault_api_name[f->api], r->type, r->flags, r->dev_id,
+		    f->dev_id, r->hwpt_id, f->hwpt_id, r->perm,
+		    (unsigned long long)r->addr);
+}
+
+/* ioasid-ring: the eventfd, then the records up to the kernel's tail. */
+static void fault_take_ring(struct fault_side *f, int n)
+{
+	const __u32 mask = FAULT_ENTRIES - 1;
+	bool notified = false;
+	__u64 count;
+	__u32 tail;
+	int got = 0;
+
+	while (got < n) {
+		if (!notified) {
+			/* What a consumer asleep on the eventfd does. */
+			if (read(f->efd, &count, sizeof(count)) < 0 &&
+			    errno != EAGAIN)
+				die("ioasid-ring: read of the eventfd: %s",
+				    strerror(errno));
+			notified = true;
+		}
+		tail = __atomic_load_n(&f->ring->rec_tail, __ATOMIC_ACQUIRE);
+		if (tail == f->rec_head) {
+			/*
+			 * Our rec_head is published: a record produced from
+			 * now on finds the ring empty and signals.
+			 */
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+			if (__atomic_load_n(&f->ring->rec_tail,
+					    __ATOMIC_ACQUIRE) == tail)
+				fault_poll(f, f->efd);
+			notified = false;
+			continue;
+		}
+		if (tail - f->rec_head > FAULT_ENTRIES)
+			die("ioasid-ring: rec_tail %u is %u records ahead of rec_head",
+			    tail, tail - f->rec_head);
+		while (f->rec_head != tail && got < n) {
+			const struct ioasid_fault_record *r =
+				&f->recs[f->rec_head & mask];
+
+			fault_check_ioasid(f, r);
+			f->cookies[got++] = r->cookie;
+			f->rec_head++;
+		}
+		__atomic_store_n(&f->ring->rec_head, f->rec_head,
+				 __ATOMIC_RELEASE);
+	}
+}
+
+/* ioasid-rw and iommufd: poll(), then read() what there is. */
+static void fault_take_fd(struct fault_side *f, int n)
+{
+	static struct ioasid_fault_record recs[FAULT_BATCH_MAX];
+	static struct iommu_hwpt_pgfault pgf[FAULT_BATCH_MAX];
+	size_t size = f->api == FAPI_IOMMUFD ? sizeof(pgf[0]) :
+					       sizeof(recs[0]);
+	void *buf = f->api == FAPI_IOMMUFD ? (void *)pgf : (void *)recs;
+	ssize_t rc;
+	int got = 0, i, k;
+
+	while (got < n) {
+		fault_poll(f, f->qfd);
+		rc = read(f->qfd, buf, (n - got) * size);
+		if (rc < 0 && errno == EAGAIN)
+			continue;
+		if (rc <= 0 || rc % size)
+			die("%s: read of %zu bytes from the fault queue: %zd (%s)",
+			    fault_api_name[f->api], (n - got) * size, rc,
+			    rc < 0 ? strerror(errno) : "not whole records");
+		k = rc / size;
+		for (i = 0; i < k; i++) {
+			if (f->api != FAPI_IOMMUFD) {
+				fault_check_ioasid(f, &recs[i]);
+				f->cookies[got++] = recs[i].cookie;
+				continue;
+			}
+			if (!(pgf[i].flags & IOMMU_PGFAULT_FLAGS_LAST_PAGE) ||
+			    (pgf[i].flags & IOMMU_PGFAULT_FLAGS_PASID_VALID) ||
+			    pgf[i].dev_id != f->dev_id)
+				die("iommufd: unexpected record: flags 0x%x dev %u (expected %u)",
+				    pgf[i].flags, pgf[i].dev_id, f->dev_id);
+			f->cookies[got++] = pgf[i].cookie;
+		}
+	}
+}
+
+/* Answer the @n groups taken, with success, in one call. */
+static void fault_respond(struct fault_side *f, int n)
+{
+	static struct ioasid_fault_response resps[FAULT_BATCH_MAX];
+	static struct iommu_hwpt_page_response pgr[FAULT_BATCH_MAX];
+	struct ioasid_fault_queue_respond cmd = {
+		.size = sizeof(cmd),
+		.fault_id = f->queue_id,
+	};
+	const __u32 mask = FAULT_ENTRIES - 1;
+	size_t len;
+	ssize_t rc;
+	void *buf;
+	int i;
+
+	switch (f->api) {
+	case FAPI_RING:
+		for (i = 0; i < n; i++) {
+			f->resps[(f->resp_tail + i) & mask].cookie =
+				f->cookies[i];
+			f->resps[(f->resp_tail + i) & mask].code =
+				IOASID_FAULT_RESP_SUCCESS;
+		}
+		f->resp_tail += n;
+		__atomic_store_n(&f->ring->resp_tail, f->resp_tail,
+				 __ATOMIC_RELEASE);
+		xioctl(f->fd, IOASID_FAULT_QUEUE_RESPOND, &cmd,
+		       "IOASID_FAULT_QUEUE_RESPOND");
+		if (cmd.out_done != (__u32)n)
+			die("IOASID_FAULT_QUEUE_RESPOND carried out %u of %d responses",
+			    cmd.out_done, n);
+		return;
+	case FAPI_RW:
+		for (i = 0; i < n; i++)
+			resps[i] = (struct ioasid_fault_response) {
+				.cookie = f->cookies[i],
+				.code = IOASID_FAULT_RESP_SUCCESS,
+			};
+		buf = resps;
+		len = n * sizeof(resps[0]);
+		break;
+	default:
+		for (i = 0; i < n; i++)
+			pgr[i] = (struct iommu_hwpt_page_response) {
+				.cookie = f->cookies[i],
+				.code = IOMMUFD_PAGE_RESP_SUCCESS,
+			};
+		buf = pgr;
+		len = n * sizeof(pgr[0]);
+		break;
+	}
+	rc = write(f->qfd, buf, len);
+	if (rc != (ssize_t)len)
+		die("%s: write of %zu bytes of responses: %zd (%s)",
+		    fault_api_name[f->api], len, rc,
+		    rc < 0 ? strerror(errno) : "short");
+}
+
+static void fault_take(struct fault_side *f, int n)
+{
+	if (f->api == FAPI_RING)
+		fault_take_ring(f, n);
+	else
+		fault_take_fd(f, n);
+}
+
+/* One cycle: raise @n groups, take them, answer them. */
+static void fault_cycle(struct fault_side *f, int n, bool burst)
+{
+	fault_raise(f, n, burst);
+	fault_take(f, n);
+	fault_respond(f, n);
+}
+
+/*
+ * /dev/ioasid: the mock device saw every group it raised answered with
+ * success, and nothing overflowed.
+ */
+static void fault_check_done(struct fault_side *f)
+{
+	struct ioasid_test_iopf_stats st = {
+		.size = sizeof(st),
+		.dev_id = f->trigger_id,
+	};
+
+	if (f->api == FAPI_IOMMUFD)
+		return;
+	xioctl(f->fd, IOASID_TEST_IOPF_STATS, &st, "IOASID_TEST_IOPF_STATS");
+	/* The counters are u32: compare modulo 2^32. */
+	if (st.out_raised != (__u32)f->raised ||
+	    st.out_success != (__u32)f->raised || st.out_pending ||
+	    st.out_invalid || st.out_failure)
+		die("%s: raised %u/%llu groups; %u success, %u invalid, %u failure, %u pending",
+		    fault_api_name[f->api], st.out_raised, f->raised,
+		    st.out_success, st.out_invalid, st.out_failure,
+		    st.out_pending);
+	if (f->ring && (f->ring->overflow || f->ring->lost_events))
+		die("ioasid-ring: overflow %llu, lost events %llu",
+		    (unsigned long long)f->ring->overflow,
+		    (unsigned long long)f->ring->lost_events);
+}
+
+/* What one (API, figure) collected over the rounds. */
+struct fault_acc {
+	unsigned long long faults;
+	unsigned long long ns;		/* cycles, end to end */
+	unsigned long long raise_ns;	/* of which raising */
+	unsigned long long *samples;	/* fault_rtt: each cycle */
+	int nr_samples;
+	bool floor;			/* only the trigger, of floor_id */
+};
+
+/*
+ * Cycles of @n groups for @budget_ns: with @acc->samples, each one timed;
+ * else the raising and the whole cycle timed apart.  With @acc->floor,
+ * only the trigger of one group, on the device without a queue.
+ */
+static void fault_run(struct fault_side *f, int n, bool burst,
+		      unsigned long long budget_ns, struct fault_acc *acc)
+{
+	unsigned long long start = now_ns(), t0, t1, t2;
+	struct fault_side floor;
+
+	if (acc->floor) {
+		/* A copy, so that the real device's count stays right. */
+		floor = *f;
+		floor.trigger_id = f->floor_id;
+		f = &floor;
+	}
+	do {
+		t0 = now_ns();
+		if (acc->floor) {
+			fault_raise(f, 1, false);
+			t2 = now_ns();
+			if (acc->nr_samples < FAULT_MAX_SAMPLES)
+				acc->samples[acc->nr_samples++] = t2 - t0;
+		} else if (acc->samples) {
+			fault_cycle(f, n, burst);
+			t2 = now_ns();
+			if (acc->nr_samples < FAULT_MAX_SAMPLES)
+				acc->samples[acc->nr_samples++] = t2 - t0;
+		} else {
+			fault_raise(f, n, burst);
+			t1 = now_ns();
+			fault_take(f, n);
+			fault_respond(f, n);
+			t2 = now_ns();
+			acc->raise_ns += t1 - t0;
+		}
+		acc->ns += t2 - t0;
+		acc->faults += n;
+	} while (t2 - start < budget_ns);
+}
+
+static unsigned long long percentile(unsigned long long *sorted, int n,
+				     int pct)
+{
+	/* Nearest rank. */
+	int rank = (int)(((long long)n * pct + 99) / 100);
+
+	return sorted[rank < 1 ? 0 : rank - 1];
+}
+
+static void emit_fault_info(enum fault_api api, const char *op, int batch,
+			    const char *raise, struct fault_acc *a)
+{
+	double per = a->faults ? (double)a->ns / a->faults : 0;
+
+	printf(PFX
+	       "{\"type\": \"fault_info\", \"api\": \"%s\", \"op\": \"%s\", \"batch\": %d, \"raise\": \"%s\", \"faults\": %llu, \"elapsed_ns\": %llu, \"faults_per_s\": %.0f, \"ns_per_fault\": %.1f",
+	       fault_api_name[api], op, batch, raise, a->faults, a->ns,
+	       a->ns ? a->faults * 1e9 / a->ns : 0.0, per);
+	if (a->raise_ns && a->faults)
+		printf(", \"raise_ns_per_fault\": %.1f, \"handle_ns_per_fault\": %.1f",
+		       (double)a->raise_ns / a->faults,
+		       (double)(a->ns - a->raise_ns) / a->faults);
+	printf("}\n");
+	fflush(stdout);
+}
+
+/* Print the sorted samples of @a: p50, p99 and the tail. */
+static void emit_fault_tail(enum fault_api api, const char *op,
+			    struct fault_acc *a)
+{
+	unsigned long long *v = a->samples;
+	int n = a->nr_samples;
+
+	printf(PFX
+	       "{\"type\": \"fault_info\", \"api\": \"%s\", \"op\": \"%s\", \"batch\": 1, \"raise\": \"ioctl\", \"runs\": %d, \"min_ns\": %llu, \"p50_ns\": %llu, \"p90_ns\": %llu, \"p99_ns\": %llu, \"p999_ns\": %llu, \"max_ns\": %llu}\n",
+	       fault_api_name[api], op, n, v[0], percentile(v, n, 50),
+	       percentile(v, n, 90), percentile(v, n, 99),
+	       v[n - 1 - (n - 1) / 1000], v[n - 1]);
+	fflush(stdout);
+}
+
+static bool want_fault_api[NR_FAPIS];
+
+/*
+ * Figure @fig of the fault part: 0 the round trip, then the batches; with
+ * @burst the ioasid APIs' batch rate with one IOPF_INJECT per batch.  The
+ * APIs take turns, FAULT_ROUNDS rounds of a share of fault_seconds each.
+ */
+static void fault_figure(int fig, bool burst, struct fault_acc *acc)
+{
+	unsigned long long slice = fault_seconds * 1e9 / FAULT_ROUNDS;
+
+	if (acc[0].floor)
+		slice /= 2;
+	int n = fig ? fault_batches[fig - 1] : 1;
+	int r, i;
+
+	for (r = 0; r < FAULT_ROUNDS; r++)
+		for (i = 0; i < NR_FAPIS; i++) {
+			enum fault_api api = (r + i) % NR_FAPIS;
+
+			if (!want_fault_api[api] ||
+			    (burst && api == FAPI_IOMMUFD))
+				continue;
+			fault_run(&fault_sides[api], n, burst, slice,
+				  &acc[api]);
+		}
+}
+
+static void bench_faults(void)
+{
+	struct fault_acc acc[NR_FAPIS];
+	unsigned long long *sorted;
+	int fig, i, j;
+
+	for (i = 0; i < NR_FAPIS; i++) {
+		if (!want_fault_api[i])
+			continue;
+		fault_sides[i].api = i;
+		if (i == FAPI_IOMMUFD)
+			fault_setup_iommufd(&fault_sides[i]);
+		else
+			fault_setup_ioasid(&fault_sides[i]);
+		/* Untimed: the first cycles, and a batch of each size. */
+		for (j = 0; j < 100; j++)
+			fault_cycle(&fault_sides[i], 1, false);
+		for (j = 0; j < NR_FAULT_BATCHES; j++)
+			fault_cycle(&fault_sides[i], fault_batches[j], false);
+		fault_check_done(&fault_sides[i]);
+	}
+	note("page faults: %g s per figure and API in %d rounds, a trigger ioctl per group",
+	     fault_seconds, FAULT_ROUNDS);
+
+	/* The round trip. */
+	memset(acc, 0, sizeof(acc));
+	for (i = 0; i < NR_FAPIS; i++) {
+		acc[i].samples = calloc(FAULT_MAX_SAMPLES, sizeof(*sorted));
+		if (!acc[i].samples)
+			die("out of memory");
+	}
+	fault_figure(0, false, acc);
+	for (i = 0; i < NR_FAPIS; i++) {
+		struct fault_acc *a = &acc[i];
+
+		if (!want_fault_api[i])
+			continue;
+		if (!a->nr_samples)
+			die("%s: no round trip measured", fault_api_name[i]);
+		sorted = a->samples;
+		qsort(sorted, a->nr_samples, sizeof(*sorted), cmp_ull);
+		printf(PFX
+		       "{\"type\": \"fault\", \"api\": \"%s\", \"op\": \"fault_rtt\", \"p50_ns\": %llu, \"p99_ns\": %llu, \"runs\": %d}\n",
+		       fault_api_name[i], percentile(sorted, a->nr_samples, 50),
+		       percentile(sorted, a->nr_samples, 99), a->nr_samples);
+		nr_results++;
+		emit_fault_tail(i, "fault_rtt", a);
+		fault_check_done(&fault_sides[i]);
+	}
+
+	/* The floor: the trigger alone, refused before any queue. */
+	for (i = 0; i < NR_FAPIS; i++) {
+		acc[i].nr_samples = 0;
+		acc[i].floor = true;
+	}
+	fault_figure(0, false, acc);
+	for (i = 0; i < NR_FAPIS; i++) {
+		if (!want_fault_api[i])
+			continue;
+		if (!acc[i].nr_samples)
+			die("%s: no trigger floor measured", fault_api_name[i]);
+		qsort(acc[i].samples, acc[i].nr_samples, sizeof(*sorted),
+		      cmp_ull);
+		emit_fault_tail(i, "trigger_floor", &acc[i]);
+	}
+	for (i = 0; i < NR_FAPIS; i++)
+		free(acc[i].samples);
+
+	/* The rates, batch by batch. */
+	for (fig = 1; fig <= NR_FAULT_BATCHES; fig++) {
+		int batch = fault_batches[fig - 1];
+
+		memset(acc, 0, sizeof(acc));
+		fault_figure(fig, false, acc);
+		for (i = 0; i < NR_FAPIS; i++) {
+			if (!want_fault_api[i])
+				continue;
+			if (!acc[i].ns)
+				die("%s: no rate measured", fault_api_name[i]);
+			printf(PFX
+			       "{\"type\": \"fault\", \"api\": \"%s\", \"op\": \"fault_rate\", \"batch\": %d, \"faults_per_s\": %.0f}\n",
+			       fault_api_name[i], batch,
+			       acc[i].faults * 1e9 / acc[i].ns);
+			nr_results++;
+			emit_fault_info(i, "fault_rate", batch, "ioctl",
+					&acc[i]);
+			fault_check_done(&fault_sides[i]);
+		}
+	}
+
+	/* Informational: /dev/ioasid's device raising a batch at once. */
+	memset(acc, 0, sizeof(acc));
+	fault_figure(NR_FAULT_BATCHES, true, acc);
+	for (i = 0; i < FAPI_IOMMUFD; i++) {
+		if (!want_fault_api[i])
+			continue;
+		emit_fault_info(i, "fault_rate",
+				fault_batches[NR_FAULT_BATCHES - 1], "burst",
+				&acc[i]);
+		fault_check_done(&fault_sides[i]);
+	}
+}
+
 /* ---- main -------------------------------------------------------------- */
 
 static void usage(const char *argv0)
 {
 	fprintf(stderr,
 		"usage: %s [-m mock|vtd] [-r RUNS] [-s MIB[,MIB...]]\n"
-		"       [-b 4k,thp,hugetlb] [-a API[,API...]]\n"
+		"       [-b 4k,thp,hugetlb] [-a API[,API...]] [-F SECONDS]\n"
+		"       [-f API[,API...]]\n"
 		"  -m  mock: gup,ioasid,ioasid-nodomain,iommufd (the default);\n"
 		"      vtd: ioasid-vtd,iommufd-vtd,type1-vtd on QEMU's edu behind\n"
 		"      the emulated VT-d\n"
@@ -1097,7 +1892,11 @@ static void usage(const char *argv0)
 		"  -s  buffer sizes in MiB, multiples of 2 (default 64,512)\n"
 		"  -b  backings to measure (default all)\n"
 		"  -a  APIs to measure, of gup, ioasid, ioasid-nodomain, iommufd,\n"
-		"      ioasid-vtd, iommufd-vtd, type1-vtd (default: those of -m)\n",
+		"      ioasid-vtd, iommufd-vtd, type1-vtd (default: those of -m)\n"
+		"  -F  seconds per page fault figure and API (default 2, at\n"
+		"      most 60; 0: no page faults)\n"
+		"  -f  page fault APIs, of ioasid-ring, ioasid-rw, iommufd\n"
+		"      (default: all of them with -m mock, none with -m vtd)\n",
 		argv0, MAX_RUNS);
 	exit(2);
 }
@@ -1144,13 +1943,15 @@ static void parse_sizes(char *arg, const char *argv0)
 int main(int argc, char **argv)
 {
 	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
-	bool apis_given = false, vtd_wanted = false;
+	bool apis_given = false, vtd_wanted = false, faults_given = false;
+	bool faults_wanted = false;
+	char *end;
 	struct utsname u;
 	int opt, i, b;
 
 	for (i = 0; i < NR_APIS; i++)
 		api_option[i] = api_desc[i].option;
-	while ((opt = getopt(argc, argv, "m:r:s:b:a:h")) != -1) {
+	while ((opt = getopt(argc, argv, "m:r:s:b:a:F:f:h")) != -1) {
 		switch (opt) {
 		case 'm':
 			for (i = 0; i < NR_MODES; i++)
@@ -1177,6 +1978,18 @@ int main(int argc, char **argv)
 				  argv[0]);
 			apis_given = true;
 			break;
+		case 'F':
+			errno = 0;
+			fault_seconds = strtod(optarg, &end);
+			if (errno || *end || end == optarg ||
+			    !(fault_seconds >= 0 && fault_seconds <= 60))
+				usage(argv[0]);
+			break;
+		case 'f':
+			parse_set(optarg, fault_api_name, NR_FAPIS,
+				  want_fault_api, argv[0]);
+			faults_given = true;
+			break;
 		default:
 			usage(argv[0]);
 		}
@@ -1188,6 +2001,13 @@ int main(int argc, char **argv)
 			want_api[i] = is_vtd(i) == (mode == MODE_VTD);
 	for (i = 0; i < NR_APIS; i++)
 		vtd_wanted |= want_api[i] && is_vtd(i);
+	for (i = 0; i < NR_FAPIS; i++) {
+		if (!faults_given)
+			want_fault_api[i] = mode == MODE_MOCK;
+		if (!fault_seconds)
+			want_fault_api[i] = false;
+		faults_wanted |= want_fault_api[i];
+	}
 
 	if (uname(&u))
 		die("uname: %s", strerror(errno));
@@ -1218,6 +2038,8 @@ int main(int argc, char **argv)
 		for (b = 0; b < NR_BACKINGS; b++)
 			if (want_backing[b])
 				bench_buffer(b, sizes[i]);
+	if (faults_wanted)
+		bench_faults();
 
 	printf(PFX "{\"type\": \"done\", \"results\": %d}\n", nr_results);
 	fflush(stdout);
