@@ -128,63 +128,18 @@ static int ioas_map_at(int fd, __u32 ioas, void *va, __u64 len, __u64 iova)
 	return ioctl_err(fd, IOASID_IOAS_MAP, &cmd);
 }
 
-static int device_bind(int fd, __u32 mock, __u32 *dev)
-{
-	struct ioasid_test_device_bind cmd = {
-		.size = sizeof(cmd),
-		.dev_id = mock,
-	};
-	int rc = ioctl_err(fd, IOASID_TEST_DEVICE_BIND, &cmd);
-
-	*dev = rc ? 0 : cmd.out_device_id;
-	return rc;
-}
-
-static int device_unbind(int fd, __u32 mock)
-{
-	struct ioasid_test_device_unbind cmd = {
-		.size = sizeof(cmd),
-		.dev_id = mock,
-	};
-
-	return ioctl_err(fd, IOASID_TEST_DEVICE_UNBIND, &cmd);
-}
-
-/* Attach (or replace) the RID of mock device @mock to @pt. */
-static int rid_attach(int fd, __u32 mock, __u32 pt, bool replace)
-{
-	struct ioasid_test_device_attach cmd = {
-		.size = sizeof(cmd),
-		.flags = replace ? IOASID_TEST_DEVICE_ATTACH_REPLACE : 0,
-		.dev_id = mock,
-		.pt_id = pt,
-	};
-
-	return ioctl_err(fd, IOASID_TEST_DEVICE_ATTACH, &cmd);
-}
-
-static int rid_detach(int fd, __u32 mock)
-{
-	struct ioasid_test_device_detach cmd = {
-		.size = sizeof(cmd),
-		.dev_id = mock,
-	};
-
-	return ioctl_err(fd, IOASID_TEST_DEVICE_DETACH, &cmd);
-}
-
 /* Attach @pt to the RID (@pasid 0) or to a PASID of @mock. */
 static int attach(int fd, __u32 mock, __u32 pasid, __u32 pt, bool replace)
 {
 	if (!pasid)
-		return rid_attach(fd, mock, pt, replace);
+		return ioasid_rid_attach(fd, mock, pt, replace);
 	return ioasid_pasid_attach(fd, mock, pasid, pt, replace, NULL);
 }
 
 static int detach(int fd, __u32 mock, __u32 pasid)
 {
 	if (!pasid)
-		return rid_detach(fd, mock);
+		return ioasid_rid_detach(fd, mock);
 	return ioasid_pasid_detach(fd, mock, pasid);
 }
 
@@ -258,7 +213,7 @@ static void env_setup(struct __test_metadata *_metadata, struct fenv *e,
 	e->ioas = ia.out_ioas_id;
 	ASSERT_EQ(0, ioas_map_at(e->fd, e->ioas, e->ram, RAM_SIZE, GPA_BASE));
 	ASSERT_EQ(0, ioasid_mock_dev_add(e->fd, mock_flags, 0, 0, &e->mock));
-	ASSERT_EQ(0, device_bind(e->fd, e->mock, &e->dev));
+	ASSERT_EQ(0, ioasid_device_bind(e->fd, e->mock, &e->dev));
 	ASSERT_EQ(0, ioasid_nest_parent_alloc(e->fd, e->dev, e->ioas, true,
 					      &e->parent));
 	ASSERT_EQ(0, ioasid_allow_pasid(e->fd, e->mock, 1, NR_PASIDS - 1,
@@ -691,9 +646,9 @@ TEST_F(fault, hwpt_fault_id)
 	EXPECT_EQ(0, destroy(e->fd, hp));
 	EXPECT_EQ(EBUSY, destroy(e->fd, q.id));
 	/* Attached or not. */
-	ASSERT_EQ(0, rid_attach(e->fd, e->mock, hn, false));
+	ASSERT_EQ(0, ioasid_rid_attach(e->fd, e->mock, hn, false));
 	EXPECT_EQ(EBUSY, destroy(e->fd, q.id));
-	ASSERT_EQ(0, rid_detach(e->fd, e->mock));
+	ASSERT_EQ(0, ioasid_rid_detach(e->fd, e->mock));
 	EXPECT_EQ(0, destroy(e->fd, hn));
 	EXPECT_EQ(0, destroy(e->fd, q.id));
 	EXPECT_EQ(ENOENT, destroy(e->fd, q.id));
@@ -783,7 +738,7 @@ TEST_F(fault, routing_nested)
 	fq_open(_metadata, e, &qb, 16);
 	ha = nested(_metadata, e, 0, qa.id);
 	hb = nested(_metadata, e, 1, qb.id);
-	ASSERT_EQ(0, rid_attach(e->fd, e->mock, ha, false));
+	ASSERT_EQ(0, ioasid_rid_attach(e->fd, e->mock, ha, false));
 	ASSERT_EQ(0, ioasid_pasid_attach(e->fd, e->mock, 1, hb, false, NULL));
 
 	/* Injected requests of the RID: A's queue only. */
@@ -831,7 +786,7 @@ TEST_F(fault, routing_nested)
 	EXPECT_EQ(0, ioasid_fq_respond(&qb, r[0].cookie, RESP_OK));
 
 	/* The RID moves to B: its requests follow it. */
-	ASSERT_EQ(0, rid_attach(e->fd, e->mock, hb, true));
+	ASSERT_EQ(0, ioasid_rid_attach(e->fd, e->mock, hb, true));
 	inject(_metadata, e, 0, FAULT_IOVA, 1, 1, PERM_R);
 	EXPECT_EQ(0, ioasid_fq_pending(&qa));
 	ASSERT_EQ(1, ioasid_fq_pop(&qb, r, 8));
@@ -863,7 +818,7 @@ TEST_F(fault, two_pasids_two_queues)
 	hn = nested(_metadata, e, 0, 0);
 	ASSERT_EQ(0, ioasid_pasid_attach(e->fd, e->mock, 1, ha, false, NULL));
 	ASSERT_EQ(0, ioasid_pasid_attach(e->fd, e->mock, 2, hb, false, NULL));
-	ASSERT_EQ(0, rid_attach(e->fd, e->mock, hn, false));
+	ASSERT_EQ(0, ioasid_rid_attach(e->fd, e->mock, hn, false));
 
 	inject(_metadata, e, 2, FAULT_IOVA, 1, 1, PERM_R | PERM_W);
 	inject(_metadata, e, 1, FAULT_IOVA + SZ_4K, 1, 1, PERM_R | PERM_X);
@@ -904,11 +859,11 @@ TEST_F(fault, group_two_devices)
 					 IOASID_TEST_MOCK_DEV_PRI |
 					 IOASID_TEST_MOCK_DEV_GROUP, e->mock, 0,
 					 &mock_b));
-	ASSERT_EQ(0, device_bind(e->fd, mock_b, &dev_b));
+	ASSERT_EQ(0, ioasid_device_bind(e->fd, mock_b, &dev_b));
 	fq_open(_metadata, e, &q, 8);
 	h = paging(_metadata, e, q.id);
-	ASSERT_EQ(0, rid_attach(e->fd, e->mock, h, false));
-	ASSERT_EQ(0, rid_attach(e->fd, mock_b, h, false));
+	ASSERT_EQ(0, ioasid_rid_attach(e->fd, e->mock, h, false));
+	ASSERT_EQ(0, ioasid_rid_attach(e->fd, mock_b, h, false));
 
 	inject(_metadata, e, 0, FAULT_IOVA, 1, 1, PERM_R);
 	ASSERT_EQ(0, ioasid_iopf_inject(e->fd, mock_b, 0, FAULT_IOVA + SZ_4K,
@@ -920,7 +875,7 @@ TEST_F(fault, group_two_devices)
 	EXPECT_EQ(FAULT_IOVA + SZ_4K, r[1].addr);
 
 	/* A leaves: its group is answered, B's waits. */
-	ASSERT_EQ(0, rid_detach(e->fd, e->mock));
+	ASSERT_EQ(0, ioasid_rid_detach(e->fd, e->mock));
 	EXPECT_STATS(e, 1, 0, 0, 0, 1);
 	ASSERT_EQ(0, ioasid_iopf_stats(e->fd, mock_b, &sb));
 	EXPECT_EQ(1, sb.out_pending);
@@ -1009,8 +964,8 @@ TEST_F(fault, response_codes)
 	__u32 tail, done;
 
 	fq_open(_metadata, e, &q, 4);
-	ASSERT_EQ(0, rid_attach(e->fd, e->mock, paging(_metadata, e, q.id),
-				false));
+	ASSERT_EQ(0, ioasid_rid_attach(e->fd, e->mock, paging(_metadata, e, q.id),
+				       false));
 	inject(_metadata, e, 0, FAULT_IOVA, 3, 1, PERM_R);
 	ASSERT_EQ(3, ioasid_fq_pop(&q, r, 4));
 	tail = q.ring->resp_tail;
@@ -1060,8 +1015,8 @@ TEST_F_TIMEOUT(fault, dma_paging, 120)
 	buf = malloc(2 * SZ_4K);
 	ASSERT_NE(NULL, buf);
 	fq_open(_metadata, e, &q, 8);
-	ASSERT_EQ(0, rid_attach(e->fd, e->mock, paging(_metadata, e, q.id),
-				false));
+	ASSERT_EQ(0, ioasid_rid_attach(e->fd, e->mock, paging(_metadata, e, q.id),
+				       false));
 
 	for (c = 0; c < ARRAY_SIZE(cases); c++) {
 		bool write = cases[c].write, ok = cases[c].code == RESP_OK;
@@ -1166,8 +1121,8 @@ TEST_F(fault, bad_responses)
 	__u32 tail, done, bogus;
 
 	fq_open(_metadata, e, &q, 4);
-	ASSERT_EQ(0, rid_attach(e->fd, e->mock, nested(_metadata, e, 0, q.id),
-				false));
+	ASSERT_EQ(0, ioasid_rid_attach(e->fd, e->mock, nested(_metadata, e, 0, q.id),
+				       false));
 	inject(_metadata, e, 0, FAULT_IOVA, 2, 1, PERM_R);
 	ASSERT_EQ(2, ioasid_fq_pop(&q, r, 2));
 	ASSERT_NE(r[0].cookie, r[1].cookie);
@@ -1249,7 +1204,7 @@ TEST_F(fault, overflow)
 
 	fq_open(_metadata, e, &q, 4);
 	h = paging(_metadata, e, q.id);
-	ASSERT_EQ(0, rid_attach(e->fd, e->mock, h, false));
+	ASSERT_EQ(0, ioasid_rid_attach(e->fd, e->mock, h, false));
 	ASSERT_EQ(0, ioasid_iopf_inject(e->fd, e->mock, 0, FAULT_IOVA, 10, 1,
 					PERM_R, &out));
 	EXPECT_EQ(6, out.out_answered);
@@ -1359,7 +1314,7 @@ static void cleanup_case(struct __test_metadata *_metadata, struct fenv *e,
 		EXPECT_EQ(0, destroy(e->fd, q.id));
 		break;
 	case CLEAN_UNBIND:
-		ASSERT_EQ(0, device_unbind(e->fd, e->mock));
+		ASSERT_EQ(0, ioasid_device_unbind(e->fd, e->mock));
 		break;
 	}
 	dma_join(&j);
@@ -1444,9 +1399,9 @@ TEST_F(fault, cleanup_object_then_file)
 
 	fq_open(_metadata, e, &q, 4);
 	h = paging(_metadata, e, q.id);
-	ASSERT_EQ(0, rid_attach(e->fd, e->mock, h, false));
+	ASSERT_EQ(0, ioasid_rid_attach(e->fd, e->mock, h, false));
 	inject(_metadata, e, 0, FAULT_IOVA, 2, 1, PERM_R);
-	ASSERT_EQ(0, rid_detach(e->fd, e->mock));
+	ASSERT_EQ(0, ioasid_rid_detach(e->fd, e->mock));
 	EXPECT_STATS(e, 2, 0, 0, 0, 2);
 	ASSERT_EQ(0, destroy(e->fd, h));
 	ASSERT_EQ(0, destroy(e->fd, q.id));
@@ -1475,11 +1430,11 @@ static int context_close_child(void)
 	fd = open("/dev/ioasid", O_RDWR | O_CLOEXEC);
 	if (fd < 0 || ioctl_err(fd, IOASID_IOAS_ALLOC, &ia) ||
 	    ioasid_mock_dev_add(fd, MOCK_PRI, 0, 0, &mock) ||
-	    device_bind(fd, mock, &dev))
+	    ioasid_device_bind(fd, mock, &dev))
 		return 1;
 	if (ioasid_fq_open(fd, 0, 4, 0, &q) ||
 	    ioasid_hwpt_alloc_fault(fd, dev, ia.out_ioas_id, q.id, &h) ||
-	    rid_attach(fd, mock, h, false) ||
+	    ioasid_rid_attach(fd, mock, h, false) ||
 	    ioasid_iopf_inject(fd, mock, 0, FAULT_IOVA, 3, 1, PERM_R, NULL))
 		return 2;
 	close(fd);
@@ -1522,7 +1477,7 @@ TEST_F(fault, ring_and_rw_mixed)
 
 	fq_open(_metadata, e, &q, 8);
 	h = nested(_metadata, e, 0, q.id);
-	ASSERT_EQ(0, rid_attach(e->fd, e->mock, h, false));
+	ASSERT_EQ(0, ioasid_rid_attach(e->fd, e->mock, h, false));
 	inject(_metadata, e, 0, FAULT_IOVA, 4, 1, PERM_R);
 	/* read() consumes at rec_head, as the ring does. */
 	ASSERT_EQ(1, ioasid_fq_read(&q, r, 1));
@@ -1572,8 +1527,8 @@ TEST_F(fault, read_sizes)
 	ssize_t n;
 
 	fq_open(_metadata, e, &q, 4);
-	ASSERT_EQ(0, rid_attach(e->fd, e->mock, paging(_metadata, e, q.id),
-				false));
+	ASSERT_EQ(0, ioasid_rid_attach(e->fd, e->mock, paging(_metadata, e, q.id),
+				       false));
 	inject(_metadata, e, 0, FAULT_IOVA, 2, 1, PERM_R);
 	n = read(q.fd, r, sizeof(r[0]) - 1);
 	EXPECT_GE(0, n);
@@ -1600,8 +1555,8 @@ TEST_F(fault, eventfd)
 	ASSERT_LE(0, efd);
 	ASSERT_EQ(0, ioasid_fq_open(e->fd, IOASID_FAULT_QUEUE_EVENTFD, 4, efd,
 				    &q));
-	ASSERT_EQ(0, rid_attach(e->fd, e->mock, nested(_metadata, e, 0, q.id),
-				false));
+	ASSERT_EQ(0, ioasid_rid_attach(e->fd, e->mock, nested(_metadata, e, 0, q.id),
+				       false));
 	EXPECT_EQ(-1, read(efd, &cnt, sizeof(cnt)));
 	EXPECT_EQ(EAGAIN, errno);
 
@@ -1656,8 +1611,8 @@ TEST_F_TIMEOUT(fault, poll, 60)
 	pthread_t th;
 
 	fq_open(_metadata, e, &q, 4);
-	ASSERT_EQ(0, rid_attach(e->fd, e->mock, paging(_metadata, e, q.id),
-				false));
+	ASSERT_EQ(0, ioasid_rid_attach(e->fd, e->mock, paging(_metadata, e, q.id),
+				       false));
 	p = (struct pollfd) { .fd = q.fd, .events = POLLIN };
 	EXPECT_EQ(0, poll(&p, 1, 0));
 	inject(_metadata, e, 0, FAULT_IOVA, 1, 1, PERM_R);
@@ -1762,7 +1717,7 @@ TEST_F(event, unrecoverable)
 	fq_open(_metadata, e, &q, 8);
 	h = nested(_metadata, e, 0, q.id);
 	hp = paging(_metadata, e, q.id);
-	ASSERT_EQ(0, rid_attach(e->fd, e->mock, h, false));
+	ASSERT_EQ(0, ioasid_rid_attach(e->fd, e->mock, h, false));
 	ASSERT_EQ(0, ioasid_pasid_attach(e->fd, e->mock, 9, hp, false, NULL));
 	ASSERT_EQ(0, vtd_pt_map(&e->pt[0], ro, data_page(e), SZ_4K,
 				VTD_PTE_US));
@@ -1835,7 +1790,7 @@ TEST_F(event, rate_limit)
 	ASSERT_NE(NULL, r);
 	fq_open(_metadata, e, &q, nr);
 	h = nested(_metadata, e, 0, q.id);
-	ASSERT_EQ(0, rid_attach(e->fd, e->mock, h, false));
+	ASSERT_EQ(0, ioasid_rid_attach(e->fd, e->mock, h, false));
 	for (i = 0; i < burst; i++)
 		ASSERT_EQ(ENXIO, dma_now(e, IOASID_TEST_MOCK_DMA_FAULT_NOWAIT,
 					 0, FAULT_IOVA + i * SZ_4K, buf, 8,
@@ -1899,7 +1854,7 @@ TEST_F_TIMEOUT(fault, scale_model, 120)
 	fq_open(_metadata, e, &q, nr);
 	h[0] = nested(_metadata, e, 0, q.id);
 	h[1] = paging(_metadata, e, q.id);
-	ASSERT_EQ(0, rid_attach(e->fd, e->mock, h[0], false));
+	ASSERT_EQ(0, ioasid_rid_attach(e->fd, e->mock, h[0], false));
 	ASSERT_EQ(0, ioasid_pasid_attach(e->fd, e->mock, 11, h[1], false,
 					 NULL));
 

@@ -137,41 +137,6 @@ static int ioas_unmap_at(int fd, __u32 ioas, __u64 iova, __u64 len)
 	return ioctl_err(fd, IOASID_IOAS_UNMAP, &cmd);
 }
 
-static int device_bind(int fd, __u32 mock, __u32 *dev)
-{
-	struct ioasid_test_device_bind cmd = {
-		.size = sizeof(cmd),
-		.dev_id = mock,
-	};
-	int rc = ioctl_err(fd, IOASID_TEST_DEVICE_BIND, &cmd);
-
-	*dev = rc ? 0 : cmd.out_device_id;
-	return rc;
-}
-
-/* Attach (or replace) the RID of mock device @mock to @pt. */
-static int rid_attach(int fd, __u32 mock, __u32 pt, bool replace)
-{
-	struct ioasid_test_device_attach cmd = {
-		.size = sizeof(cmd),
-		.flags = replace ? IOASID_TEST_DEVICE_ATTACH_REPLACE : 0,
-		.dev_id = mock,
-		.pt_id = pt,
-	};
-
-	return ioctl_err(fd, IOASID_TEST_DEVICE_ATTACH, &cmd);
-}
-
-static int rid_detach(int fd, __u32 mock)
-{
-	struct ioasid_test_device_detach cmd = {
-		.size = sizeof(cmd),
-		.dev_id = mock,
-	};
-
-	return ioctl_err(fd, IOASID_TEST_DEVICE_DETACH, &cmd);
-}
-
 /* The slot of the model's IOTLB (selftest_nested.c, hash_64()). */
 static unsigned int iotlb_slot(__u32 key, __u64 iova)
 {
@@ -356,7 +321,7 @@ static void env_setup(struct __test_metadata *_metadata, struct nenv *e,
 	ASSERT_EQ(0, ioas_map_at(e->fd, e->ioas, e->ram, RAM_SIZE, GPA_BASE,
 				 true));
 	ASSERT_EQ(0, ioasid_mock_dev_add(e->fd, flags, 0, 0, &e->mock));
-	ASSERT_EQ(0, device_bind(e->fd, e->mock, &e->dev));
+	ASSERT_EQ(0, ioasid_device_bind(e->fd, e->mock, &e->dev));
 	ASSERT_EQ(0, ioasid_nest_parent_alloc(e->fd, e->dev, e->ioas, true,
 					      &e->parent));
 	if (!smmu)
@@ -366,7 +331,7 @@ static void env_setup(struct __test_metadata *_metadata, struct nenv *e,
 						IOASID_PASID_CFG_PAGING));
 	s1_init(_metadata, e, &e->pt, 0, TBL_END, GEOM(e));
 	e->hwpt = s1_hwpt(_metadata, e, &e->pt, 0);
-	ASSERT_EQ(0, rid_attach(e->fd, e->mock, e->hwpt, false));
+	ASSERT_EQ(0, ioasid_rid_attach(e->fd, e->mock, e->hwpt, false));
 }
 
 static void env_teardown(struct __test_metadata *_metadata, struct nenv *e)
@@ -847,7 +812,7 @@ TEST_F(vtd, five_level)
 	ASSERT_EQ(0, vtd_pt_map(&t5.v, hi, g1, SZ_4K, VTD_PTE_US | VTD_PTE_RW));
 	ASSERT_EQ(0, vtd_pt_map(&t5.v, neg, g2, SZ_4K, VTD_PTE_US));
 	hwpt = vtd_hwpt(_metadata, e, &t5, 0);
-	ASSERT_EQ(0, rid_attach(e->fd, e->mock, hwpt, true));
+	ASSERT_EQ(0, ioasid_rid_attach(e->fd, e->mock, hwpt, true));
 
 	read_ok(_metadata, e, 0, 0, hi + 0x10, gp(e, g1) + 0x10, 256);
 	write_ok(_metadata, e, 0, 0, hi + 0x800, gp(e, g1) + 0x800, 256);
@@ -870,7 +835,7 @@ TEST_F(vtd, five_level)
 		  F_SIZE, 5, 0, 0x8000000000001000ULL);
 
 	/* 4-level tables take 48 bits: the same addresses are not canonical. */
-	ASSERT_EQ(0, rid_attach(e->fd, e->mock, e->hwpt, true));
+	ASSERT_EQ(0, ioasid_rid_attach(e->fd, e->mock, e->hwpt, true));
 	dma_fails(_metadata, e, 0, 0, hi, 8, 0, ENXIO, 1, F_SIZE, 4, 0, hi);
 	dma_fails(_metadata, e, 0, 0, 1ULL << 47, 8, 0, ENXIO, 1, F_SIZE, 4,
 		  0, 1ULL << 47);
@@ -1436,7 +1401,7 @@ TEST_F(nest, s2_fault_on_first_table)
 
 		bad.v.root = HOLE_GPA;
 		hwpt = vtd_hwpt(_metadata, e, &bad, 0);
-		ASSERT_EQ(0, rid_attach(e->fd, e->mock, hwpt, true));
+		ASSERT_EQ(0, ioasid_rid_attach(e->fd, e->mock, hwpt, true));
 		dma_fails(_metadata, e, 0, 0, iova, 8, 0, ENXIO, 2, F_NP, 4,
 			  TF, entry_gpa(false, HOLE_GPA, iova, 4));
 	} else {
@@ -1449,13 +1414,13 @@ TEST_F(nest, s2_fault_on_first_table)
 		hwpt = smmu_hwpt_fmt(_metadata, e, HOLE_GPA, SMMU_CDMAX,
 				     SMMU_STE_S1DSS_SSID0,
 				     SMMU_STE0_S1FMT_LINEAR);
-		ASSERT_EQ(0, rid_attach(e->fd, e->mock, hwpt, true));
+		ASSERT_EQ(0, ioasid_rid_attach(e->fd, e->mock, hwpt, true));
 		dma_fails(_metadata, e, 0, 0, iova, 8, 0, ENXIO, 2, F_NP, 0,
 			  TF, HOLE_GPA);
 		dma_fails(_metadata, e, 0, 3, iova, 8, 0, ENXIO, 2, F_NP, 0,
 			  TF, HOLE_GPA + 3 * SMMU_CD_BYTES);
 	}
-	ASSERT_EQ(0, rid_attach(e->fd, e->mock, e->hwpt, true));
+	ASSERT_EQ(0, ioasid_rid_attach(e->fd, e->mock, e->hwpt, true));
 	read_ok(_metadata, e, 0, 0, iova, gp(e, g), 64);
 	ASSERT_EQ(0, destroy(e->fd, hwpt));
 }
@@ -1950,18 +1915,18 @@ TEST_F(nest, replace_and_destroy)
 		  domain_flags(_metadata, e, 0, &serial) &
 		  IOASID_TEST_DOMAIN_NESTED);
 	/* nested -> nested: the other tables, with an IOTLB of their own. */
-	ASSERT_EQ(0, rid_attach(e->fd, e->mock, hb, true));
+	ASSERT_EQ(0, ioasid_rid_attach(e->fd, e->mock, hb, true));
 	EXPECT_EQ(0, read_ok(_metadata, e, 0, 0, iova, gp(e, gb), SZ_4K));
 	EXPECT_EQ(IOASID_TEST_DOMAIN_NESTED,
 		  domain_flags(_metadata, e, 0, &serial2) &
 		  IOASID_TEST_DOMAIN_NESTED);
 	/* Both on the same stage 2. */
 	EXPECT_EQ(serial, serial2);
-	ASSERT_EQ(0, rid_attach(e->fd, e->mock, e->hwpt, true));
+	ASSERT_EQ(0, ioasid_rid_attach(e->fd, e->mock, e->hwpt, true));
 	read_ok(_metadata, e, 0, 0, iova, gp(e, ga), SZ_4K);
 
 	/* nested -> parent: stage 2 alone, the device's address is a GPA. */
-	ASSERT_EQ(0, rid_attach(e->fd, e->mock, e->parent, true));
+	ASSERT_EQ(0, ioasid_rid_attach(e->fd, e->mock, e->parent, true));
 	EXPECT_EQ(0, domain_flags(_metadata, e, 0, &serial2) &
 		  IOASID_TEST_DOMAIN_NESTED);
 	EXPECT_EQ(serial, serial2);
@@ -1969,7 +1934,7 @@ TEST_F(nest, replace_and_destroy)
 	write_ok(_metadata, e, 0, 0, ga + 8, gp(e, ga) + 8, 64);
 	dma_fails(_metadata, e, 0, 0, iova, 8, 0, ENXIO, 1, F_NP, 0, 0, iova);
 	/* and back. */
-	ASSERT_EQ(0, rid_attach(e->fd, e->mock, hb, true));
+	ASSERT_EQ(0, ioasid_rid_attach(e->fd, e->mock, hb, true));
 	read_ok(_metadata, e, 0, 0, iova, gp(e, gb), SZ_4K);
 
 	/* Held: the parent by its nested HWPTs, an attached HWPT. */
@@ -1979,7 +1944,7 @@ TEST_F(nest, replace_and_destroy)
 	ASSERT_EQ(0, destroy(e->fd, e->hwpt));
 	EXPECT_EQ(EBUSY, destroy(e->fd, e->parent));
 	/* Detached, DMA is blocked. */
-	ASSERT_EQ(0, rid_detach(e->fd, e->mock));
+	ASSERT_EQ(0, ioasid_rid_detach(e->fd, e->mock));
 	dma_fails(_metadata, e, 0, 0, iova, 8, 0, ENXIO, 0, F_ABORT, 0, 0,
 		  iova);
 	ASSERT_EQ(0, destroy(e->fd, hb));
@@ -2094,7 +2059,7 @@ TEST_F(vtd, pasid_replace)
 	read_ok(_metadata, e, 0, 0, iova, gp(e, ga), 64);
 
 	EXPECT_EQ(EBUSY, destroy(e->fd, e->parent));
-	ASSERT_EQ(0, rid_detach(e->fd, e->mock));
+	ASSERT_EQ(0, ioasid_rid_detach(e->fd, e->mock));
 	/* Still held by the PASID. */
 	EXPECT_EQ(EBUSY, destroy(e->fd, e->hwpt));
 	ASSERT_EQ(0, ioasid_pasid_detach(e->fd, e->mock, 5));
@@ -2273,30 +2238,30 @@ TEST_F(smmu, substreams)
 	/* S1CDMax 0: one CD, no substreams. */
 	h = smmu_hwpt_fmt(_metadata, e, e->pt.cd, 0, SMMU_STE_S1DSS_TERMINATE,
 			  SMMU_STE0_S1FMT_LINEAR);
-	ASSERT_EQ(0, rid_attach(e->fd, e->mock, h, true));
+	ASSERT_EQ(0, ioasid_rid_attach(e->fd, e->mock, h, true));
 	read_ok(_metadata, e, 0, 0, iova, gp(e, g), 64);
 	dma_fails(_metadata, e, 0, 1, iova, 8, 0, ENXIO, 1, F_CFG, 0, 0, iova);
 	/* S1DSS: DMA without substream terminated, or bypassing stage 1. */
 	h = smmu_hwpt_fmt(_metadata, e, e->pt.cd, 2, SMMU_STE_S1DSS_TERMINATE,
 			  SMMU_STE0_S1FMT_LINEAR);
-	ASSERT_EQ(0, rid_attach(e->fd, e->mock, h, true));
+	ASSERT_EQ(0, ioasid_rid_attach(e->fd, e->mock, h, true));
 	dma_fails(_metadata, e, 0, 0, iova, 8, 0, ENXIO, 1, F_CFG, 0, 0, iova);
 	h = smmu_hwpt_fmt(_metadata, e, e->pt.cd, 2, SMMU_STE_S1DSS_BYPASS,
 			  SMMU_STE0_S1FMT_LINEAR);
-	ASSERT_EQ(0, rid_attach(e->fd, e->mock, h, true));
+	ASSERT_EQ(0, ioasid_rid_attach(e->fd, e->mock, h, true));
 	read_ok(_metadata, e, 0, 0, g + 0x10, gp(e, g) + 0x10, 64);
 	s1_cd(e, &e->pt, 3, MAIN_ASID, 0);
 	read_ok(_metadata, e, 0, 3, iova, gp(e, g), 64);
 	/* STE bypass and abort. */
 	smmu_ste_bypass(ste);
 	h = smmu_hwpt_ste(_metadata, e, ste);
-	ASSERT_EQ(0, rid_attach(e->fd, e->mock, h, true));
+	ASSERT_EQ(0, ioasid_rid_attach(e->fd, e->mock, h, true));
 	read_ok(_metadata, e, 0, 0, g, gp(e, g), 64);
 	dma_fails(_metadata, e, 0, 0, HOLE_GPA, 8, 0, ENXIO, 2, F_NP, 0, 0,
 		  HOLE_GPA);
 	smmu_ste_abort(ste);
 	h = smmu_hwpt_ste(_metadata, e, ste);
-	ASSERT_EQ(0, rid_attach(e->fd, e->mock, h, true));
+	ASSERT_EQ(0, ioasid_rid_attach(e->fd, e->mock, h, true));
 	dma_fails(_metadata, e, 0, 0, g, 8, 0, ENXIO, 1, F_ABORT, 0, 0, g);
 
 	/* Two-level CD table, 4 KiB leaves of 64 CDs: substream 70 = 1:6. */
@@ -2308,7 +2273,7 @@ TEST_F(smmu, substreams)
 		      MAIN_ASID, 0);
 	h = smmu_hwpt_fmt(_metadata, e, l1, 8, SMMU_STE_S1DSS_SSID0,
 			  SMMU_STE0_S1FMT_4K_L2);
-	ASSERT_EQ(0, rid_attach(e->fd, e->mock, h, true));
+	ASSERT_EQ(0, ioasid_rid_attach(e->fd, e->mock, h, true));
 	read_ok(_metadata, e, 0, 70, iova, gp(e, g), 64);
 	/* Its level-1 descriptor 0 is invalid. */
 	dma_fails(_metadata, e, 0, 6, iova, 8, 0, ENXIO, 1, F_CFG, 0, 0, iova);
@@ -2792,7 +2757,7 @@ TEST_F_TIMEOUT(nest, fuzz_garbage_tables, 120)
 		       (unsigned long long)ninv);
 	EXPECT_LT(100, ndma);
 	/* Still usable: fresh tables translate. */
-	ASSERT_EQ(0, rid_attach(e->fd, e->mock, e->parent, true));
+	ASSERT_EQ(0, ioasid_rid_attach(e->fd, e->mock, e->parent, true));
 	read_ok(_metadata, e, 0, 0, GPA_BASE + DATA_OFF,
 		gp(e, GPA_BASE + DATA_OFF), 64);
 }
@@ -3189,7 +3154,7 @@ TEST(qemu_flow)
 	ASSERT_EQ(0, ioasid_mock_dev_add(fd, IOASID_TEST_MOCK_DEV_VTD |
 					 IOASID_TEST_MOCK_DEV_PASID, 0, 0,
 					 &mock));
-	ASSERT_EQ(0, device_bind(fd, mock, &dev));
+	ASSERT_EQ(0, ioasid_device_bind(fd, mock, &dev));
 	ASSERT_EQ(0, ioasid_allow_pasid(fd, mock, 1, NEST_PASIDS - 1,
 					IOASID_PASID_CFG_NESTED |
 					IOASID_PASID_CFG_PAGING));
@@ -3241,7 +3206,7 @@ TEST(qemu_flow)
 	 *    RID to it: the guest DMAs with its vIOMMU off, at GPAs.
 	 */
 	ASSERT_EQ(0, ioasid_nest_parent_alloc(fd, dev, ioas, true, &parent));
-	ASSERT_EQ(0, rid_attach(fd, mock, parent, false));
+	ASSERT_EQ(0, ioasid_rid_attach(fd, mock, parent, false));
 	env.fd = fd;
 	env.mock = mock;
 	env.ram = ram;
@@ -3261,7 +3226,7 @@ TEST(qemu_flow)
 	ASSERT_EQ(0, ioasid_nest_alloc(fd, dev, parent,
 				       IOASID_HWPT_DATA_VTD_S1, &s1,
 				       sizeof(s1), &h_rid));
-	ASSERT_EQ(0, rid_attach(fd, mock, h_rid, true));
+	ASSERT_EQ(0, ioasid_rid_attach(fd, mock, h_rid, true));
 	read_ok(_metadata, e, 0, 0, iova, ram + gpa_a, SZ_4K);
 	dma_fails(_metadata, e, 0, 0, gpa_a, 8, 0, ENXIO, 1, F_NP, 2, 0,
 		  gpa_a);
@@ -3340,11 +3305,11 @@ TEST(qemu_flow)
 	ASSERT_EQ(0, ioasid_nest_alloc(fd, dev, parent,
 				       IOASID_HWPT_DATA_VTD_S1, &s1,
 				       sizeof(s1), &h_rid2));
-	ASSERT_EQ(0, rid_attach(fd, mock, h_rid2, true));
+	ASSERT_EQ(0, ioasid_rid_attach(fd, mock, h_rid2, true));
 	read_ok(_metadata, e, 0, 0, iova, ram + gpa_b, SZ_4K);
 	ASSERT_EQ(0, destroy(fd, h_rid));
 	/*    The guest disables translation: replace with the parent. */
-	ASSERT_EQ(0, rid_attach(fd, mock, parent, true));
+	ASSERT_EQ(0, ioasid_rid_attach(fd, mock, parent, true));
 	read_ok(_metadata, e, 0, 0, gpa_c, ram + gpa_c, SZ_4K);
 	ASSERT_EQ(0, destroy(fd, h_rid2));
 	/*    The guest's process goes: its PASID is detached, its HWPT goes. */
@@ -3352,7 +3317,7 @@ TEST(qemu_flow)
 	ASSERT_EQ(0, destroy(fd, h_pasid));
 	/*    At the end, the parent and the IOAS. */
 	EXPECT_EQ(EBUSY, destroy(fd, parent));
-	ASSERT_EQ(0, rid_detach(fd, mock));
+	ASSERT_EQ(0, ioasid_rid_detach(fd, mock));
 	ASSERT_EQ(0, destroy(fd, parent));
 	ASSERT_EQ(0, destroy(fd, ioas));
 

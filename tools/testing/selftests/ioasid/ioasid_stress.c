@@ -598,28 +598,6 @@ static int access_info(int fd, __u32 access, __u32 *nr_pins)
 	return rc;
 }
 
-static int device_bind(int fd, __u32 mock, __u32 *dev)
-{
-	struct ioasid_test_device_bind cmd = {
-		.size = sizeof(cmd),
-		.dev_id = mock,
-	};
-	int rc = ioctl_err(fd, IOASID_TEST_DEVICE_BIND, &cmd);
-
-	*dev = rc ? 0 : cmd.out_device_id;
-	return rc;
-}
-
-static int device_unbind(int fd, __u32 mock)
-{
-	struct ioasid_test_device_unbind cmd = {
-		.size = sizeof(cmd),
-		.dev_id = mock,
-	};
-
-	return ioctl_err(fd, IOASID_TEST_DEVICE_UNBIND, &cmd);
-}
-
 static int device_attach(int fd, __u32 mock, __u32 pt, bool replace,
 			 __u32 *hwpt)
 {
@@ -845,7 +823,7 @@ static void s1_binder(struct stress *s, int tid, __u64 *rng)
 	switch (ioasid_rng_below(rng, 6)) {
 	case 0:
 	case 1:
-		rc = device_bind(s->fd, mock, &dev);
+		rc = ioasid_device_bind(s->fd, mock, &dev);
 		if (CHECK(s, "TEST_DEVICE_BIND", rc, errs_bind)) {
 			check_id(s, "TEST_DEVICE_BIND", dev);
 			id_set(s, &s->dev[i], dev);
@@ -866,7 +844,7 @@ static void s1_binder(struct stress *s, int tid, __u64 *rng)
 		      errs_enoent);
 		break;
 	default:
-		CHECK(s, "TEST_DEVICE_UNBIND", device_unbind(s->fd, mock),
+		CHECK(s, "TEST_DEVICE_UNBIND", ioasid_device_unbind(s->fd, mock),
 		      errs_enoent);
 		break;
 	}
@@ -980,7 +958,7 @@ TEST_F_TIMEOUT(stress, unbind_destroy, SCENARIO_TIMEOUT)
 
 	/* Unbinding what is left must work, and the file must close. */
 	for (i = 0; i < S1_MOCKS; i++) {
-		int rc = device_unbind(s->fd, s->mock[i]);
+		int rc = ioasid_device_unbind(s->fd, s->mock[i]);
 
 		EXPECT_TRUE(!rc || rc == ENOENT);
 	}
@@ -1204,7 +1182,7 @@ TEST_F_TIMEOUT(stress, attach_hwpt_destroy, SCENARIO_TIMEOUT)
 		ASSERT_EQ(0, mock_dev_add(s->fd, flags, s->mock[0],
 					  &s->mock[i]));
 		id_set(s, &s->mock[i], s->mock[i]);
-		ASSERT_EQ(0, device_bind(s->fd, s->mock[i], &s->dev[i]));
+		ASSERT_EQ(0, ioasid_device_bind(s->fd, s->mock[i], &s->dev[i]));
 		id_set(s, &s->dev[i], s->dev[i]);
 	}
 	s->fn[0] = s2_attacher;
@@ -1630,11 +1608,11 @@ static void s5_any(struct stress *s, int tid, __u64 *rng)
 		      errs_enoent);
 		break;
 	case 4:
-		rc = device_bind(fd, mock, &hwpt);
+		rc = ioasid_device_bind(fd, mock, &hwpt);
 		CHECK(s, "TEST_DEVICE_BIND", rc, errs_bind);
 		break;
 	case 5:
-		CHECK(s, "TEST_DEVICE_UNBIND", device_unbind(fd, mock),
+		CHECK(s, "TEST_DEVICE_UNBIND", ioasid_device_unbind(fd, mock),
 		      errs_enoent);
 		break;
 	case 6:
@@ -1695,7 +1673,7 @@ static void s5_build(struct __test_metadata *_metadata, struct stress *s,
 		ASSERT_EQ(0, mock_dev_add(fd, i == 2 ?
 					  IOASID_TEST_MOCK_DEV_GROUP : 0,
 					  s->mock[0], &s->mock[i]));
-		ASSERT_EQ(0, device_bind(fd, s->mock[i], &s->dev[i]));
+		ASSERT_EQ(0, ioasid_device_bind(fd, s->mock[i], &s->dev[i]));
 		ASSERT_EQ(0, device_attach(fd, s->mock[i], s->ioas[0], false,
 					   &hwpt));
 		id_set(s, &s->mock[i], s->mock[i]);
@@ -2023,12 +2001,12 @@ static void s6_lifecycle(struct stress *s, int tid, __u64 *rng)
 
 	switch (ioasid_rng_below(rng, 10)) {
 	case 0:
-		CHECK(s, "TEST_DEVICE_UNBIND", device_unbind(s->fd, s->mock[i]),
-		      errs_enoent);
+		CHECK(s, "TEST_DEVICE_UNBIND",
+		      ioasid_device_unbind(s->fd, s->mock[i]), errs_enoent);
 		break;
 	case 1:
 	case 2:
-		rc = device_bind(s->fd, s->mock[i], &dev);
+		rc = ioasid_device_bind(s->fd, s->mock[i], &dev);
 		if (!CHECK(s, "TEST_DEVICE_BIND", rc, errs_bind))
 			break;
 		id_set(s, &s->dev[i], dev);
@@ -2096,7 +2074,7 @@ TEST_F_TIMEOUT(stress, pasid, SCENARIO_TIMEOUT)
 		ASSERT_EQ(0, ioasid_mock_dev_add(s->fd, flags[i], s->mock[0],
 						 i == 3 ? 8 : 0, &s->mock[i]));
 		id_set(s, &s->mock[i], s->mock[i]);
-		ASSERT_EQ(0, device_bind(s->fd, s->mock[i], &s->dev[i]));
+		ASSERT_EQ(0, ioasid_device_bind(s->fd, s->mock[i], &s->dev[i]));
 		id_set(s, &s->dev[i], s->dev[i]);
 		ASSERT_EQ(0, ioasid_allow_pasid(s->fd, s->mock[i], 1, S6_LAST,
 						IOASID_PASID_CFG_PAGING));
@@ -2123,7 +2101,7 @@ TEST_F_TIMEOUT(stress, pasid, SCENARIO_TIMEOUT)
 	 * both IOASes can be destroyed, and every global PASID freed.
 	 */
 	for (i = 0; i < S6_MOCKS; i++) {
-		rc = device_unbind(s->fd, s->mock[i]);
+		rc = ioasid_device_unbind(s->fd, s->mock[i]);
 		EXPECT_TRUE(!rc || rc == ENOENT);
 	}
 	for (i = 0; i < 16; i++) {
@@ -2506,7 +2484,7 @@ static void s7_lifecycle(struct stress *s, int tid, __u64 *rng)
 	case 0:
 		/* Its attachments go; the HWPTs made for it stay. */
 		pthread_mutex_lock(&s->bind_lock);
-		rc = device_unbind(s->fd, s->mock[i]);
+		rc = ioasid_device_unbind(s->fd, s->mock[i]);
 		if (!rc)
 			s->bound[i] = false;
 		pthread_mutex_unlock(&s->bind_lock);
@@ -2514,7 +2492,7 @@ static void s7_lifecycle(struct stress *s, int tid, __u64 *rng)
 		break;
 	case 1:
 		pthread_mutex_lock(&s->bind_lock);
-		rc = device_bind(s->fd, s->mock[i], &dev);
+		rc = ioasid_device_bind(s->fd, s->mock[i], &dev);
 		if (!rc) {
 			id_set(s, &s->dev[i], dev);
 			s->bound[i] = true;
@@ -2610,10 +2588,10 @@ static void s7_probe_parents(struct __test_metadata *_metadata,
 	__u32 dev[2], id, nested, num;
 	int f, rc[2];
 
-	if (device_bind(s->fd, s->mock[0], &dev[0]))
+	if (ioasid_device_bind(s->fd, s->mock[0], &dev[0]))
 		return;
-	if (device_bind(s->fd, s->mock[2], &dev[1])) {
-		device_unbind(s->fd, s->mock[0]);
+	if (ioasid_device_bind(s->fd, s->mock[2], &dev[1])) {
+		ioasid_device_unbind(s->fd, s->mock[0]);
 		return;
 	}
 	for (id = 1; id <= max; id++) {
@@ -2633,8 +2611,8 @@ static void s7_probe_parents(struct __test_metadata *_metadata,
 		       "not a nesting parent: an automatic HWPT",
 		       strerror(rc[0]), strerror(rc[1]));
 	}
-	device_unbind(s->fd, s->mock[0]);
-	device_unbind(s->fd, s->mock[2]);
+	ioasid_device_unbind(s->fd, s->mock[0]);
+	ioasid_device_unbind(s->fd, s->mock[2]);
 }
 
 /* Whether @id names a nested HWPT of flavour @f (a slot may be stale). */
@@ -2676,8 +2654,8 @@ static unsigned int s7_settle(struct __test_metadata *_metadata,
 
 	for (i = 0; i < S7_MOCKS; i++) {
 		if (!s->bound[i]) {
-			ASSERT_EQ(0, device_bind(s->fd, s->mock[i],
-						 &s->dev[i]));
+			ASSERT_EQ(0, ioasid_device_bind(s->fd, s->mock[i],
+							&s->dev[i]));
 			s->bound[i] = true;
 		}
 		/* A thread may have left the device with paging only. */
@@ -2760,7 +2738,7 @@ TEST_F_TIMEOUT(stress, nested, SCENARIO_TIMEOUT)
 		ASSERT_EQ(0, ioasid_mock_dev_add(s->fd, flags[i], s->mock[0],
 						 0, &s->mock[i]));
 		id_set(s, &s->mock[i], s->mock[i]);
-		ASSERT_EQ(0, device_bind(s->fd, s->mock[i], &s->dev[i]));
+		ASSERT_EQ(0, ioasid_device_bind(s->fd, s->mock[i], &s->dev[i]));
 		id_set(s, &s->dev[i], s->dev[i]);
 		s->bound[i] = true;
 		ASSERT_EQ(0, ioasid_allow_pasid(s->fd, s->mock[i], 1, S7_LAST,
@@ -2805,7 +2783,7 @@ TEST_F_TIMEOUT(stress, nested, SCENARIO_TIMEOUT)
 	 * parents, and then nothing holds the IOASes.
 	 */
 	for (i = 0; i < S7_MOCKS; i++) {
-		rc = device_unbind(s->fd, s->mock[i]);
+		rc = ioasid_device_unbind(s->fd, s->mock[i]);
 		EXPECT_TRUE(!rc || rc == ENOENT);
 	}
 	for (round = 0; round < 3; round++) {
@@ -3231,7 +3209,7 @@ TEST_F_TIMEOUT(stress, fault_queues, SCENARIO_TIMEOUT)
 						 IOASID_TEST_MOCK_DEV_PRI, 0, 0,
 						 &s->mock[i]));
 		id_set(s, &s->mock[i], s->mock[i]);
-		ASSERT_EQ(0, device_bind(s->fd, s->mock[i], &s->dev[i]));
+		ASSERT_EQ(0, ioasid_device_bind(s->fd, s->mock[i], &s->dev[i]));
 		id_set(s, &s->dev[i], s->dev[i]);
 		ASSERT_EQ(0, ioasid_allow_pasid(s->fd, s->mock[i], 1, S8_LAST,
 						IOASID_PASID_CFG_PAGING));

@@ -245,6 +245,53 @@ static inline int ioasid_mock_dev_add(int fd, __u32 flags, __u32 group_dev_id,
 	return rc;
 }
 
+/* Bind mock device @mock_id as its owning subsystem would: its device id. */
+static inline int ioasid_device_bind(int fd, __u32 mock_id, __u32 *dev_id)
+{
+	struct ioasid_test_device_bind cmd = {
+		.size = sizeof(cmd),
+		.dev_id = mock_id,
+	};
+	int rc = ioctl_err(fd, IOASID_TEST_DEVICE_BIND, &cmd);
+
+	*dev_id = rc ? 0 : cmd.out_device_id;
+	return rc;
+}
+
+static inline int ioasid_device_unbind(int fd, __u32 mock_id)
+{
+	struct ioasid_test_device_unbind cmd = {
+		.size = sizeof(cmd),
+		.dev_id = mock_id,
+	};
+
+	return ioctl_err(fd, IOASID_TEST_DEVICE_UNBIND, &cmd);
+}
+
+/* Attach (or replace) the RID of bound mock device @mock_id to @pt. */
+static inline int ioasid_rid_attach(int fd, __u32 mock_id, __u32 pt,
+				    bool replace)
+{
+	struct ioasid_test_device_attach cmd = {
+		.size = sizeof(cmd),
+		.flags = replace ? IOASID_TEST_DEVICE_ATTACH_REPLACE : 0,
+		.dev_id = mock_id,
+		.pt_id = pt,
+	};
+
+	return ioctl_err(fd, IOASID_TEST_DEVICE_ATTACH, &cmd);
+}
+
+static inline int ioasid_rid_detach(int fd, __u32 mock_id)
+{
+	struct ioasid_test_device_detach cmd = {
+		.size = sizeof(cmd),
+		.dev_id = mock_id,
+	};
+
+	return ioctl_err(fd, IOASID_TEST_DEVICE_DETACH, &cmd);
+}
+
 /* The owner's policy for PASIDs @first to @last of bound mock @mock_id. */
 static inline int ioasid_allow_pasid(int fd, __u32 mock_id, __u32 first,
 				     __u32 last, __u32 configs)
