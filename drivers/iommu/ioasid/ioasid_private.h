@@ -52,6 +52,16 @@
  *      clears only the marks it set.  Replies to user space are written
  *      after it is released.
  *
+ *   3a. mock_dev->iopf_lock (test IOMMU driver, mutex): serialises the
+ *      page requests and unrecoverable fault reports of a mock device with
+ *      every change of its RID's and PASIDs' domains.  Taken inside the
+ *      IOMMU core's group mutex (the mock's attach_dev, set_dev_pasid and
+ *      remove_dev_pasid), hence inside igroup->lock (1a); a mock DMA or
+ *      IOASID_TEST_IOPF_INJECT takes it with none of ours held, walks
+ *      under it (4a inside), and reports under it through the IOMMU core:
+ *      the core's fault parameter lock and the fault queue's lock (below)
+ *      nest inside it.
+ *
  *   4a. mock_dev->lock, mock_dev->pasids.xa_lock (test IOMMU driver,
  *      spinlocks): the domain of a mock device's RID, and of each of its
  *      PASIDs.  A mock DMA holds one of them while it translates, so that
