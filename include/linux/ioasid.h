@@ -28,9 +28,17 @@ struct page;
  *         not ioasid_access_pin_pages() on the same range nor
  *         ioasid_access_destroy().  It is called for every access of the
  *         IOAS, so it ignores ranges it holds nothing in.
+ * @map: Optional.  User space mapped IOVA [@iova, @iova + @length - 1] of
+ *       the IOAS (one mapping of a map, copy or file map), or
+ *       ioasid_access_populate() reports a mapping the IOAS holds.  For a
+ *       user that mirrors the IOAS, e.g. into a vDPA device's own IOTLB: it
+ *       may pin the range with ioasid_access_pin_pages(), which fails with
+ *       -ENOENT when an unmap took the range meanwhile.  A range may be
+ *       reported more than once.  Same context and rules as @unmap.
  */
 struct ioasid_access_ops {
 	void (*unmap)(void *data, unsigned long iova, unsigned long length);
+	void (*map)(void *data, unsigned long iova, unsigned long length);
 };
 
 /* The access writes the memory (pin for writing, or copy into it). */
@@ -75,7 +83,17 @@ struct ioasid_access *ioasid_access_create(struct ioasid_ctx *ctx,
 					   const struct ioasid_access_ops *ops,
 					   void *data);
 void ioasid_access_destroy(struct ioasid_access *access);
+int ioasid_access_populate(struct ioasid_access *access);
 u32 ioasid_access_id(struct ioasid_access *access);
+u32 ioasid_access_ioas_id(struct ioasid_access *access);
+
+struct ioasid_device *ioasid_device_bind_emulated(struct ioasid_ctx *ctx,
+						  struct device *dev,
+						  u32 nr_pasids, u32 *out_id);
+struct ioasid_access *
+ioasid_device_access_create(struct ioasid_device *idev, ioasid_t pasid,
+			    u32 ioas_id, const struct ioasid_access_ops *ops,
+			    void *data);
 int ioasid_access_replace(struct ioasid_access *access, u32 ioas_id);
 int ioasid_access_pin_pages(struct ioasid_access *access, unsigned long iova,
 			    unsigned long length, struct page **out_pages,
@@ -176,9 +194,34 @@ static inline void ioasid_access_destroy(struct ioasid_access *access)
 {
 }
 
+static inline int ioasid_access_populate(struct ioasid_access *access)
+{
+	return -EOPNOTSUPP;
+}
+
 static inline u32 ioasid_access_id(struct ioasid_access *access)
 {
 	return 0;
+}
+
+static inline u32 ioasid_access_ioas_id(struct ioasid_access *access)
+{
+	return 0;
+}
+
+static inline struct ioasid_device *
+ioasid_device_bind_emulated(struct ioasid_ctx *ctx, struct device *dev,
+			    u32 nr_pasids, u32 *out_id)
+{
+	return ERR_PTR(-EOPNOTSUPP);
+}
+
+static inline struct ioasid_access *
+ioasid_device_access_create(struct ioasid_device *idev, ioasid_t pasid,
+			    u32 ioas_id, const struct ioasid_access_ops *ops,
+			    void *data)
+{
+	return ERR_PTR(-EOPNOTSUPP);
 }
 
 static inline int ioasid_access_replace(struct ioasid_access *access,

@@ -71,6 +71,70 @@ struct ioasid_access *ioasid_access_create(struct ioasid_ctx *ctx,
 }
 EXPORT_SYMBOL_NS_GPL(ioasid_access_create, IOASID);
 
+/**
+ * ioasid_device_access_create() - Attach a PASID of an emulated device
+ * @idev: Device bound with ioasid_device_bind_emulated()
+ * @pasid: Its PASID, from 1 to its PASID count - 1
+ * @ioas_id: Id of an IOAS of the device's context
+ * @ops: As for ioasid_access_create()
+ * @data: As for ioasid_access_create()
+ *
+ * Creates an access, as ioasid_access_create() does, for the software that
+ * does the DMA of @pasid, once the owner's policy permits a paging page
+ * table there.  %IOASID_DEVICE_GET_PASID_INFO reports @pasid attached to
+ * the IOAS of the access last created for it, until that one is destroyed.
+ * To move the PASID to another IOAS without a gap, the owner creates the
+ * new access, switches its device over, then destroys the old one.  The
+ * owner destroys every access of the device before unbinding it, and
+ * before it narrows the policy of their PASIDs.  May sleep.
+ *
+ * Return: the access, or ERR_PTR(): -EINVAL for a device that is not
+ * emulated or a PASID it does not have; -EPERM when the policy does not
+ * permit a paging page table on @pasid; the errors of
+ * ioasid_access_create().
+ */
+struct ioasid_access *
+ioasid_device_access_create(struct ioasid_device *idev, ioasid_t pasid,
+			    u32 ioas_id, const struct ioasid_access_ops *ops,
+			    void *data)
+{
+	struct ioasid_access *access;
+	void *old;
+	int rc;
+
+	if (!ioasid_device_is_emulated(idev) || pasid == IOMMU_NO_PASID ||
+	    pasid >= idev->emulated_pasids)
+		return ERR_PTR(-EINVAL);
+	mutex_lock(&idev->igroup->lock);
+	rc = ioasid_pasid_check_attach(idev, pasid, IOASID_OBJ_IOAS);
+	mutex_unlock(&idev->igroup->lock);
+	if (rc)
+		return ERR_PTR(rc);
+	access = ioasid_access_create(idev->ctx, ioas_id, ops, data);
+	if (IS_ERR(access))
+		return access;
+
+	mutex_lock(&idev->igroup->lock);
+	/* The policy may have changed meanwhile: check it where it counts. */
+	rc = ioasid_pasid_check_attach(idev, pasid, IOASID_OBJ_IOAS);
+	if (!rc) {
+		old = xa_store(&idev->accesses, pasid, access,
+			       GFP_KERNEL_ACCOUNT);
+		rc = xa_err(old);
+	}
+	if (!rc) {
+		access->idev = idev;
+		access->pasid = pasid;
+	}
+	mutex_unlock(&idev->igroup->lock);
+	if (rc) {
+		ioasid_access_destroy(access);
+		return ERR_PTR(rc);
+	}
+	return access;
+}
+EXPORT_SYMBOL_NS_GPL(ioasid_device_access_create, IOASID);
+
 /* Take the access off its IOAS: no unmap callback comes after this. */
 static void ioasid_access_unlink(struct ioasid_access *access)
 {
@@ -87,7 +151,14 @@ void ioasid_access_destroy_obj(struct ioasid_object *obj)
 {
 	struct ioasid_access *access =
 		container_of(obj, struct ioasid_access, obj);
+	struct ioasid_device *idev = access->idev;
 
+	if (idev) {
+		/* A newer access of the PASID stays reported. */
+		mutex_lock(&idev->igroup->lock);
+		xa_cmpxchg(&idev->accesses, access->pasid, access, NULL, 0);
+		mutex_unlock(&idev->igroup->lock);
+	}
 	ioasid_access_unlink(access);
 }
 
@@ -118,6 +189,87 @@ u32 ioasid_access_id(struct ioasid_access *access)
 	return access->obj.id;
 }
 EXPORT_SYMBOL_NS_GPL(ioasid_access_id, IOASID);
+
+/**
+ * ioasid_access_ioas_id() - The id of the IOAS an access uses
+ * @access: The access
+ *
+ * Return: the id.
+ */
+u32 ioasid_access_ioas_id(struct ioasid_access *access)
+{
+	return access->ioas->obj.id;
+}
+EXPORT_SYMBOL_NS_GPL(ioasid_access_ioas_id, IOASID);
+
+/**
+ * ioasid_access_populate() - Report the mappings of the IOAS to an access
+ * @access: An access whose ops have a map callback
+ *
+ * Calls the map callback for every mapping the IOAS holds, one mapping at a
+ * time, as a user that mirrors the IOAS needs once after
+ * ioasid_access_create() (or ioasid_access_replace()); mappings made from
+ * the access's creation on are reported as they are made, and may be
+ * reported twice.  Stops at a fatal signal.  May sleep.
+ *
+ * Return: 0; -EINVAL without a map callback; -EINTR on a fatal signal (the
+ * mappings reported so far stay reported).
+ */
+int ioasid_access_populate(struct ioasid_access *access)
+{
+	struct ioasid_ioas *ioas = access->ioas;
+	unsigned long index = 0, first, last;
+	struct ioasid_area *area;
+	int rc = 0;
+
+	if (!access->ops->map)
+		return -EINVAL;
+	/* Serialised with the unmap and map callbacks, like them. */
+	mutex_lock(&ioas->access_lock);
+	for (;;) {
+		down_read(&ioas->rwsem);
+		area = mt_find(&ioas->areas, &index, ULONG_MAX);
+		if (area) {
+			first = area->iova;
+			last = ioasid_area_last(area);
+		}
+		up_read(&ioas->rwsem);
+		/* The callback pins: it takes the rwsem itself. */
+		if (!area)
+			break;
+		access->ops->map(access->data, first, last - first + 1);
+		if (last == ULONG_MAX)
+			break;
+		index = last + 1;
+		if (fatal_signal_pending(current)) {
+			rc = -EINTR;
+			break;
+		}
+		cond_resched();
+	}
+	mutex_unlock(&ioas->access_lock);
+	return rc;
+}
+EXPORT_SYMBOL_NS_GPL(ioasid_access_populate, IOASID);
+
+/**
+ * ioasid_ioas_notify_map() - Report a new mapping to the accesses
+ * @ioas: The IOAS, whose rwsem the caller does not hold
+ * @first: First IOVA of the mapping
+ * @last: Its last IOVA
+ */
+void ioasid_ioas_notify_map(struct ioasid_ioas *ioas, unsigned long first,
+			    unsigned long last)
+{
+	struct ioasid_access *access;
+
+	mutex_lock(&ioas->access_lock);
+	list_for_each_entry(access, &ioas->accesses, node)
+		if (access->ops->map)
+			access->ops->map(access->data, first,
+					 last - first + 1);
+	mutex_unlock(&ioas->access_lock);
+}
 
 /**
  * ioasid_access_replace() - Point an access at another IOAS

@@ -185,6 +185,7 @@ struct ioasid_device *ioasid_device_bind(struct ioasid_ctx *ctx,
 	idev->enforce_cache_coherency =
 		device_iommu_capable(dev, IOMMU_CAP_ENFORCE_CACHE_COHERENCY);
 	mt_init(&idev->pasid_policy);
+	xa_init(&idev->accesses);
 	/* Only ioasid_device_unbind() removes it: IOASID_DESTROY gets EPERM. */
 	*out_id = idev->obj.id;
 	ioasid_object_finalize(ctx, &idev->obj);
@@ -198,6 +199,58 @@ err_group:
 }
 EXPORT_SYMBOL_NS_GPL(ioasid_device_bind, IOASID);
 
+/**
+ * ioasid_device_bind_emulated() - Bind a device whose DMA software does
+ * @ctx: Context from ioasid_ctx_from_fd(); the caller keeps that reference
+ *       until ioasid_device_unbind()
+ * @dev: Device the caller owns, which no IOMMU translates: a vDPA
+ *       simulator, a mediated device
+ * @nr_pasids: How many address spaces the device tells apart, as PASIDs 1
+ *             to @nr_pasids - 1 (a vDPA device's ASID a is PASID a + 1);
+ *             at least 2
+ * @out_id: Output, the device's id in @ctx, to report to user space
+ *
+ * Adds the device to @ctx, so that its owner can declare its policy with
+ * ioasid_device_allow_pasid() and user space can read it with
+ * %IOASID_DEVICE_GET_PASID_INFO.  No IOMMU group is claimed.  The device is
+ * never attached to a page table: its owner serves each permitted PASID
+ * through an access, ioasid_device_access_create().  User space cannot
+ * destroy the device object (EPERM).  May sleep.
+ *
+ * Return: the bound device, or ERR_PTR(): -EINVAL for @nr_pasids below 2
+ * or above %IOASID_PASID_MAX + 1; -ENOMEM.
+ */
+struct ioasid_device *ioasid_device_bind_emulated(struct ioasid_ctx *ctx,
+						  struct device *dev,
+						  u32 nr_pasids, u32 *out_id)
+{
+	struct ioasid_group *igroup;
+	struct ioasid_device *idev;
+
+	if (nr_pasids < 2 || nr_pasids > IOASID_PASID_MAX + 1)
+		return ERR_PTR(-EINVAL);
+	/* A group of its own, for the lock of its policy, never published. */
+	igroup = ioasid_group_alloc(ctx, NULL);
+	if (!igroup)
+		return ERR_PTR(-ENOMEM);
+	idev = ioasid_object_alloc(ctx, struct ioasid_device,
+				   IOASID_OBJ_DEVICE);
+	if (IS_ERR(idev)) {
+		ioasid_group_free(igroup);
+		return idev;
+	}
+	idev->ctx = ctx;
+	idev->dev = get_device(dev);
+	idev->igroup = igroup;
+	idev->emulated_pasids = nr_pasids;
+	mt_init(&idev->pasid_policy);
+	xa_init(&idev->accesses);
+	*out_id = idev->obj.id;
+	ioasid_object_finalize(ctx, &idev->obj);
+	return idev;
+}
+EXPORT_SYMBOL_NS_GPL(ioasid_device_bind_emulated, IOASID);
+
 void ioasid_device_destroy(struct ioasid_object *obj)
 {
 	struct ioasid_device *idev =
@@ -205,9 +258,16 @@ void ioasid_device_destroy(struct ioasid_object *obj)
 
 	/* Unbinding detached it: its page requests are off. */
 	WARN_ON(idev->iopf_users);
-	iommu_device_release_dma_owner(idev->dev);
 	mtree_destroy(&idev->pasid_policy);
-	ioasid_group_put(idev->igroup);
+	if (ioasid_device_is_emulated(idev)) {
+		/* The owner destroys its accesses before it unbinds. */
+		WARN_ON(!xa_empty(&idev->accesses));
+		xa_destroy(&idev->accesses);
+		ioasid_group_free(idev->igroup);
+	} else {
+		iommu_device_release_dma_owner(idev->dev);
+		ioasid_group_put(idev->igroup);
+	}
 	put_device(idev->dev);
 }
 
@@ -674,6 +734,9 @@ static int ioasid_device_do_attach(struct ioasid_device *idev, ioasid_t pasid,
 	struct ioasid_ioas *ioas;
 	int rc;
 
+	/* Accesses serve an emulated device: no page table is attached. */
+	if (ioasid_device_is_emulated(idev))
+		return -EOPNOTSUPP;
 	if (pasid != IOMMU_NO_PASID &&
 	    (pasid > IOASID_PASID_MAX ||
 	     pasid >= ioasid_device_pasid_count(idev)))
@@ -974,6 +1037,11 @@ int ioasid_device_get_hw_info(struct ioasid_ucmd *ucmd)
 	if (IS_ERR(obj))
 		return PTR_ERR(obj);
 	idev = container_of(obj, struct ioasid_device, obj);
+	/* No IOMMU translates an emulated device. */
+	if (ioasid_device_is_emulated(idev)) {
+		rc = -EOPNOTSUPP;
+		goto out_put;
+	}
 
 	ops = dev_iommu_ops(idev->dev);
 	if (ops->hw_info) {

@@ -289,6 +289,11 @@ int ioasid_hwpt_alloc_ioctl(struct ioasid_ucmd *ucmd)
 	if (IS_ERR(dev_obj))
 		return PTR_ERR(dev_obj);
 	idev = container_of(dev_obj, struct ioasid_device, obj);
+	/* No IOMMU translates an emulated device: it has no page table. */
+	if (ioasid_device_is_emulated(idev)) {
+		rc = -EOPNOTSUPP;
+		goto out_put_dev;
+	}
 	if (cmd->fault_id) {
 		fq = ioasid_get_fault_queue(ucmd->ctx, cmd->fault_id);
 		if (IS_ERR(fq)) {

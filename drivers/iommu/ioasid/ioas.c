@@ -539,6 +539,8 @@ static int ioasid_ioas_map_pages(struct ioasid_ucmd *ucmd, size_t cmd_len,
 	if (rc) {
 		/* User space cannot learn the IOVA: undo the map. */
 		ioasid_ioas_undo(ioas, first, last, id, id);
+	} else {
+		ioasid_ioas_notify_map(ioas, first, last);
 	}
 out_put:
 	ioasid_put_object(&ioas->obj);
@@ -742,6 +744,8 @@ int ioasid_ioas_copy(struct ioasid_ucmd *ucmd)
 	if (rc) {
 		/* User space cannot learn the IOVA: undo the copy. */
 		ioasid_ioas_undo(ioas, base, base + cmd->length - 1, lo, hi);
+	} else {
+		ioasid_ioas_notify_map(ioas, base, base + cmd->length - 1);
 	}
 	goto out_put;
 

@@ -29,11 +29,12 @@
  *      leaves the list exactly when its last attachment goes.
  *
  *   2. ioas->access_lock (mutex): protects the list of in-kernel accesses
- *      of an IOAS and serialises the calls of their unmap callbacks, so
- *      that an access is never called after ioasid_access_destroy().  Never
- *      taken while holding ioas->rwsem: an unmap that finds pinned pages
- *      drops the rwsem, calls the callbacks under this lock, and starts
- *      over.
+ *      of an IOAS and serialises the calls of their unmap and map
+ *      callbacks, so that an access is never called after
+ *      ioasid_access_destroy().  Never taken while holding ioas->rwsem: an
+ *      unmap that finds pinned pages drops the rwsem, calls the callbacks
+ *      under this lock, and starts over; a map or copy reports the new
+ *      mappings after dropping the rwsem.
  *
  *   3. Locks of access users, e.g. ioasid_mock_access->lock (test IOMMU
  *      driver, mutex): held around ioasid_access_pin_pages() and
@@ -672,6 +673,12 @@ struct ioasid_group {
  *              under the group's lock
  * @iopf_enabled: The IOMMU driver enabled the device's page requests
  *                (IOMMU_DEV_FEAT_IOPF) for them, under the group's lock
+ * @emulated_pasids: Non-zero for an emulated device (its DMA is done by
+ *                   software, no IOMMU translates it): its PASID count.  Its
+ *                   group is its own, in no IOMMU group, and it is attached
+ *                   through in-kernel accesses only
+ * @accesses: Of an emulated device: PASID -> the &struct ioasid_access
+ *            that serves it last created, under the group's lock
  */
 struct ioasid_device {
 	struct ioasid_object obj;
@@ -682,7 +689,14 @@ struct ioasid_device {
 	struct maple_tree pasid_policy;
 	unsigned int iopf_users;
 	bool iopf_enabled;
+	u32 emulated_pasids;
+	struct xarray accesses;
 };
+
+static inline bool ioasid_device_is_emulated(struct ioasid_device *idev)
+{
+	return idev->emulated_pasids;
+}
 
 void ioasid_device_destroy(struct ioasid_object *obj);
 int ioasid_device_get_hw_info(struct ioasid_ucmd *ucmd);
@@ -715,6 +729,9 @@ int ioasid_pasid_free_ioctl(struct ioasid_ucmd *ucmd);
  * @data: Argument of the callbacks
  * @node: Entry in &struct ioasid_ioas.accesses
  * @npins: Pin calls not yet undone, to catch a user that leaks them
+ * @idev: For an access of an emulated device (ioasid_device_access_create()),
+ *        the device, which outlives it; else NULL
+ * @pasid: The PASID of @idev the access serves
  */
 struct ioasid_access {
 	struct ioasid_object obj;
@@ -724,9 +741,13 @@ struct ioasid_access {
 	void *data;
 	struct list_head node;
 	atomic_t npins;
+	struct ioasid_device *idev;
+	ioasid_t pasid;
 };
 
 void ioasid_access_destroy_obj(struct ioasid_object *obj);
+void ioasid_ioas_notify_map(struct ioasid_ioas *ioas, unsigned long first,
+			    unsigned long last);
 
 /* Fault queues: fault.c */
 struct ioasid_fault;

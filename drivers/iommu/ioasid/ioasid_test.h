@@ -385,9 +385,16 @@ struct ioasid_test_ioas_detach {
  * @IOASID_TEST_ACCESS_KEEP_PINS: The access's unmap callback only counts
  *                                the call and releases nothing, like a
  *                                broken driver, so that the unmap fails
+ * @IOASID_TEST_ACCESS_MIRROR: The access mirrors the IOAS, as a vDPA
+ *                             device served by /dev/ioasid does: it has a
+ *                             map callback that pins every mapping user
+ *                             space makes, in pins of at most 2 MiB, and it
+ *                             pins those the IOAS holds at its creation and
+ *                             at each replace (ioasid_access_populate())
  */
 enum ioasid_test_access_flags {
 	IOASID_TEST_ACCESS_KEEP_PINS = 1 << 0,
+	IOASID_TEST_ACCESS_MIRROR = 1 << 1,
 };
 
 /**

@@ -60,6 +60,8 @@ struct ioasid_kernel_pasid {
  */
 u32 ioasid_device_pasid_count(struct ioasid_device *idev)
 {
+	if (ioasid_device_is_emulated(idev))
+		return idev->emulated_pasids;
 	return min_t(u32, idev->dev->iommu->max_pasids, IOASID_PASID_MAX + 1);
 }
 
@@ -298,7 +300,16 @@ int ioasid_device_get_pasid_info(struct ioasid_ucmd *ucmd)
 		}
 	}
 	attach = ioasid_device_pasid_attachment(idev, cmd->pasid);
-	if (attach) {
+	if (ioasid_device_is_emulated(idev)) {
+		struct ioasid_access *access;
+
+		access = xa_load(&idev->accesses, cmd->pasid);
+		if (access) {
+			flags |= IOASID_PASID_INFO_ATTACHED;
+			cmd->out_pt_kind = IOASID_PT_IOAS;
+			cmd->out_pt_id = access->ioas->obj.id;
+		}
+	} else if (attach) {
 		flags |= IOASID_PASID_INFO_ATTACHED;
 		cmd->out_pt_id = attach->hwpt->obj.id;
 		if (ioasid_hwpt_config(attach->hwpt) == IOASID_PASID_CFG_PAGING)
@@ -318,7 +329,8 @@ int ioasid_device_get_pasid_info(struct ioasid_ucmd *ucmd)
 			flags |= IOASID_PASID_INFO_TAKEN;
 	}
 	cmd->out_flags = flags;
-	cmd->out_dev_caps = count ? ioasid_device_pasid_caps(idev->dev) : 0;
+	cmd->out_dev_caps = count && !ioasid_device_is_emulated(idev) ?
+			    ioasid_device_pasid_caps(idev->dev) : 0;
 	cmd->out_pasid_bits = count ? ilog2(count) : 0;
 	rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
 	ioasid_put_object(obj);
@@ -379,7 +391,9 @@ int ioasid_pasid_alloc_ioctl(struct ioasid_ucmd *ucmd)
 	if (IS_ERR(obj))
 		return PTR_ERR(obj);
 	idev = container_of(obj, struct ioasid_device, obj);
-	if (!ioasid_device_pasid_count(idev)) {
+	/* Global PASIDs are the IOMMU's: an emulated device has none. */
+	if (!ioasid_device_pasid_count(idev) ||
+	    ioasid_device_is_emulated(idev)) {
 		rc = -ENODEV;
 		goto out_put;
 	}

@@ -1718,6 +1718,54 @@ static const struct ioasid_access_ops mock_access_ops = {
 	.unmap = mock_access_unmap,
 };
 
+#define MOCK_MIRROR_CHUNK	SZ_2M
+
+/* Pin [iova, last] in pieces aligned to 2 MiB; skip what cannot be pinned. */
+static void mock_access_mirror(void *data, unsigned long iova,
+			       unsigned long length)
+{
+	unsigned long last = iova + length - 1, pos = iova, end;
+	struct ioasid_mock_access *acc = data;
+	struct mock_access_pin *pin;
+	struct page **pages;
+	u32 id;
+
+	pages = kvmalloc_array(MOCK_MIRROR_CHUNK >> PAGE_SHIFT, sizeof(*pages),
+			       GFP_KERNEL_ACCOUNT);
+	if (!pages)
+		return;
+	mutex_lock(&acc->lock);
+	/* Until the creation returns there is nothing to pin with. */
+	while (acc->access) {
+		end = min(last, ALIGN_DOWN(pos, MOCK_MIRROR_CHUNK) +
+				MOCK_MIRROR_CHUNK - 1);
+		pin = kzalloc(sizeof(*pin), GFP_KERNEL_ACCOUNT);
+		if (!pin)
+			break;
+		pin->iova = pos;
+		pin->length = end - pos + 1;
+		if (ioasid_access_pin_pages(acc->access, pos, pin->length,
+					    pages, 0)) {
+			kfree(pin);
+		} else if (xa_alloc(&acc->pins, &id, pin, xa_limit_32b,
+				    GFP_KERNEL_ACCOUNT)) {
+			ioasid_access_unpin_pages(acc->access, pos,
+						  pin->length);
+			kfree(pin);
+		}
+		if (end == last)
+			break;
+		pos = end + 1;
+	}
+	mutex_unlock(&acc->lock);
+	kvfree(pages);
+}
+
+static const struct ioasid_access_ops mock_access_mirror_ops = {
+	.unmap = mock_access_unmap,
+	.map = mock_access_mirror,
+};
+
 void ioasid_mock_access_destroy(struct ioasid_object *obj)
 {
 	struct ioasid_mock_access *acc =
@@ -1740,7 +1788,8 @@ int ioasid_test_access_create(struct ioasid_ucmd *ucmd)
 	struct ioasid_access *access;
 	int rc;
 
-	if (cmd->flags & ~IOASID_TEST_ACCESS_KEEP_PINS)
+	if (cmd->flags & ~(IOASID_TEST_ACCESS_KEEP_PINS |
+			   IOASID_TEST_ACCESS_MIRROR))
 		return -EOPNOTSUPP;
 
 	acc = ioasid_object_alloc(ucmd->ctx, struct ioasid_mock_access,
@@ -1753,6 +1802,8 @@ int ioasid_test_access_create(struct ioasid_ucmd *ucmd)
 	xa_init_flags(&acc->pins, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 
 	access = ioasid_access_create(ucmd->ctx, cmd->ioas_id,
+				      cmd->flags & IOASID_TEST_ACCESS_MIRROR ?
+				      &mock_access_mirror_ops :
 				      &mock_access_ops, acc);
 	if (IS_ERR(access)) {
 		mutex_destroy(&acc->lock);
@@ -1760,7 +1811,16 @@ int ioasid_test_access_create(struct ioasid_ucmd *ucmd)
 		ioasid_object_abort(ucmd->ctx, &acc->obj);
 		return PTR_ERR(access);
 	}
+	mutex_lock(&acc->lock);
 	acc->access = access;
+	mutex_unlock(&acc->lock);
+	if (cmd->flags & IOASID_TEST_ACCESS_MIRROR) {
+		rc = ioasid_access_populate(access);
+		if (rc) {
+			ioasid_object_abort_and_destroy(ucmd->ctx, &acc->obj);
+			return rc;
+		}
+	}
 
 	cmd->out_access_id = acc->obj.id;
 	rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
@@ -1991,7 +2051,15 @@ int ioasid_test_access_replace(struct ioasid_ucmd *ucmd)
 		return PTR_ERR(acc);
 	/* Not under @lock: the unmap callback takes it. */
 	mutex_lock(&acc->ioas_lock);
+	if (acc->flags & IOASID_TEST_ACCESS_MIRROR) {
+		/* A mirror lets go of the old IOAS, then takes the new one. */
+		mutex_lock(&acc->lock);
+		mock_access_unpin_range(acc, 0, ULONG_MAX);
+		mutex_unlock(&acc->lock);
+	}
 	rc = ioasid_access_replace(acc->access, cmd->ioas_id);
+	if (acc->flags & IOASID_TEST_ACCESS_MIRROR)
+		rc = rc ?: ioasid_access_populate(acc->access);
 	mutex_unlock(&acc->ioas_lock);
 	ioasid_put_object(&acc->obj);
 	return rc;

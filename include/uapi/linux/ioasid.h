@@ -854,12 +854,16 @@ enum ioasid_pasid_info_flags {
  *                         of the IOAS's HWPTs)
  * @IOASID_PT_HWPT_NESTED: A nested HWPT
  * @IOASID_PT_SVA: A process address space
+ * @IOASID_PT_IOAS: An IOAS that the software of an emulated device (a vDPA
+ *                  simulator) reaches through an in-kernel access; no
+ *                  IOMMU translates such a device
  */
 enum ioasid_pt_kind {
 	IOASID_PT_NONE = 0,
 	IOASID_PT_HWPT_PAGING = 1,
 	IOASID_PT_HWPT_NESTED = 2,
 	IOASID_PT_SVA = 3,
+	IOASID_PT_IOAS = 4,
 };
 
 /**
@@ -892,7 +896,7 @@ enum ioasid_device_pasid_caps {
  *               device is attached to (devices of one IOMMU group attached
  *               to one PASID share the page table)
  * @out_pt_id: Output, id of the HWPT the PASID of this device is attached
- *             to, or 0
+ *             to (of the IOAS, for %IOASID_PT_IOAS), or 0
  * @out_dev_caps: Output, bitmap of &enum ioasid_device_pasid_caps
  * @out_pasid_bits: Output, the PASID width of the device and its IOMMU
  *                  together: PASIDs 1 to 2^@out_pasid_bits - 1 exist; 0

@@ -3684,6 +3684,173 @@ TEST_F(access, replace_moves_to_another_ioas)
 	munmap(buf2, BUF_SIZE);
 }
 
+/* Pins a mirror access makes for a mapping: one per 2 MiB block it spans. */
+static __u32 mirror_pins(__u64 iova, __u64 length)
+{
+	return (iova + length - 1) / SZ_2M - iova / SZ_2M + 1;
+}
+
+TEST_F(access, mirror_follows_maps_and_unmaps)
+{
+	struct ioasid_test_access_info info;
+	__u64 unmapped, copy_iova = 0x10000000;
+	unsigned char out[SZ_4K];
+	__u32 mirror, n;
+
+	/* The fixture's mapping is there at creation: populated. */
+	ASSERT_EQ(0, access_create(self->fd, self->ioas_id,
+				   IOASID_TEST_ACCESS_MIRROR, &mirror));
+	info = access_info2(self->fd, mirror);
+	n = mirror_pins(ACCESS_IOVA, BUF_SIZE);
+	EXPECT_EQ(n, info.out_nr_pins);
+	/* Its pins are the IOAS's pages: nothing is charged again. */
+	EXPECT_EQ(self->pinned_kb + BUF_SIZE / 1024, vm_pinned_kb());
+
+	/* A new mapping across a 2 MiB boundary: two more pins. */
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				    BUF_SIZE, 2 * SZ_2M - SZ_4K));
+	n += mirror_pins(2 * SZ_2M - SZ_4K, BUF_SIZE);
+	EXPECT_EQ(n, access_info2(self->fd, mirror).out_nr_pins);
+	/* A copy is reported too. */
+	ASSERT_EQ(0, ioas_copy(self->fd, self->ioas_id, self->ioas_id,
+			       ACCESS_IOVA, BUF_SIZE, &copy_iova, RW_FIXED));
+	n += mirror_pins(copy_iova, BUF_SIZE);
+	EXPECT_EQ(n, access_info2(self->fd, mirror).out_nr_pins);
+	EXPECT_EQ(self->pinned_kb + 2 * BUF_SIZE / 1024, vm_pinned_kb());
+
+	/* The mirror does not stop the owner's own pins and copies. */
+	ASSERT_EQ(0, access_rw(self->fd, self->access_id, ACCESS_IOVA, SZ_4K,
+			       0, out));
+	EXPECT_EQ(0, memcmp(out, self->buf, SZ_4K));
+
+	/* An unmap makes it let go of that mapping only. */
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 2 * SZ_2M - SZ_4K,
+				BUF_SIZE, &unmapped));
+	n -= mirror_pins(2 * SZ_2M - SZ_4K, BUF_SIZE);
+	info = access_info2(self->fd, mirror);
+	EXPECT_EQ(n, info.out_nr_pins);
+	EXPECT_EQ(1, info.out_unmap_calls);
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, 0, &unmapped));
+	EXPECT_EQ(0, access_info2(self->fd, mirror).out_nr_pins);
+	EXPECT_EQ(self->pinned_kb, vm_pinned_kb());
+	ASSERT_EQ(0, destroy(self->fd, mirror));
+}
+
+TEST_F(access, mirror_replace_takes_the_new_ioas)
+{
+	__u32 mirror, ioas2;
+
+	ASSERT_EQ(0, access_create(self->fd, self->ioas_id,
+				   IOASID_TEST_ACCESS_MIRROR, &mirror));
+	ASSERT_EQ(0, ioas_alloc(self->fd, &ioas2));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, ioas2, self->buf, SZ_4K,
+				    0x40000000));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, ioas2, self->buf, SZ_2M,
+				    0x80000000));
+	ASSERT_EQ(0, access_replace(self->fd, mirror, ioas2));
+	EXPECT_EQ(2, access_info2(self->fd, mirror).out_nr_pins);
+	EXPECT_EQ(ioas2, access_info2(self->fd, mirror).out_ioas_id);
+	/* The old IOAS is free: the mirror holds nothing there. */
+	ASSERT_EQ(0, destroy(self->fd, self->access_id));
+	EXPECT_EQ(0, destroy(self->fd, self->ioas_id));
+	EXPECT_EQ(EBUSY, destroy(self->fd, ioas2));
+	ASSERT_EQ(0, destroy(self->fd, mirror));
+	EXPECT_EQ(0, destroy(self->fd, ioas2));
+}
+
+/*
+ * Thousands of random maps, copies and unmaps with a mirror access: after
+ * each, its pins are exactly those the model of the mappings predicts.
+ */
+TEST_F(access, mirror_against_a_model)
+{
+	enum { SLOTS = 64 };
+	struct { __u64 iova, length; } map[SLOTS] = {};
+	__u64 seed = ioasid_env_seed("IOASID_MIRROR_SEED");
+	__u64 rng = seed, unmapped, deadline, iova;
+	unsigned int ops = 0, i;
+	__u32 mirror, expect;
+
+	TH_LOG("seed 0x%llx (replay with IOASID_MIRROR_SEED)",
+	       (unsigned long long)seed);
+	ASSERT_EQ(0, access_create(self->fd, self->ioas_id,
+				   IOASID_TEST_ACCESS_MIRROR, &mirror));
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, 0, &unmapped));
+	deadline = ioasid_now_ns() + 10ULL * 1000000000ULL;
+	while (ops < 4000 && ioasid_now_ns() < deadline) {
+		i = ioasid_rng_below(&rng, SLOTS);
+		if (map[i].length) {
+			ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id,
+						map[i].iova, map[i].length,
+						&unmapped));
+			ASSERT_EQ(map[i].length, unmapped);
+			map[i].length = 0;
+		} else {
+			/* Slot i owns [i * 8 MiB, (i + 1) * 8 MiB). */
+			map[i].length = (1 + ioasid_rng_below(&rng,
+							      BUF_SIZE / SZ_4K)) * SZ_4K;
+			map[i].iova = 0x40000000ULL + i * 4 * SZ_2M +
+				      ioasid_rng_below(&rng, 2 * SZ_2M / SZ_4K) *
+				      SZ_4K;
+			if (ioasid_rng_below(&rng, 4) || !ops) {
+				ASSERT_EQ(0, ioas_map_fixed(self->fd,
+							    self->ioas_id,
+							    self->buf,
+							    map[i].length,
+							    map[i].iova));
+			} else {
+				/* Copy some mapping of the fixture's buffer. */
+				unsigned int j;
+
+				for (j = 0; j < SLOTS; j++)
+					if (j != i && map[j].length >=
+					    map[i].length)
+						break;
+				if (j == SLOTS) {
+					map[i].length = 0;
+					continue;
+				}
+				iova = map[i].iova;
+				ASSERT_EQ(0, ioas_copy(self->fd, self->ioas_id,
+						       self->ioas_id,
+						       map[j].iova,
+						       map[i].length, &iova,
+						       RW_FIXED));
+			}
+		}
+		expect = 0;
+		for (i = 0; i < SLOTS; i++)
+			if (map[i].length)
+				expect += mirror_pins(map[i].iova,
+						      map[i].length);
+		ASSERT_EQ(expect, access_info2(self->fd, mirror).out_nr_pins)
+			TH_LOG("after %u operations", ops);
+		ops++;
+	}
+	TH_LOG("%u maps, copies and unmaps, pins as the model says", ops);
+	EXPECT_LE(100, ops);
+	ASSERT_EQ(0, destroy(self->fd, mirror));
+}
+
+TEST_F(access, mirror_keeping_pins_makes_unmap_fail)
+{
+	__u64 unmapped;
+	__u32 mirror;
+
+	ASSERT_EQ(0, access_create(self->fd, self->ioas_id,
+				   IOASID_TEST_ACCESS_MIRROR |
+				   IOASID_TEST_ACCESS_KEEP_PINS, &mirror));
+	EXPECT_EQ(mirror_pins(ACCESS_IOVA, BUF_SIZE),
+		  access_info2(self->fd, mirror).out_nr_pins);
+	EXPECT_EQ(EBUSY, ioas_unmap(self->fd, self->ioas_id, ACCESS_IOVA,
+				    BUF_SIZE, &unmapped));
+	/* Destroying the access gives them back: then the unmap works. */
+	ASSERT_EQ(0, destroy(self->fd, mirror));
+	EXPECT_EQ(0, ioas_unmap(self->fd, self->ioas_id, ACCESS_IOVA,
+				BUF_SIZE, &unmapped));
+	EXPECT_EQ(self->pinned_kb, vm_pinned_kb());
+}
+
 /* ---- The one minimum-size rule ------------------------------------------ */
 
 struct ioctl_size {

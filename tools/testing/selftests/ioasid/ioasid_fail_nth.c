@@ -274,6 +274,77 @@ static int scenario_access(int fd)
 	return ioctl_err(fd, IOASID_TEST_ACCESS_REPLACE, &replace);
 }
 
+/*
+ * A mirroring access: populated at creation, told of a new mapping, of an
+ * unmap, re-pointed (unpin, replace, populate again), then destroyed.
+ */
+static int scenario_access_mirror(int fd)
+{
+	struct ioasid_ioas_alloc ioas = { .size = sizeof(ioas) };
+	struct ioasid_ioas_map map = {
+		.size = sizeof(map),
+		.flags = IOASID_IOAS_MAP_READ | IOASID_IOAS_MAP_WRITE |
+			 IOASID_IOAS_MAP_FIXED_IOVA,
+		.user_va = (uintptr_t)map_buf,
+		.length = 8 * SZ_4K,
+		.iova = SZ_2M - 4 * SZ_4K,
+	};
+	struct ioasid_test_access_create create = {
+		.size = sizeof(create),
+		.flags = IOASID_TEST_ACCESS_MIRROR,
+	};
+	struct ioasid_ioas_unmap unmap = {
+		.size = sizeof(unmap),
+		.length = 8 * SZ_4K,
+	};
+	struct ioasid_test_access_info info = { .size = sizeof(info) };
+	struct ioasid_test_access_replace replace = {
+		.size = sizeof(replace),
+	};
+	struct ioasid_destroy destroy = { .size = sizeof(destroy) };
+	int rc;
+
+	rc = ioctl_err(fd, IOASID_IOAS_ALLOC, &ioas);
+	if (rc)
+		return rc;
+	map.ioas_id = ioas.out_ioas_id;
+	rc = ioctl_err(fd, IOASID_IOAS_MAP, &map);
+	if (rc)
+		return rc;
+	create.ioas_id = ioas.out_ioas_id;
+	rc = ioctl_err(fd, IOASID_TEST_ACCESS_CREATE, &create);
+	if (rc)
+		return rc;
+	map.iova = 4 * SZ_2M;
+	rc = ioctl_err(fd, IOASID_IOAS_MAP, &map);
+	if (rc)
+		return rc;
+	unmap.ioas_id = ioas.out_ioas_id;
+	unmap.iova = SZ_2M - 4 * SZ_4K;
+	rc = ioctl_err(fd, IOASID_IOAS_UNMAP, &unmap);
+	if (rc)
+		return rc;
+	/* The second mapping alone is left: one pin, none if it failed. */
+	info.access_id = create.out_access_id;
+	if (ioctl_err(fd, IOASID_TEST_ACCESS_INFO, &info) ||
+	    info.out_nr_pins > 1)
+		return EPROTO;
+	rc = ioctl_err(fd, IOASID_IOAS_ALLOC, &ioas);
+	if (rc)
+		return rc;
+	replace.access_id = create.out_access_id;
+	replace.ioas_id = ioas.out_ioas_id;
+	rc = ioctl_err(fd, IOASID_TEST_ACCESS_REPLACE, &replace);
+	if (rc)
+		return rc;
+	replace.ioas_id = map.ioas_id;
+	rc = ioctl_err(fd, IOASID_TEST_ACCESS_REPLACE, &replace);
+	if (rc)
+		return rc;
+	destroy.id = create.out_access_id;
+	return ioctl_err(fd, IOASID_DESTROY, &destroy);
+}
+
 static int memfd = -1;
 
 /* Map a memfd into one IOAS, copy it into another, allow, reserve. */
@@ -1138,6 +1209,16 @@ TEST_F_TIMEOUT(fail_nth, access_pin_rw_unmap, 900)
 	memset(map_buf, 0, 18 * SZ_4K);
 	sweep(_metadata, scenario_access);
 	munmap(map_buf, 18 * SZ_4K);
+}
+
+TEST_F_TIMEOUT(fail_nth, access_mirror, 900)
+{
+	map_buf = mmap(NULL, 8 * SZ_4K, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, map_buf);
+	memset(map_buf, 0, 8 * SZ_4K);
+	sweep(_metadata, scenario_access_mirror);
+	munmap(map_buf, 8 * SZ_4K);
 }
 
 TEST_F_TIMEOUT(fail_nth, map_file_copy_allow, 900)

@@ -456,7 +456,7 @@ static const struct fz_op fz_ops[NR_OPS] = {
 				struct ioasid_test_access_create,
 				out_access_id, errs_none,
 		FLD(struct ioasid_test_access_create, flags, F_FLAGS, 0,
-		    IOASID_TEST_ACCESS_KEEP_PINS),
+		    IOASID_TEST_ACCESS_KEEP_PINS | IOASID_TEST_ACCESS_MIRROR),
 		FLD(struct ioasid_test_access_create, ioas_id, F_ID, K_IOAS, 0),
 		FLD(struct ioasid_test_access_create, out_access_id, F_OUT,
 		    K_ACCESS, 0)),
@@ -2168,7 +2168,8 @@ static void build_one(struct fz_thread *t)
 	case 11: {
 		struct ioasid_test_access_create c = {
 			.size = sizeof(c),
-			.flags = rnd(t, 8) ? 0 : IOASID_TEST_ACCESS_KEEP_PINS,
+			.flags = (rnd(t, 8) ? 0 : IOASID_TEST_ACCESS_KEEP_PINS) |
+				 (rnd(t, 4) ? 0 : IOASID_TEST_ACCESS_MIRROR),
 			.ioas_id = ioas,
 		};
 

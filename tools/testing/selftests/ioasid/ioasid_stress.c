@@ -1408,6 +1408,14 @@ TEST_F_TIMEOUT(stress, map_copy_fill, SCENARIO_TIMEOUT)
 
 #define S4_ACCESSES	3
 
+/* Access 1 mirrors the IOAS (map callbacks race the rest); 2 keeps pins. */
+static __u32 s4_access_flags(int i)
+{
+	if (i == 1)
+		return IOASID_TEST_ACCESS_MIRROR;
+	return i == 2 ? IOASID_TEST_ACCESS_KEEP_PINS : 0;
+}
+
 /* A new IOAS with its mappings and accesses, after one was destroyed. */
 static void s4_ioas_revive(struct stress *s, __u32 old)
 {
@@ -1526,8 +1534,7 @@ static void s4_destroyer(struct stress *s, int tid, __u64 *rng)
 		rc = destroy(s->fd, acc);
 		if (!CHECK(s, "IOASID_DESTROY access", rc, errs_destroy))
 			break;
-		rc = access_create(s->fd, ioas, i == 2 ?
-				   IOASID_TEST_ACCESS_KEEP_PINS : 0, &id);
+		rc = access_create(s->fd, ioas, s4_access_flags(i), &id);
 		if (CHECK(s, "TEST_ACCESS_CREATE", rc, errs_enoent) &&
 		    !id_replace(s, &s->access[i], acc, id))
 			destroy(s->fd, id);
@@ -1550,11 +1557,13 @@ TEST_F_TIMEOUT(stress, access_pin_unmap_destroy, SCENARIO_TIMEOUT)
 	id_set(s, &s->ioas[0], s->ioas[0]);
 	for (k = 0; k < 8; k++)
 		op_map_slot(s, s->fd, s->ioas[0], k);
-	/* The last access keeps its pins, so unmaps of them fail. */
+	/*
+	 * The last access keeps its pins, so unmaps of them fail; the second
+	 * mirrors the IOAS, pinning every mapping the mapper makes.
+	 */
 	for (i = 0; i < S4_ACCESSES; i++) {
-		ASSERT_EQ(0, access_create(s->fd, s->ioas[0], i == 2 ?
-					   IOASID_TEST_ACCESS_KEEP_PINS : 0,
-					   &s->access[i]));
+		ASSERT_EQ(0, access_create(s->fd, s->ioas[0],
+					   s4_access_flags(i), &s->access[i]));
 		id_set(s, &s->access[i], s->access[i]);
 	}
 	s->fn[0] = s4_pinner;
