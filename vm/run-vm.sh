@@ -55,6 +55,9 @@ esac
 append="console=ttyS0 printk.time=1 panic=-1 panic_on_warn=1 oops=panic"
 append="$append hung_task_panic=0 softlockup_panic=0"
 append="$append intel_iommu=on,sm_on ioasid_vm.mode=$mode"
+# The vDPA simulator takes physical addresses in its maps, as a device
+# served by /dev/ioasid needs (not user virtual addresses).
+append="$append vdpa_sim.use_va=0"
 # CHECK_TESTS: comma-separated selftest binaries to run (default: all).
 [ -z "${CHECK_TESTS:-}" ] || append="$append ioasid_vm.tests=$CHECK_TESTS"
 mem=2G
