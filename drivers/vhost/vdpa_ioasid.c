@@ -131,10 +131,13 @@ static void vdpa_ioasid_dev_sync(struct vdpa_ioasid_mirror *m)
 
 	if (as->cur != m || vdpa_ioasid_ops(as)->dma_map)
 		return;
-	if (vdpa_ioasid_dev_set(as, m))
+	/* Only what @m holds pinned may stay in the device. */
+	if (vdpa_ioasid_dev_set(as, m)) {
+		vdpa_ioasid_dev_set(as, NULL);
 		dev_warn_ratelimited(&as->vi->vdpa->dev,
 				     "ASID %u: the device's map failed\n",
 				     as->asid);
+	}
 }
 
 static void vdpa_ioasid_pin_range(struct vdpa_ioasid_mirror *m,
@@ -350,9 +353,17 @@ static int vdpa_ioasid_attach(struct vhost_vdpa_ioasid *vi, u32 asid,
 	as->cur = m;
 	rc = vdpa_ioasid_dev_set(as, m);
 	if (rc) {
+		/*
+		 * The device may hold part of @m, which is about to be
+		 * unpinned: back to the old mirror, whose pins stay, or to
+		 * nothing.
+		 */
 		as->cur = old;
-		/* Back to what the device had; it keeps its pins. */
-		WARN_ON(vdpa_ioasid_dev_set(as, old));
+		if (vdpa_ioasid_dev_set(as, old)) {
+			vdpa_ioasid_dev_set(as, NULL);
+			dev_warn_ratelimited(&vi->vdpa->dev,
+					     "ASID %u: map lost\n", asid);
+		}
 	}
 	mutex_unlock(&as->lock);
 	if (rc)
@@ -374,9 +385,9 @@ static void vdpa_ioasid_detach(struct vhost_vdpa_ioasid *vi, u32 asid)
 	mutex_lock(&as->lock);
 	old = as->cur;
 	as->cur = NULL;
-	/* An empty map cannot need memory that the parent does not have. */
-	if (old)
-		WARN_ON(vdpa_ioasid_dev_set(as, NULL));
+	/* An empty map needs no memory: it only fails for a broken parent. */
+	if (old && vdpa_ioasid_dev_set(as, NULL))
+		dev_warn(&vi->vdpa->dev, "ASID %u: detach failed\n", asid);
 	mutex_unlock(&as->lock);
 	if (old)
 		vdpa_ioasid_mirror_free(old);
@@ -415,9 +426,9 @@ static void vdpa_ioasid_set_device(struct vhost_vdpa_ioasid *vi)
 			dev_warn(&vi->vdpa->dev, "ASID %u: map lost\n", asid);
 		mutex_unlock(&as->lock);
 	}
-	if (vi->cvq_group != VDPA_IOASID_NONE)
-		WARN_ON(ops->set_group_asid(vi->vdpa, vi->cvq_group,
-					    vi->kept_asid));
+	if (vi->cvq_group != VDPA_IOASID_NONE &&
+	    ops->set_group_asid(vi->vdpa, vi->cvq_group, vi->kept_asid))
+		dev_warn(&vi->vdpa->dev, "control group not moved\n");
 }
 
 static void vdpa_ioasid_free(struct vhost_vdpa_ioasid *vi)
