@@ -3745,10 +3745,11 @@ TEST_F(access, mirror_replace_takes_the_new_ioas)
 	ASSERT_EQ(0, ioas_alloc(self->fd, &ioas2));
 	ASSERT_EQ(0, ioas_map_fixed(self->fd, ioas2, self->buf, SZ_4K,
 				    0x40000000));
-	ASSERT_EQ(0, ioas_map_fixed(self->fd, ioas2, self->buf, SZ_2M,
-				    0x80000000));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, ioas2, self->buf, BUF_SIZE,
+				    0x80000000 - SZ_4K));
 	ASSERT_EQ(0, access_replace(self->fd, mirror, ioas2));
-	EXPECT_EQ(2, access_info2(self->fd, mirror).out_nr_pins);
+	/* One pin in the first, two across the 2 MiB boundary. */
+	EXPECT_EQ(3, access_info2(self->fd, mirror).out_nr_pins);
 	EXPECT_EQ(ioas2, access_info2(self->fd, mirror).out_ioas_id);
 	/* The old IOAS is free: the mirror holds nothing there. */
 	ASSERT_EQ(0, destroy(self->fd, self->access_id));
@@ -3799,17 +3800,17 @@ TEST_F(access, mirror_against_a_model)
 							    map[i].length,
 							    map[i].iova));
 			} else {
-				/* Copy some mapping of the fixture's buffer. */
+				/* Copy another slot's whole mapping. */
 				unsigned int j;
 
 				for (j = 0; j < SLOTS; j++)
-					if (j != i && map[j].length >=
-					    map[i].length)
+					if (j != i && map[j].length)
 						break;
 				if (j == SLOTS) {
 					map[i].length = 0;
 					continue;
 				}
+				map[i].length = map[j].length;
 				iova = map[i].iova;
 				ASSERT_EQ(0, ioas_copy(self->fd, self->ioas_id,
 						       self->ioas_id,
