@@ -23,6 +23,7 @@
 
 #include "../kselftest_harness.h"
 #include "ioasid_util.h"
+#include "ioasid_vdpa.h"
 #include "../../../../drivers/iommu/ioasid/ioasid_test.h"
 
 #define SZ_4K	0x1000ULL
@@ -343,6 +344,62 @@ static int scenario_access_mirror(int fd)
 		return rc;
 	destroy.id = create.out_access_id;
 	return ioctl_err(fd, IOASID_DESTROY, &destroy);
+}
+
+/* The vhost-vdpa file of a vdpa_sim_net device, opened before the sweep. */
+static int vdpa_fd = -1;
+
+/*
+ * Bind the vDPA device to the context, attach its data ASID to an IOAS
+ * (the mirror pins the mapping), map more (the map callback pins again),
+ * move the ASID to a second IOAS, detach; always unbind, so that the next
+ * round binds again.
+ */
+static int scenario_vdpa(int fd)
+{
+	struct ioasid_ioas_alloc a = { .size = sizeof(a) };
+	struct ioasid_ioas_alloc b = { .size = sizeof(b) };
+	struct ioasid_ioas_map map = {
+		.size = sizeof(map),
+		.flags = IOASID_IOAS_MAP_READ | IOASID_IOAS_MAP_WRITE |
+			 IOASID_IOAS_MAP_FIXED_IOVA,
+		.user_va = (uintptr_t)map_buf,
+		.length = 8 * SZ_4K,
+		.iova = SZ_2M - 4 * SZ_4K,
+	};
+	__u32 dev_id;
+	int rc;
+
+	rc = ioctl_err(fd, IOASID_IOAS_ALLOC, &a);
+	if (!rc) {
+		map.ioas_id = a.out_ioas_id;
+		rc = ioctl_err(fd, IOASID_IOAS_MAP, &map);
+	}
+	if (!rc)
+		rc = ioctl_err(fd, IOASID_IOAS_ALLOC, &b);
+	if (!rc) {
+		map.ioas_id = b.out_ioas_id;
+		rc = ioctl_err(fd, IOASID_IOAS_MAP, &map);
+	}
+	if (rc)
+		return rc;
+	rc = vdpa_bind(vdpa_fd, fd, &dev_id);
+	if (rc)
+		return rc;
+	rc = vdpa_attach(vdpa_fd, 0, a.out_ioas_id);
+	if (!rc) {
+		map.ioas_id = a.out_ioas_id;
+		map.iova = 4 * SZ_2M;
+		rc = ioctl_err(fd, IOASID_IOAS_MAP, &map);
+	}
+	if (!rc)
+		rc = vdpa_attach(vdpa_fd, 0, b.out_ioas_id);
+	if (!rc)
+		rc = vdpa_detach(vdpa_fd, 0);
+	/* Unbinding cannot fail: it only frees. */
+	if (vdpa_unbind(vdpa_fd))
+		return EPROTO;
+	return rc;
 }
 
 static int memfd = -1;
@@ -1219,6 +1276,32 @@ TEST_F_TIMEOUT(fail_nth, access_mirror, 900)
 	memset(map_buf, 0, 8 * SZ_4K);
 	sweep(_metadata, scenario_access_mirror);
 	munmap(map_buf, 8 * SZ_4K);
+}
+
+TEST_F_TIMEOUT(fail_nth, vdpa_bind_attach_replace, 900)
+{
+	static const unsigned char mac[ETH_ALEN] = { 2, 0x5a, 0xa5, 0, 0, 1 };
+	char path[300];
+	int family, rc;
+
+	rc = vdpa_test_dev_create("vdpa-ioasid-fn", mac, &family, path,
+				  sizeof(path));
+	if (rc)
+		SKIP(return, "no vdpa_sim_net device: %s", strerror(-rc));
+	vdpa_fd = vdpa_test_open(path);
+	ASSERT_LE(0, vdpa_fd);
+	map_buf = mmap(NULL, 8 * SZ_4K, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, map_buf);
+	memset(map_buf, 0, 8 * SZ_4K);
+	if (vhost_ioasid_missing(vdpa_bind(vdpa_fd, -1, NULL)))
+		SKIP(goto out, "no VHOST_VDPA_BIND_IOASID in this kernel");
+	sweep(_metadata, scenario_vdpa);
+out:
+	munmap(map_buf, 8 * SZ_4K);
+	close(vdpa_fd);
+	vdpa_fd = -1;
+	EXPECT_EQ(0, vdpa_dev_del(family, "vdpa-ioasid-fn"));
 }
 
 TEST_F_TIMEOUT(fail_nth, map_file_copy_allow, 900)

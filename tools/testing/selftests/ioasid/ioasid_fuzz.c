@@ -41,6 +41,7 @@
 
 #include "../kselftest_harness.h"
 #include "ioasid_util.h"
+#include "ioasid_vdpa.h"
 #include "../../../../drivers/iommu/ioasid/ioasid_test.h"
 
 #ifndef offsetofend
@@ -136,6 +137,12 @@ static const int errs_iopf_inject[] = { ETIMEDOUT, 0 };
 static const int errs_fault_read[] = { EAGAIN, EINVAL, EFAULT, 0 };
 static const int errs_fault_write[] = { EINVAL, ESRCH, EFAULT, 0 };
 static const int errs_fault_mmap[] = { EINVAL, 0 };
+/*
+ * The vhost-vdpa ioctls (<linux/vhost_ioasid.h>): EBADF and EBADFD for a
+ * descriptor that is not /dev/ioasid; EPERM for the ASID vhost-vdpa keeps.
+ */
+static const int errs_vdpa_bind[] = { EBADF, EBADFD, 0 };
+static const int errs_vdpa_attach[] = { EPERM, 0 };
 
 /* ---- The ioctls, field by field ----------------------------------------- */
 
@@ -195,6 +202,8 @@ enum fz_field {
 	F_ICOUNT,	/* requests of IOPF_INJECT */
 	F_PERM,		/* a bitmap of enum ioasid_fault_perm */
 	F_TMO,		/* a timeout in ms, never a long one */
+	F_CTX_FD,	/* mostly the context under test, else any fd */
+	F_ASID,		/* a vDPA address space: mostly 0 or 1 */
 };
 
 struct fz_fieldspec {
@@ -212,6 +221,8 @@ struct fz_op {
 	/* The first published layout: what the dispatcher accepts. */
 	unsigned int min_size;
 	const int *errs;
+	/* Issued on the vhost-vdpa file, not on /dev/ioasid. */
+	bool vhost;
 	struct fz_fieldspec f[20];
 };
 
@@ -226,6 +237,11 @@ struct fz_op {
 #define OP(_name, _s, _last, _errs, ...)                                \
 	{ .name = #_name, .cmd = IOASID_##_name, .size = sizeof(_s),     \
 	  .min_size = sizeof(_s), .errs = _errs,                         \
+	  .f = { __VA_ARGS__ } }
+/* An ioctl of vhost-vdpa's, on its file. */
+#define VOP(_name, _s, _last, _errs, ...)                               \
+	{ .name = #_name, .cmd = VHOST_VDPA_##_name, .size = sizeof(_s), \
+	  .min_size = sizeof(_s), .errs = _errs, .vhost = true,          \
 	  .f = { __VA_ARGS__ } }
 /* A struct that grew: its first layout ended with @_first_last. */
 #define OP_GREW(_name, _s, _first_last, _errs, ...)                     \
@@ -268,7 +284,8 @@ enum {
 	OP_DEVICE_DOMAIN, OP_ACCESS_REPLACE, OP_PASID_INFO, OP_PASID_ALLOC,
 	OP_PASID_FREE, OP_ALLOW_PASID, OP_MOCK_DMA, OP_KERNEL_PASID,
 	OP_HWPT_INVALIDATE, OP_FAULT_QUEUE_ALLOC, OP_FAULT_QUEUE_RESPOND,
-	OP_IOPF_INJECT, OP_IOPF_STATS, NR_OPS
+	OP_IOPF_INJECT, OP_IOPF_STATS, OP_VDPA_BIND, OP_VDPA_UNBIND,
+	OP_VDPA_ATTACH, OP_VDPA_DETACH, NR_OPS
 };
 
 static const struct fz_op fz_ops[NR_OPS] = {
@@ -700,6 +717,26 @@ static const struct fz_op fz_ops[NR_OPS] = {
 		    0),
 		FLD(struct ioasid_test_iopf_stats, out_events, F_OUT, K_NONE,
 		    0)),
+	[OP_VDPA_BIND] = VOP(BIND_IOASID, struct vhost_vdpa_bind_ioasid,
+			     out_dev_id, errs_vdpa_bind,
+		FLD(struct vhost_vdpa_bind_ioasid, flags, F_FLAGS, 0, 0),
+		FLD(struct vhost_vdpa_bind_ioasid, ioasid_fd, F_CTX_FD, 0, 0),
+		FLD(struct vhost_vdpa_bind_ioasid, out_dev_id, F_OUT, K_NONE,
+		    0)),
+	[OP_VDPA_UNBIND] = VOP(UNBIND_IOASID, struct vhost_vdpa_unbind_ioasid,
+			       flags, errs_none,
+		FLD(struct vhost_vdpa_unbind_ioasid, flags, F_FLAGS, 0, 0)),
+	[OP_VDPA_ATTACH] = VOP(ATTACH_IOASID, struct vhost_vdpa_attach_ioasid,
+			       pt_id, errs_vdpa_attach,
+		FLD(struct vhost_vdpa_attach_ioasid, flags, F_FLAGS, 0, 0),
+		FLD(struct vhost_vdpa_attach_ioasid, asid, F_ASID, 0, 0),
+		FLD(struct vhost_vdpa_attach_ioasid, pt_id, F_ID, K_IOAS, 0)),
+	[OP_VDPA_DETACH] = VOP(DETACH_IOASID, struct vhost_vdpa_detach_ioasid,
+			       __reserved, errs_vdpa_attach,
+		FLD(struct vhost_vdpa_detach_ioasid, flags, F_FLAGS, 0, 0),
+		FLD(struct vhost_vdpa_detach_ioasid, asid, F_ASID, 0, 0),
+		FLD(struct vhost_vdpa_detach_ioasid, __reserved, F_RSVD, 0,
+		    0)),
 };
 
 /* ---- Shared state: the files, the memory and the ids seen --------------- */
@@ -744,6 +781,7 @@ struct fz_undoc {
 
 struct fz {
 	int fd;			/* the context under test */
+	int vfd;		/* a vhost-vdpa file, or -1 */
 	int other_fd;		/* another context, for BIND_FD */
 	int memfd, memfd_ro, null_fd;
 	volatile int stop;
@@ -1109,7 +1147,7 @@ static int fz_call(struct fz_thread *t, int op, void *arg)
 		memcpy(&size, arg, 4);
 	if (whole && op == OP_HWPT_INVALIDATE)
 		in_num = ((struct ioasid_hwpt_invalidate *)arg)->entry_num;
-	err = ioctl_err(fz->fd, o->cmd, arg);
+	err = ioctl_err(o->vhost ? fz->vfd : fz->fd, o->cmd, arg);
 	__atomic_fetch_add(&fz->calls, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&fz->per_op[op], 1, __ATOMIC_RELAXED);
 	if (whole)
@@ -2663,6 +2701,11 @@ static __u64 fuzz_field(struct fz_thread *t, const struct fz_fieldspec *f)
 		return (__u32)fuzz_fd(t, false);
 	case F_BIND_FD:
 		return (__u32)fuzz_fd(t, true);
+	case F_CTX_FD:
+		return (__u32)(rnd(t, 3) ? t->fz->fd : fuzz_fd(t, false));
+	case F_ASID:
+		return rnd(t, 8) ? rnd(t, 2) : rnd(t, 4) ? 2 + rnd(t, 3) :
+		       (__u32)rnd64(t);
 	case F_OUTPTR:
 		return fuzz_outptr(t);
 	case F_INPTR:
@@ -2937,6 +2980,9 @@ static void fuzz_one(struct fz_thread *t)
 	}
 
 	op = rnd(t, NR_OPS);
+	/* Without a vDPA device, the vhost-vdpa ioctls have no file. */
+	if (fz_ops[op].vhost && t->fz->vfd < 0)
+		op = OP_GET_INFO;
 	o = &fz_ops[op];
 	size = fuzz_size(t, o, &nonzero_tail);
 	span = size > o->size ? size : o->size;
@@ -3063,7 +3109,12 @@ FIXTURE_TEARDOWN(fuzz)
 
 TEST_F_TIMEOUT(fuzz, ioctls, FUZZ_TIMEOUT)
 {
+	static const unsigned char vdpa_mac[ETH_ALEN] = {
+		2, 0x5a, 0xa5, 0, 0, 0x0f
+	};
 	struct fz_thread th[MAX_THREADS];
+	char vpath[300];
+	int family, vdpa;
 	pthread_t pt[MAX_THREADS];
 	unsigned long long seconds, round_seconds;
 	char path[64];
@@ -3124,6 +3175,23 @@ TEST_F_TIMEOUT(fuzz, ioctls, FUZZ_TIMEOUT)
 		ASSERT_NE(NULL, th[i].out);
 	}
 
+	/* A vDPA device, for the vhost-vdpa ioctls, when the kernel has one. */
+	fz->vfd = -1;
+	vdpa = vdpa_test_dev_create("vdpa-ioasid-fz", vdpa_mac, &family,
+				    vpath, sizeof(vpath));
+	if (!vdpa) {
+		fz->vfd = vdpa_test_open(vpath);
+		if (fz->vfd >= 0 &&
+		    vhost_ioasid_missing(vdpa_bind(fz->vfd, -1, NULL))) {
+			close(fz->vfd);
+			fz->vfd = -1;
+		}
+	}
+	if (fz->vfd >= 0)
+		TH_LOG("vhost-vdpa ioctls on %s", vpath);
+	else
+		TH_LOG("no vDPA device or VHOST_VDPA_BIND_IOASID: vhost-vdpa ioctls not fuzzed");
+
 	/* Fresh files each round: state stays bounded, leaks show early. */
 	end = ioasid_now_ns() + seconds * 1000000000ULL;
 	while (ioasid_now_ns() < end) {
@@ -3150,6 +3218,9 @@ TEST_F_TIMEOUT(fuzz, ioctls, FUZZ_TIMEOUT)
 		}
 		for (i = 0; i < fz->nthreads; i++)
 			ASSERT_EQ(0, pthread_join(pt[i], NULL));
+		/* A binding keeps its context: end it first. */
+		if (fz->vfd >= 0)
+			vdpa_unbind(fz->vfd);
 		ASSERT_EQ(0, close(fz->fd));
 		ASSERT_EQ(0, close(fz->other_fd));
 		qfd_close_all(fz);
@@ -3158,6 +3229,10 @@ TEST_F_TIMEOUT(fuzz, ioctls, FUZZ_TIMEOUT)
 			TH_LOG("pinned after round %u", fz->round);
 		fz->round++;
 	}
+	if (fz->vfd >= 0)
+		close(fz->vfd);
+	if (!vdpa)
+		EXPECT_EQ(0, vdpa_dev_del(family, "vdpa-ioasid-fz"));
 	fz_summary(_metadata, fz);
 	EXPECT_EQ(0, fz->unexpected);
 	EXPECT_EQ(0, fz->impossible);

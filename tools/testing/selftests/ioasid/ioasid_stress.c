@@ -34,6 +34,7 @@
 
 #include "../kselftest_harness.h"
 #include "ioasid_util.h"
+#include "ioasid_vdpa.h"
 #include "../../../../drivers/iommu/ioasid/ioasid_test.h"
 
 #define SZ_4K	0x1000ULL
@@ -3281,6 +3282,175 @@ TEST_F_TIMEOUT(stress, fault_queues, SCENARIO_TIMEOUT)
 			close(s8.q[k].fd);
 	}
 	close(s8.efd);
+	stress_close(_metadata, &self->fd, self->pinned_kb);
+}
+
+/* ---- Scenario 9: vhost-vdpa bound to the context ------------------------ */
+
+/*
+ * A vdpa_sim_net device's vhost-vdpa file is bound to the context and
+ * unbound, its data ASID attached to one of two IOASes, moved between them
+ * and detached, its kept ASID tried, while the IOASes are mapped, unmapped,
+ * destroyed and made again, and the vhost-vdpa file is closed and opened
+ * again (which unbinds).  Each attachment mirrors its IOAS: every map and
+ * unmap reaches its callbacks.  The file is swapped under a lock that the
+ * vhost-vdpa calls hold, so that no call reaches a reused descriptor.
+ */
+struct s9 {
+	char path[300];
+	int family;
+	int vfd;
+	pthread_rwlock_t lock;	/* write: @vfd is being swapped */
+	unsigned long binds, attaches, reopens;
+};
+
+static struct s9 s9;
+
+static const int errs_vdpa_bind[] = { EBUSY, 0 };
+static const int errs_vdpa_attach[] = { EINVAL, ENOENT, EPERM, 0 };
+static const int errs_vdpa_detach[] = { EINVAL, EPERM, 0 };
+
+static void s9_binder(struct stress *s, int tid, __u64 *rng)
+{
+	__u32 dev_id;
+	int rc;
+
+	pthread_rwlock_rdlock(&s9.lock);
+	if (ioasid_rng_below(rng, 3)) {
+		rc = vdpa_bind(s9.vfd, s->fd, &dev_id);
+		if (CHECK(s, "VHOST_VDPA_BIND_IOASID", rc, errs_vdpa_bind)) {
+			__atomic_fetch_add(&s9.binds, 1, __ATOMIC_RELAXED);
+			/* The policy: ASID 0 handed, ASID 1 kept. */
+			if (ioasid_pasid_flags(s->fd, dev_id, 2) &
+			    IOASID_PASID_INFO_ATTACHED)
+				stress_report(s, "the kept ASID is attached");
+		}
+	} else {
+		CHECK(s, "VHOST_VDPA_UNBIND_IOASID", vdpa_unbind(s9.vfd),
+		      errs_einval);
+	}
+	pthread_rwlock_unlock(&s9.lock);
+}
+
+static void s9_attacher(struct stress *s, int tid, __u64 *rng)
+{
+	__u32 asid = ioasid_rng_below(rng, 8) ? 0 : 1;
+	__u32 ioas = id_get(&s->ioas[ioasid_rng_below(rng, 2)]);
+	int rc;
+
+	pthread_rwlock_rdlock(&s9.lock);
+	if (ioasid_rng_below(rng, 4)) {
+		rc = vdpa_attach(s9.vfd, asid, ioas);
+		if (CHECK(s, "VHOST_VDPA_ATTACH_IOASID", rc,
+			  errs_vdpa_attach))
+			__atomic_fetch_add(&s9.attaches, 1, __ATOMIC_RELAXED);
+		if (!rc && asid)
+			stress_report(s, "the kept ASID was attached");
+	} else {
+		CHECK(s, "VHOST_VDPA_DETACH_IOASID", vdpa_detach(s9.vfd, asid),
+		      errs_vdpa_detach);
+	}
+	pthread_rwlock_unlock(&s9.lock);
+}
+
+static void s9_mapper(struct stress *s, int tid, __u64 *rng)
+{
+	int i = ioasid_rng_below(rng, 2), k = ioasid_rng_below(rng, 8);
+	__u32 ioas = id_get(&s->ioas[i]), id;
+	int rc;
+
+	switch (ioasid_rng_below(rng, 8)) {
+	case 0:
+		/* An attached IOAS is held: EBUSY. */
+		rc = destroy(s->fd, ioas);
+		if (!CHECK(s, "IOASID_DESTROY ioas", rc, errs_destroy) ||
+		    rc == ENOENT)
+			break;
+		if (CHECK(s, "IOAS_ALLOC", ioas_alloc(s->fd, &id), errs_none) &&
+		    !id_replace(s, &s->ioas[i], ioas, id))
+			destroy(s->fd, id);
+		break;
+	case 1:
+	case 2:
+		op_unmap_slots(s, s->fd, ioas, k, 1 + ioasid_rng_below(rng, 2));
+		break;
+	default:
+		op_map_slot(s, s->fd, ioas, k);
+		break;
+	}
+}
+
+static void s9_lifecycle(struct stress *s, int tid, __u64 *rng)
+{
+	int fd;
+
+	if (ioasid_rng_below(rng, 4)) {
+		s9_attacher(s, tid, rng);
+		return;
+	}
+	/* Closing the file resets the device, then detaches and unbinds. */
+	pthread_rwlock_wrlock(&s9.lock);
+	close(s9.vfd);
+	fd = vdpa_test_open(s9.path);
+	if (fd < 0)
+		stress_report(s, "reopen %s: %s", s9.path, strerror(-fd));
+	s9.vfd = fd;
+	pthread_rwlock_unlock(&s9.lock);
+	__atomic_fetch_add(&s9.reopens, 1, __ATOMIC_RELAXED);
+}
+
+TEST_F_TIMEOUT(stress, vdpa, SCENARIO_TIMEOUT)
+{
+	static const unsigned char mac[ETH_ALEN] = { 2, 0x5a, 0xa5, 0, 0, 9 };
+	struct stress *s = &self->s;
+	pthread_rwlockattr_t attr;
+	__u32 dev_id;
+	int i, k, rc;
+
+	rc = vdpa_test_dev_create("vdpa-ioasid-st", mac, &s9.family, s9.path,
+				  sizeof(s9.path));
+	if (rc)
+		SKIP(return, "no vdpa_sim_net device: %s", strerror(-rc));
+	s9.vfd = vdpa_test_open(s9.path);
+	ASSERT_LE(0, s9.vfd);
+	if (vhost_ioasid_missing(vdpa_bind(s9.vfd, -1, NULL))) {
+		close(s9.vfd);
+		vdpa_dev_del(s9.family, "vdpa-ioasid-st");
+		SKIP(return, "no VHOST_VDPA_BIND_IOASID in this kernel");
+	}
+	/* The swap must not starve behind the calls. */
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr,
+				      PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&s9.lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
+	stress_init(_metadata, s, "vdpa");
+	s->fd = self->fd;
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, ioas_alloc(s->fd, &s->ioas[i]));
+		id_set(s, &s->ioas[i], s->ioas[i]);
+		for (k = 0; k < 8; k += 2)
+			op_map_slot(s, s->fd, s->ioas[i], k);
+	}
+	/* Bound and attached from the start: the first unmaps mirror. */
+	ASSERT_EQ(0, vdpa_bind(s9.vfd, s->fd, &dev_id));
+	ASSERT_EQ(0, vdpa_attach(s9.vfd, 0, s->ioas[0]));
+	s->fn[0] = s9_binder;
+	s->fn[1] = s9_attacher;
+	s->fn[2] = s9_mapper;
+	s->fn[3] = s9_lifecycle;
+	stress_run(_metadata, s, stress_seconds());
+	stress_summary(_metadata, s);
+	TH_LOG("vdpa: %lu binds, %lu attaches, %lu reopens", s9.binds,
+	       s9.attaches, s9.reopens);
+
+	/* Unbound, the device holds nothing: both IOASes go. */
+	if (s9.vfd >= 0)
+		EXPECT_EQ(0, close(s9.vfd));
+	for (i = 0; i < 2; i++)
+		EXPECT_EQ(0, destroy(s->fd, s->ioas[i]));
+	pthread_rwlock_destroy(&s9.lock);
+	EXPECT_EQ(0, vdpa_dev_del(s9.family, "vdpa-ioasid-st"));
 	stress_close(_metadata, &self->fd, self->pinned_kb);
 }
 
