@@ -239,9 +239,9 @@ checkpatch: $(BUILD)/.source
 
 sparse: $(KOBJ)/.config
 	@vm/overlay.sh $(TOP) $(KSRC)
-	@$(KMAKE) C=2 W=1 drivers/iommu/ioasid/ drivers/vfio/ioasid.o 2>&1 | \
-		tee $(BUILD)/sparse.log; \
-	if grep -q 'drivers/iommu/ioasid\|drivers/vfio/.*ioasid\|include/.*ioasid' \
+	@$(KMAKE) C=2 W=1 drivers/iommu/ioasid/ drivers/vfio/ioasid.o \
+		drivers/vhost/vdpa_ioasid.o 2>&1 | tee $(BUILD)/sparse.log; \
+	if grep -q 'drivers/iommu/ioasid\|drivers/vfio/.*ioasid\|drivers/vhost/.*ioasid\|include/.*ioasid' \
 		$(BUILD)/sparse.log; then \
 		echo "sparse/W=1: warnings in our files" >&2; exit 1; fi; \
 	echo "sparse and W=1: clean"
