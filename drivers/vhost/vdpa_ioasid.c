@@ -44,6 +44,8 @@ MODULE_IMPORT_NS(IOASID);
 /* The granule of one pin: a range of at most this size, aligned to it. */
 #define VDPA_IOASID_CHUNK	SZ_2M
 #define VDPA_IOASID_NONE	U32_MAX
+/* A vhost_iotlb takes no entry without a limit: the mirrors have none. */
+#define VDPA_IOASID_NO_LIMIT	UINT_MAX
 
 struct vdpa_ioasid_as;
 
@@ -203,7 +205,7 @@ err_pa:
 err_unpin:
 	ioasid_access_unpin_pages(m->access, first, length);
 	dev_warn_ratelimited(&as->vi->vdpa->dev,
-			     "ASID %u: IOVA 0x%lx-0x%lx left out: no memory\n",
+			     "ASID %u: IOVA 0x%lx-0x%lx left out\n",
 			     as->asid, first, last);
 }
 
@@ -304,15 +306,18 @@ static const struct ioasid_access_ops vdpa_ioasid_access_ops = {
 /* Unpin everything of a mirror the device no longer uses, and free it. */
 static void vdpa_ioasid_mirror_free(struct vdpa_ioasid_mirror *m)
 {
+	struct ioasid_access *access = m->access;
 	unsigned long lo, hi;
 
-	if (m->access) {
+	if (access) {
 		mutex_lock(&m->as->lock);
 		WARN_ON(m->as->cur == m);
 		vdpa_ioasid_unpin_range(m, 0, ULONG_MAX, &lo, &hi);
+		/* A map callback until the destroy below pins nothing. */
+		m->access = NULL;
 		mutex_unlock(&m->as->lock);
 		/* No callback comes after this. */
-		ioasid_access_destroy(m->access);
+		ioasid_access_destroy(access);
 	}
 	vhost_iotlb_reset(&m->pa);
 	vhost_iotlb_reset(&m->pins);
@@ -331,8 +336,8 @@ static int vdpa_ioasid_attach(struct vhost_vdpa_ioasid *vi, u32 asid,
 	if (!m)
 		return -ENOMEM;
 	m->as = as;
-	vhost_iotlb_init(&m->pins, 0, 0);
-	vhost_iotlb_init(&m->pa, 0, 0);
+	vhost_iotlb_init(&m->pins, VDPA_IOASID_NO_LIMIT, 0);
+	vhost_iotlb_init(&m->pa, VDPA_IOASID_NO_LIMIT, 0);
 	access = ioasid_device_access_create(vi->idev, asid + 1, ioas_id,
 					     &vdpa_ioasid_access_ops, m);
 	if (IS_ERR(access)) {

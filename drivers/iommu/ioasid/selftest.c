@@ -1770,12 +1770,16 @@ void ioasid_mock_access_destroy(struct ioasid_object *obj)
 {
 	struct ioasid_mock_access *acc =
 		container_of(obj, struct ioasid_mock_access, obj);
+	struct ioasid_access *access;
 
 	mutex_lock(&acc->lock);
 	mock_access_unpin_range(acc, 0, ULONG_MAX);
+	/* A mirror's map callback until the destroy below pins nothing. */
+	access = acc->access;
+	acc->access = NULL;
 	mutex_unlock(&acc->lock);
 	/* Waits for a callback in progress; none comes after it. */
-	ioasid_access_destroy(acc->access);
+	ioasid_access_destroy(access);
 	xa_destroy(&acc->pins);
 	mutex_destroy(&acc->lock);
 	mutex_destroy(&acc->ioas_lock);

@@ -35,7 +35,8 @@
  * virtio-net device whose control virtqueue has a group of its own and
  * that has more than one ASID, the last ASID, which vhost-vdpa keeps for
  * the control virtqueue (policy empty).  From then on vhost's IOTLB
- * messages for a handed ASID fail with %EPERM; those for the kept ASID
+ * messages for a handed ASID are refused (the write() fails with %EFAULT,
+ * as vhost reports every refused message); those for the kept ASID
  * work as before, as does %VHOST_SET_MEM_TABLE unless ASID 0 is handed
  * (then %EPERM).  Binding moves the control virtqueue's group to the kept
  * ASID, and it cannot be moved to a handed one (%VHOST_VDPA_SET_GROUP_ASID
@@ -97,7 +98,9 @@ struct vhost_vdpa_unbind_ioasid {
  *
  * Errors: %EINVAL for a bad @size, non-zero @flags, @asid out of range or
  * a device not bound; %E2BIG; %EPERM for the ASID vhost-vdpa keeps;
- * %ENOENT when @pt_id names no IOAS; %ENOMEM; %EFAULT.
+ * %ENOENT when @pt_id names no IOAS; %ENOSPC when the device's own table
+ * cannot hold the IOAS's mappings (the ASID stays as it was); %ENOMEM;
+ * %EFAULT.
  */
 struct vhost_vdpa_attach_ioasid {
 	__u32 size;

@@ -139,10 +139,12 @@ static const int errs_fault_write[] = { EINVAL, ESRCH, EFAULT, 0 };
 static const int errs_fault_mmap[] = { EINVAL, 0 };
 /*
  * The vhost-vdpa ioctls (<linux/vhost_ioasid.h>): EBADF and EBADFD for a
- * descriptor that is not /dev/ioasid; EPERM for the ASID vhost-vdpa keeps.
+ * descriptor that is not /dev/ioasid; EPERM for the ASID vhost-vdpa keeps;
+ * ENOSPC when the device's own table cannot hold the IOAS's mappings.
  */
 static const int errs_vdpa_bind[] = { EBADF, EBADFD, 0 };
-static const int errs_vdpa_attach[] = { EPERM, 0 };
+static const int errs_vdpa_attach[] = { EPERM, ENOSPC, 0 };
+static const int errs_vdpa_detach[] = { EPERM, 0 };
 
 /* ---- The ioctls, field by field ----------------------------------------- */
 
@@ -732,7 +734,7 @@ static const struct fz_op fz_ops[NR_OPS] = {
 		FLD(struct vhost_vdpa_attach_ioasid, asid, F_ASID, 0, 0),
 		FLD(struct vhost_vdpa_attach_ioasid, pt_id, F_ID, K_IOAS, 0)),
 	[OP_VDPA_DETACH] = VOP(DETACH_IOASID, struct vhost_vdpa_detach_ioasid,
-			       __reserved, errs_vdpa_attach,
+			       __reserved, errs_vdpa_detach,
 		FLD(struct vhost_vdpa_detach_ioasid, flags, F_FLAGS, 0, 0),
 		FLD(struct vhost_vdpa_detach_ioasid, asid, F_ASID, 0, 0),
 		FLD(struct vhost_vdpa_detach_ioasid, __reserved, F_RSVD, 0,
