@@ -253,7 +253,7 @@ int ioasid_access_populate(struct ioasid_access *access)
 EXPORT_SYMBOL_NS_GPL(ioasid_access_populate, IOASID);
 
 /**
- * ioasid_ioas_notify_map() - Report a new mapping to the accesses
+ * ioasid_ioas_notify_map() - Report the new mappings of a range to the accesses
  * @ioas: The IOAS, whose rwsem the caller does not hold
  * @first: First IOVA of the mapping
  * @last: Its last IOVA
@@ -261,13 +261,34 @@ EXPORT_SYMBOL_NS_GPL(ioasid_access_populate, IOASID);
 void ioasid_ioas_notify_map(struct ioasid_ioas *ioas, unsigned long first,
 			    unsigned long last)
 {
+	unsigned long index = first, start, end;
 	struct ioasid_access *access;
+	struct ioasid_area *area;
 
 	mutex_lock(&ioas->access_lock);
-	list_for_each_entry(access, &ioas->accesses, node)
-		if (access->ops->map)
-			access->ops->map(access->data, first,
-					 last - first + 1);
+	if (list_empty(&ioas->accesses))
+		goto out_unlock;
+	/* Mapping by mapping: a copy's range may hold large holes. */
+	for (;;) {
+		down_read(&ioas->rwsem);
+		area = mt_find(&ioas->areas, &index, last);
+		if (area) {
+			start = max(first, area->iova);
+			end = min(last, ioasid_area_last(area));
+		}
+		up_read(&ioas->rwsem);
+		if (!area)
+			break;
+		list_for_each_entry(access, &ioas->accesses, node)
+			if (access->ops->map)
+				access->ops->map(access->data, start,
+						 end - start + 1);
+		if (end >= last)
+			break;
+		index = end + 1;
+		cond_resched();
+	}
+out_unlock:
 	mutex_unlock(&ioas->access_lock);
 }
 

@@ -1753,9 +1753,10 @@ static void mock_access_mirror(void *data, unsigned long iova,
 						  pin->length);
 			kfree(pin);
 		}
-		if (end == last)
+		if (end == last || fatal_signal_pending(current))
 			break;
 		pos = end + 1;
+		cond_resched();
 	}
 	mutex_unlock(&acc->lock);
 	kvfree(pages);
