@@ -84,6 +84,8 @@ struct ioasid_mock_domain {
  * @lock: Protects @pins and @unmap_calls
  * @pins: Pin id -> &struct mock_access_pin
  * @unmap_calls: Calls of the unmap callback
+ * @mirror_paused: A mirror's map callback pins nothing while set: during
+ *                 a replace, under @lock
  */
 struct ioasid_mock_access {
 	struct ioasid_object obj;
@@ -93,6 +95,7 @@ struct ioasid_mock_access {
 	struct mutex lock; /* protects @pins and @unmap_calls */
 	struct xarray pins;
 	u64 unmap_calls;
+	bool mirror_paused;
 };
 
 /**
@@ -1736,7 +1739,7 @@ static void mock_access_mirror(void *data, unsigned long iova,
 		return;
 	mutex_lock(&acc->lock);
 	/* Until the creation returns there is nothing to pin with. */
-	while (acc->access) {
+	while (acc->access && !acc->mirror_paused) {
 		end = min(last, ALIGN_DOWN(pos, MOCK_MIRROR_CHUNK) +
 				MOCK_MIRROR_CHUNK - 1);
 		pin = kzalloc(sizeof(*pin), GFP_KERNEL_ACCOUNT);
@@ -2046,7 +2049,7 @@ int ioasid_test_access_replace(struct ioasid_ucmd *ucmd)
 {
 	struct ioasid_test_access_replace *cmd = ucmd->cmd;
 	struct ioasid_mock_access *acc;
-	int rc;
+	int rc, err;
 
 	if (cmd->flags)
 		return -EOPNOTSUPP;
@@ -2057,14 +2060,26 @@ int ioasid_test_access_replace(struct ioasid_ucmd *ucmd)
 	/* Not under @lock: the unmap callback takes it. */
 	mutex_lock(&acc->ioas_lock);
 	if (acc->flags & IOASID_TEST_ACCESS_MIRROR) {
-		/* A mirror lets go of the old IOAS, then takes the new one. */
+		/*
+		 * A mirror lets go of the old IOAS, then takes the new one; a
+		 * map callback of the old IOAS until the replace unlinks the
+		 * access must not pin again, or the pin would be undone in the
+		 * new IOAS.
+		 */
 		mutex_lock(&acc->lock);
 		mock_access_unpin_range(acc, 0, ULONG_MAX);
+		acc->mirror_paused = true;
 		mutex_unlock(&acc->lock);
 	}
 	rc = ioasid_access_replace(acc->access, cmd->ioas_id);
-	if (acc->flags & IOASID_TEST_ACCESS_MIRROR)
-		rc = rc ?: ioasid_access_populate(acc->access);
+	if (acc->flags & IOASID_TEST_ACCESS_MIRROR) {
+		mutex_lock(&acc->lock);
+		acc->mirror_paused = false;
+		mutex_unlock(&acc->lock);
+		/* On the new IOAS, or still on the old one if it failed. */
+		err = ioasid_access_populate(acc->access);
+		rc = rc ?: err;
+	}
 	mutex_unlock(&acc->ioas_lock);
 	ioasid_put_object(&acc->obj);
 	return rc;
