@@ -58,6 +58,7 @@
 
 #include "../kselftest_harness.h"
 #include "ioasid_util.h"
+#include "ioasid_vdpa.h"
 
 #define PAGE		0x1000UL
 /* Bound of every wait for the device, in milliseconds. */
@@ -66,7 +67,6 @@
 #define NO_RX_MS	1000
 
 #define VDPA_DEV_NAME	"vdpa-ioasid0"
-#define VDPA_MGMTDEV	"vdpasim_net"
 
 /* The simulator's virtqueues, and the ASID this driver gives the cvq. */
 #define RXQ		0
@@ -122,184 +122,6 @@ static const unsigned char mac_dev[ETH_ALEN] = { 0x02, 0x5a, 0xa5, 0x11, 0x22, 0
 static const unsigned char mac_new[ETH_ALEN] = { 0x02, 0x5a, 0xa5, 0x44, 0x55, 0x66 };
 static const unsigned char mac_src[ETH_ALEN] = { 0x02, 0x5a, 0xa5, 0x77, 0x88, 0x99 };
 
-/* ---- Generic netlink: the "vdpa" family ----------------------------- */
-
-/**
- * struct genl_req - A generic netlink request and room for its attributes
- * @nh: Netlink header
- * @gh: Generic netlink header
- * @attrs: Attributes, appended by genl_put()
- */
-struct genl_req {
-	struct nlmsghdr nh;
-	struct genlmsghdr gh;
-	char attrs[256];
-};
-
-static void genl_init(struct genl_req *req, __u16 family, __u8 cmd,
-		      __u16 flags)
-{
-	memset(req, 0, sizeof(*req));
-	req->nh.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN);
-	req->nh.nlmsg_type = family;
-	req->nh.nlmsg_flags = NLM_F_REQUEST | flags;
-	req->nh.nlmsg_seq = 1;
-	req->gh.cmd = cmd;
-	req->gh.version = family == GENL_ID_CTRL ? 1 : VDPA_GENL_VERSION;
-}
-
-/* Append attribute @type of @len bytes: false when it does not fit. */
-static bool genl_put(struct genl_req *req, __u16 type, const void *data,
-		     size_t len)
-{
-	size_t off = NLMSG_ALIGN(req->nh.nlmsg_len);
-	struct nlattr *nla = (struct nlattr *)((char *)req + off);
-
-	if (off + NLA_HDRLEN + NLA_ALIGN(len) > sizeof(*req))
-		return false;
-	nla->nla_type = type;
-	nla->nla_len = NLA_HDRLEN + len;
-	memcpy((char *)nla + NLA_HDRLEN, data, len);
-	req->nh.nlmsg_len = off + NLA_ALIGN(nla->nla_len);
-	return true;
-}
-
-static bool genl_put_str(struct genl_req *req, __u16 type, const char *s)
-{
-	return genl_put(req, type, s, strlen(s) + 1);
-}
-
-/*
- * Send @req and read the answer into @resp: 0 with the reply message (or
- * the ack), or the negative errno of the NLMSG_ERROR, or of the socket.
- */
-static int genl_talk(struct genl_req *req, void *resp, size_t resp_len)
-{
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	struct timeval tv = { .tv_sec = WAIT_MS / 1000 };
-	__u32 buf[2048];
-	struct nlmsghdr *nh;
-	int sock, rc = -EPROTO;
-	ssize_t len;
-
-	sock = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
-	if (sock < 0)
-		return -errno;
-	if (setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
-	    sendto(sock, req, req->nh.nlmsg_len, 0, (struct sockaddr *)&sa,
-		   sizeof(sa)) < 0) {
-		rc = -errno;
-		goto out;
-	}
-	len = recv(sock, buf, sizeof(buf), 0);
-	if (len < 0) {
-		rc = -errno;
-		goto out;
-	}
-	for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, len);
-	     nh = NLMSG_NEXT(nh, len)) {
-		if (nh->nlmsg_seq != req->nh.nlmsg_seq)
-			continue;
-		if (nh->nlmsg_type == NLMSG_ERROR) {
-			struct nlmsgerr *err = NLMSG_DATA(nh);
-
-			rc = err->error;
-			break;
-		}
-		if (resp)
-			memcpy(resp, nh, nh->nlmsg_len < resp_len ?
-					 nh->nlmsg_len : resp_len);
-		rc = 0;
-		break;
-	}
-out:
-	close(sock);
-	return rc;
-}
-
-/* The id of generic netlink family @name, or a negative errno. */
-static int genl_family(const char *name)
-{
-	__u32 resp[256];
-	struct nlmsghdr *nh = (struct nlmsghdr *)resp;
-	struct genl_req req;
-	struct nlattr *nla;
-	int rc, len;
-
-	genl_init(&req, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0);
-	if (!genl_put_str(&req, CTRL_ATTR_FAMILY_NAME, name))
-		return -E2BIG;
-	memset(resp, 0, sizeof(resp));
-	rc = genl_talk(&req, resp, sizeof(resp));
-	if (rc)
-		return rc;
-	len = nh->nlmsg_len < sizeof(resp) ? nh->nlmsg_len : sizeof(resp);
-	len -= NLMSG_LENGTH(GENL_HDRLEN);
-	nla = (struct nlattr *)((char *)NLMSG_DATA(nh) + GENL_HDRLEN);
-	while (len >= NLA_HDRLEN && nla->nla_len >= NLA_HDRLEN &&
-	       nla->nla_len <= len) {
-		if ((nla->nla_type & NLA_TYPE_MASK) == CTRL_ATTR_FAMILY_ID)
-			return *(__u16 *)((char *)nla + NLA_HDRLEN);
-		len -= NLA_ALIGN(nla->nla_len);
-		nla = (struct nlattr *)((char *)nla + NLA_ALIGN(nla->nla_len));
-	}
-	return -EPROTO;
-}
-
-/* VDPA_CMD_DEV_NEW of @name on the vdpasim_net management device. */
-static int vdpa_dev_new(int family, const char *name,
-			const unsigned char *mac)
-{
-	struct genl_req req;
-
-	genl_init(&req, family, VDPA_CMD_DEV_NEW, NLM_F_ACK);
-	if (!genl_put_str(&req, VDPA_ATTR_MGMTDEV_DEV_NAME, VDPA_MGMTDEV) ||
-	    !genl_put_str(&req, VDPA_ATTR_DEV_NAME, name) ||
-	    !genl_put(&req, VDPA_ATTR_DEV_NET_CFG_MACADDR, mac, ETH_ALEN))
-		return -E2BIG;
-	return genl_talk(&req, NULL, 0);
-}
-
-/* VDPA_CMD_DEV_DEL of @name: 0, or a negative errno (-ENODEV: none). */
-static int vdpa_dev_del(int family, const char *name)
-{
-	struct genl_req req;
-
-	genl_init(&req, family, VDPA_CMD_DEV_DEL, NLM_F_ACK);
-	if (!genl_put_str(&req, VDPA_ATTR_DEV_NAME, name))
-		return -E2BIG;
-	return genl_talk(&req, NULL, 0);
-}
-
-/*
- * The /dev path of the vhost-vdpa char device of vdpa device @name: its
- * child vhost-vdpa-N in sysfs (drivers/vhost/vdpa.c names it so), waited
- * for up to WAIT_MS with its /dev node.  0 or a negative errno.
- */
-static int vhost_vdpa_path(const char *name, char *path, size_t len)
-{
-	__u64 end = ioasid_now_ns() + WAIT_MS * 1000000ULL;
-	struct timespec ts = { .tv_nsec = 10 * 1000 * 1000 };
-	char dir[128];
-
-	snprintf(dir, sizeof(dir), "/sys/bus/vdpa/devices/%s", name);
-	do {
-		struct dirent *de;
-		DIR *d = opendir(dir);
-
-		path[0] = 0;
-		while (d && (de = readdir(d)))
-			if (!strncmp(de->d_name, "vhost-vdpa-", 11))
-				snprintf(path, len, "/dev/%s", de->d_name);
-		if (d)
-			closedir(d);
-		if (path[0] && !access(path, F_OK))
-			return 0;
-		nanosleep(&ts, NULL);
-	} while (ioasid_now_ns() < end);
-	return -ENOENT;
-}
-
 /* ---- /dev/ioasid and the vhost-vdpa ioasid ioctls -------------------- */
 
 static int ioas_alloc(int fd, __u32 *id)
@@ -348,58 +170,6 @@ static int ioasid_destroy(int fd, __u32 id)
 	struct ioasid_destroy cmd = { .size = sizeof(cmd), .id = id };
 
 	return ioctl_err(fd, IOASID_DESTROY, &cmd);
-}
-
-static int vdpa_bind(int fd, int ioasid_fd, __u32 *dev_id)
-{
-	struct vhost_vdpa_bind_ioasid cmd = {
-		.size = sizeof(cmd),
-		.ioasid_fd = ioasid_fd,
-	};
-	int rc = ioctl_err(fd, VHOST_VDPA_BIND_IOASID, &cmd);
-
-	if (dev_id)
-		*dev_id = rc ? 0 : cmd.out_dev_id;
-	return rc;
-}
-
-static int vdpa_unbind(int fd)
-{
-	struct vhost_vdpa_unbind_ioasid cmd = { .size = sizeof(cmd) };
-
-	return ioctl_err(fd, VHOST_VDPA_UNBIND_IOASID, &cmd);
-}
-
-static int vdpa_attach(int fd, __u32 asid, __u32 pt_id)
-{
-	struct vhost_vdpa_attach_ioasid cmd = {
-		.size = sizeof(cmd),
-		.asid = asid,
-		.pt_id = pt_id,
-	};
-
-	return ioctl_err(fd, VHOST_VDPA_ATTACH_IOASID, &cmd);
-}
-
-static int vdpa_detach(int fd, __u32 asid)
-{
-	struct vhost_vdpa_detach_ioasid cmd = {
-		.size = sizeof(cmd),
-		.asid = asid,
-	};
-
-	return ioctl_err(fd, VHOST_VDPA_DETACH_IOASID, &cmd);
-}
-
-/*
- * The kernel lacks VHOST_VDPA_BIND_IOASID: an unknown ioctl of an owned
- * vhost-vdpa file ends up in its vring ioctls, which read the first
- * u32 (our size, 16) as a virtqueue index and fail with ENOBUFS; ENOTTY
- * where nothing claims the number at all.
- */
-static bool vhost_ioasid_missing(int rc)
-{
-	return rc == ENOTTY || rc == ENOBUFS;
 }
 
 /* One vhost IOTLB message (VHOST_IOTLB_MSG_V2) for @asid: 0 or the errno. */
