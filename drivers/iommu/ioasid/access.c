@@ -302,7 +302,10 @@ out_unlock:
  * returns, and the unmap callback is called for unmaps of the new IOAS
  * only; the old IOAS is no longer held.  The caller serialises this with
  * its own pin and copy calls on @access, and must not hold a lock its
- * unmap callback takes: this waits for a callback in progress.  May sleep.
+ * unmap callback takes: this waits for a callback in progress.  A user
+ * with a map callback keeps it from pinning until this returns: a map of
+ * the old IOAS may still be reported until the access leaves it.  May
+ * sleep.
  *
  * Return: 0; -EBUSY while the access holds pins; -ENOENT when @ioas_id
  * names no IOAS.
