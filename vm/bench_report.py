@@ -7,8 +7,11 @@ guest's console (the VT-d guest's and the mock guest's), merges them into
 OUTDIR/results.json, prints a table of ns per 4 KiB page per guest with the
 ratios to iommufd and VFIO type1, the mock guest's page fault figures
 (round trip p50/p99 and faults per second by batch, of /dev/ioasid's ring,
-its read()/write(), and iommufd's fault fd), the targets as PASS/MISS
-lines, and plots OUTDIR/map.png and OUTDIR/fault.png with gnuplot.
+its read()/write(), and iommufd's fault fd), for information the packets
+per second through a vdpa_sim_net device with its data address space
+mapped by vhost-vdpa's IOTLB messages ("vhost-iotlb") or by an IOAS of
+/dev/ioasid ("ioasid"), the targets as PASS/MISS lines, and plots
+OUTDIR/map.png and OUTDIR/fault.png with gnuplot.
 
 results.json holds, in "results", one entry per map/unmap/pin figure and
 one per page fault figure, the latter exactly
@@ -16,7 +19,13 @@ one per page fault figure, the latter exactly
   {"api": A, "op": "fault_rate", "batch": B, "faults_per_s": Z}
 with A one of FAULT_APIS; and in "fault_info" what ioasid_bench said
 besides about them (where the time goes, the tail, and /dev/ioasid's rate
-when its mock device raises a whole batch with one ioctl).
+when its mock device raises a whole batch with one ioctl).  The vDPA
+figures are entries exactly
+  {"api": A, "op": "vdpa_pps", "pkt_bytes": N, "batch": B, "pps": X,
+   "runs": R}
+with A one of VDPA_APIS, the median of R runs; "vdpa_info" holds each
+run's packets per second.  Without a vdpa_sim_net device ioasid_bench
+says why in a "skip" line, which "skipped" keeps and the table repeats.
 
 Fails (exit status 1) if a guest run failed: a timeout, a kernel splat,
 an error reported by ioasid_bench, a non-zero exit of it, or no results.
@@ -77,6 +86,10 @@ RESULT_KEYS = ("api", "op", "backing", "bytes", "ns_per_4k_page", "runs",
 FAULT_KEYS = {"fault_rtt": ("api", "op", "p50_ns", "p99_ns", "runs"),
               "fault_rate": ("api", "op", "batch", "faults_per_s")}
 FAULT_APIS = ("ioasid-ring", "ioasid-rw", "iommufd")
+# vDPA: the fields of a figure, in this order, and nothing else.
+VDPA_OP = "vdpa_pps"
+VDPA_KEYS = ("api", "op", "pkt_bytes", "batch", "pps", "runs")
+VDPA_APIS = ("vhost-iotlb", "ioasid")
 FAULT_BATCHES = (1, 16, 256)
 FAULT_COLOURS = {"ioasid-ring": "#1f77b4", "ioasid-rw": "#9ecae1",
                  "iommufd": "#ff7f0e"}
@@ -107,6 +120,7 @@ def parse_log(text):
     skipped = []
     notes = []
     fault_info = []
+    vdpa_info = []
     done = None
     exit_status = None
     mode = None
@@ -154,6 +168,19 @@ def parse_log(text):
             results.append({k: obj[k] for k in keys})
         elif kind == "fault_info":
             fault_info.append({k: v for k, v in obj.items() if k != "type"})
+        elif kind == "vdpa":
+            if obj.get("op") != VDPA_OP:
+                problems.append("line %d: vDPA figure of unknown op %r"
+                                % (i + 1, obj.get("op")))
+                continue
+            missing = [k for k in VDPA_KEYS if k not in obj]
+            if missing:
+                problems.append("line %d: %s without %s"
+                                % (i + 1, VDPA_OP, ", ".join(missing)))
+                continue
+            results.append({k: obj[k] for k in VDPA_KEYS})
+        elif kind == "vdpa_info":
+            vdpa_info.append({k: v for k, v in obj.items() if k != "type"})
         elif kind == "skip":
             skipped.append({"api": obj.get("api"), "reason": obj.get("msg")})
         elif kind == "note":
@@ -196,6 +223,7 @@ def parse_log(text):
         "vtd": vtd,
         "notes": notes,
         "fault_info": fault_info,
+        "vdpa_info": vdpa_info,
     }
     return report, problems
 
@@ -210,6 +238,7 @@ def merge(parsed):
     skipped = []
     guests = []
     fault_info = []
+    vdpa_info = []
     seen = {}
     for log, rep, probs in parsed:
         name = "%s guest (%s)" % (rep["mode"], log)
@@ -217,6 +246,17 @@ def merge(parsed):
         if rep["kernel"] not in kernels:
             kernels.append(rep["kernel"])
         for r in rep["results"]:
+            if is_vdpa(r):
+                key = (r["api"], r["op"], r["pkt_bytes"], r["batch"])
+                if key in seen:
+                    problems.append("%s: vDPA %s %d bytes batch %d measured "
+                                    "by the %s guest too"
+                                    % (name, r["api"], r["pkt_bytes"],
+                                       r["batch"], seen[key]))
+                    continue
+                seen[key] = rep["mode"]
+                results.append(r)
+                continue
             if is_fault(r):
                 key = (r["api"], r["op"], r.get("batch"))
                 if key in seen:
@@ -240,6 +280,7 @@ def merge(parsed):
             results.append(r)
         skipped += rep["skipped"]
         fault_info += rep.get("fault_info", [])
+        vdpa_info += rep.get("vdpa_info", [])
         guests.append({"mode": rep["mode"], "log": log, "vtd": rep["vtd"],
                        "notes": rep["notes"]})
     report = {
@@ -248,6 +289,7 @@ def merge(parsed):
         "skipped": skipped,
         "guests": guests,
         "fault_info": fault_info,
+        "vdpa_info": vdpa_info,
     }
     return report, problems
 
@@ -257,9 +299,14 @@ def is_fault(r):
     return r.get("op") in FAULT_KEYS
 
 
+def is_vdpa(r):
+    """Whether result @r is a vDPA packets-per-second figure."""
+    return r.get("op") == VDPA_OP
+
+
 def map_results(results):
     """The map, unmap and pin figures of @results."""
-    return [r for r in results if not is_fault(r)]
+    return [r for r in results if not is_fault(r) and not is_vdpa(r)]
 
 
 def fault_batch_label(r):
@@ -572,6 +619,77 @@ def fault_table(report):
     return out
 
 
+def vdpa_index(results):
+    """(api, pkt_bytes, batch) -> vDPA figure"""
+    return {(r["api"], r["pkt_bytes"], r["batch"]): r
+            for r in results if is_vdpa(r)}
+
+
+def vdpa_samples(report, api, pkt_bytes, batch):
+    """The packets per second of each run, in run order, or []."""
+    for i in report.get("vdpa_info", []):
+        if (i.get("api"), i.get("op"), i.get("pkt_bytes"),
+                i.get("batch")) == (api, VDPA_OP, pkt_bytes, batch):
+            return i.get("samples_pps") or []
+    return []
+
+
+def vdpa_ratios(report):
+    """[(pkt_bytes, batch, iotlb, ioasid, ioasid / iotlb, run ratios)]:
+    each configuration measured, the figures None where missing; the run
+    ratios are ioasid's over vhost-iotlb's run by run (the APIs take turns
+    within a run), or []."""
+    idx = vdpa_index(report["results"])
+    out = []
+    for nbytes, batch in sorted({(k[1], k[2]) for k in idx}):
+        a = idx.get(("vhost-iotlb", nbytes, batch))
+        b = idx.get(("ioasid", nbytes, batch))
+        x = (b["pps"] / a["pps"] if a is not None and b is not None and
+             a["pps"] > 0 else None)
+        sa = vdpa_samples(report, "vhost-iotlb", nbytes, batch)
+        sb = vdpa_samples(report, "ioasid", nbytes, batch)
+        runs = ([y / z for y, z in zip(sb, sa) if z > 0]
+                if sa and len(sa) == len(sb) else [])
+        out.append((nbytes, batch, a, b, x, runs))
+    return out
+
+
+def vdpa_table(report):
+    """The vDPA figures as lines of text, or [] when there are none and
+    nothing said why."""
+    rows = vdpa_ratios(report)
+    skips = [s for s in report.get("skipped", [])
+             if str(s.get("api", "")).startswith("vdpa")]
+    if not rows and not skips:
+        return []
+    out = ["", "vDPA, for information (no target): packets per second "
+           "through vdpa_sim_net, each sent on TX and looped back to RX,",
+           "the data virtqueues' ASID 0 mapped by vhost-vdpa's IOTLB "
+           "messages (vhost-iotlb) or attached to an IOAS of /dev/ioasid "
+           "(ioasid);",
+           "BATCH packets per kick, the next batch once all are back; "
+           "median of the runs, the APIs taking turns."]
+    for s in skips:
+        out.append("Skipped %s: %s" % (s["api"], s["reason"]))
+    if not rows:
+        return out
+    head = "%-10s %6s %14s %14s %18s %5s  %s" % (
+        "frame", "batch", "vhost-iotlb/s", "ioasid/s", "ioasid/vhost-iotlb",
+        "runs", "run by run")
+    out += ["", head, "-" * len(head)]
+    for nbytes, batch, a, b, x, runs in rows:
+        out.append("%-10s %6d %14s %14s %18s %5s  %s" % (
+            "%d B" % nbytes, batch,
+            "-" if a is None else "%.0f" % a["pps"],
+            "-" if b is None else "%.0f" % b["pps"], fmt_ratio(x),
+            (a or b)["runs"],
+            "%s-%s" % (fmt_ratio(min(runs)), fmt_ratio(max(runs)))
+            if runs else ""))
+    out.append("run by run: ioasid's packets per second over vhost-iotlb's "
+               "in each run (they ran back to back), lowest and highest.")
+    return out
+
+
 def guests_of(report):
     """The guests of @report's results, in presentation order."""
     present = {guest_of(r) for r in map_results(report["results"])}
@@ -628,6 +746,7 @@ def table(report):
                        "IOPTEs: how many the mock domain held after "
                        "ioasid's map.")
     out += fault_table(report)
+    out += vdpa_table(report)
     out.append("")
     out.append("Targets (a MISS is reported, it does not fail the run):")
     out += target_lines(report["results"])

@@ -75,6 +75,36 @@ def fault_lines(ring_rtt=20000, fd_rtt=50000, ring_256=80000.0,
     return out
 
 
+def vdpa(api, nbytes, batch, pps, runs=3, samples=None, **extra):
+    """A vDPA figure as ioasid_bench prints it, and its samples' line."""
+    r = {"type": "vdpa", "api": api, "op": "vdpa_pps", "pkt_bytes": nbytes,
+         "batch": batch, "pps": pps, "runs": runs}
+    r.update(extra)
+    out = ["ioasid-bench: " + json.dumps(r)]
+    if samples is not None:
+        i = {"type": "vdpa_info", "api": api, "op": "vdpa_pps",
+             "pkt_bytes": nbytes, "batch": batch, "samples_pps": samples}
+        out.insert(0, "ioasid-bench: " + json.dumps(i))
+    return out
+
+
+def vdpa_lines(ioasid=True):
+    """The vDPA figures of a mock guest: 64 and 1500 bytes, batch 32."""
+    out = ['ioasid-bench: {"type": "note", "msg": "vdpa: vdpa_sim_net"}']
+    out += vdpa("vhost-iotlb", 64, 32, 100000.0,
+                samples=[100000.0, 90000.0, 110000.0])
+    if ioasid:
+        out += vdpa("ioasid", 64, 32, 95000.0,
+                    samples=[99000.0, 95000.0, 88000.0])
+    out += vdpa("vhost-iotlb", 1500, 32, 50000.0)
+    if ioasid:
+        out += vdpa("ioasid", 1500, 32, 55000.0)
+    else:
+        out.insert(0, 'ioasid-bench: {"type": "skip", "api": "vdpa ioasid",'
+                   ' "msg": "no VHOST_VDPA_BIND_IOASID in this kernel"}')
+    return out
+
+
 def vtd_log(extra_results=(), tail=True):
     """A VT-d guest's console: ioasid, iommufd and type1 on the edu."""
     lines = [
@@ -124,7 +154,8 @@ def good_log(extra_results=(), exit_status=0, tail=True):
         result("ioasid", "map", "hugetlb", 64 * MIB, 40.0),
     ] + list(extra_results)
     n = sum(1 for l in lines
-            if '"result"' in l or '"type": "fault"' in l)
+            if '"result"' in l or '"type": "fault"' in l or
+            '"type": "vdpa"' in l)
     if tail:
         lines += [
             'ioasid-bench: {"type": "done", "results": %d}' % n,
@@ -392,6 +423,102 @@ class FaultTest(unittest.TestCase):
         self.assertTrue(any("iommufd fault_rate batch 256 measured by the "
                             "mock guest too" in p for p in problems))
         self.assertEqual(11 + 8 + 12, len(report["results"]))
+
+
+class VdpaTest(unittest.TestCase):
+    def test_figures_are_results_with_exactly_their_keys(self):
+        log = good_log(fault_lines() + vdpa_lines() +
+                       vdpa("ioasid", 512, 1, 1.0, extra_key=3))
+        report, problems = bench_report.parse_log(log)
+        self.assertEqual([], problems)
+        got = [r for r in report["results"] if bench_report.is_vdpa(r)]
+        self.assertEqual(5, len(got))
+        self.assertEqual(8 + 12 + 5, len(report["results"]))
+        self.assertEqual({"api": "vhost-iotlb", "op": "vdpa_pps",
+                          "pkt_bytes": 64, "batch": 32, "pps": 100000.0,
+                          "runs": 3}, got[0])
+        for r in got:
+            self.assertEqual(list(bench_report.VDPA_KEYS), list(r.keys()))
+        self.assertFalse(any(bench_report.is_fault(r) for r in got))
+        self.assertEqual(2, len(report["vdpa_info"]))
+        self.assertNotIn("type", report["vdpa_info"][0])
+        json.dumps(report)
+
+    def test_bad_figures_fail(self):
+        log = good_log(vdpa("ioasid", 64, 32, 1.0, op="vdpa_bps") +
+                       ['ioasid-bench: {"type": "vdpa", "api": "ioasid", '
+                        '"op": "vdpa_pps", "pkt_bytes": 64, "batch": 32}'])
+        report, problems = bench_report.parse_log(log)
+        self.assertTrue(any("unknown op 'vdpa_bps'" in p for p in problems))
+        self.assertTrue(any("vdpa_pps without pps, runs" in p
+                            for p in problems))
+        self.assertFalse(any(bench_report.is_vdpa(r)
+                             for r in report["results"]))
+
+    def test_table(self):
+        report, _ = bench_report.parse_log(good_log(fault_lines() +
+                                                    vdpa_lines()))
+        got = bench_report.vdpa_ratios(report)
+        self.assertEqual([(64, 32), (1500, 32)], [g[:2] for g in got])
+        self.assertAlmostEqual(0.95, got[0][4])
+        self.assertAlmostEqual(1.1, got[1][4])
+        self.assertEqual([0.99, 1.055556, 0.8],
+                         [round(x, 6) for x in got[0][5]])
+        self.assertEqual([], got[1][5])     # no samples, no run ratios
+        text = bench_report.table(report)
+        self.assertRegex(text, r"\n64 B +32 +100000 +95000 +0.95x +3  "
+                               r"0.80x-1.06x\n")
+        self.assertRegex(text, r"\n1500 B +32 +50000 +55000 +1.10x +3\n")
+        self.assertIn("for information (no target)", text)
+        # The map and fault parts are unchanged by the vDPA figures.
+        plain, _ = bench_report.parse_log(good_log(fault_lines()))
+        self.assertEqual(bench_report.index(plain["results"]),
+                         bench_report.index(report["results"]))
+        self.assertEqual(bench_report.fault_targets(plain["results"]),
+                         bench_report.fault_targets(report["results"]))
+        self.assertEqual(["mock"], bench_report.guests_of(report))
+        self.assertEqual(bench_report.target_lines(plain["results"]),
+                         bench_report.target_lines(report["results"]))
+
+    def test_ioasid_skipped(self):
+        report, problems = bench_report.parse_log(good_log(
+            vdpa_lines(ioasid=False)))
+        self.assertEqual([], problems)
+        text = bench_report.table(report)
+        self.assertIn("Skipped vdpa ioasid: no VHOST_VDPA_BIND_IOASID",
+                      text)
+        self.assertRegex(text, r"\n64 B +32 +100000 +- +- +3\n")
+
+    def test_no_device_is_reported_not_failed(self):
+        log = good_log(['ioasid-bench: {"type": "skip", "api": "vdpa", '
+                        '"msg": "no vdpa_sim_net device"}'])
+        report, problems = bench_report.parse_log(log)
+        self.assertEqual([], problems)
+        self.assertEqual([{"api": "vdpa", "reason": "no vdpa_sim_net "
+                           "device"}], report["skipped"])
+        text = bench_report.table(report)
+        self.assertIn("vDPA, for information", text)
+        self.assertIn("Skipped vdpa: no vdpa_sim_net device", text)
+        # Nothing of vDPA in a run that never tried it.
+        self.assertNotIn("vDPA", bench_report.table(
+            bench_report.parse_log(good_log())[0]))
+
+    def test_merge(self):
+        parsed = [("guest-vtd.log",) + bench_report.parse_log(vtd_log()),
+                  ("guest-mock.log",) + bench_report.parse_log(
+                      good_log(vdpa_lines()))]
+        report, problems = bench_report.merge(parsed)
+        self.assertEqual([], problems)
+        self.assertEqual(11 + 8 + 4, len(report["results"]))
+        self.assertEqual(2, len(report["vdpa_info"]))
+        self.assertEqual(["vtd", "mock"], bench_report.guests_of(report))
+        self.assertIn("0.95x", bench_report.table(report))
+        parsed.append(("again.log",) + bench_report.parse_log(
+            good_log(vdpa_lines())))
+        report, problems = bench_report.merge(parsed)
+        self.assertTrue(any("vDPA ioasid 1500 bytes batch 32 measured by "
+                            "the mock guest too" in p for p in problems))
+        self.assertEqual(11 + 8 + 4, len(report["results"]))
 
 
 if __name__ == "__main__":

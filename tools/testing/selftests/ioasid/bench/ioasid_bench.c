@@ -6,7 +6,9 @@
  * PIN_LONGTERM_BENCHMARK); and, in the mock guest, the round trip and the
  * rate of I/O page faults through /dev/ioasid's fault queues (the mapped
  * ring, and read()/write()) and iommufd's fault fd (see "page faults"
- * below).
+ * below); and, for information, packets per second through a vdpa_sim_net
+ * device whose data address space is mapped by vhost-vdpa's IOTLB or by
+ * an IOAS of /dev/ioasid (see "vDPA" below).
  *
  * Two sets of APIs, one per guest (-m):
  *
@@ -33,11 +35,13 @@
  * microseconds.
  *
  * Every line for the host starts with "ioasid-bench: " and is one JSON
- * object ("result" for map and unmap, "fault" for the page fault figures);
+ * object ("result" for map and unmap, "fault" for the page fault figures,
+ * "vdpa" for the packets per second);
  * vm/bench_report.py reads them from the guest console.  Any
  * failure prints an object of type "error" and exits 1.  Not a selftest:
  * `make bench` builds it and runs it in guests of its own.
  */
+#define _GNU_SOURCE	/* memfd_create() */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -64,11 +68,15 @@
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
 #include <linux/vfio_ioasid.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_net.h>
+#include <linux/virtio_ring.h>
 
 #include "../../../../../drivers/iommu/ioasid/ioasid_test.h"
 #include "../../../../../drivers/iommu/iommufd/iommufd_test.h"
 #include "../../../../../mm/gup_test.h"
 #include "../edu.h"
+#include "../ioasid_vdpa.h"
 
 #define PFX		"ioasid-bench: "
 #define SZ_4K		0x1000ULL
@@ -1877,6 +1885,580 @@ static void bench_faults(void)
 	}
 }
 
+/* ---- vDPA: packets per second through vdpa_sim_net ----------------------- */
+
+/*
+ * Informational: a vdpa_sim_net device driven from user space through
+ * /dev/vhost-vdpa-N, as in ../ioasid_vdpa.c, its data virtqueues' address
+ * space (ASID 0) mapped either by vhost's own IOTLB messages
+ * ("vhost-iotlb") or by an IOAS of /dev/ioasid that ASID 0 is attached to
+ * ("ioasid").  The simulator loops a packet sent to the device's MAC back
+ * to RX, translating both virtqueues' buffers through ASID 0; so packets
+ * per second tell what the translation costs the device.  One device per
+ * API, both up at once; they take turns, run by run, each run a loop of:
+ * BATCH packets on TX, one kick, wait (poll() on the RX call eventfd) for
+ * them all on RX, check and post the RX buffers again, reap TX.  No
+ * control virtqueue: VIRTIO_NET_F_CTRL_VQ is not negotiated.
+ */
+#define VDPA_QSZ	256
+#define VDPA_BUF_SZ	2048
+#define VDPA_HDR_LEN	sizeof(struct virtio_net_hdr_v1)
+#define VDPA_RXQ	0
+#define VDPA_TXQ	1
+#define VDPA_NVQS	2
+/* Per virtqueue, three pages: descriptors, avail ring, used ring. */
+#define VDPA_RING_SZ	(3 * SZ_4K)
+#define VDPA_RX_OFF	(VDPA_NVQS * VDPA_RING_SZ)
+#define VDPA_TX_OFF	(VDPA_RX_OFF + VDPA_QSZ * VDPA_BUF_SZ)
+#define VDPA_MEM_SZ	(VDPA_TX_OFF + VDPA_QSZ * VDPA_BUF_SZ)
+#define VDPA_IOVA	0x1000000ULL
+#define VDPA_RUNS	3
+#define VDPA_WARMUP	64	/* untimed batches per configuration and API */
+#define VDPA_FEATURES	((1ULL << VIRTIO_F_VERSION_1) | \
+			 (1ULL << VIRTIO_F_ACCESS_PLATFORM) | \
+			 (1ULL << VIRTIO_NET_F_MAC))
+
+enum vdpa_api { VAPI_IOTLB, VAPI_IOASID, NR_VAPIS };
+static const char *const vdpa_api_name[NR_VAPIS] = { "vhost-iotlb", "ioasid" };
+
+/* -V, -P, -B: seconds per run (< 0: by -m), frame sizes, batches. */
+static double vdpa_seconds = -1;
+static int vdpa_sizes[8] = { 64, 1500 };
+static int nr_vdpa_sizes = 2;
+static int vdpa_batches[8] = { 32 };
+static int nr_vdpa_batches = 1;
+
+struct vdpa_vq {
+	struct vring_desc *desc;
+	struct vring_avail *avail;
+	struct vring_used *used;
+	__u16 avail_idx;
+	__u16 used_idx;
+	int kick;
+	int call;
+};
+
+/**
+ * struct vdpa_side - One vdpa_sim_net device and the driver of it
+ * @api: How its ASID 0 is mapped
+ * @up: Set up, measured
+ * @name: The vdpa device's name
+ * @mac: Its MAC, the destination of every packet
+ * @family: The "vdpa" generic netlink family
+ * @fd: /dev/vhost-vdpa-N
+ * @ioasid: /dev/ioasid (ioasid API), or -1
+ * @ioas_id: The IOAS ASID 0 is attached to (ioasid API)
+ * @memfd: The memfd of @mem
+ * @mem: The rings and buffers, at VDPA_IOVA
+ * @vq: RX and TX
+ * @tx_seq: The sequence number of the next packet sent
+ * @rx_seq: The one expected next on RX
+ * @frame: The frame size of the packets in the TX buffers
+ */
+struct vdpa_side {
+	enum vdpa_api api;
+	bool up;
+	char name[32];
+	unsigned char mac[ETH_ALEN];
+	int family;
+	int fd;
+	int ioasid;
+	__u32 ioas_id;
+	int memfd;
+	unsigned char *mem;
+	struct vdpa_vq vq[VDPA_NVQS];
+	__u32 tx_seq;
+	__u32 rx_seq;
+	int frame;
+};
+
+static struct vdpa_side vdpa_sides[NR_VAPIS];
+
+/* No zero byte: the simulator's receive filter compares with strncmp(). */
+static const unsigned char vdpa_mac_src[ETH_ALEN] = {
+	0x02, 0x5a, 0xa5, 0x77, 0x88, 0x99
+};
+
+/* The first device's; the last byte counts the devices up. */
+static const unsigned char vdpa_mac_dev[ETH_ALEN] = {
+	0x02, 0x5a, 0xa5, 0x11, 0x22, 0x31
+};
+
+static void vdpa_skip(const char *api, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	printf(PFX "{\"type\": \"skip\", \"api\": ");
+	json_str(api);
+	printf(", \"msg\": ");
+	json_str(msg);
+	printf("}\n");
+	fflush(stdout);
+}
+
+static void vdpa_xioctl(struct vdpa_side *v, unsigned long req, void *arg,
+			const char *what)
+{
+	if (ioctl(v->fd, req, arg))
+		die("%s: %s: %s (errno %d)", vdpa_api_name[v->api], what,
+		    strerror(errno), errno);
+}
+
+static unsigned char *vdpa_rx_buf(struct vdpa_side *v, unsigned int id)
+{
+	return v->mem + VDPA_RX_OFF + (size_t)id * VDPA_BUF_SZ;
+}
+
+static unsigned char *vdpa_tx_buf(struct vdpa_side *v, unsigned int id)
+{
+	return v->mem + VDPA_TX_OFF + (size_t)id * VDPA_BUF_SZ;
+}
+
+/* ASID 0 with the rings and buffers, through vhost's IOTLB. */
+static void vdpa_map_iotlb(struct vdpa_side *v)
+{
+	struct vhost_msg_v2 msg = {
+		.type = VHOST_IOTLB_MSG_V2,
+		.asid = 0,
+		.iotlb = {
+			.iova = VDPA_IOVA,
+			.size = VDPA_MEM_SZ,
+			.uaddr = (uintptr_t)v->mem,
+			.perm = VHOST_ACCESS_RW,
+			.type = VHOST_IOTLB_UPDATE,
+		},
+	};
+	ssize_t n = write(v->fd, &msg, sizeof(msg));
+
+	if (n != sizeof(msg))
+		die("vhost-iotlb: VHOST_IOTLB_UPDATE of ASID 0: %s",
+		    n < 0 ? strerror(errno) : "short write");
+}
+
+/*
+ * ASID 0 attached to a new IOAS with the rings and buffers: false, with
+ * the reason printed, when /dev/ioasid or the vhost-vdpa ioctls are
+ * missing.
+ */
+static bool vdpa_map_ioasid(struct vdpa_side *v)
+{
+	struct ioasid_ioas_alloc alloc = { .size = sizeof(alloc) };
+	struct ioasid_ioas_map map = {
+		.size = sizeof(map),
+		.flags = IOASID_IOAS_MAP_FIXED_IOVA | IOASID_IOAS_MAP_READ |
+			 IOASID_IOAS_MAP_WRITE,
+		.user_va = (uintptr_t)v->mem,
+		.length = VDPA_MEM_SZ,
+		.iova = VDPA_IOVA,
+	};
+	int rc;
+
+	v->ioasid = open("/dev/ioasid", O_RDWR | O_CLOEXEC);
+	if (v->ioasid < 0) {
+		vdpa_skip("vdpa ioasid", "open /dev/ioasid: %s",
+			  strerror(errno));
+		return false;
+	}
+	rc = vdpa_bind(v->fd, v->ioasid, NULL);
+	if (vhost_ioasid_missing(rc)) {
+		vdpa_skip("vdpa ioasid", "no VHOST_VDPA_BIND_IOASID in this kernel (%s)",
+			  strerror(rc));
+		return false;
+	}
+	if (rc)
+		die("ioasid: VHOST_VDPA_BIND_IOASID: %s", strerror(rc));
+	xioctl(v->ioasid, IOASID_IOAS_ALLOC, &alloc, "IOASID_IOAS_ALLOC");
+	v->ioas_id = alloc.out_ioas_id;
+	map.ioas_id = v->ioas_id;
+	xioctl(v->ioasid, IOASID_IOAS_MAP, &map, "IOASID_IOAS_MAP");
+	rc = vdpa_attach(v->fd, 0, v->ioas_id);
+	if (rc)
+		die("ioasid: VHOST_VDPA_ATTACH_IOASID of ASID 0: %s",
+		    strerror(rc));
+	return true;
+}
+
+static void vdpa_status(struct vdpa_side *v, __u8 status)
+{
+	__u8 got = 0;
+
+	vdpa_xioctl(v, VHOST_VDPA_SET_STATUS, &status, "VHOST_VDPA_SET_STATUS");
+	vdpa_xioctl(v, VHOST_VDPA_GET_STATUS, &got, "VHOST_VDPA_GET_STATUS");
+	if (got != status)
+		die("%s: device status 0x%x, 0x%x set", vdpa_api_name[v->api],
+		    got, status);
+}
+
+/* Publish the available entries of @q and kick the device. */
+static void vdpa_kick(struct vdpa_side *v, int q)
+{
+	struct vdpa_vq *vq = &v->vq[q];
+
+	__atomic_store_n(&vq->avail->idx, vq->avail_idx, __ATOMIC_RELEASE);
+	if (eventfd_write(vq->kick, 1))
+		die("%s: kick: %s", vdpa_api_name[v->api], strerror(errno));
+}
+
+/*
+ * The virtio status and feature flow, the two data virtqueues in their
+ * memory (the open reset the device, and ASID 0 is mapped already),
+ * DRIVER_OK, and every RX buffer posted.
+ */
+static void vdpa_start(struct vdpa_side *v)
+{
+	__u8 status = VIRTIO_CONFIG_S_ACKNOWLEDGE;
+	__u64 features = 0;
+	__u16 max = 0;
+	int q, i;
+
+	vdpa_status(v, status);
+	status |= VIRTIO_CONFIG_S_DRIVER;
+	vdpa_status(v, status);
+	vdpa_xioctl(v, VHOST_GET_FEATURES, &features, "VHOST_GET_FEATURES");
+	if ((features & VDPA_FEATURES) != VDPA_FEATURES)
+		die("%s: device features 0x%llx lack 0x%llx",
+		    vdpa_api_name[v->api], (unsigned long long)features,
+		    (unsigned long long)VDPA_FEATURES);
+	features = VDPA_FEATURES;
+	vdpa_xioctl(v, VHOST_SET_FEATURES, &features, "VHOST_SET_FEATURES");
+	status |= VIRTIO_CONFIG_S_FEATURES_OK;
+	vdpa_status(v, status);
+	vdpa_xioctl(v, VHOST_VDPA_GET_VRING_NUM, &max,
+		    "VHOST_VDPA_GET_VRING_NUM");
+	if (max < VDPA_QSZ)
+		die("%s: virtqueues of at most %u entries, %d needed",
+		    vdpa_api_name[v->api], max, VDPA_QSZ);
+
+	for (q = 0; q < VDPA_NVQS; q++) {
+		struct vdpa_vq *vq = &v->vq[q];
+		unsigned char *ring = v->mem + q * VDPA_RING_SZ;
+		__u64 iova = VDPA_IOVA + q * VDPA_RING_SZ;
+		struct vhost_vring_state num = { .index = q, .num = VDPA_QSZ };
+		struct vhost_vring_state base = { .index = q };
+		struct vhost_vring_state enable = { .index = q, .num = 1 };
+		struct vhost_vring_file kick = { .index = q };
+		struct vhost_vring_file call = { .index = q };
+		struct vhost_vring_addr addr = {
+			.index = q,
+			.desc_user_addr = iova,
+			.avail_user_addr = iova + SZ_4K,
+			.used_user_addr = iova + 2 * SZ_4K,
+		};
+
+		vq->desc = (void *)ring;
+		vq->avail = (void *)(ring + SZ_4K);
+		vq->used = (void *)(ring + 2 * SZ_4K);
+		vq->kick = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		vq->call = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (vq->kick < 0 || vq->call < 0)
+			die("eventfd: %s", strerror(errno));
+		kick.fd = vq->kick;
+		call.fd = vq->call;
+		vdpa_xioctl(v, VHOST_SET_VRING_NUM, &num, "VHOST_SET_VRING_NUM");
+		vdpa_xioctl(v, VHOST_SET_VRING_BASE, &base,
+			    "VHOST_SET_VRING_BASE");
+		vdpa_xioctl(v, VHOST_SET_VRING_ADDR, &addr,
+			    "VHOST_SET_VRING_ADDR");
+		vdpa_xioctl(v, VHOST_SET_VRING_KICK, &kick,
+			    "VHOST_SET_VRING_KICK");
+		vdpa_xioctl(v, VHOST_SET_VRING_CALL, &call,
+			    "VHOST_SET_VRING_CALL");
+		vdpa_xioctl(v, VHOST_VDPA_SET_VRING_ENABLE, &enable,
+			    "VHOST_VDPA_SET_VRING_ENABLE");
+	}
+	status |= VIRTIO_CONFIG_S_DRIVER_OK;
+	vdpa_status(v, status);
+
+	/* RX buffer i in descriptor i, TX buffer i in descriptor i. */
+	for (i = 0; i < VDPA_QSZ; i++) {
+		v->vq[VDPA_RXQ].desc[i] = (struct vring_desc) {
+			.addr = VDPA_IOVA + VDPA_RX_OFF +
+				(__u64)i * VDPA_BUF_SZ,
+			.len = VDPA_BUF_SZ,
+			.flags = VRING_DESC_F_WRITE,
+		};
+		v->vq[VDPA_RXQ].avail->ring[i] = i;
+		v->vq[VDPA_TXQ].desc[i].addr = VDPA_IOVA + VDPA_TX_OFF +
+					       (__u64)i * VDPA_BUF_SZ;
+	}
+	v->vq[VDPA_RXQ].avail_idx = VDPA_QSZ;
+	vdpa_kick(v, VDPA_RXQ);
+}
+
+/*
+ * Device @name on the vdpasim_net management device, opened, mapped as
+ * its API says and started: false, with the reason printed, when the API
+ * (or vDPA altogether) cannot be had.
+ */
+static bool vdpa_setup(struct vdpa_side *v, enum vdpa_api api)
+{
+	char path[sizeof("/dev/") + NAME_MAX];
+
+	int q, rc;
+
+	memset(v, 0, sizeof(*v));
+	v->api = api;
+	v->fd = -1;
+	v->ioasid = -1;
+	v->memfd = -1;
+	for (q = 0; q < VDPA_NVQS; q++) {
+		v->vq[q].kick = -1;
+		v->vq[q].call = -1;
+	}
+	snprintf(v->name, sizeof(v->name), "vdpa-bench%d", api);
+	memcpy(v->mac, vdpa_mac_dev, ETH_ALEN);
+	v->mac[ETH_ALEN - 1] += api;
+	rc = vdpa_test_dev_create(v->name, v->mac, &v->family, path,
+				  sizeof(path));
+	if (rc) {
+		v->family = -1;	/* nothing to delete */
+		vdpa_skip("vdpa", "no vdpa_sim_net device, the vDPA figures are skipped: %s (%s)",
+			  rc == -ENOENT ? "no vdpa netlink family or no vhost-vdpa device" :
+			  rc == -ENODEV ? "no vdpasim_net management device" :
+			  "VDPA_CMD_DEV_NEW failed", strerror(-rc));
+		return false;
+	}
+	v->fd = vdpa_test_open(path);
+	if (v->fd < 0)
+		die("%s: open %s as a VMM does: %s", vdpa_api_name[api], path,
+		    strerror(-v->fd));
+	/* Shared memfd pages, as ../ioasid_vdpa.c and a VMM's guest RAM. */
+	v->memfd = memfd_create("ioasid_bench_vdpa", MFD_CLOEXEC);
+	if (v->memfd < 0 || ftruncate(v->memfd, VDPA_MEM_SZ))
+		die("memfd of %llu bytes: %s", VDPA_MEM_SZ, strerror(errno));
+	v->mem = mmap(NULL, VDPA_MEM_SZ, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      v->memfd, 0);
+	if (v->mem == MAP_FAILED)
+		die("mmap of the memfd: %s", strerror(errno));
+	memset(v->mem, 0, VDPA_MEM_SZ);
+	if (api == VAPI_IOTLB)
+		vdpa_map_iotlb(v);
+	else if (!vdpa_map_ioasid(v))
+		return false;
+	vdpa_start(v);
+	v->up = true;
+	return true;
+}
+
+static void vdpa_teardown(struct vdpa_side *v)
+{
+	int q, rc;
+
+	if (!v->name[0])
+		return;		/* never set up, or torn down */
+	if (v->fd >= 0)
+		close(v->fd);
+	if (v->ioasid >= 0)
+		close(v->ioasid);
+	for (q = 0; q < VDPA_NVQS; q++) {
+		if (v->vq[q].kick >= 0)
+			close(v->vq[q].kick);
+		if (v->vq[q].call >= 0)
+			close(v->vq[q].call);
+	}
+	if (v->mem && munmap(v->mem, VDPA_MEM_SZ))
+		die("munmap: %s", strerror(errno));
+	if (v->memfd >= 0)
+		close(v->memfd);
+	if (v->family > 0) {
+		rc = vdpa_dev_del(v->family, v->name);
+		if (rc && rc != -ENODEV)
+			die("VDPA_CMD_DEV_DEL of %s: %s", v->name,
+			    strerror(-rc));
+	}
+	memset(v, 0, sizeof(*v));
+}
+
+/* Fill every TX buffer with a packet whose frame has @frame bytes. */
+static void vdpa_fill(struct vdpa_side *v, int frame)
+{
+	int i, j;
+
+	for (i = 0; i < VDPA_QSZ; i++) {
+		unsigned char *p = vdpa_tx_buf(v, i);
+		unsigned char *eth = p + VDPA_HDR_LEN;
+
+		memset(p, 0, VDPA_HDR_LEN);
+		memcpy(eth, v->mac, ETH_ALEN);
+		memcpy(eth + ETH_ALEN, vdpa_mac_src, ETH_ALEN);
+		eth[12] = 0x88;		/* ETH_P_802_EX1, local experimental */
+		eth[13] = 0xb5;
+		for (j = ETH_HLEN + 4; j < frame; j++)
+			eth[j] = j;
+		v->vq[VDPA_TXQ].desc[i].len = VDPA_HDR_LEN + frame;
+		v->vq[VDPA_TXQ].desc[i].flags = 0;
+	}
+	v->frame = frame;
+}
+
+/* Wait until @want used entries of @q are pending, for VDPA_WAIT_MS. */
+static void vdpa_wait(struct vdpa_side *v, int q, unsigned int want)
+{
+	struct vdpa_vq *vq = &v->vq[q];
+	unsigned long long end = 0;
+	struct pollfd p = { .fd = vq->call, .events = POLLIN };
+	eventfd_t count;
+
+	for (;;) {
+		if ((__u16)(__atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE) -
+			    vq->used_idx) >= want)
+			return;
+		if (!end)
+			end = now_ns() + VDPA_WAIT_MS * 1000000ULL;
+		else if (now_ns() > end)
+			die("%s: %u of %u packets back on %s in %d ms (%u sent)",
+			    vdpa_api_name[v->api],
+			    (__u16)(vq->used->idx - vq->used_idx), want,
+			    q == VDPA_RXQ ? "RX" : "TX", VDPA_WAIT_MS,
+			    v->tx_seq);
+		if (poll(&p, 1, 100) < 0 && errno != EINTR)
+			die("poll: %s", strerror(errno));
+		eventfd_read(vq->call, &count);
+	}
+}
+
+/*
+ * Send @batch packets, take them back from RX (each of the size sent, in
+ * order), post the RX buffers again, and reap TX.
+ */
+static void vdpa_batch(struct vdpa_side *v, int batch)
+{
+	struct vdpa_vq *tx = &v->vq[VDPA_TXQ], *rx = &v->vq[VDPA_RXQ];
+	int i;
+
+	for (i = 0; i < batch; i++) {
+		__u16 slot = tx->avail_idx % VDPA_QSZ;
+
+		memcpy(vdpa_tx_buf(v, slot) + VDPA_HDR_LEN + ETH_HLEN,
+		       &v->tx_seq, sizeof(v->tx_seq));
+		v->tx_seq++;
+		tx->avail->ring[slot] = slot;
+		tx->avail_idx++;
+	}
+	vdpa_kick(v, VDPA_TXQ);
+
+	vdpa_wait(v, VDPA_RXQ, batch);
+	for (i = 0; i < batch; i++) {
+		struct vring_used_elem e = rx->used->ring[rx->used_idx %
+							  VDPA_QSZ];
+		__u32 seq;
+
+		rx->used_idx++;
+		if (e.id >= VDPA_QSZ ||
+		    e.len != VDPA_HDR_LEN + (__u32)v->frame)
+			die("%s: RX used entry id %u len %u, %zu expected",
+			    vdpa_api_name[v->api], e.id, e.len,
+			    VDPA_HDR_LEN + v->frame);
+		memcpy(&seq, vdpa_rx_buf(v, e.id) + VDPA_HDR_LEN + ETH_HLEN,
+		       sizeof(seq));
+		if (seq != v->rx_seq)
+			die("%s: packet %u received, %u expected",
+			    vdpa_api_name[v->api], seq, v->rx_seq);
+		v->rx_seq++;
+		rx->avail->ring[rx->avail_idx % VDPA_QSZ] = e.id;
+		rx->avail_idx++;
+	}
+	/* The device reads the RX avail index when a packet comes. */
+	__atomic_store_n(&rx->avail->idx, rx->avail_idx, __ATOMIC_RELEASE);
+
+	vdpa_wait(v, VDPA_TXQ, batch);
+	tx->used_idx += batch;
+}
+
+/* Batches of @batch for @budget_ns: the packets per second. */
+static double vdpa_run(struct vdpa_side *v, int batch,
+		       unsigned long long budget_ns)
+{
+	unsigned long long start = now_ns(), t;
+	unsigned long long pkts = 0;
+
+	do {
+		vdpa_batch(v, batch);
+		pkts += batch;
+		t = now_ns();
+	} while (t - start < budget_ns);
+	return pkts * 1e9 / (t - start);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The samples of @api, in run order, then their median as the figure. */
+static void vdpa_emit(enum vdpa_api api, int frame, int batch, double *pps)
+{
+	int r;
+
+	printf(PFX
+	       "{\"type\": \"vdpa_info\", \"api\": \"%s\", \"op\": \"vdpa_pps\", \"pkt_bytes\": %d, \"batch\": %d, \"samples_pps\": [",
+	       vdpa_api_name[api], frame, batch);
+	for (r = 0; r < VDPA_RUNS; r++)
+		printf("%s%.0f", r ? ", " : "", pps[r]);
+	printf("]}\n");
+	qsort(pps, VDPA_RUNS, sizeof(pps[0]), cmp_double);
+	printf(PFX
+	       "{\"type\": \"vdpa\", \"api\": \"%s\", \"op\": \"vdpa_pps\", \"pkt_bytes\": %d, \"batch\": %d, \"pps\": %.0f, \"runs\": %d}\n",
+	       vdpa_api_name[api], frame, batch, pps[VDPA_RUNS / 2],
+	       VDPA_RUNS);
+	fflush(stdout);
+	nr_results++;
+}
+
+/* One configuration: each API warmed up, then the runs, taking turns. */
+static void vdpa_config(int frame, int batch)
+{
+	double pps[NR_VAPIS][VDPA_RUNS];
+	int r, i, k;
+
+	for (i = 0; i < NR_VAPIS; i++) {
+		if (!vdpa_sides[i].up)
+			continue;
+		vdpa_fill(&vdpa_sides[i], frame);
+		for (k = 0; k < VDPA_WARMUP; k++)
+			vdpa_batch(&vdpa_sides[i], batch);
+	}
+	for (r = 0; r < VDPA_RUNS; r++)
+		for (k = 0; k < NR_VAPIS; k++) {
+			i = (r + k) % NR_VAPIS;
+			if (vdpa_sides[i].up)
+				pps[i][r] = vdpa_run(&vdpa_sides[i], batch,
+						     vdpa_seconds * 1e9);
+		}
+	for (i = 0; i < NR_VAPIS; i++)
+		if (vdpa_sides[i].up)
+			vdpa_emit(i, frame, batch, pps[i]);
+}
+
+/*
+ * Without a vdpa_sim_net device, one "skip" line and nothing measured;
+ * without the vhost-vdpa ioasid ioctls, a "skip" line and vhost-iotlb
+ * alone.
+ */
+static void bench_vdpa(void)
+{
+	int s, b, i;
+
+	if (vdpa_setup(&vdpa_sides[VAPI_IOTLB], VAPI_IOTLB) &&
+	    !vdpa_setup(&vdpa_sides[VAPI_IOASID], VAPI_IOASID))
+		vdpa_teardown(&vdpa_sides[VAPI_IOASID]);
+	if (vdpa_sides[VAPI_IOTLB].up) {
+		note("vdpa: vdpa_sim_net, TX to RX: %d runs of %g s per API, in turns",
+		     VDPA_RUNS, vdpa_seconds);
+		for (s = 0; s < nr_vdpa_sizes; s++)
+			for (b = 0; b < nr_vdpa_batches; b++)
+				vdpa_config(vdpa_sizes[s], vdpa_batches[b]);
+	}
+	for (i = 0; i < NR_VAPIS; i++)
+		vdpa_teardown(&vdpa_sides[i]);
+}
+
 /* ---- main -------------------------------------------------------------- */
 
 static void usage(const char *argv0)
@@ -1884,7 +2466,8 @@ static void usage(const char *argv0)
 	fprintf(stderr,
 		"usage: %s [-m mock|vtd] [-r RUNS] [-s MIB[,MIB...]]\n"
 		"       [-b 4k,thp,hugetlb] [-a API[,API...]] [-F SECONDS]\n"
-		"       [-f API[,API...]]\n"
+		"       [-f API[,API...]] [-V SECONDS] [-P BYTES[,BYTES...]]\n"
+		"       [-B BATCH[,BATCH...]]\n"
 		"  -m  mock: gup,ioasid,ioasid-nodomain,iommufd (the default);\n"
 		"      vtd: ioasid-vtd,iommufd-vtd,type1-vtd on QEMU's edu behind\n"
 		"      the emulated VT-d\n"
@@ -1896,8 +2479,12 @@ static void usage(const char *argv0)
 		"  -F  seconds per page fault figure and API (default 2, at\n"
 		"      most 60; 0: no page faults)\n"
 		"  -f  page fault APIs, of ioasid-ring, ioasid-rw, iommufd\n"
-		"      (default: all of them with -m mock, none with -m vtd)\n",
-		argv0, MAX_RUNS);
+		"      (default: all of them with -m mock, none with -m vtd)\n"
+		"  -V  seconds per vDPA run, %d runs per API and configuration\n"
+		"      (default 2 with -m mock, 0 with -m vtd; 0: no vDPA)\n"
+		"  -P  vDPA frame sizes in bytes, 60 to 1514 (default 64,1500)\n"
+		"  -B  vDPA packets per kick, 1 to %d (default 32)\n",
+		argv0, MAX_RUNS, VDPA_RUNS, VDPA_QSZ);
 	exit(2);
 }
 
@@ -1940,6 +2527,28 @@ static void parse_sizes(char *arg, const char *argv0)
 		usage(argv0);
 }
 
+/* A comma-separated list of at most 8 integers from @min to @max. */
+static int parse_ints(char *arg, int *out, int min, int max,
+		      const char *argv0)
+{
+	char *tok, *end, *save = NULL;
+	int n = 0;
+	long x;
+
+	for (tok = strtok_r(arg, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		errno = 0;
+		x = strtol(tok, &end, 10);
+		if (errno || *end || end == tok || x < min || x > max ||
+		    n == 8)
+			usage(argv0);
+		out[n++] = x;
+	}
+	if (!n)
+		usage(argv0);
+	return n;
+}
+
 int main(int argc, char **argv)
 {
 	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
@@ -1951,7 +2560,7 @@ int main(int argc, char **argv)
 
 	for (i = 0; i < NR_APIS; i++)
 		api_option[i] = api_desc[i].option;
-	while ((opt = getopt(argc, argv, "m:r:s:b:a:F:f:h")) != -1) {
+	while ((opt = getopt(argc, argv, "m:r:s:b:a:F:f:V:P:B:h")) != -1) {
 		switch (opt) {
 		case 'm':
 			for (i = 0; i < NR_MODES; i++)
@@ -1990,6 +2599,21 @@ int main(int argc, char **argv)
 				  want_fault_api, argv[0]);
 			faults_given = true;
 			break;
+		case 'V':
+			errno = 0;
+			vdpa_seconds = strtod(optarg, &end);
+			if (errno || *end || end == optarg ||
+			    !(vdpa_seconds >= 0 && vdpa_seconds <= 60))
+				usage(argv[0]);
+			break;
+		case 'P':
+			nr_vdpa_sizes = parse_ints(optarg, vdpa_sizes, ETH_ZLEN,
+						   ETH_FRAME_LEN, argv[0]);
+			break;
+		case 'B':
+			nr_vdpa_batches = parse_ints(optarg, vdpa_batches, 1,
+						     VDPA_QSZ, argv[0]);
+			break;
 		default:
 			usage(argv[0]);
 		}
@@ -2008,6 +2632,9 @@ int main(int argc, char **argv)
 			want_fault_api[i] = false;
 		faults_wanted |= want_fault_api[i];
 	}
+
+	if (vdpa_seconds < 0)
+		vdpa_seconds = mode == MODE_MOCK ? 2 : 0;
 
 	if (uname(&u))
 		die("uname: %s", strerror(errno));
@@ -2040,6 +2667,8 @@ int main(int argc, char **argv)
 				bench_buffer(b, sizes[i]);
 	if (faults_wanted)
 		bench_faults();
+	if (vdpa_seconds)
+		bench_vdpa();
 
 	printf(PFX "{\"type\": \"done\", \"results\": %d}\n", nr_results);
 	fflush(stdout);
