@@ -99,8 +99,9 @@ struct vhost_vdpa_unbind_ioasid {
  * Errors: %EINVAL for a bad @size, non-zero @flags, @asid out of range or
  * a device not bound; %E2BIG; %EPERM for the ASID vhost-vdpa keeps;
  * %ENOENT when @pt_id names no IOAS; %ENOSPC when the device's own table
- * cannot hold the IOAS's mappings (the ASID stays as it was); %ENOMEM;
- * %EFAULT.
+ * cannot hold the IOAS's mappings (the ASID stays as it was); %EINTR when
+ * a fatal signal stopped the pinning of the IOAS's mappings (likewise);
+ * %ENOMEM; %EFAULT.
  */
 struct vhost_vdpa_attach_ioasid {
 	__u32 size;
