@@ -10,16 +10,25 @@
  * group of its own stays with vhost-vdpa, whose IOTLB messages keep serving
  * it, as a VMM that shadows the control virtqueue needs.
  *
- * The parents supported are those whose DMA is done by software or by the
- * device's own translation (vdpa_sim, and parents with set_map): the device
- * is bound to the context as an emulated device, and each attached ASID is
- * served by an in-kernel access to the IOAS.  The access mirrors the IOAS
+ * A parent whose DMA is done by software or by the device's own
+ * translation (vdpa_sim, and parents with set_map) is bound to the context
+ * as an emulated device, and each attached ASID is served by an in-kernel
+ * access to the IOAS.  The access mirrors the IOAS
  * into the device: every mapping is pinned through the access (the pages
  * the IOAS pinned already: nothing is pinned or charged twice) and given to
  * the device with its physical addresses; an unmap first takes the range
  * out of the device, then unpins it.  Attaching an attached ASID builds the
  * new mirror beside the old one, switches the device over in one set_map()
  * and only then lets the old one go.
+ *
+ * A parent behind a platform IOMMU (no set_map, no dma_map: vhost-vdpa
+ * gives it an IOMMU domain of its own, and it has a single ASID) is bound
+ * as VFIO binds a device: the device that does its DMA is bound to the
+ * context, vhost-vdpa's domain is detached and freed first, and ASID 0 is
+ * the device's RID, attached to an IOAS or a HWPT of the context.  After
+ * the unbind, vhost-vdpa gets a new domain of its own; when that fails, the
+ * binding stays, unbound and with no domain, so that vhost's IOTLB keeps
+ * away from the device, until an unbind succeeds or the file is closed.
  *
  * Locking: the ioctls run under the vhost device's mutex.  The access
  * callbacks of an ASID run under the IOAS's access lock and take the
@@ -91,8 +100,15 @@ struct vdpa_ioasid_as {
  * @idev: The device in the context
  * @kept_asid: The ASID vhost-vdpa keeps, or %VDPA_IOASID_NONE
  * @cvq_group: The group of the control virtqueue, or %VDPA_IOASID_NONE
+ * @cbs: vhost-vdpa's callbacks
+ * @priv: Their argument
+ * @platform: The parent is behind a platform IOMMU
+ * @attached: For @platform: ASID 0, the RID, is attached
  * @nas: Number of ASIDs
  * @as: The ASIDs
+ *
+ * @ctx and @idev are NULL while a parent behind a platform IOMMU has no
+ * IOMMU domain: after an unbind that could not give it one.
  */
 struct vhost_vdpa_ioasid {
 	struct vdpa_device *vdpa;
@@ -100,6 +116,10 @@ struct vhost_vdpa_ioasid {
 	struct ioasid_device *idev;
 	u32 kept_asid;
 	u32 cvq_group;
+	const struct vhost_vdpa_ioasid_cbs *cbs;
+	void *priv;
+	bool platform;
+	bool attached;
 	u32 nas;
 	struct vdpa_ioasid_as as[] __counted_by(nas);
 };
@@ -398,6 +418,19 @@ static void vdpa_ioasid_detach(struct vhost_vdpa_ioasid *vi, u32 asid)
 		vdpa_ioasid_mirror_free(old);
 }
 
+/* ASID 0 of a parent behind a platform IOMMU: its RID, to an IOAS or HWPT. */
+static int vdpa_ioasid_attach_rid(struct vhost_vdpa_ioasid *vi, u32 pt_id)
+{
+	int rc;
+
+	if (vi->attached)
+		return ioasid_device_replace(vi->idev, &pt_id);
+	rc = ioasid_device_attach(vi->idev, &pt_id);
+	if (!rc)
+		vi->attached = true;
+	return rc;
+}
+
 /* The group of a virtio-net control virtqueue that has a group of its own. */
 static u32 vdpa_ioasid_cvq_group(struct vdpa_device *vdpa)
 {
@@ -421,6 +454,9 @@ static void vdpa_ioasid_set_device(struct vhost_vdpa_ioasid *vi)
 	const struct vdpa_config_ops *ops = vi->vdpa->config;
 	u32 asid;
 
+	/* A device reset does not touch the platform IOMMU. */
+	if (vi->platform)
+		return;
 	for (asid = 0; asid < vi->nas; asid++) {
 		struct vdpa_ioasid_as *as = &vi->as[asid];
 
@@ -447,7 +483,9 @@ static void vdpa_ioasid_free(struct vhost_vdpa_ioasid *vi)
 	kfree(vi);
 }
 
-static struct vhost_vdpa_ioasid *vdpa_ioasid_alloc(struct vdpa_device *vdpa)
+static struct vhost_vdpa_ioasid *
+vdpa_ioasid_alloc(struct vdpa_device *vdpa,
+		  const struct vhost_vdpa_ioasid_cbs *cbs, void *priv)
 {
 	struct vhost_vdpa_ioasid *vi;
 	u32 asid;
@@ -457,6 +495,11 @@ static struct vhost_vdpa_ioasid *vdpa_ioasid_alloc(struct vdpa_device *vdpa)
 		return NULL;
 	vi->nas = vdpa->nas;
 	vi->vdpa = vdpa;
+	vi->cbs = cbs;
+	vi->priv = priv;
+	vi->platform = !vdpa->config->set_map && !vdpa->config->dma_map;
+	vi->kept_asid = VDPA_IOASID_NONE;
+	vi->cvq_group = VDPA_IOASID_NONE;
 	for (asid = 0; asid < vi->nas; asid++) {
 		struct vdpa_ioasid_as *as = &vi->as[asid];
 
@@ -475,32 +518,71 @@ static struct vhost_vdpa_ioasid *vdpa_ioasid_alloc(struct vdpa_device *vdpa)
 }
 
 /*
+ * A parent behind a platform IOMMU gets a domain of vhost-vdpa's own again
+ * and the binding goes; or, when that fails, the binding stays, unbound.
+ */
+static int vdpa_ioasid_restore(struct vhost_vdpa_ioasid **pvi,
+			       struct vhost_vdpa_ioasid *vi)
+{
+	int rc = vi->cbs->restore_domain(vi->priv);
+
+	if (rc) {
+		*pvi = vi;
+		dev_warn(&vi->vdpa->dev,
+			 "no IOMMU domain for vhost-vdpa: unbind again\n");
+		return rc;
+	}
+	*pvi = NULL;
+	vdpa_ioasid_free(vi);
+	return 0;
+}
+
+/*
  * Detach every ASID and unbind.  The ASIDs go back to vhost-vdpa empty, not
  * to the parent's default map: the device may be running, with IOVAs in
- * its rings, and a simulator's default is the identity map.
+ * its rings, and a simulator's default is the identity map.  A parent
+ * behind a platform IOMMU gets a domain of vhost-vdpa's own, unless the
+ * file is closing (@restore false).
  */
-static void vdpa_ioasid_unbind(struct vhost_vdpa_ioasid *vi)
+static int vdpa_ioasid_unbind(struct vhost_vdpa_ioasid **pvi, bool restore)
 {
+	struct vhost_vdpa_ioasid *vi = *pvi;
 	u32 asid;
 
-	for (asid = 0; asid < vi->nas; asid++)
-		if (asid != vi->kept_asid)
-			vdpa_ioasid_detach(vi, asid);
-	ioasid_device_revoke_pasid(vi->idev, 1, vi->nas);
-	ioasid_device_unbind(vi->idev);
-	ioasid_ctx_put(vi->ctx);
+	if (vi->idev && vi->platform) {
+		if (vi->attached)
+			ioasid_device_detach(vi->idev);
+		vi->attached = false;
+	} else if (vi->idev) {
+		for (asid = 0; asid < vi->nas; asid++)
+			if (asid != vi->kept_asid)
+				vdpa_ioasid_detach(vi, asid);
+		ioasid_device_revoke_pasid(vi->idev, 1, vi->nas);
+	}
+	if (vi->idev) {
+		ioasid_device_unbind(vi->idev);
+		vi->idev = NULL;
+		ioasid_ctx_put(vi->ctx);
+		vi->ctx = NULL;
+	}
+	if (vi->platform && restore)
+		return vdpa_ioasid_restore(pvi, vi);
+	*pvi = NULL;
 	vdpa_ioasid_free(vi);
+	return 0;
 }
 
 static long vdpa_ioasid_bind(struct vhost_vdpa_ioasid **pvi,
 			     struct vdpa_device *vdpa, void __user *argp,
-			     u32 usize, vhost_vdpa_as_mapped_t mapped,
+			     u32 usize, const struct vhost_vdpa_ioasid_cbs *cbs,
 			     void *priv)
 {
 	struct vhost_vdpa_bind_ioasid __user *uarg = argp;
 	const struct vdpa_config_ops *ops = vdpa->config;
 	struct vhost_vdpa_bind_ioasid cmd;
-	struct vhost_vdpa_ioasid *vi;
+	struct vhost_vdpa_ioasid *vi = *pvi;
+	struct ioasid_device *idev;
+	bool dropped = vi; /* a binding without a domain is left */
 	struct ioasid_ctx *ctx;
 	u32 asid, dev_id;
 	int rc;
@@ -512,24 +594,28 @@ static long vdpa_ioasid_bind(struct vhost_vdpa_ioasid **pvi,
 		return rc;
 	if (cmd.flags || cmd.ioasid_fd < 0)
 		return -EINVAL;
-	if (*pvi)
+	if (vi && vi->idev)
 		return -EBUSY;
 	/*
-	 * The device must take physical addresses in set_map(): a parent
-	 * behind a platform IOMMU, or one translating user virtual addresses,
-	 * is not served by an access.
+	 * The device must take physical addresses in set_map(), or be behind
+	 * a platform IOMMU: one translating user virtual addresses is not
+	 * served, nor one with dma_map() alone.
 	 */
-	if (!ops->set_map || vdpa->use_va || !vdpa->nas)
+	if (vdpa->use_va || !vdpa->nas || (!ops->set_map && ops->dma_map))
 		return -EOPNOTSUPP;
 
-	vi = vdpa_ioasid_alloc(vdpa);
-	if (!vi)
-		return -ENOMEM;
-	vi->cvq_group = vdpa_ioasid_cvq_group(vdpa);
-	vi->kept_asid = vi->cvq_group == VDPA_IOASID_NONE ? VDPA_IOASID_NONE :
-			vdpa->nas - 1;
+	if (!vi) {
+		vi = vdpa_ioasid_alloc(vdpa, cbs, priv);
+		if (!vi)
+			return -ENOMEM;
+	}
+	if (!vi->platform) {
+		vi->cvq_group = vdpa_ioasid_cvq_group(vdpa);
+		if (vi->cvq_group != VDPA_IOASID_NONE)
+			vi->kept_asid = vdpa->nas - 1;
+	}
 	for (asid = 0; asid < vi->nas; asid++) {
-		if (asid != vi->kept_asid && mapped(priv, asid)) {
+		if (asid != vi->kept_asid && cbs->as_mapped(priv, asid)) {
 			rc = -EBUSY;
 			goto err_free;
 		}
@@ -540,35 +626,51 @@ static long vdpa_ioasid_bind(struct vhost_vdpa_ioasid **pvi,
 		rc = PTR_ERR(ctx);
 		goto err_free;
 	}
-	vi->ctx = ctx;
-	vi->idev = ioasid_device_bind_emulated(ctx, &vdpa->dev, vi->nas + 1,
-					       &dev_id);
-	if (IS_ERR(vi->idev)) {
-		rc = PTR_ERR(vi->idev);
+	if (vi->platform) {
+		/* DMA ownership is refused while vhost-vdpa's domain is on. */
+		if (!dropped)
+			cbs->drop_domain(priv);
+		dropped = true;
+		idev = ioasid_device_bind(ctx, vdpa_get_dma_dev(vdpa), &dev_id);
+	} else {
+		idev = ioasid_device_bind_emulated(ctx, &vdpa->dev,
+						   vi->nas + 1, &dev_id);
+	}
+	if (IS_ERR(idev)) {
+		rc = PTR_ERR(idev);
 		goto err_ctx;
 	}
-	rc = ioasid_device_allow_pasid(vi->idev, 1, vi->nas,
-				       IOASID_PASID_CFG_PAGING);
-	if (!rc && vi->kept_asid != VDPA_IOASID_NONE)
-		rc = ioasid_device_allow_pasid(vi->idev, vi->kept_asid + 1,
-					       vi->kept_asid + 1, 0);
-	if (rc)
-		goto err_unbind;
+	if (!vi->platform) {
+		rc = ioasid_device_allow_pasid(idev, 1, vi->nas,
+					       IOASID_PASID_CFG_PAGING);
+		if (!rc && vi->kept_asid != VDPA_IOASID_NONE)
+			rc = ioasid_device_allow_pasid(idev, vi->kept_asid + 1,
+						       vi->kept_asid + 1, 0);
+		if (rc)
+			goto err_unbind;
+	}
 	if (put_user(dev_id, &uarg->out_dev_id)) {
 		rc = -EFAULT;
 		goto err_unbind;
 	}
+	vi->ctx = ctx;
+	vi->idev = idev;
 	vdpa_ioasid_set_device(vi);
 	*pvi = vi;
 	return 0;
 
 err_unbind:
-	ioasid_device_revoke_pasid(vi->idev, 1, vi->nas);
-	ioasid_device_unbind(vi->idev);
+	if (!vi->platform)
+		ioasid_device_revoke_pasid(idev, 1, vi->nas);
+	ioasid_device_unbind(idev);
 err_ctx:
 	ioasid_ctx_put(ctx);
 err_free:
-	vdpa_ioasid_free(vi);
+	/* A binding without a domain stays when none can be given again. */
+	if (dropped && vdpa_ioasid_restore(pvi, vi))
+		return rc;
+	if (!dropped)
+		vdpa_ioasid_free(vi);
 	return rc;
 }
 
@@ -579,8 +681,8 @@ err_free:
  * @cmd: %VHOST_VDPA_BIND_IOASID, %VHOST_VDPA_UNBIND_IOASID,
  *       %VHOST_VDPA_ATTACH_IOASID or %VHOST_VDPA_DETACH_IOASID
  * @argp: User pointer to the ioctl's struct, which starts with its size
- * @mapped: Tells whether vhost-vdpa's IOTLB holds mappings in an ASID
- * @priv: Argument of @mapped
+ * @cbs: What the binding asks of vhost-vdpa
+ * @priv: Argument of @cbs
  *
  * Called with the vhost device's mutex held.
  *
@@ -589,7 +691,8 @@ err_free:
  */
 long vhost_vdpa_ioasid_ioctl(struct vhost_vdpa_ioasid **pvi,
 			     struct vdpa_device *vdpa, unsigned int cmd,
-			     void __user *argp, vhost_vdpa_as_mapped_t mapped,
+			     void __user *argp,
+			     const struct vhost_vdpa_ioasid_cbs *cbs,
 			     void *priv)
 {
 	struct vhost_vdpa_ioasid *vi = *pvi;
@@ -606,7 +709,7 @@ long vhost_vdpa_ioasid_ioctl(struct vhost_vdpa_ioasid **pvi,
 		return -EFAULT;
 	switch (cmd) {
 	case VHOST_VDPA_BIND_IOASID:
-		return vdpa_ioasid_bind(pvi, vdpa, argp, usize, mapped, priv);
+		return vdpa_ioasid_bind(pvi, vdpa, argp, usize, cbs, priv);
 	case VHOST_VDPA_UNBIND_IOASID:
 		min = offsetofend(struct vhost_vdpa_unbind_ioasid, flags);
 		break;
@@ -627,15 +730,18 @@ long vhost_vdpa_ioasid_ioctl(struct vhost_vdpa_ioasid **pvi,
 	/* Every struct has flags at the same place. */
 	if (u.unbind.flags || !vi)
 		return -EINVAL;
+	/* Unbound, without a domain: only the unbind may be tried again. */
+	if (cmd == VHOST_VDPA_UNBIND_IOASID)
+		return vdpa_ioasid_unbind(pvi, true);
+	if (!vi->idev)
+		return -EINVAL;
 
 	switch (cmd) {
-	case VHOST_VDPA_UNBIND_IOASID:
-		*pvi = NULL;
-		vdpa_ioasid_unbind(vi);
-		return 0;
 	case VHOST_VDPA_ATTACH_IOASID:
 		if (u.attach.asid >= vi->nas)
 			return -EINVAL;
+		if (vi->platform)
+			return vdpa_ioasid_attach_rid(vi, u.attach.pt_id);
 		/* The policy of the kept ASID refuses it: -EPERM. */
 		return vdpa_ioasid_attach(vi, u.attach.asid, u.attach.pt_id);
 	case VHOST_VDPA_DETACH_IOASID:
@@ -643,7 +749,11 @@ long vhost_vdpa_ioasid_ioctl(struct vhost_vdpa_ioasid **pvi,
 			return -EINVAL;
 		if (u.detach.asid == vi->kept_asid)
 			return -EPERM;
-		vdpa_ioasid_detach(vi, u.detach.asid);
+		if (vi->platform && vi->attached)
+			ioasid_device_detach(vi->idev);
+		else if (!vi->platform)
+			vdpa_ioasid_detach(vi, u.detach.asid);
+		vi->attached = false;
 		return 0;
 	}
 	return -ENOTTY;
@@ -699,10 +809,7 @@ void vhost_vdpa_ioasid_reset_done(struct vhost_vdpa_ioasid *vi)
  */
 void vhost_vdpa_ioasid_release(struct vhost_vdpa_ioasid **pvi)
 {
-	struct vhost_vdpa_ioasid *vi = *pvi;
-
-	if (!vi)
+	if (!*pvi)
 		return;
-	*pvi = NULL;
-	vdpa_ioasid_unbind(vi);
+	vdpa_ioasid_unbind(pvi, false);
 }

@@ -13,13 +13,28 @@
 struct vdpa_device;
 struct vhost_vdpa_ioasid;
 
-/* Whether vhost-vdpa's own IOTLB holds a mapping in an ASID. */
-typedef bool (*vhost_vdpa_as_mapped_t)(void *priv, u32 asid);
+/**
+ * struct vhost_vdpa_ioasid_cbs - What the binding asks of vhost-vdpa
+ * @as_mapped: Whether vhost-vdpa's own IOTLB holds a mapping in an ASID
+ * @drop_domain: For a parent behind a platform IOMMU: detach and free
+ *               vhost-vdpa's own IOMMU domain (whose IOTLB is empty)
+ * @restore_domain: For such a parent: allocate and attach a new domain of
+ *                  vhost-vdpa's own; 0 or a negative errno
+ *
+ * Each is called with the vhost device's mutex held and gets the @priv of
+ * vhost_vdpa_ioasid_ioctl().
+ */
+struct vhost_vdpa_ioasid_cbs {
+	bool (*as_mapped)(void *priv, u32 asid);
+	void (*drop_domain)(void *priv);
+	int (*restore_domain)(void *priv);
+};
 
 #if IS_ENABLED(CONFIG_VHOST_VDPA_IOASID)
 long vhost_vdpa_ioasid_ioctl(struct vhost_vdpa_ioasid **pvi,
 			     struct vdpa_device *vdpa, unsigned int cmd,
-			     void __user *argp, vhost_vdpa_as_mapped_t mapped,
+			     void __user *argp,
+			     const struct vhost_vdpa_ioasid_cbs *cbs,
 			     void *priv);
 bool vhost_vdpa_ioasid_handed(struct vhost_vdpa_ioasid *vi, u32 asid);
 int vhost_vdpa_ioasid_check_group_asid(struct vhost_vdpa_ioasid *vi,
@@ -30,7 +45,7 @@ void vhost_vdpa_ioasid_release(struct vhost_vdpa_ioasid **pvi);
 static inline long vhost_vdpa_ioasid_ioctl(struct vhost_vdpa_ioasid **pvi,
 					   struct vdpa_device *vdpa,
 					   unsigned int cmd, void __user *argp,
-					   vhost_vdpa_as_mapped_t mapped,
+					   const struct vhost_vdpa_ioasid_cbs *cbs,
 					   void *priv)
 {
 	return -ENOTTY;

@@ -1191,4 +1191,54 @@ enum ioasid_test_delay_point {
 	IOASID_DELAY_DETACH,
 };
 
+/* The vDPA management device of the test IOMMU driver (netlink "vdpa"). */
+#define IOASID_TEST_VDPA_MGMTDEV	"ioasid_mock_vdpa"
+/* Bytes of the buffer of its devices' DMA engine. */
+#define IOASID_TEST_VDPA_BUF		256
+
+/**
+ * enum ioasid_test_vdpa_cmd - A command of the mock vDPA DMA engine
+ * @IOASID_TEST_VDPA_IDLE: Nothing to do
+ * @IOASID_TEST_VDPA_DMA_READ: The device reads @length bytes at @iova into
+ *                             its buffer
+ * @IOASID_TEST_VDPA_DMA_WRITE: The device writes the first @length bytes
+ *                              of its buffer at @iova
+ */
+enum ioasid_test_vdpa_cmd {
+	IOASID_TEST_VDPA_IDLE,
+	IOASID_TEST_VDPA_DMA_READ,
+	IOASID_TEST_VDPA_DMA_WRITE,
+};
+
+/**
+ * struct ioasid_test_vdpa_config - Config space of a mock vDPA device
+ * @iova: Address of the next DMA, as the device issues it (translated by
+ *        the IOMMU domain attached to the device's RID)
+ * @length: Bytes of the next DMA, 1 to %IOASID_TEST_VDPA_BUF
+ * @cmd: &enum ioasid_test_vdpa_cmd; a VHOST_VDPA_SET_CONFIG that writes
+ *       this field runs the command once the whole write is in the config
+ *       space, then the field reads back %IOASID_TEST_VDPA_IDLE
+ * @result: Output, 0 or the positive errno the last command ended with:
+ *          %EINVAL for a bad @length or @cmd, %ENXIO when an address had
+ *          no translation (nothing attached, or not mapped), %EACCES when
+ *          the translation did not allow the access
+ * @done: Output, bytes the last command moved before it stopped
+ * @buf: The device's buffer
+ *
+ * The devices of the management device %IOASID_TEST_VDPA_MGMTDEV are vDPA
+ * devices of a parent behind a platform IOMMU: each sits on its own
+ * device of the mock bus, whose IOMMU is the test IOMMU, and has no
+ * set_map or dma_map operation, so vhost-vdpa programs the IOMMU (its own
+ * domain, or /dev/ioasid's once bound).  They have one virtqueue that
+ * does nothing: the DMA engine in the config space is what moves data.
+ */
+struct ioasid_test_vdpa_config {
+	__aligned_u64 iova;
+	__u32 length;
+	__u32 cmd;
+	__u32 result;
+	__u32 done;
+	__u8 buf[IOASID_TEST_VDPA_BUF];
+};
+
 #endif /* _UAPI_IOASID_TEST_H */

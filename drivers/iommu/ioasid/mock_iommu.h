@@ -532,6 +532,26 @@ bool mock_domain_is_paging(struct iommu_domain *domain);
 void mock_dev_set_rid(struct device *dev, struct iommu_domain *domain,
 		      bool identity);
 int mock_set_dev_pasid(struct device *dev, ioasid_t pasid, void *entry);
+struct mock_dev *mock_dev_create(u32 flags, u32 pasid_bits,
+				 struct mock_dev *group_with);
+int mock_dev_dma(struct mock_dev *mdev, bool has_pasid, ioasid_t pasid,
+		 unsigned long iova, void *buf, size_t len, u32 access,
+		 struct mock_fault *fault, bool *hit,
+		 struct iommu_domain **refused);
+
+#ifdef CONFIG_IOASID_TEST_VDPA
+int mock_vdpa_init(void);
+void mock_vdpa_exit(void);
+#else
+static inline int mock_vdpa_init(void)
+{
+	return 0;
+}
+
+static inline void mock_vdpa_exit(void)
+{
+}
+#endif
 
 struct iommu_domain *mock_nested_alloc(struct device *dev,
 				       struct iommu_domain *parent, u32 flags,

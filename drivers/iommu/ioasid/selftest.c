@@ -1085,8 +1085,18 @@ static u32 mock_flavour(u32 flags)
 	return MOCK_GENERIC;
 }
 
-static struct mock_dev *mock_dev_create(u32 flags, u32 pasid_bits,
-					struct mock_dev *group_with)
+/**
+ * mock_dev_create() - Add a device to the mock bus
+ * @flags: &enum ioasid_test_mock_dev_flags
+ * @pasid_bits: PASID width with %IOASID_TEST_MOCK_DEV_PASID_BITS
+ * @group_with: Device whose IOMMU group the new one joins, or NULL
+ *
+ * Return: the device, probed by the test IOMMU (unless
+ * %IOASID_TEST_MOCK_DEV_NO_IOMMU), or an ERR_PTR.  device_unregister()
+ * removes it.
+ */
+struct mock_dev *mock_dev_create(u32 flags, u32 pasid_bits,
+				 struct mock_dev *group_with)
 {
 	struct mock_dev *mdev;
 	int rc;
@@ -2435,15 +2445,27 @@ static int mock_dev_dma_pasid(struct mock_dev *mdev, ioasid_t pasid,
 	return rc;
 }
 
-/*
- * A DMA of the device at @iova, within one page, with or without PASID.
- * @refused is set to the domain that translated it, NULL if none did: the
- * one that refused when the DMA fails, a nested domain for either stage.
+/**
+ * mock_dev_dma() - A DMA of a mock device within one page
+ * @mdev: The device
+ * @has_pasid: The DMA carries @pasid
+ * @pasid: Its PASID
+ * @iova: Address the device uses
+ * @buf: Bytes read from memory, or written to it
+ * @len: Bytes, not crossing a page of @iova
+ * @access: &enum mock_access
+ * @fault: Output, why the translation failed
+ * @hit: Output, translated from a nested domain's IOTLB
+ * @refused: Output, the domain that translated it, NULL if none did: the
+ *           one that refused when the DMA fails, a nested domain for
+ *           either stage
+ *
+ * Return: 0, -ENXIO (no translation) or -EACCES (permission).
  */
-static int mock_dev_dma(struct mock_dev *mdev, bool has_pasid, ioasid_t pasid,
-			unsigned long iova, void *buf, size_t len, u32 access,
-			struct mock_fault *fault, bool *hit,
-			struct iommu_domain **refused)
+int mock_dev_dma(struct mock_dev *mdev, bool has_pasid, ioasid_t pasid,
+		 unsigned long iova, void *buf, size_t len, u32 access,
+		 struct mock_fault *fault, bool *hit,
+		 struct iommu_domain **refused)
 {
 	int rc = -ENXIO;
 
@@ -3029,8 +3051,14 @@ int __init ioasid_test_init(void)
 				       &mock_bus_nb);
 	if (rc)
 		goto err_sysfs;
+
+	rc = mock_vdpa_init();
+	if (rc)
+		goto err_iommu;
 	return 0;
 
+err_iommu:
+	iommu_device_unregister_bus(&mock_iommu, &mock_bus, &mock_bus_nb);
 err_sysfs:
 	iommu_device_sysfs_remove(&mock_iommu);
 err_bus:
@@ -3047,6 +3075,7 @@ err_debugfs:
 
 void ioasid_test_exit(void)
 {
+	mock_vdpa_exit();
 	iommu_device_unregister_bus(&mock_iommu, &mock_bus, &mock_bus_nb);
 	iommu_device_sysfs_remove(&mock_iommu);
 	bus_unregister(&mock_bus);

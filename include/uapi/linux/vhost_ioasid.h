@@ -11,6 +11,14 @@
  * messages; vhost-vdpa decides which, and user space reads it with
  * IOASID_DEVICE_GET_PASID_INFO, where ASID a is PASID a + 1.
  *
+ * A device behind a platform IOMMU (a vDPA parent without map operations
+ * of its own, which vhost-vdpa gives an IOMMU domain) has one ASID: bound,
+ * the device that does its DMA is bound to the context as VFIO binds a
+ * device, ASID 0 is its RID (PASID 0 in IOASID_DEVICE_GET_PASID_INFO; no
+ * PASID is declared), and it attaches to an IOAS or a HWPT; vhost's IOTLB
+ * messages for it are refused until the unbind gives it a domain of
+ * vhost-vdpa's own again.
+ *
  * Every struct starts with its size in bytes, for growth: the kernel takes
  * the fields it knows from a larger struct whose extra bytes are zero.
  */
@@ -48,9 +56,12 @@
  * %EBADF when @ioasid_fd is not an open file and %EBADFD when it is not
  * /dev/ioasid; %EBUSY when the device is bound already, or when vhost's
  * IOTLB holds mappings in an ASID to be handed; %EOPNOTSUPP for a device
- * without a set_map operation of its own (it uses a platform IOMMU, not
- * supported yet) or one that maps user virtual addresses (the vDPA
- * simulator's use_va mode); %ENOMEM; %EFAULT.
+ * that maps user virtual addresses (the vDPA simulator's use_va mode), or
+ * one with a dma_map operation but no set_map; %ENOMEM; %EFAULT.  For a
+ * device behind a platform IOMMU, also the errors of binding a device to
+ * the context (%EBUSY when its IOMMU group has another owner), and those
+ * of %VHOST_VDPA_UNBIND_IOASID when vhost-vdpa's own domain could not be
+ * given back after a failure.
  */
 struct vhost_vdpa_bind_ioasid {
 	__u32 size;
@@ -71,8 +82,16 @@ struct vhost_vdpa_bind_ioasid {
  * same; closing the /dev/ioasid file does not (the binding keeps the
  * context).
  *
+ * For a device behind a platform IOMMU, vhost-vdpa then allocates and
+ * attaches an IOMMU domain of its own again.  When that fails, the device
+ * stays unbound without a domain: vhost's IOTLB messages stay refused,
+ * %VHOST_VDPA_ATTACH_IOASID and _DETACH_IOASID fail with %EINVAL, and
+ * the unbind (or a bind) may be tried again.
+ *
  * Errors: %EINVAL for a bad @size or non-zero @flags, or a device that is
- * not bound; %E2BIG; %EFAULT.
+ * not bound; %E2BIG; %EFAULT; for a device behind a platform IOMMU, the
+ * errors of allocating and attaching its domain (%ENOMEM and others of the
+ * IOMMU driver).
  */
 struct vhost_vdpa_unbind_ioasid {
 	__u32 size;
@@ -86,7 +105,8 @@ struct vhost_vdpa_unbind_ioasid {
  * @size: sizeof(struct vhost_vdpa_attach_ioasid)
  * @flags: Must be 0
  * @asid: The address space, below %VHOST_VDPA_GET_AS_NUM
- * @pt_id: An IOAS of the bound context
+ * @pt_id: An IOAS of the bound context (or, for a device behind a
+ *         platform IOMMU, a HWPT of it)
  *
  * Make ASID @asid translate through the IOAS @pt_id: the virtqueues of the
  * groups in that ASID read and write the memory the IOAS maps, at its
@@ -98,7 +118,9 @@ struct vhost_vdpa_unbind_ioasid {
  *
  * Errors: %EINVAL for a bad @size, non-zero @flags, @asid out of range or
  * a device not bound; %E2BIG; %EPERM for the ASID vhost-vdpa keeps;
- * %ENOENT when @pt_id names no IOAS; %ENOSPC when the device's own table
+ * %ENOENT when @pt_id names no IOAS (or HWPT); for a device behind a
+ * platform IOMMU the errors of attaching a device (%EINVAL for a HWPT
+ * of another device's IOMMU, %EBUSY); %ENOSPC when the device's own table
  * cannot hold the IOAS's mappings (the ASID stays as it was); %EINTR when
  * a fatal signal stopped the pinning of the IOAS's mappings (likewise);
  * %ENOMEM; %EFAULT.
