@@ -183,6 +183,73 @@ static inline bool ioasid_errno_in(int err, const int *errs)
 
 /* ---- PASIDs: the uAPI and the test driver's PASID commands ------------- */
 
+/* IOASID_IOAS_ALLOC: 0 with *@id, or the errno. */
+static inline int ioasid_ioas_new(int fd, __u32 *id)
+{
+	struct ioasid_ioas_alloc cmd = { .size = sizeof(cmd) };
+	int rc = ioctl_err(fd, IOASID_IOAS_ALLOC, &cmd);
+
+	*id = rc ? 0 : cmd.out_ioas_id;
+	return rc;
+}
+
+/* IOASID_IOAS_MAP of @len bytes at @va, read-write, at the fixed @iova. */
+static inline int ioasid_ioas_map_at(int fd, __u32 ioas, void *va, __u64 len,
+				     __u64 iova)
+{
+	struct ioasid_ioas_map cmd = {
+		.size = sizeof(cmd),
+		.flags = IOASID_IOAS_MAP_FIXED_IOVA | IOASID_IOAS_MAP_READ |
+			 IOASID_IOAS_MAP_WRITE,
+		.ioas_id = ioas,
+		.user_va = (uintptr_t)va,
+		.length = len,
+		.iova = iova,
+	};
+
+	return ioctl_err(fd, IOASID_IOAS_MAP, &cmd);
+}
+
+/* IOASID_IOAS_UNMAP of [@iova, @iova + @len); *@unmapped optional. */
+static inline int ioasid_ioas_unmap_range(int fd, __u32 ioas, __u64 iova,
+					  __u64 len, __u64 *unmapped)
+{
+	struct ioasid_ioas_unmap cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = ioas,
+		.iova = iova,
+		.length = len,
+	};
+	int rc = ioctl_err(fd, IOASID_IOAS_UNMAP, &cmd);
+
+	if (unmapped)
+		*unmapped = rc ? 0 : cmd.out_unmapped;
+	return rc;
+}
+
+/* IOASID_DESTROY of object @id. */
+static inline int ioasid_obj_destroy(int fd, __u32 id)
+{
+	struct ioasid_destroy cmd = { .size = sizeof(cmd), .id = id };
+
+	return ioctl_err(fd, IOASID_DESTROY, &cmd);
+}
+
+/* IOASID_HWPT_ALLOC of a paging HWPT of @ioas for bound device @dev_id. */
+static inline int ioasid_hwpt_new(int fd, __u32 dev_id, __u32 ioas,
+				  __u32 *hwpt)
+{
+	struct ioasid_hwpt_alloc cmd = {
+		.size = sizeof(cmd),
+		.dev_id = dev_id,
+		.pt_id = ioas,
+	};
+	int rc = ioctl_err(fd, IOASID_HWPT_ALLOC, &cmd);
+
+	*hwpt = rc ? 0 : cmd.out_hwpt_id;
+	return rc;
+}
+
 /* IOASID_DEVICE_GET_PASID_INFO of @pasid of bound device @dev_id. */
 static inline int ioasid_pasid_info(int fd, __u32 dev_id, __u32 pasid,
 				    struct ioasid_device_get_pasid_info *out)
