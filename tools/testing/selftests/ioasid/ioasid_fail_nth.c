@@ -348,6 +348,8 @@ static int scenario_access_mirror(int fd)
 
 /* The vhost-vdpa file of a vdpa_sim_net device, opened before the sweep. */
 static int vdpa_fd = -1;
+/* Mock devices that live through a sweep (a vDPA parent's). */
+static int kept_mock_devices;
 
 /*
  * Bind the vDPA device to the context, attach its data ASID to an IOAS
@@ -398,6 +400,68 @@ static int scenario_vdpa(int fd)
 		rc = vdpa_detach(vdpa_fd, 0);
 	/* Unbinding cannot fail: it only frees. */
 	if (vdpa_unbind(vdpa_fd))
+		return EPROTO;
+	return rc;
+}
+
+/*
+ * The same on a device of the test IOMMU's vDPA parent (behind the test
+ * IOMMU): the bind drops vhost-vdpa's own domain and binds the device's
+ * RID, the attachments are IOMMU attachments (an IOAS, a HWPT, another
+ * IOAS), and the unbind allocates and attaches vhost-vdpa's domain again.
+ * An unbind that failed to (ENOMEM) leaves the binding without a domain:
+ * the next unbind must succeed, and must find nothing to do when the bind
+ * failed cleanly (EINVAL).
+ */
+static int scenario_vdpa_iommu(int fd)
+{
+	struct ioasid_ioas_map map = {
+		.size = sizeof(map),
+		.flags = IOASID_IOAS_MAP_READ | IOASID_IOAS_MAP_WRITE |
+			 IOASID_IOAS_MAP_FIXED_IOVA,
+		.user_va = (uintptr_t)map_buf,
+		.length = 8 * SZ_4K,
+		.iova = SZ_2M,
+	};
+	__u32 a, b, hwpt, dev_id;
+	int rc, bound, rc2;
+
+	rc = ioasid_ioas_new(fd, &a);
+	if (!rc) {
+		map.ioas_id = a;
+		rc = ioctl_err(fd, IOASID_IOAS_MAP, &map);
+	}
+	if (!rc)
+		rc = ioasid_ioas_new(fd, &b);
+	if (!rc) {
+		map.ioas_id = b;
+		rc = ioctl_err(fd, IOASID_IOAS_MAP, &map);
+	}
+	if (rc)
+		return rc;
+	rc = vdpa_bind(vdpa_fd, fd, &dev_id);
+	bound = !rc;
+	if (!rc)
+		rc = vdpa_attach(vdpa_fd, 0, a);
+	if (!rc) {
+		map.ioas_id = a;
+		map.iova = 4 * SZ_2M;
+		rc = ioctl_err(fd, IOASID_IOAS_MAP, &map);
+	}
+	if (!rc)
+		rc = ioasid_hwpt_new(fd, dev_id, b, &hwpt);
+	if (!rc)
+		rc = vdpa_attach(vdpa_fd, 0, hwpt);
+	if (!rc)
+		rc = vdpa_attach(vdpa_fd, 0, b);
+	if (!rc)
+		rc = vdpa_detach(vdpa_fd, 0);
+	rc2 = vdpa_unbind(vdpa_fd);
+	if (rc2 == ENOMEM) {
+		rc = rc ?: rc2;
+		rc2 = vdpa_unbind(vdpa_fd);
+	}
+	if (rc2 && !(rc2 == EINVAL && !bound))
 		return EPROTO;
 	return rc;
 }
@@ -1215,7 +1279,7 @@ static void sweep(struct __test_metadata *_metadata, scenario_fn fn)
 
 		if (fd >= 0)
 			ASSERT_EQ(0, close(fd));
-		ASSERT_EQ(0, count_mock_devices());
+		ASSERT_EQ(kept_mock_devices, count_mock_devices());
 		/* Every pin is given back with the context. */
 		ASSERT_EQ(pinned, vm_pinned_kb());
 		if (fired)
@@ -1302,6 +1366,41 @@ out:
 	close(vdpa_fd);
 	vdpa_fd = -1;
 	EXPECT_EQ(0, vdpa_dev_del(family, "vdpa-ioasid-fn"));
+}
+
+TEST_F_TIMEOUT(fail_nth, vdpa_iommu_bind_attach_replace, 900)
+{
+	char path[300];
+	int family, rc;
+	__u8 byte;
+
+	rc = vdpa_test_dev_create_on(IOASID_TEST_VDPA_MGMTDEV,
+				     "vdpa-ioasid-fn-iommu", NULL, &family,
+				     path, sizeof(path));
+	if (rc)
+		SKIP(return, "no %s device: %s", IOASID_TEST_VDPA_MGMTDEV,
+		     strerror(-rc));
+	kept_mock_devices = 1;
+	vdpa_fd = vdpa_test_open(path);
+	ASSERT_LE(0, vdpa_fd);
+	map_buf = mmap(NULL, 8 * SZ_4K, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, map_buf);
+	memset(map_buf, 0, 8 * SZ_4K);
+	if (vhost_ioasid_missing(vdpa_bind(vdpa_fd, -1, NULL)))
+		SKIP(goto out, "no VHOST_VDPA_BIND_IOASID in this kernel");
+	sweep(_metadata, scenario_vdpa_iommu);
+	/* vhost-vdpa's own domain is back and translates its IOTLB. */
+	ASSERT_EQ(0, vdpa_iotlb_msg(vdpa_fd, 0, VHOST_IOTLB_UPDATE, SZ_2M,
+				    SZ_4K, map_buf));
+	ASSERT_EQ(0, vdpa_mock_dma(vdpa_fd, IOASID_TEST_VDPA_DMA_READ, SZ_2M,
+				   &byte, 1, NULL));
+out:
+	munmap(map_buf, 8 * SZ_4K);
+	close(vdpa_fd);
+	vdpa_fd = -1;
+	kept_mock_devices = 0;
+	EXPECT_EQ(0, vdpa_dev_del(family, "vdpa-ioasid-fn-iommu"));
 }
 
 TEST_F_TIMEOUT(fail_nth, map_file_copy_allow, 900)

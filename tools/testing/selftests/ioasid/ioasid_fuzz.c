@@ -783,7 +783,8 @@ struct fz_undoc {
 
 struct fz {
 	int fd;			/* the context under test */
-	int vfd;		/* a vhost-vdpa file, or -1 */
+	int vfd;		/* the vhost-vdpa file of this round, or -1 */
+	int vfds[2];		/* vdpa_sim_net's, the test IOMMU's parent's */
 	int other_fd;		/* another context, for BIND_FD */
 	int memfd, memfd_ro, null_fd;
 	volatile int stop;
@@ -824,6 +825,7 @@ struct fz_thread {
 	__u64 rng;
 	char *arg;		/* ARG_LEN, then a guard page */
 	char *out;		/* OUT_LEN, then a guard page */
+	int own_qfd;		/* the last queue made, a dup of its own, or -1 */
 };
 
 /* Addresses no user access can reach. */
@@ -969,6 +971,14 @@ static void qfd_put(struct fz_thread *t, int fd, __u64 map_len)
 
 	/* Never block in read(): nothing else in the fuzzer would wake it. */
 	fcntl(fd, F_SETFL, O_NONBLOCK);
+	/*
+	 * Once in the pool, another thread may close @fd and the number be
+	 * reused by another queue: a chain that goes on with this queue uses
+	 * a descriptor of its own, taken before.
+	 */
+	if (t->own_qfd >= 0)
+		close(t->own_qfd);
+	t->own_qfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	pthread_mutex_lock(&fz->lock);
 	q = &fz->qfds[rnd(t, POOL)];
 	old = q->fd;
@@ -1977,8 +1987,9 @@ static void fault_chain(struct fz_thread *t)
 	inj.group_size = 1 + rnd(t, inj.count < 4 ? inj.count : 4);
 	inj.perm = IOASID_FAULT_PERM_READ;
 	build_call(t, OP_IOPF_INJECT, &inj, sizeof(inj));
-	/* This queue's records: a descriptor of its own, unless gone. */
-	fd = fcntl(q.out_fault_fd, F_DUPFD_CLOEXEC, 0);
+	/* This queue's records, through the descriptor qfd_put() took. */
+	fd = t->own_qfd;
+	t->own_qfd = -1;
 	if (fd < 0)
 		return;
 	if (rnd(t, 2))
@@ -3021,12 +3032,16 @@ static void *fz_thread_fn(void *p)
 {
 	struct fz_thread *t = p;
 
+	t->own_qfd = -1;
 	while (!t->fz->stop && ioasid_now_ns() < t->fz->deadline) {
 		if (rnd(t, 100) < 35)
 			build_one(t);
 		else
 			fuzz_one(t);
 	}
+	if (t->own_qfd >= 0)
+		close(t->own_qfd);
+	t->own_qfd = -1;
 	return NULL;
 }
 
@@ -3115,8 +3130,14 @@ TEST_F_TIMEOUT(fuzz, ioctls, FUZZ_TIMEOUT)
 		2, 0x5a, 0xa5, 0, 0, 0x0f
 	};
 	struct fz_thread th[MAX_THREADS];
+	static const char * const vdpa_mgmt[2] = {
+		VDPA_MGMTDEV, IOASID_TEST_VDPA_MGMTDEV
+	};
+	static const char * const vdpa_name[2] = {
+		"vdpa-ioasid-fz", "vdpa-ioasid-fz-iommu"
+	};
 	char vpath[300];
-	int family, vdpa;
+	int family, vdpa[2];
 	pthread_t pt[MAX_THREADS];
 	unsigned long long seconds, round_seconds;
 	char path[64];
@@ -3177,22 +3198,31 @@ TEST_F_TIMEOUT(fuzz, ioctls, FUZZ_TIMEOUT)
 		ASSERT_NE(NULL, th[i].out);
 	}
 
-	/* A vDPA device, for the vhost-vdpa ioctls, when the kernel has one. */
-	fz->vfd = -1;
-	vdpa = vdpa_test_dev_create("vdpa-ioasid-fz", vdpa_mac, &family,
-				    vpath, sizeof(vpath));
-	if (!vdpa) {
-		fz->vfd = vdpa_test_open(vpath);
-		if (fz->vfd >= 0 &&
-		    vhost_ioasid_missing(vdpa_bind(fz->vfd, -1, NULL))) {
-			close(fz->vfd);
-			fz->vfd = -1;
+	/*
+	 * vDPA devices, for the vhost-vdpa ioctls, when the kernel has them:
+	 * a simulator's (an emulated device) and one behind the test IOMMU,
+	 * round and round about.
+	 */
+	for (i = 0; i < 2; i++) {
+		fz->vfds[i] = -1;
+		vdpa[i] = vdpa_test_dev_create_on(vdpa_mgmt[i], vdpa_name[i],
+						  i ? NULL : vdpa_mac, &family,
+						  vpath, sizeof(vpath));
+		if (vdpa[i])
+			continue;
+		fz->vfds[i] = vdpa_test_open(vpath);
+		if (fz->vfds[i] >= 0 &&
+		    vhost_ioasid_missing(vdpa_bind(fz->vfds[i], -1, NULL))) {
+			close(fz->vfds[i]);
+			fz->vfds[i] = -1;
 		}
+		if (fz->vfds[i] >= 0)
+			TH_LOG("vhost-vdpa ioctls on %s (%s)", vpath,
+			       vdpa_mgmt[i]);
+		else
+			TH_LOG("no %s device or VHOST_VDPA_BIND_IOASID: not fuzzed",
+			       vdpa_mgmt[i]);
 	}
-	if (fz->vfd >= 0)
-		TH_LOG("vhost-vdpa ioctls on %s", vpath);
-	else
-		TH_LOG("no vDPA device or VHOST_VDPA_BIND_IOASID: vhost-vdpa ioctls not fuzzed");
 
 	/* Fresh files each round: state stays bounded, leaks show early. */
 	end = ioasid_now_ns() + seconds * 1000000000ULL;
@@ -3209,6 +3239,9 @@ TEST_F_TIMEOUT(fuzz, ioctls, FUZZ_TIMEOUT)
 		memset(fz->pasids, 0, sizeof(fz->pasids));
 		memset(fz->binds, 0, sizeof(fz->binds));
 		memset(fz->nests, 0, sizeof(fz->nests));
+		fz->vfd = fz->vfds[fz->round % 2];
+		if (fz->vfd < 0)
+			fz->vfd = fz->vfds[!(fz->round % 2)];
 		fz->deadline = now + round_seconds * 1000000000ULL;
 		if (fz->deadline > end)
 			fz->deadline = end;
@@ -3231,10 +3264,12 @@ TEST_F_TIMEOUT(fuzz, ioctls, FUZZ_TIMEOUT)
 			TH_LOG("pinned after round %u", fz->round);
 		fz->round++;
 	}
-	if (fz->vfd >= 0)
-		close(fz->vfd);
-	if (!vdpa)
-		EXPECT_EQ(0, vdpa_dev_del(family, "vdpa-ioasid-fz"));
+	for (i = 0; i < 2; i++) {
+		if (fz->vfds[i] >= 0)
+			close(fz->vfds[i]);
+		if (!vdpa[i])
+			EXPECT_EQ(0, vdpa_dev_del(family, vdpa_name[i]));
+	}
 	fz_summary(_metadata, fz);
 	EXPECT_EQ(0, fz->unexpected);
 	EXPECT_EQ(0, fz->impossible);

@@ -3295,13 +3295,21 @@ TEST_F_TIMEOUT(stress, fault_queues, SCENARIO_TIMEOUT)
  * again (which unbinds).  Each attachment mirrors its IOAS: every map and
  * unmap reaches its callbacks.  The file is swapped under a lock that the
  * vhost-vdpa calls hold, so that no call reaches a reused descriptor.
+ *
+ * The same runs on a device of the test IOMMU's vDPA parent, behind the
+ * test IOMMU (stress.vdpa_iommu): there the bind takes the device's RID
+ * from vhost-vdpa's own domain, the attachments are IOMMU attachments,
+ * and the device's DMA engine reads the slots meanwhile: a read either
+ * finds no translation or returns the bytes of the slot.
  */
 struct s9 {
 	char path[300];
+	const char *name;
+	bool iommu;
 	int family;
 	int vfd;
 	pthread_rwlock_t lock;	/* write: @vfd is being swapped */
-	unsigned long binds, attaches, reopens;
+	unsigned long binds, attaches, reopens, dmas;
 };
 
 static struct s9 s9;
@@ -3309,6 +3317,25 @@ static struct s9 s9;
 static const int errs_vdpa_bind[] = { EBUSY, 0 };
 static const int errs_vdpa_attach[] = { EINVAL, ENOENT, EPERM, 0 };
 static const int errs_vdpa_detach[] = { EINVAL, EPERM, 0 };
+static const int errs_vdpa_dma[] = { ENXIO, 0 };
+
+/* The device of the test IOMMU's vDPA parent reads part of a slot. */
+static void s9_dma(struct stress *s, __u64 *rng)
+{
+	int k = ioasid_rng_below(rng, 8);
+	__u32 off = ioasid_rng_below(rng, SLOT_LEN - IOASID_TEST_VDPA_BUF);
+	__u8 buf[IOASID_TEST_VDPA_BUF];
+	int rc;
+
+	rc = vdpa_mock_dma(s9.vfd, IOASID_TEST_VDPA_DMA_READ,
+			   slot_iova(k) + off, buf, sizeof(buf), NULL);
+	if (!CHECK(s, "vDPA DMA", rc, errs_vdpa_dma) || rc)
+		return;
+	__atomic_fetch_add(&s9.dmas, 1, __ATOMIC_RELAXED);
+	/* Both IOASes map slot k to the same memory. */
+	if (memcmp(buf, slot_va(s, k) + off, sizeof(buf)))
+		stress_report(s, "vDPA DMA read other bytes than slot %d's", k);
+}
 
 static void s9_binder(struct stress *s, int tid, __u64 *rng)
 {
@@ -3339,7 +3366,9 @@ static void s9_attacher(struct stress *s, int tid, __u64 *rng)
 	int rc;
 
 	pthread_rwlock_rdlock(&s9.lock);
-	if (ioasid_rng_below(rng, 4)) {
+	if (s9.iommu && !ioasid_rng_below(rng, 3)) {
+		s9_dma(s, rng);
+	} else if (ioasid_rng_below(rng, 4)) {
 		rc = vdpa_attach(s9.vfd, asid, ioas);
 		if (CHECK(s, "VHOST_VDPA_ATTACH_IOASID", rc,
 			  errs_vdpa_attach))
@@ -3399,7 +3428,8 @@ static void s9_lifecycle(struct stress *s, int tid, __u64 *rng)
 	__atomic_fetch_add(&s9.reopens, 1, __ATOMIC_RELAXED);
 }
 
-TEST_F_TIMEOUT(stress, vdpa, SCENARIO_TIMEOUT)
+static void s9_run(struct __test_metadata *_metadata,
+		   FIXTURE_DATA(stress) *self, const char *mgmtdev)
 {
 	static const unsigned char mac[ETH_ALEN] = { 2, 0x5a, 0xa5, 0, 0, 9 };
 	struct stress *s = &self->s;
@@ -3407,15 +3437,17 @@ TEST_F_TIMEOUT(stress, vdpa, SCENARIO_TIMEOUT)
 	__u32 dev_id;
 	int i, k, rc;
 
-	rc = vdpa_test_dev_create("vdpa-ioasid-st", mac, &s9.family, s9.path,
-				  sizeof(s9.path));
+	s9.iommu = !strcmp(mgmtdev, IOASID_TEST_VDPA_MGMTDEV);
+	s9.name = s9.iommu ? "vdpa-ioasid-st-iommu" : "vdpa-ioasid-st";
+	rc = vdpa_test_dev_create_on(mgmtdev, s9.name, s9.iommu ? NULL : mac,
+				     &s9.family, s9.path, sizeof(s9.path));
 	if (rc)
-		SKIP(return, "no vdpa_sim_net device: %s", strerror(-rc));
+		SKIP(return, "no %s device: %s", mgmtdev, strerror(-rc));
 	s9.vfd = vdpa_test_open(s9.path);
 	ASSERT_LE(0, s9.vfd);
 	if (vhost_ioasid_missing(vdpa_bind(s9.vfd, -1, NULL))) {
 		close(s9.vfd);
-		vdpa_dev_del(s9.family, "vdpa-ioasid-st");
+		vdpa_dev_del(s9.family, s9.name);
 		SKIP(return, "no VHOST_VDPA_BIND_IOASID in this kernel");
 	}
 	/* The swap must not starve behind the calls. */
@@ -3424,7 +3456,7 @@ TEST_F_TIMEOUT(stress, vdpa, SCENARIO_TIMEOUT)
 				      PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	pthread_rwlock_init(&s9.lock, &attr);
 	pthread_rwlockattr_destroy(&attr);
-	stress_init(_metadata, s, "vdpa");
+	stress_init(_metadata, s, s9.iommu ? "vdpa_iommu" : "vdpa");
 	s->fd = self->fd;
 	for (i = 0; i < 2; i++) {
 		ASSERT_EQ(0, ioas_alloc(s->fd, &s->ioas[i]));
@@ -3441,8 +3473,10 @@ TEST_F_TIMEOUT(stress, vdpa, SCENARIO_TIMEOUT)
 	s->fn[3] = s9_lifecycle;
 	stress_run(_metadata, s, stress_seconds());
 	stress_summary(_metadata, s);
-	TH_LOG("vdpa: %lu binds, %lu attaches, %lu reopens", s9.binds,
-	       s9.attaches, s9.reopens);
+	TH_LOG("%s: %lu binds, %lu attaches, %lu reopens, %lu DMAs", s9.name,
+	       s9.binds, s9.attaches, s9.reopens, s9.dmas);
+	if (s9.iommu)
+		EXPECT_LT(0, s9.dmas);
 
 	/* Unbound, the device holds nothing: both IOASes go. */
 	if (s9.vfd >= 0)
@@ -3450,8 +3484,18 @@ TEST_F_TIMEOUT(stress, vdpa, SCENARIO_TIMEOUT)
 	for (i = 0; i < 2; i++)
 		EXPECT_EQ(0, destroy(s->fd, s->ioas[i]));
 	pthread_rwlock_destroy(&s9.lock);
-	EXPECT_EQ(0, vdpa_dev_del(s9.family, "vdpa-ioasid-st"));
+	EXPECT_EQ(0, vdpa_dev_del(s9.family, s9.name));
 	stress_close(_metadata, &self->fd, self->pinned_kb);
+}
+
+TEST_F_TIMEOUT(stress, vdpa, SCENARIO_TIMEOUT)
+{
+	s9_run(_metadata, self, VDPA_MGMTDEV);
+}
+
+TEST_F_TIMEOUT(stress, vdpa_iommu, SCENARIO_TIMEOUT)
+{
+	s9_run(_metadata, self, IOASID_TEST_VDPA_MGMTDEV);
 }
 
 /*

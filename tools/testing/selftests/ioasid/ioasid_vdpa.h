@@ -305,4 +305,94 @@ static inline int vdpa_test_open(const char *path)
 	return fd;
 }
 
+/*
+ * Create device @name on vdpa management device @mgmtdev, with MAC @mac
+ * unless NULL, and find its vhost-vdpa char device: as
+ * vdpa_test_dev_create().
+ */
+static inline int vdpa_test_dev_create_on(const char *mgmtdev,
+					  const char *name,
+					  const unsigned char *mac,
+					  int *family, char *path, size_t len)
+{
+	struct genl_req req;
+	int rc;
+
+	*family = genl_family(VDPA_GENL_NAME);
+	if (*family < 0)
+		return -ENOENT;
+	vdpa_dev_del(*family, name);
+	genl_init(&req, *family, VDPA_CMD_DEV_NEW, NLM_F_ACK);
+	if (!genl_put_str(&req, VDPA_ATTR_MGMTDEV_DEV_NAME, mgmtdev) ||
+	    !genl_put_str(&req, VDPA_ATTR_DEV_NAME, name) ||
+	    (mac && !genl_put(&req, VDPA_ATTR_DEV_NET_CFG_MACADDR, mac,
+			      ETH_ALEN)))
+		return -E2BIG;
+	rc = genl_talk(&req, NULL, 0);
+	if (rc)
+		return rc;
+	rc = vhost_vdpa_path(name, path, len);
+	if (rc)
+		vdpa_dev_del(*family, name);
+	return rc;
+}
+
+/* One vhost IOTLB message (VHOST_IOTLB_MSG_V2) for @asid: 0 or the errno. */
+static inline int vdpa_iotlb_msg(int fd, __u32 asid, __u8 type, __u64 iova,
+				 __u64 size, void *va)
+{
+	struct vhost_msg_v2 msg = {
+		.type = VHOST_IOTLB_MSG_V2,
+		.asid = asid,
+		.iotlb = {
+			.iova = iova,
+			.size = size,
+			.uaddr = (uintptr_t)va,
+			.perm = VHOST_ACCESS_RW,
+			.type = type,
+		},
+	};
+	ssize_t n = write(fd, &msg, sizeof(msg));
+
+	if (n < 0)
+		return errno;
+	return n == sizeof(msg) ? 0 : EIO;
+}
+
+/*
+ * One command of the DMA engine of a device of the test IOMMU's vDPA
+ * parent (IOASID_TEST_VDPA_MGMTDEV), through its config space: @len bytes
+ * between @iova and @buf (written to memory for IOASID_TEST_VDPA_DMA_WRITE,
+ * read into @buf for _READ).  The engine's result (0 or a positive errno),
+ * or -errno of the config ioctls; *@done (optional) gets the bytes moved.
+ */
+static inline int vdpa_mock_dma(int fd, __u32 cmd, __u64 iova, void *buf,
+				__u32 len, __u32 *done)
+{
+	struct {
+		struct vhost_vdpa_config hdr;
+		struct ioasid_test_vdpa_config cfg;
+	} c = {
+		.hdr = { .off = 0, .len = sizeof(c.cfg) },
+		.cfg = { .iova = iova, .length = len, .cmd = cmd },
+	};
+
+	if (len > sizeof(c.cfg.buf))
+		return -EINVAL;
+	if (cmd == IOASID_TEST_VDPA_DMA_WRITE)
+		memcpy(c.cfg.buf, buf, len);
+	if (ioctl(fd, VHOST_VDPA_SET_CONFIG, &c))
+		return -errno;
+	memset(&c.cfg, 0, sizeof(c.cfg));
+	if (ioctl(fd, VHOST_VDPA_GET_CONFIG, &c))
+		return -errno;
+	if (c.cfg.cmd != IOASID_TEST_VDPA_IDLE)
+		return -EPROTO;
+	if (done)
+		*done = c.cfg.done;
+	if (cmd == IOASID_TEST_VDPA_DMA_READ && !c.cfg.result)
+		memcpy(buf, c.cfg.buf, len);
+	return c.cfg.result;
+}
+
 #endif /* __SELFTESTS_IOASID_VDPA_H */

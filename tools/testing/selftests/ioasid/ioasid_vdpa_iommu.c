@@ -23,83 +23,22 @@
 
 /* ---- The device ------------------------------------------------------- */
 
-/* VDPA_CMD_DEV_NEW of @name on the test IOMMU's management device. */
-static int mock_vdpa_new(int family, const char *name)
-{
-	struct genl_req req;
-
-	genl_init(&req, family, VDPA_CMD_DEV_NEW, NLM_F_ACK);
-	if (!genl_put_str(&req, VDPA_ATTR_MGMTDEV_DEV_NAME,
-			  IOASID_TEST_VDPA_MGMTDEV) ||
-	    !genl_put_str(&req, VDPA_ATTR_DEV_NAME, name))
-		return -E2BIG;
-	return genl_talk(&req, NULL, 0);
-}
-
-/*
- * Run one command of the device's DMA engine: @len bytes between @iova and
- * @buf (written to memory for IOASID_TEST_VDPA_DMA_WRITE, read into @buf
- * for _READ).  The engine's result (0 or a positive errno), or -errno of
- * the config ioctls; *@done gets the bytes moved.
- */
-static int engine(int fd, __u32 cmd, __u64 iova, void *buf, __u32 len,
-		  __u32 *done)
-{
-	struct {
-		struct vhost_vdpa_config hdr;
-		struct ioasid_test_vdpa_config cfg;
-	} c = {
-		.hdr = { .off = 0, .len = sizeof(c.cfg) },
-		.cfg = { .iova = iova, .length = len, .cmd = cmd },
-	};
-
-	if (len > sizeof(c.cfg.buf))
-		return -EINVAL;
-	if (cmd == IOASID_TEST_VDPA_DMA_WRITE)
-		memcpy(c.cfg.buf, buf, len);
-	if (ioctl(fd, VHOST_VDPA_SET_CONFIG, &c))
-		return -errno;
-	memset(&c.cfg, 0, sizeof(c.cfg));
-	if (ioctl(fd, VHOST_VDPA_GET_CONFIG, &c))
-		return -errno;
-	if (c.cfg.cmd != IOASID_TEST_VDPA_IDLE)
-		return -EPROTO;
-	if (done)
-		*done = c.cfg.done;
-	if (cmd == IOASID_TEST_VDPA_DMA_READ && !c.cfg.result)
-		memcpy(buf, c.cfg.buf, len);
-	return c.cfg.result;
-}
-
 static int dma_read(int fd, __u64 iova, void *buf, __u32 len)
 {
-	return engine(fd, IOASID_TEST_VDPA_DMA_READ, iova, buf, len, NULL);
+	return vdpa_mock_dma(fd, IOASID_TEST_VDPA_DMA_READ, iova, buf, len,
+			     NULL);
 }
 
 static int dma_write(int fd, __u64 iova, const void *buf, __u32 len)
 {
-	return engine(fd, IOASID_TEST_VDPA_DMA_WRITE, iova, (void *)buf, len,
-		      NULL);
+	return vdpa_mock_dma(fd, IOASID_TEST_VDPA_DMA_WRITE, iova, (void *)buf,
+			     len, NULL);
 }
 
-/* One vhost IOTLB message (VHOST_IOTLB_MSG_V2) for ASID 0: 0 or the errno. */
+/* One vhost IOTLB message for ASID 0: 0 or the errno. */
 static int iotlb(int fd, __u8 type, __u64 iova, __u64 size, void *va)
 {
-	struct vhost_msg_v2 msg = {
-		.type = VHOST_IOTLB_MSG_V2,
-		.iotlb = {
-			.iova = iova,
-			.size = size,
-			.uaddr = (uintptr_t)va,
-			.perm = VHOST_ACCESS_RW,
-			.type = type,
-		},
-	};
-	ssize_t n = write(fd, &msg, sizeof(msg));
-
-	if (n < 0)
-		return errno;
-	return n == sizeof(msg) ? 0 : EIO;
+	return vdpa_iotlb_msg(fd, 0, type, iova, size, va);
 }
 
 static void *pages(size_t len, __u8 fill)
@@ -137,22 +76,16 @@ FIXTURE_SETUP(vdpa_iommu)
 
 	self->fd = -1;
 	self->ioasid = -1;
-	self->family = genl_family(VDPA_GENL_NAME);
-	if (self->family < 0)
-		SKIP(return, "no \"%s\" generic netlink family: %s",
-		     VDPA_GENL_NAME, strerror(-self->family));
-	/* A device a killed run left behind. */
-	vdpa_dev_del(self->family, DEV_NAME);
-	rc = mock_vdpa_new(self->family, DEV_NAME);
+	/* A device a killed run left behind is removed first. */
+	rc = vdpa_test_dev_create_on(IOASID_TEST_VDPA_MGMTDEV, DEV_NAME, NULL,
+				     &self->family, self->path,
+				     sizeof(self->path));
+	if (rc == -ENOENT)
+		SKIP(return, "no vdpa netlink family or no vhost-vdpa char device");
 	if (rc == -ENODEV)
 		SKIP(return, "no %s vdpa management device (needs CONFIG_IOASID_TEST_VDPA)",
 		     IOASID_TEST_VDPA_MGMTDEV);
 	ASSERT_EQ(0, rc) TH_LOG("VDPA_CMD_DEV_NEW: %s", strerror(-rc));
-	rc = vhost_vdpa_path(DEV_NAME, self->path, sizeof(self->path));
-	if (rc) {
-		vdpa_dev_del(self->family, DEV_NAME);
-		SKIP(return, "%s has no vhost-vdpa char device", DEV_NAME);
-	}
 	self->fd = vdpa_test_open(self->path);
 	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", self->path,
 				      strerror(-self->fd));
@@ -250,8 +183,8 @@ TEST_F(vdpa_iommu, bind_attach)
 	ASSERT_EQ(0xee, mem[2 * PG + 99]);
 	ASSERT_EQ(0x11, mem[2 * PG + 100]);
 	/* Past the end of the mapping: part done, then no translation. */
-	ASSERT_EQ(ENXIO, engine(self->fd, IOASID_TEST_VDPA_DMA_READ,
-				IOVA + 4 * PG - 64, buf, 128, &done));
+	ASSERT_EQ(ENXIO, vdpa_mock_dma(self->fd, IOASID_TEST_VDPA_DMA_READ,
+				       IOVA + 4 * PG - 64, buf, 128, &done));
 	ASSERT_EQ(64, done);
 
 	/* The IOAS is in use; an unmap takes the range from the device. */
@@ -513,9 +446,9 @@ static void model_dma(struct __test_metadata *_metadata, int fd,
 	}
 	for (i = 0; i < len; i++)
 		buf[i] = ioasid_rng_next(rng);
-	rc = engine(fd, write ? IOASID_TEST_VDPA_DMA_WRITE :
-				IOASID_TEST_VDPA_DMA_READ,
-		    IOVA + off, buf, len, &done);
+	rc = vdpa_mock_dma(fd, write ? IOASID_TEST_VDPA_DMA_WRITE :
+				       IOASID_TEST_VDPA_DMA_READ,
+			   IOVA + off, buf, len, &done);
 	ASSERT_EQ(ok == len ? 0 : ENXIO, rc);
 	ASSERT_EQ(ok, done);
 	if (write) {
