@@ -343,6 +343,55 @@ TEST_F(vdpa_iommu, close_orders)
 }
 
 /*
+ * The same memory for the vDPA device and for another device of the
+ * context (a mock device bound as VFIO binds one), through one IOAS: the
+ * pages are pinned and charged once, and both devices reach them.
+ */
+TEST_F(vdpa_iommu, shared_no_double_pin)
+{
+	__u8 *mem = pages(16 * PG, 0x69), buf[16];
+	long base = vm_pinned_kb();
+	__u32 dev_id, ioas, mock, mock_dev;
+
+	ASSERT_NE(NULL, mem);
+	ASSERT_LE(0, base);
+	ASSERT_EQ(0, vdpa_bind(self->fd, self->ioasid, &dev_id));
+	ASSERT_EQ(0, ioasid_ioas_new(self->ioasid, &ioas));
+	ASSERT_EQ(0, ioasid_ioas_map_at(self->ioasid, ioas, mem, 16 * PG,
+					IOVA));
+	ASSERT_EQ(0, vdpa_attach(self->fd, 0, ioas));
+	ASSERT_EQ(base + 16 * PG / 1024, vm_pinned_kb());
+
+	ASSERT_EQ(0, ioasid_mock_dev_add(self->ioasid, 0, 0, 0, &mock));
+	ASSERT_EQ(0, ioasid_device_bind(self->ioasid, mock, &mock_dev));
+	ASSERT_EQ(0, ioasid_rid_attach(self->ioasid, mock, ioas, false));
+	ASSERT_EQ(base + 16 * PG / 1024, vm_pinned_kb());
+
+	/* Each device writes a page, the other reads it back. */
+	memset(buf, 0xd1, sizeof(buf));
+	ASSERT_EQ(0, dma_write(self->fd, IOVA + 5 * PG, buf, sizeof(buf)));
+	memset(buf, 0, sizeof(buf));
+	ASSERT_EQ(0, ioasid_mock_dma(self->ioasid, mock, 0, IOVA + 5 * PG,
+				     buf, sizeof(buf), false));
+	ASSERT_EQ(0xd1, buf[15]);
+	memset(buf, 0xd2, sizeof(buf));
+	ASSERT_EQ(0, ioasid_mock_dma(self->ioasid, mock, 0, IOVA + 9 * PG,
+				     buf, sizeof(buf), true));
+	memset(buf, 0, sizeof(buf));
+	ASSERT_EQ(0, dma_read(self->fd, IOVA + 9 * PG, buf, sizeof(buf)));
+	ASSERT_EQ(0xd2, buf[15]);
+	ASSERT_EQ(0xd2, mem[9 * PG]);
+
+	/* Either one leaving leaves the pages pinned once for the other. */
+	ASSERT_EQ(0, vdpa_unbind(self->fd));
+	ASSERT_EQ(base + 16 * PG / 1024, vm_pinned_kb());
+	ASSERT_EQ(0, ioasid_obj_destroy(self->ioasid, mock));
+	ASSERT_EQ(0, ioasid_obj_destroy(self->ioasid, ioas));
+	ASSERT_EQ(base, vm_pinned_kb());
+	munmap(mem, 16 * PG);
+}
+
+/*
  * At scale, against a model: hundreds of mappings of random sizes at
  * random IOVAs, random unmaps and an IOAS replace, and thousands of DMAs
  * of the device at random places, each checked against what the model
