@@ -33,6 +33,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -43,6 +44,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/genetlink.h>
@@ -871,6 +873,8 @@ static void vnet_ioas_attach(struct __test_metadata *_metadata,
 FIXTURE(vdpa_net) {
 	int family;
 	char path[sizeof("/dev/") + NAME_MAX];
+	/* A delete of the device never returned: the teardown leaves it. */
+	bool stuck;
 };
 
 FIXTURE_SETUP(vdpa_net)
@@ -897,7 +901,8 @@ FIXTURE_SETUP(vdpa_net)
 /* In the parent: the device goes even when the test was killed. */
 FIXTURE_TEARDOWN_PARENT(vdpa_net)
 {
-	EXPECT_EQ(0, vdpa_dev_del(self->family, VDPA_DEV_NAME));
+	if (!self->stuck)
+		EXPECT_EQ(0, vdpa_dev_del(self->family, VDPA_DEV_NAME));
 }
 
 /*
@@ -1328,6 +1333,444 @@ TEST_F(vdpa_net, ioasid_close_orders)
 	if (close_order(_metadata, self->path, &rng, CLOSE_IOASID_FIRST) &&
 	    close_order(_metadata, self->path, &rng, CLOSE_VHOST_FIRST))
 		close_order(_metadata, self->path, &rng, CLOSE_AFTER_UNBIND);
+}
+
+/* ---- Processes killed in flight ---------------------------------------- */
+
+/*
+ * A vhost-vdpa file must be released, and its device deletable, however its
+ * process dies.  Children set up the device and keep it busy until the
+ * parent SIGKILLs them at a random moment; once a child is reaped its file
+ * is released (exit runs the release before the parent is notified), so the
+ * char device opens again at once, and a delete of the device, which waits
+ * for every file of it, ends.  Each wait is bounded, and a delete runs in a
+ * helper process: a blocked one fails the test instead of hanging it.
+ */
+
+/* How long the kill loops run, in milliseconds. */
+#define KILL_LOOP_MS	15000
+/* Bound of the wait for a SIGKILLed child. */
+#define REAP_MS		10000
+/* Bound of a delete of the device. */
+#define DEL_MS		30000
+/* The device is deleted and created again every this many kills. */
+#define KILL_RECREATE	8
+
+/* kill_in_flight: a second IOAS-mapped region, mapped and unmapped. */
+#define IOVA_REMAP	0x10000000ULL
+#define REMAP_SIZE	(4UL << 20)
+
+/*
+ * kill_in_attach: a 2 MiB mapping at IOVA_BIG and copies of it after it,
+ * 1 GiB in all when it is a huge page, one physical run that the device's
+ * table (2048 runs in vdpa_sim) holds 512 times.  Small pages may be as
+ * many runs, which the device cannot hold (ENOSPC) and whose mirror takes
+ * long to build and free: then 128 MiB.
+ */
+#define IOVA_BIG	0x100000000ULL
+#define BIG_CHUNK	(2UL << 20)
+#define BIG_COPIES	512
+#define SMALL_COPIES	64
+
+enum kill_mode {
+	KILL_TRAFFIC,	/* packets round trip */
+	KILL_REBIND,	/* bind, attach, replace, detach, unbind */
+	KILL_REMAP,	/* map and unmap while attached and running */
+	KILL_MODES,
+};
+
+static const char * const kill_mode_name[KILL_MODES] = {
+	"traffic", "rebind", "remap",
+};
+
+/* IOASID_IOAS_COPY of [@src, @src + @len) to @dst, in one IOAS. */
+static int ioas_copy(int fd, __u32 ioas, __u64 src, __u64 len, __u64 dst)
+{
+	struct ioasid_ioas_copy cmd = {
+		.size = sizeof(cmd),
+		.flags = IOASID_IOAS_MAP_FIXED_IOVA | IOASID_IOAS_MAP_READ |
+			 IOASID_IOAS_MAP_WRITE,
+		.dst_ioas_id = ioas,
+		.src_ioas_id = ioas,
+		.src_iova = src,
+		.length = len,
+		.dst_iova = dst,
+	};
+
+	return ioctl_err(fd, IOASID_IOAS_COPY, &cmd);
+}
+
+/* waitpid() @pid for at most @ms: whether it was reaped, into *@status. */
+static bool reap_within(pid_t pid, int *status, int ms)
+{
+	__u64 end = ioasid_now_ns() + ms * 1000000ULL;
+	pid_t r;
+
+	for (;;) {
+		r = waitpid(pid, status, WNOHANG);
+		if (r == pid)
+			return true;
+		if (r < 0 && errno != EINTR)
+			return false;
+		if (ioasid_now_ns() >= end)
+			return false;
+		usleep(5000);
+	}
+}
+
+/*
+ * SIGKILL @pid and reap it, bounded: false (test failed, *@stuck set) when
+ * it lingers.
+ */
+static bool kill_reap(struct __test_metadata *_metadata, pid_t pid,
+		      bool *stuck)
+{
+	int status = 0;
+
+	kill(pid, SIGKILL);
+	if (!reap_within(pid, &status, REAP_MS)) {
+		/* It holds the device: a delete would block. */
+		*stuck = true;
+		EXPECT_TRUE(false)
+			TH_LOG("child %d not reaped %d ms after SIGKILL",
+			       pid, REAP_MS);
+		return false;
+	}
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+		TH_LOG("child ended with status 0x%x before the SIGKILL",
+		       status);
+	return true;
+}
+
+/*
+ * The char device opens, now that its only user was reaped: not EBUSY.
+ * Retried for a while after a failure, to tell a late release (counted in
+ * *@late) from a file that is never released.
+ */
+static void vdpa_reopen(struct __test_metadata *_metadata, const char *path,
+			unsigned int *late)
+{
+	__u64 end = ioasid_now_ns() + WAIT_MS * 1000000ULL;
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	int err = errno;
+
+	if (fd >= 0) {
+		close(fd);
+		return;
+	}
+	EXPECT_LE(0, fd) TH_LOG("%s after the reap: %s", path, strerror(err));
+	while (fd < 0 && (err == EBUSY || err == EINTR) &&
+	       ioasid_now_ns() < end) {
+		usleep(10000);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		err = errno;
+	}
+	ASSERT_LE(0, fd) TH_LOG("%s: %s %d ms after the reap", path,
+				strerror(err), WAIT_MS);
+	(*late)++;
+	close(fd);
+}
+
+/*
+ * Delete the device in a helper process, waited for DEL_MS at most (else
+ * *@stuck is set), then create it again and find its (maybe renumbered)
+ * char device, into @path of @len bytes.
+ */
+static void vdpa_net_recreate(struct __test_metadata *_metadata, int family,
+			      char *path, size_t len, bool *stuck)
+{
+	__u64 start = ioasid_now_ns();
+	int status = 0, rc;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(-vdpa_dev_del(family, VDPA_DEV_NAME) & 0xff);
+	if (!reap_within(pid, &status, DEL_MS)) {
+		*stuck = true;
+		ASSERT_TRUE(false)
+			TH_LOG("VDPA_CMD_DEV_DEL blocked for %d ms", DEL_MS);
+	}
+	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("status 0x%x", status);
+	ASSERT_EQ(0, WEXITSTATUS(status))
+		TH_LOG("VDPA_CMD_DEV_DEL: %s", strerror(WEXITSTATUS(status)));
+	if (ioasid_now_ns() - start > 5000000000ULL)
+		TH_LOG("VDPA_CMD_DEV_DEL took %llu ms",
+		       (unsigned long long)(ioasid_now_ns() - start) / 1000000);
+	rc = vdpa_dev_new(family, VDPA_DEV_NAME, mac_dev);
+	ASSERT_EQ(0, rc) TH_LOG("VDPA_CMD_DEV_NEW: %s", strerror(-rc));
+	ASSERT_EQ(0, vhost_vdpa_path(VDPA_DEV_NAME, path, len));
+}
+
+/* Whether the device binds to /dev/ioasid; else the test skipped. */
+static bool vdpa_can_bind(struct __test_metadata *_metadata, const char *path)
+{
+	struct vnet n;
+
+	vnet_open(_metadata, &n, path, &ioasid_backend);
+	if (!vnet_bind_or_skip(_metadata, &n))
+		return false;
+	vnet_close(&n);
+	return true;
+}
+
+/*
+ * The child of kill_in_flight: @mode until killed; *@rounds is 1 once it is
+ * set up, then counts its rounds.  Never returns.
+ */
+static void kill_child(struct __test_metadata *_metadata, const char *path,
+		       enum kill_mode mode, __u64 rng, unsigned int *rounds)
+{
+	unsigned char *remap;
+	int remap_fd = -1;
+	struct vnet n;
+	__u32 a, b;
+
+	vnet_open(_metadata, &n, path, &ioasid_backend);
+	ASSERT_EQ(0, vnet_map_ctrl(&n));
+	n.ioasid = open("/dev/ioasid", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, n.ioasid);
+	ASSERT_EQ(0, vdpa_bind(n.fd, n.ioasid, &n.dev_id));
+
+	switch (mode) {
+	case KILL_TRAFFIC:
+		vnet_ioas_attach(_metadata, &n);
+		vnet_start(_metadata, &n);
+		__atomic_store_n(rounds, 1, __ATOMIC_RELAXED);
+		for (;; __atomic_add_fetch(rounds, 1, __ATOMIC_RELAXED))
+			vnet_roundtrip(_metadata, &n, &rng,
+				       1 + ioasid_rng_below(&rng, QSZ / 2),
+				       n.mac);
+	case KILL_REBIND:
+		ASSERT_EQ(0, ioas_alloc(n.ioasid, &a));
+		ASSERT_EQ(0, ioas_alloc(n.ioasid, &b));
+		n.ioas = a;
+		ASSERT_EQ(0, vnet_map_data(&n));
+		n.ioas = b;
+		ASSERT_EQ(0, vnet_map_data(&n));
+		__atomic_store_n(rounds, 1, __ATOMIC_RELAXED);
+		for (;; __atomic_add_fetch(rounds, 1, __ATOMIC_RELAXED)) {
+			ASSERT_EQ(0, vdpa_attach(n.fd, 0, a));
+			ASSERT_EQ(0, vdpa_attach(n.fd, 0, b));
+			if (ioasid_rng_below(&rng, 2))
+				ASSERT_EQ(0, vdpa_detach(n.fd, 0));
+			ASSERT_EQ(0, vdpa_unbind(n.fd));
+			ASSERT_EQ(0, vdpa_bind(n.fd, n.ioasid, &n.dev_id));
+		}
+	case KILL_REMAP:
+		remap = shared_mem(&remap_fd, REMAP_SIZE);
+		ASSERT_NE(MAP_FAILED, remap);
+		vnet_ioas_attach(_metadata, &n);
+		vnet_start(_metadata, &n);
+		__atomic_store_n(rounds, 1, __ATOMIC_RELAXED);
+		for (;; __atomic_add_fetch(rounds, 1, __ATOMIC_RELAXED)) {
+			ASSERT_EQ(0, ioas_map(n.ioasid, n.ioas, remap,
+					      REMAP_SIZE, IOVA_REMAP));
+			vnet_roundtrip(_metadata, &n, &rng, 4, n.mac);
+			ASSERT_EQ(0, ioas_unmap(n.ioasid, n.ioas, IOVA_REMAP,
+						REMAP_SIZE, NULL));
+		}
+	case KILL_MODES:
+		break;
+	}
+	ASSERT_TRUE(false);
+}
+
+/*
+ * Children bound and attached, moving packets, re-binding or re-mapping,
+ * each SIGKILLed after a random delay: mostly from when it is set up, else
+ * from its fork, to hit its set-up too; the device stays openable and
+ * deletable.
+ */
+TEST_F_TIMEOUT(vdpa_net, kill_in_flight, 120)
+{
+	__u64 rng = test_rng(_metadata);
+	unsigned int kills[KILL_MODES] = {}, busy[KILL_MODES] = {};
+	__u64 end = ioasid_now_ns() + KILL_LOOP_MS * 1000000ULL;
+	unsigned int iter, late = 0, recreated = 0, *rounds;
+	enum kill_mode mode;
+	__u64 child_rng;
+	pid_t pid;
+
+	if (!vdpa_can_bind(_metadata, self->path))
+		return;
+	rounds = mmap(NULL, sizeof(*rounds), PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, rounds);
+	for (iter = 0; ioasid_now_ns() < end; iter++) {
+		mode = ioasid_rng_below(&rng, KILL_MODES);
+		child_rng = ioasid_rng_next(&rng);
+		*rounds = 0;
+		fflush(NULL);
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (!pid) {
+			kill_child(_metadata, self->path, mode, child_rng,
+				   rounds);
+			_exit(KSFT_FAIL);
+		}
+		if (ioasid_rng_below(&rng, 4)) {
+			__u64 ready = ioasid_now_ns() + WAIT_MS * 1000000ULL;
+
+			while (!__atomic_load_n(rounds, __ATOMIC_RELAXED) &&
+			       ioasid_now_ns() < ready)
+				usleep(1000);
+		}
+		usleep(ioasid_rng_below(&rng, 300000));
+		ASSERT_TRUE(kill_reap(_metadata, pid, &self->stuck));
+		kills[mode]++;
+		/* Killed once set up. */
+		if (__atomic_load_n(rounds, __ATOMIC_RELAXED))
+			busy[mode]++;
+		vdpa_reopen(_metadata, self->path, &late);
+		if ((iter + 1) % KILL_RECREATE == 0) {
+			vdpa_net_recreate(_metadata, self->family, self->path,
+					  sizeof(self->path), &self->stuck);
+			recreated++;
+		}
+	}
+	vdpa_net_recreate(_metadata, self->family, self->path,
+			  sizeof(self->path), &self->stuck);
+	recreated++;
+	munmap(rounds, sizeof(*rounds));
+	for (mode = 0; mode < KILL_MODES; mode++)
+		TH_LOG("%s: %u kills, %u of them once set up",
+		       kill_mode_name[mode], kills[mode], busy[mode]);
+	TH_LOG("%u kills, %u late opens, %u deletes", iter, late, recreated);
+}
+
+/* A shared 2 MiB huge page (*@huge set), else small pages; or MAP_FAILED. */
+static void *big_chunk(int *fd, bool *huge)
+{
+	void *p;
+
+	*huge = false;
+	*fd = memfd_create("ioasid_vdpa_huge", MFD_CLOEXEC | MFD_HUGETLB);
+	if (*fd >= 0 && !ftruncate(*fd, BIG_CHUNK)) {
+		p = mmap(NULL, BIG_CHUNK, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 *fd, 0);
+		if (p != MAP_FAILED) {
+			memset(p, 0, BIG_CHUNK);
+			*huge = true;
+			return p;
+		}
+	}
+	if (*fd >= 0)
+		close(*fd);
+	return shared_mem(fd, BIG_CHUNK);
+}
+
+/*
+ * The child of kill_in_attach: an IOAS of copies of a 2 MiB mapping, then,
+ * once it wrote to @ready how many ('h' for BIG_COPIES of a huge page, 's'
+ * for SMALL_COPIES), an attach of ASID 0 to it, which pins them mapping by
+ * mapping; then its errno as an int to @ready.
+ */
+static void attach_child(struct __test_metadata *_metadata, const char *path,
+			 int ready)
+{
+	unsigned int i, copies;
+	unsigned char *chunk;
+	int chunk_fd, rc;
+	struct vnet n;
+	bool huge;
+	char c;
+
+	vnet_open(_metadata, &n, path, &ioasid_backend);
+	n.ioasid = open("/dev/ioasid", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, n.ioasid);
+	ASSERT_EQ(0, vdpa_bind(n.fd, n.ioasid, &n.dev_id));
+	chunk = big_chunk(&chunk_fd, &huge);
+	ASSERT_NE(MAP_FAILED, chunk);
+	copies = huge ? BIG_COPIES : SMALL_COPIES;
+	c = huge ? 'h' : 's';
+	ASSERT_EQ(0, ioas_alloc(n.ioasid, &n.ioas));
+	ASSERT_EQ(0, ioas_map(n.ioasid, n.ioas, chunk, BIG_CHUNK, IOVA_BIG));
+	for (i = 1; i < copies; i++)
+		ASSERT_EQ(0, ioas_copy(n.ioasid, n.ioas, IOVA_BIG, BIG_CHUNK,
+				       IOVA_BIG + (__u64)i * BIG_CHUNK));
+	ASSERT_EQ(1, write(ready, &c, 1));
+	rc = vdpa_attach(n.fd, 0, n.ioas);
+	ASSERT_EQ(sizeof(rc), write(ready, &rc, sizeof(rc)));
+	for (;;)
+		pause();
+}
+
+/* Read @len bytes from @fd within @ms: whether they came. */
+static bool read_within(int fd, void *buf, size_t len, int ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	return poll(&pfd, 1, ms) == 1 && read(fd, buf, len) == (ssize_t)len;
+}
+
+/*
+ * Children SIGKILLed while VHOST_VDPA_ATTACH_IOASID pins a 1 GiB IOAS (a
+ * first one, not killed, times the attach), so that the pinning stops at
+ * the fatal signal and the half-built mirror goes; the device stays
+ * openable and deletable.  A huge page makes the IOAS 512 mappings of one
+ * physical run each, which the device holds: the attach succeeds.
+ */
+TEST_F_TIMEOUT(vdpa_net, kill_in_attach, 240)
+{
+	__u64 rng = test_rng(_metadata);
+	__u64 end = ioasid_now_ns() + KILL_LOOP_MS * 1000000ULL;
+	unsigned int iter, in_attach = 0, late = 0;
+	__u64 start, attach_us = 0;
+	int pipefd[2], rc;
+	char c;
+	pid_t pid;
+
+	if (!vdpa_can_bind(_metadata, self->path))
+		return;
+	for (iter = 0; !iter || ioasid_now_ns() < end; iter++) {
+		ASSERT_EQ(0, pipe2(pipefd, O_CLOEXEC));
+		fflush(NULL);
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (!pid) {
+			close(pipefd[0]);
+			attach_child(_metadata, self->path, pipefd[1]);
+			_exit(KSFT_FAIL);
+		}
+		close(pipefd[1]);
+		if (!read_within(pipefd[0], &c, 1, 60000)) {
+			kill_reap(_metadata, pid, &self->stuck);
+			ASSERT_TRUE(false) TH_LOG("no IOAS built in 60 s");
+		}
+		start = ioasid_now_ns();
+		if (!iter) {
+			/* Time an attach that runs to its end. */
+			if (!read_within(pipefd[0], &rc, sizeof(rc), 60000)) {
+				kill_reap(_metadata, pid, &self->stuck);
+				ASSERT_TRUE(false) TH_LOG("attach: over 60 s");
+			}
+			attach_us = (ioasid_now_ns() - start) / 1000;
+			/* The simulator's table holds 2048 runs at most. */
+			EXPECT_TRUE(!rc || (c != 'h' && rc == ENOSPC))
+				TH_LOG("attach: %s", strerror(rc));
+			TH_LOG("attach of %u MiB (%s pages): %s in %llu ms",
+			       (unsigned int)((c == 'h' ? BIG_COPIES :
+					       SMALL_COPIES) *
+					      (BIG_CHUNK >> 20)),
+			       c == 'h' ? "huge" : "small", strerror(rc),
+			       (unsigned long long)attach_us / 1000);
+		} else {
+			usleep(ioasid_rng_below(&rng, attach_us + 1));
+		}
+		ASSERT_TRUE(kill_reap(_metadata, pid, &self->stuck));
+		/* No answer: killed inside the attach. */
+		if (iter && !read_within(pipefd[0], &rc, sizeof(rc), 0))
+			in_attach++;
+		close(pipefd[0]);
+		vdpa_reopen(_metadata, self->path, &late);
+	}
+	vdpa_net_recreate(_metadata, self->family, self->path,
+			  sizeof(self->path), &self->stuck);
+	TH_LOG("%u kills, %u inside the attach, %u late opens", iter,
+	       in_attach, late);
 }
 
 TEST_HARNESS_MAIN
