@@ -126,76 +126,6 @@ static const unsigned char mac_src[ETH_ALEN] = { 0x02, 0x5a, 0xa5, 0x77, 0x88, 0
 
 /* ---- /dev/ioasid and the vhost-vdpa ioasid ioctls -------------------- */
 
-static int ioas_alloc(int fd, __u32 *id)
-{
-	struct ioasid_ioas_alloc cmd = { .size = sizeof(cmd) };
-	int rc = ioctl_err(fd, IOASID_IOAS_ALLOC, &cmd);
-
-	*id = rc ? 0 : cmd.out_ioas_id;
-	return rc;
-}
-
-static int ioas_map(int fd, __u32 ioas, void *va, __u64 len, __u64 iova)
-{
-	struct ioasid_ioas_map cmd = {
-		.size = sizeof(cmd),
-		.flags = IOASID_IOAS_MAP_FIXED_IOVA | IOASID_IOAS_MAP_READ |
-			 IOASID_IOAS_MAP_WRITE,
-		.ioas_id = ioas,
-		.user_va = (uintptr_t)va,
-		.length = len,
-		.iova = iova,
-	};
-
-	return ioctl_err(fd, IOASID_IOAS_MAP, &cmd);
-}
-
-/* IOASID_IOAS_UNMAP; *@unmapped (optional) gets out_unmapped. */
-static int ioas_unmap(int fd, __u32 ioas, __u64 iova, __u64 len,
-		      __u64 *unmapped)
-{
-	struct ioasid_ioas_unmap cmd = {
-		.size = sizeof(cmd),
-		.ioas_id = ioas,
-		.iova = iova,
-		.length = len,
-	};
-	int rc = ioctl_err(fd, IOASID_IOAS_UNMAP, &cmd);
-
-	if (unmapped)
-		*unmapped = rc ? 0 : cmd.out_unmapped;
-	return rc;
-}
-
-static int ioasid_destroy(int fd, __u32 id)
-{
-	struct ioasid_destroy cmd = { .size = sizeof(cmd), .id = id };
-
-	return ioctl_err(fd, IOASID_DESTROY, &cmd);
-}
-
-/* One vhost IOTLB message (VHOST_IOTLB_MSG_V2) for @asid: 0 or the errno. */
-static int iotlb_msg(int fd, __u32 asid, __u8 type, __u64 iova, __u64 size,
-		     void *va)
-{
-	struct vhost_msg_v2 msg = {
-		.type = VHOST_IOTLB_MSG_V2,
-		.asid = asid,
-		.iotlb = {
-			.iova = iova,
-			.size = size,
-			.uaddr = (uintptr_t)va,
-			.perm = VHOST_ACCESS_RW,
-			.type = type,
-		},
-	};
-	ssize_t n = write(fd, &msg, sizeof(msg));
-
-	if (n < 0)
-		return errno;
-	return n == sizeof(msg) ? 0 : EIO;
-}
-
 /* ---- The driver ------------------------------------------------------- */
 
 /**
@@ -272,22 +202,22 @@ struct vnet {
 
 static int iotlb_be_map(struct vnet *n, __u64 iova, void *va, __u64 len)
 {
-	return iotlb_msg(n->fd, 0, VHOST_IOTLB_UPDATE, iova, len, va);
+	return vdpa_iotlb_msg(n->fd, 0, VHOST_IOTLB_UPDATE, iova, len, va);
 }
 
 static int iotlb_be_unmap(struct vnet *n, __u64 iova, __u64 len)
 {
-	return iotlb_msg(n->fd, 0, VHOST_IOTLB_INVALIDATE, iova, len, NULL);
+	return vdpa_iotlb_msg(n->fd, 0, VHOST_IOTLB_INVALIDATE, iova, len, NULL);
 }
 
 static int ioasid_be_map(struct vnet *n, __u64 iova, void *va, __u64 len)
 {
-	return ioas_map(n->ioasid, n->ioas, va, len, iova);
+	return ioasid_ioas_map_at(n->ioasid, n->ioas, va, len, iova);
 }
 
 static int ioasid_be_unmap(struct vnet *n, __u64 iova, __u64 len)
 {
-	return ioas_unmap(n->ioasid, n->ioas, iova, len, NULL);
+	return ioasid_ioas_unmap_range(n->ioasid, n->ioas, iova, len, NULL);
 }
 
 static const struct vnet_backend iotlb_backend = {
@@ -449,7 +379,7 @@ static void vnet_open(struct __test_metadata *_metadata, struct vnet *n,
 /* Map the control region in ASID 1 with vhost's IOTLB: 0 or the errno. */
 static int vnet_map_ctrl(struct vnet *n)
 {
-	return iotlb_msg(n->fd, CVQ_ASID, VHOST_IOTLB_UPDATE, IOVA_CTRL,
+	return vdpa_iotlb_msg(n->fd, CVQ_ASID, VHOST_IOTLB_UPDATE, IOVA_CTRL,
 			 CTRL_SIZE, n->ctrl);
 }
 
@@ -863,7 +793,7 @@ static bool vnet_bind_or_skip(struct __test_metadata *_metadata,
 static void vnet_ioas_attach(struct __test_metadata *_metadata,
 			     struct vnet *n)
 {
-	ASSERT_EQ(0, ioas_alloc(n->ioasid, &n->ioas));
+	ASSERT_EQ(0, ioasid_ioas_new(n->ioasid, &n->ioas));
 	ASSERT_EQ(0, vnet_map_data(n));
 	ASSERT_EQ(0, vdpa_attach(n->fd, 0, n->ioas));
 }
@@ -965,7 +895,7 @@ TEST_F(vdpa_net, ioasid_policy)
 	EXPECT_TRUE(info.out_flags & IOASID_PASID_INFO_DECLARED);
 	EXPECT_EQ(0, info.out_allowed);
 
-	ASSERT_EQ(0, ioas_alloc(n.ioasid, &ioas));
+	ASSERT_EQ(0, ioasid_ioas_new(n.ioasid, &ioas));
 	EXPECT_EQ(EPERM, vdpa_attach(n.fd, CVQ_ASID, ioas));
 	EXPECT_EQ(EPERM, vdpa_detach(n.fd, CVQ_ASID));
 	EXPECT_EQ(0, vdpa_attach(n.fd, 0, ioas));
@@ -974,12 +904,12 @@ TEST_F(vdpa_net, ioasid_policy)
 	 * vhost's IOTLB: not for the handed ASID (vhost's write() reports
 	 * every refused message as EFAULT), as before for the kept one.
 	 */
-	EXPECT_EQ(EFAULT, iotlb_msg(n.fd, 0, VHOST_IOTLB_UPDATE, IOVA_DATA,
-				    DATA_SIZE, n.data));
-	EXPECT_EQ(0, iotlb_msg(n.fd, CVQ_ASID, VHOST_IOTLB_UPDATE, IOVA_CTRL,
-			       CTRL_SIZE, n.ctrl));
-	EXPECT_EQ(0, iotlb_msg(n.fd, CVQ_ASID, VHOST_IOTLB_INVALIDATE,
-			       IOVA_CTRL, CTRL_SIZE, NULL));
+	EXPECT_EQ(EFAULT, vdpa_iotlb_msg(n.fd, 0, VHOST_IOTLB_UPDATE, IOVA_DATA,
+					 DATA_SIZE, n.data));
+	EXPECT_EQ(0, vdpa_iotlb_msg(n.fd, CVQ_ASID, VHOST_IOTLB_UPDATE, IOVA_CTRL,
+				    CTRL_SIZE, n.ctrl));
+	EXPECT_EQ(0, vdpa_iotlb_msg(n.fd, CVQ_ASID, VHOST_IOTLB_INVALIDATE,
+				    IOVA_CTRL, CTRL_SIZE, NULL));
 
 	/* The cvq's group stays out of the handed ASID; the data group not. */
 	s.index = n.group[CVQ];
@@ -993,11 +923,11 @@ TEST_F(vdpa_net, ioasid_policy)
 
 	/* Unbound, ASID 0 is vhost's again, empty. */
 	ASSERT_EQ(0, vdpa_unbind(n.fd));
-	EXPECT_EQ(0, iotlb_msg(n.fd, 0, VHOST_IOTLB_UPDATE, IOVA_DATA,
-			       DATA_SIZE, n.data));
-	EXPECT_EQ(0, iotlb_msg(n.fd, 0, VHOST_IOTLB_INVALIDATE, IOVA_DATA,
-			       DATA_SIZE, NULL));
-	EXPECT_EQ(0, ioasid_destroy(n.ioasid, ioas));
+	EXPECT_EQ(0, vdpa_iotlb_msg(n.fd, 0, VHOST_IOTLB_UPDATE, IOVA_DATA,
+				    DATA_SIZE, n.data));
+	EXPECT_EQ(0, vdpa_iotlb_msg(n.fd, 0, VHOST_IOTLB_INVALIDATE, IOVA_DATA,
+				    DATA_SIZE, NULL));
+	EXPECT_EQ(0, ioasid_obj_destroy(n.ioasid, ioas));
 	vnet_close(&n);
 }
 
@@ -1036,10 +966,10 @@ TEST_F(vdpa_net, ioasid_errors)
 	EXPECT_EQ(EINVAL, rc);
 	other = open("/dev/ioasid", O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, other);
-	ASSERT_EQ(0, ioas_alloc(n.ioasid, &ioas));
+	ASSERT_EQ(0, ioasid_ioas_new(n.ioasid, &ioas));
 	/* The third IOAS of the other context: an id this one lacks. */
 	for (i = 0; i < 3; i++)
-		ASSERT_EQ(0, ioas_alloc(other, &other_ioas));
+		ASSERT_EQ(0, ioasid_ioas_new(other, &other_ioas));
 	efd = eventfd(0, EFD_CLOEXEC);
 	ASSERT_LE(0, efd);
 	/* A number no file has: nothing is opened from here on. */
@@ -1074,11 +1004,11 @@ TEST_F(vdpa_net, ioasid_errors)
 	EXPECT_EQ(EBADFD, vdpa_bind(n.fd, n.fd, NULL));
 	EXPECT_EQ(EFAULT, ioctl_err(n.fd, VHOST_VDPA_BIND_IOASID, (void *)8));
 	/* vhost's IOTLB holds a mapping in ASID 0, to be handed. */
-	ASSERT_EQ(0, iotlb_msg(n.fd, 0, VHOST_IOTLB_UPDATE, IOVA_DATA,
-			       DATA_SIZE, n.data));
+	ASSERT_EQ(0, vdpa_iotlb_msg(n.fd, 0, VHOST_IOTLB_UPDATE, IOVA_DATA,
+				    DATA_SIZE, n.data));
 	EXPECT_EQ(EBUSY, vdpa_bind(n.fd, n.ioasid, NULL));
-	ASSERT_EQ(0, iotlb_msg(n.fd, 0, VHOST_IOTLB_INVALIDATE, IOVA_DATA,
-			       DATA_SIZE, NULL));
+	ASSERT_EQ(0, vdpa_iotlb_msg(n.fd, 0, VHOST_IOTLB_INVALIDATE, IOVA_DATA,
+				    DATA_SIZE, NULL));
 	/* A larger struct with zero extra bytes is fine. */
 	ASSERT_EQ(0, ioctl_err(n.fd, VHOST_VDPA_BIND_IOASID, &bind));
 	n.dev_id = bind.cmd.out_dev_id;
@@ -1134,11 +1064,11 @@ TEST_F(vdpa_net, ioasid_errors)
 	EXPECT_EQ(EINVAL, vdpa_detach(n.fd, ~0U));
 	EXPECT_EQ(EPERM, vdpa_detach(n.fd, CVQ_ASID));
 	/* Attached, the IOAS cannot go; detached (twice is fine), it can. */
-	EXPECT_EQ(EBUSY, ioasid_destroy(n.ioasid, ioas));
+	EXPECT_EQ(EBUSY, ioasid_obj_destroy(n.ioasid, ioas));
 	detach.extra = 0;
 	EXPECT_EQ(0, ioctl_err(n.fd, VHOST_VDPA_DETACH_IOASID, &detach));
 	EXPECT_EQ(0, vdpa_detach(n.fd, 0));
-	EXPECT_EQ(0, ioasid_destroy(n.ioasid, ioas));
+	EXPECT_EQ(0, ioasid_obj_destroy(n.ioasid, ioas));
 
 	/* UNBIND */
 	unbind.cmd = (struct vhost_vdpa_unbind_ioasid) { .size = 0 };
@@ -1188,16 +1118,16 @@ TEST_F(vdpa_net, ioasid_replace)
 	vnet_start(_metadata, &n);
 	EXPECT_EQ(base + DATA_KB, vm_pinned_kb());
 	vnet_roundtrip(_metadata, &n, &rng, 32, n.mac);
-	EXPECT_EQ(EBUSY, ioasid_destroy(n.ioasid, a));
+	EXPECT_EQ(EBUSY, ioasid_obj_destroy(n.ioasid, a));
 
-	ASSERT_EQ(0, ioas_alloc(n.ioasid, &b));
+	ASSERT_EQ(0, ioasid_ioas_new(n.ioasid, &b));
 	n.ioas = b;
 	ASSERT_EQ(0, vnet_map_data(&n));
 	EXPECT_EQ(base + 2 * DATA_KB, vm_pinned_kb());
 	ASSERT_EQ(0, vdpa_attach(n.fd, 0, b));
 	vnet_roundtrip(_metadata, &n, &rng, 32, n.mac);
-	EXPECT_EQ(EBUSY, ioasid_destroy(n.ioasid, b));
-	ASSERT_EQ(0, ioasid_destroy(n.ioasid, a));
+	EXPECT_EQ(EBUSY, ioasid_obj_destroy(n.ioasid, b));
+	ASSERT_EQ(0, ioasid_obj_destroy(n.ioasid, a));
 	EXPECT_EQ(base + DATA_KB, vm_pinned_kb());
 	vnet_roundtrip(_metadata, &n, &rng, 32, n.mac);
 	vnet_mac_change(_metadata, &n, &rng);
@@ -1236,8 +1166,8 @@ static void unmap_in_use(struct __test_metadata *_metadata, const char *path,
 	vnet_roundtrip(_metadata, &n, &rng, 16, n.mac);
 
 	if (ioasid) {
-		ASSERT_EQ(0, ioas_unmap(n.ioasid, n.ioas, IOVA_DATA + RX_OFF,
-					RX_SIZE, &unmapped));
+		ASSERT_EQ(0, ioasid_ioas_unmap_range(n.ioasid, n.ioas, IOVA_DATA + RX_OFF,
+						     RX_SIZE, &unmapped));
 		EXPECT_EQ(RX_SIZE, unmapped);
 		EXPECT_EQ(base + DATA_KB - RX_KB, vm_pinned_kb());
 	} else {
@@ -1544,8 +1474,8 @@ static void kill_child(struct __test_metadata *_metadata, const char *path,
 				       1 + ioasid_rng_below(&rng, QSZ / 2),
 				       n.mac);
 	case KILL_REBIND:
-		ASSERT_EQ(0, ioas_alloc(n.ioasid, &a));
-		ASSERT_EQ(0, ioas_alloc(n.ioasid, &b));
+		ASSERT_EQ(0, ioasid_ioas_new(n.ioasid, &a));
+		ASSERT_EQ(0, ioasid_ioas_new(n.ioasid, &b));
 		n.ioas = a;
 		ASSERT_EQ(0, vnet_map_data(&n));
 		n.ioas = b;
@@ -1566,11 +1496,11 @@ static void kill_child(struct __test_metadata *_metadata, const char *path,
 		vnet_start(_metadata, &n);
 		__atomic_store_n(rounds, 1, __ATOMIC_RELAXED);
 		for (;; __atomic_add_fetch(rounds, 1, __ATOMIC_RELAXED)) {
-			ASSERT_EQ(0, ioas_map(n.ioasid, n.ioas, remap,
-					      REMAP_SIZE, IOVA_REMAP));
+			ASSERT_EQ(0, ioasid_ioas_map_at(n.ioasid, n.ioas, remap,
+							REMAP_SIZE, IOVA_REMAP));
 			vnet_roundtrip(_metadata, &n, &rng, 4, n.mac);
-			ASSERT_EQ(0, ioas_unmap(n.ioasid, n.ioas, IOVA_REMAP,
-						REMAP_SIZE, NULL));
+			ASSERT_EQ(0, ioasid_ioas_unmap_range(n.ioasid, n.ioas, IOVA_REMAP,
+							     REMAP_SIZE, NULL));
 		}
 	case KILL_MODES:
 		break;
@@ -1686,8 +1616,8 @@ static void attach_child(struct __test_metadata *_metadata, const char *path,
 	ASSERT_NE(MAP_FAILED, chunk);
 	copies = huge ? BIG_COPIES : SMALL_COPIES;
 	c = huge ? 'h' : 's';
-	ASSERT_EQ(0, ioas_alloc(n.ioasid, &n.ioas));
-	ASSERT_EQ(0, ioas_map(n.ioasid, n.ioas, chunk, BIG_CHUNK, IOVA_BIG));
+	ASSERT_EQ(0, ioasid_ioas_new(n.ioasid, &n.ioas));
+	ASSERT_EQ(0, ioasid_ioas_map_at(n.ioasid, n.ioas, chunk, BIG_CHUNK, IOVA_BIG));
 	for (i = 1; i < copies; i++)
 		ASSERT_EQ(0, ioas_copy(n.ioasid, n.ioas, IOVA_BIG, BIG_CHUNK,
 				       IOVA_BIG + (__u64)i * BIG_CHUNK));
