@@ -106,28 +106,6 @@ static bool have_faults(int fd)
 	return (info.features & want) == want;
 }
 
-static int destroy(int fd, __u32 id)
-{
-	struct ioasid_destroy cmd = { .size = sizeof(cmd), .id = id };
-
-	return ioctl_err(fd, IOASID_DESTROY, &cmd);
-}
-
-static int ioas_map_at(int fd, __u32 ioas, void *va, __u64 len, __u64 iova)
-{
-	struct ioasid_ioas_map cmd = {
-		.size = sizeof(cmd),
-		.flags = IOASID_IOAS_MAP_FIXED_IOVA | IOASID_IOAS_MAP_READ |
-			 IOASID_IOAS_MAP_WRITE,
-		.ioas_id = ioas,
-		.user_va = (uintptr_t)va,
-		.length = len,
-		.iova = iova,
-	};
-
-	return ioctl_err(fd, IOASID_IOAS_MAP, &cmd);
-}
-
 /* Attach @pt to the RID (@pasid 0) or to a PASID of @mock. */
 static int attach(int fd, __u32 mock, __u32 pasid, __u32 pt, bool replace)
 {
@@ -211,7 +189,7 @@ static void env_setup(struct __test_metadata *_metadata, struct fenv *e,
 
 	ASSERT_EQ(0, ioctl_err(e->fd, IOASID_IOAS_ALLOC, &ia));
 	e->ioas = ia.out_ioas_id;
-	ASSERT_EQ(0, ioas_map_at(e->fd, e->ioas, e->ram, RAM_SIZE, GPA_BASE));
+	ASSERT_EQ(0, ioasid_ioas_map_at(e->fd, e->ioas, e->ram, RAM_SIZE, GPA_BASE));
 	ASSERT_EQ(0, ioasid_mock_dev_add(e->fd, mock_flags, 0, 0, &e->mock));
 	ASSERT_EQ(0, ioasid_device_bind(e->fd, e->mock, &e->dev));
 	ASSERT_EQ(0, ioasid_nest_parent_alloc(e->fd, e->dev, e->ioas, true,
@@ -500,7 +478,7 @@ TEST_F(fault, alloc_errors)
 	EXPECT_NE(0, big.a.out_fault_id);
 	EXPECT_LE(0, big.a.out_fault_fd);
 	close(big.a.out_fault_fd);
-	EXPECT_EQ(0, destroy(fd, big.a.out_fault_id));
+	EXPECT_EQ(0, ioasid_obj_destroy(fd, big.a.out_fault_id));
 
 	/* No descriptor left: EMFILE, and no object stays behind. */
 	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &rl));
@@ -558,7 +536,7 @@ TEST_F(fault, alloc_layout)
 		EXPECT_EQ(0, ring->lost_events);
 		munmap(ring, cmd.out_mmap_size);
 		close(cmd.out_fault_fd);
-		EXPECT_EQ(0, destroy(fd, cmd.out_fault_id));
+		EXPECT_EQ(0, ioasid_obj_destroy(fd, cmd.out_fault_id));
 	}
 }
 
@@ -642,16 +620,16 @@ TEST_F(fault, hwpt_fault_id)
 	ASSERT_NE(0, hp);
 	ASSERT_NE(0, hn);
 	/* Two HWPTs use it: it stays. */
-	EXPECT_EQ(EBUSY, destroy(e->fd, q.id));
-	EXPECT_EQ(0, destroy(e->fd, hp));
-	EXPECT_EQ(EBUSY, destroy(e->fd, q.id));
+	EXPECT_EQ(EBUSY, ioasid_obj_destroy(e->fd, q.id));
+	EXPECT_EQ(0, ioasid_obj_destroy(e->fd, hp));
+	EXPECT_EQ(EBUSY, ioasid_obj_destroy(e->fd, q.id));
 	/* Attached or not. */
 	ASSERT_EQ(0, ioasid_rid_attach(e->fd, e->mock, hn, false));
-	EXPECT_EQ(EBUSY, destroy(e->fd, q.id));
+	EXPECT_EQ(EBUSY, ioasid_obj_destroy(e->fd, q.id));
 	ASSERT_EQ(0, ioasid_rid_detach(e->fd, e->mock));
-	EXPECT_EQ(0, destroy(e->fd, hn));
-	EXPECT_EQ(0, destroy(e->fd, q.id));
-	EXPECT_EQ(ENOENT, destroy(e->fd, q.id));
+	EXPECT_EQ(0, ioasid_obj_destroy(e->fd, hn));
+	EXPECT_EQ(0, ioasid_obj_destroy(e->fd, q.id));
+	EXPECT_EQ(ENOENT, ioasid_obj_destroy(e->fd, q.id));
 	/* The object is gone: its id with it. */
 	EXPECT_EQ(ENOENT, ioasid_hwpt_alloc_fault(e->fd, e->dev, e->ioas,
 						  q.id, &id));
@@ -1037,10 +1015,10 @@ TEST_F_TIMEOUT(fault, dma_paging, 120)
 				TH_LOG(REC_LOG(r));
 			EXPECT_TRUE(r.flags & LAST);
 			if (ok)
-				ASSERT_EQ(0, ioas_map_at(e->fd, e->ioas,
-							 page + k * SZ_4K,
-							 SZ_4K,
-							 iova + k * SZ_4K));
+				ASSERT_EQ(0, ioasid_ioas_map_at(e->fd, e->ioas,
+								page + k * SZ_4K,
+								SZ_4K,
+								iova + k * SZ_4K));
 			EXPECT_EQ(0, ioasid_fq_respond(&q, r.cookie,
 						       cases[c].code));
 		}
@@ -1299,19 +1277,19 @@ static void cleanup_case(struct __test_metadata *_metadata, struct fenv *e,
 		break;
 	case CLEAN_DESTROY:
 		/* Attached, it stays, and nothing is answered. */
-		EXPECT_EQ(EBUSY, destroy(e->fd, h));
+		EXPECT_EQ(EBUSY, ioasid_obj_destroy(e->fd, h));
 		EXPECT_STATS(e, 4, 4, 0, 0, 0);
 		ASSERT_EQ(0, detach(e->fd, e->mock, pasid));
-		EXPECT_EQ(0, destroy(e->fd, h));
+		EXPECT_EQ(0, ioasid_obj_destroy(e->fd, h));
 		break;
 	case CLEAN_QUEUE_CLOSE:
 		/* The object lives on: its requests wait for the HWPT. */
 		ioasid_fq_close(&q);
-		EXPECT_EQ(EBUSY, destroy(e->fd, q.id));
+		EXPECT_EQ(EBUSY, ioasid_obj_destroy(e->fd, q.id));
 		EXPECT_STATS(e, 4, 4, 0, 0, 0);
 		ASSERT_EQ(0, detach(e->fd, e->mock, pasid));
-		EXPECT_EQ(0, destroy(e->fd, h));
-		EXPECT_EQ(0, destroy(e->fd, q.id));
+		EXPECT_EQ(0, ioasid_obj_destroy(e->fd, h));
+		EXPECT_EQ(0, ioasid_obj_destroy(e->fd, q.id));
 		break;
 	case CLEAN_UNBIND:
 		ASSERT_EQ(0, ioasid_device_unbind(e->fd, e->mock));
@@ -1403,8 +1381,8 @@ TEST_F(fault, cleanup_object_then_file)
 	inject(_metadata, e, 0, FAULT_IOVA, 2, 1, PERM_R);
 	ASSERT_EQ(0, ioasid_rid_detach(e->fd, e->mock));
 	EXPECT_STATS(e, 2, 0, 0, 0, 2);
-	ASSERT_EQ(0, destroy(e->fd, h));
-	ASSERT_EQ(0, destroy(e->fd, q.id));
+	ASSERT_EQ(0, ioasid_obj_destroy(e->fd, h));
+	ASSERT_EQ(0, ioasid_obj_destroy(e->fd, q.id));
 	/* What was delivered is still there, answered already. */
 	ASSERT_EQ(2, ioasid_fq_read(&q, r, 2));
 	EXPECT_EQ(FAULT_IOVA + SZ_4K, r[1].addr);

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * vDPA for the /dev/ioasid selftests: a vdpa_sim_net device created with
- * the "vdpa" generic netlink family (no iproute2 in the test guest), the
- * path of its vhost-vdpa char device, and the vhost-vdpa ioctls of
- * <linux/vhost_ioasid.h>.
+ * vDPA for the /dev/ioasid selftests: devices created on a management
+ * device (vdpa_sim_net, vdpa_sim_blk, the test IOMMU's ioasid_mock_vdpa)
+ * with the "vdpa" generic netlink family (no iproute2 in the test guest),
+ * the path of their vhost-vdpa char device, the vhost-vdpa ioctls of
+ * <linux/vhost_ioasid.h>, vhost's IOTLB messages, and the DMA engine of
+ * the test IOMMU's vDPA devices.
  */
 #ifndef __SELFTESTS_IOASID_VDPA_H
 #define __SELFTESTS_IOASID_VDPA_H
@@ -151,18 +153,29 @@ static inline int genl_family(const char *name)
 	return -EPROTO;
 }
 
-/* VDPA_CMD_DEV_NEW of @name on the vdpasim_net management device. */
-static inline int vdpa_dev_new(int family, const char *name,
-			       const unsigned char *mac)
+/*
+ * VDPA_CMD_DEV_NEW of @name on management device @mgmtdev, with MAC @mac
+ * unless NULL.
+ */
+static inline int vdpa_dev_new_on(int family, const char *mgmtdev,
+				  const char *name, const unsigned char *mac)
 {
 	struct genl_req req;
 
 	genl_init(&req, family, VDPA_CMD_DEV_NEW, NLM_F_ACK);
-	if (!genl_put_str(&req, VDPA_ATTR_MGMTDEV_DEV_NAME, VDPA_MGMTDEV) ||
+	if (!genl_put_str(&req, VDPA_ATTR_MGMTDEV_DEV_NAME, mgmtdev) ||
 	    !genl_put_str(&req, VDPA_ATTR_DEV_NAME, name) ||
-	    !genl_put(&req, VDPA_ATTR_DEV_NET_CFG_MACADDR, mac, ETH_ALEN))
+	    (mac && !genl_put(&req, VDPA_ATTR_DEV_NET_CFG_MACADDR, mac,
+			      ETH_ALEN)))
 		return -E2BIG;
 	return genl_talk(&req, NULL, 0);
+}
+
+/* VDPA_CMD_DEV_NEW of @name on the vdpasim_net management device. */
+static inline int vdpa_dev_new(int family, const char *name,
+			       const unsigned char *mac)
+{
+	return vdpa_dev_new_on(family, VDPA_MGMTDEV, name, mac);
 }
 
 /* VDPA_CMD_DEV_DEL of @name: 0, or a negative errno (-ENODEV: none). */
@@ -258,15 +271,16 @@ static inline bool vhost_ioasid_missing(int rc)
 }
 
 /*
- * Create vdpa_sim_net device @name with MAC @mac and find its vhost-vdpa
- * char device: 0 with *@family and @path set, or a negative errno:
- * -ENOENT no vdpa netlink family or no char device, -ENODEV no
- * vdpa_sim_net management device.  A device a killed run left is removed
- * first.
+ * Create device @name on vdpa management device @mgmtdev, with MAC @mac
+ * unless NULL, and find its vhost-vdpa char device: 0 with *@family and
+ * @path set, or a negative errno: -ENOENT no vdpa netlink family or no
+ * char device, -ENODEV no such management device.  A device a killed run
+ * left is removed first.
  */
-static inline int vdpa_test_dev_create(const char *name,
-				       const unsigned char *mac, int *family,
-				       char *path, size_t len)
+static inline int vdpa_test_dev_create_on(const char *mgmtdev,
+					  const char *name,
+					  const unsigned char *mac,
+					  int *family, char *path, size_t len)
 {
 	int rc;
 
@@ -274,13 +288,22 @@ static inline int vdpa_test_dev_create(const char *name,
 	if (*family < 0)
 		return -ENOENT;
 	vdpa_dev_del(*family, name);
-	rc = vdpa_dev_new(*family, name, mac);
+	rc = vdpa_dev_new_on(*family, mgmtdev, name, mac);
 	if (rc)
 		return rc;
 	rc = vhost_vdpa_path(name, path, len);
 	if (rc)
 		vdpa_dev_del(*family, name);
 	return rc;
+}
+
+/* The same on vdpa_sim_net's management device. */
+static inline int vdpa_test_dev_create(const char *name,
+				       const unsigned char *mac, int *family,
+				       char *path, size_t len)
+{
+	return vdpa_test_dev_create_on(VDPA_MGMTDEV, name, mac, family, path,
+				       len);
 }
 
 /*
@@ -303,38 +326,6 @@ static inline int vdpa_test_open(const char *path)
 		return rc;
 	}
 	return fd;
-}
-
-/*
- * Create device @name on vdpa management device @mgmtdev, with MAC @mac
- * unless NULL, and find its vhost-vdpa char device: as
- * vdpa_test_dev_create().
- */
-static inline int vdpa_test_dev_create_on(const char *mgmtdev,
-					  const char *name,
-					  const unsigned char *mac,
-					  int *family, char *path, size_t len)
-{
-	struct genl_req req;
-	int rc;
-
-	*family = genl_family(VDPA_GENL_NAME);
-	if (*family < 0)
-		return -ENOENT;
-	vdpa_dev_del(*family, name);
-	genl_init(&req, *family, VDPA_CMD_DEV_NEW, NLM_F_ACK);
-	if (!genl_put_str(&req, VDPA_ATTR_MGMTDEV_DEV_NAME, mgmtdev) ||
-	    !genl_put_str(&req, VDPA_ATTR_DEV_NAME, name) ||
-	    (mac && !genl_put(&req, VDPA_ATTR_DEV_NET_CFG_MACADDR, mac,
-			      ETH_ALEN)))
-		return -E2BIG;
-	rc = genl_talk(&req, NULL, 0);
-	if (rc)
-		return rc;
-	rc = vhost_vdpa_path(name, path, len);
-	if (rc)
-		vdpa_dev_del(*family, name);
-	return rc;
 }
 
 /* One vhost IOTLB message (VHOST_IOTLB_MSG_V2) for @asid: 0 or the errno. */

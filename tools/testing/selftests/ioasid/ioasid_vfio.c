@@ -99,51 +99,6 @@ static int detach_pt(int cdev)
 	return ioctl_err(cdev, VFIO_DEVICE_DETACH_IOASID_PT, &detach);
 }
 
-static int ioas_alloc(int fd, __u32 *id)
-{
-	struct ioasid_ioas_alloc cmd = { .size = sizeof(cmd) };
-	int rc;
-
-	rc = ioctl_err(fd, IOASID_IOAS_ALLOC, &cmd);
-	if (!rc)
-		*id = cmd.out_ioas_id;
-	return rc;
-}
-
-static int ioas_map(int fd, __u32 ioas, void *va, size_t len, __u64 iova)
-{
-	struct ioasid_ioas_map cmd = {
-		.size = sizeof(cmd),
-		.flags = IOASID_IOAS_MAP_FIXED_IOVA | IOASID_IOAS_MAP_READ |
-			 IOASID_IOAS_MAP_WRITE,
-		.ioas_id = ioas,
-		.user_va = (uintptr_t)va,
-		.length = len,
-		.iova = iova,
-	};
-
-	return ioctl_err(fd, IOASID_IOAS_MAP, &cmd);
-}
-
-static int ioas_unmap(int fd, __u32 ioas, __u64 iova, __u64 len)
-{
-	struct ioasid_ioas_unmap cmd = {
-		.size = sizeof(cmd),
-		.ioas_id = ioas,
-		.iova = iova,
-		.length = len,
-	};
-
-	return ioctl_err(fd, IOASID_IOAS_UNMAP, &cmd);
-}
-
-static int destroy(int fd, __u32 id)
-{
-	struct ioasid_destroy cmd = { .size = sizeof(cmd), .id = id };
-
-	return ioctl_err(fd, IOASID_DESTROY, &cmd);
-}
-
 /*
  * The kernel log from now on: open /dev/kmsg at its end.  The IOMMU's
  * fault interrupt is asynchronous, so wait_dmar_fault() polls.  The DMAR
@@ -354,7 +309,7 @@ TEST_F(vfio_edu, bind_errors)
 				    &iommufd_detach));
 
 	/* The binding owns the device object. */
-	EXPECT_EQ(EPERM, destroy(self->ioasid, self->dev_id));
+	EXPECT_EQ(EPERM, ioasid_obj_destroy(self->ioasid, self->dev_id));
 }
 
 TEST_F(vfio_edu, attach_errors)
@@ -368,7 +323,7 @@ TEST_F(vfio_edu, attach_errors)
 	__u32 ioas, pt_id;
 
 	ASSERT_EQ(0, bind_ioasid(self->cdev, self->ioasid, &self->dev_id));
-	ASSERT_EQ(0, ioas_alloc(self->ioasid, &ioas));
+	ASSERT_EQ(0, ioasid_ioas_new(self->ioasid, &ioas));
 
 	attach.pt_id = ioas;
 	attach.argsz = offsetofend(struct vfio_device_attach_ioasid_pt,
@@ -407,12 +362,12 @@ TEST_F(vfio_edu, attach_errors)
 	pt_id = ioas;
 	ASSERT_EQ(0, attach_pt(self->cdev, &pt_id));
 	EXPECT_NE(ioas, pt_id);
-	EXPECT_EQ(EBUSY, destroy(self->ioasid, ioas));
-	EXPECT_EQ(EBUSY, destroy(self->ioasid, pt_id));
+	EXPECT_EQ(EBUSY, ioasid_obj_destroy(self->ioasid, ioas));
+	EXPECT_EQ(EBUSY, ioasid_obj_destroy(self->ioasid, pt_id));
 	EXPECT_EQ(0, detach_pt(self->cdev));
 	/* The IOAS's own HWPT went with its last attachment. */
-	EXPECT_EQ(ENOENT, destroy(self->ioasid, pt_id));
-	EXPECT_EQ(0, destroy(self->ioasid, ioas));
+	EXPECT_EQ(ENOENT, ioasid_obj_destroy(self->ioasid, pt_id));
+	EXPECT_EQ(0, ioasid_obj_destroy(self->ioasid, ioas));
 }
 
 /*
@@ -473,9 +428,9 @@ TEST_F(vfio_edu, close_ioasid_first)
 	__u32 ioas, pt_id;
 
 	ASSERT_EQ(0, bind_ioasid(self->cdev, self->ioasid, &self->dev_id));
-	ASSERT_EQ(0, ioas_alloc(self->ioasid, &ioas));
-	ASSERT_EQ(0, ioas_map(self->ioasid, ioas, self->buf, 2 * PAGE,
-			      IOVA_SRC));
+	ASSERT_EQ(0, ioasid_ioas_new(self->ioasid, &ioas));
+	ASSERT_EQ(0, ioasid_ioas_map_at(self->ioasid, ioas, self->buf, 2 * PAGE,
+					IOVA_SRC));
 	pt_id = ioas;
 	ASSERT_EQ(0, attach_pt(self->cdev, &pt_id));
 	close(self->ioasid);
@@ -543,7 +498,7 @@ TEST_F(vfio_edu, iova_ranges_vtd)
 	__u32 ioas, pt_id, i;
 
 	ASSERT_EQ(0, bind_ioasid(self->cdev, self->ioasid, &self->dev_id));
-	ASSERT_EQ(0, ioas_alloc(self->ioasid, &ioas));
+	ASSERT_EQ(0, ioasid_ioas_new(self->ioasid, &ioas));
 	pt_id = ioas;
 	ASSERT_EQ(0, attach_pt(self->cdev, &pt_id));
 
@@ -565,12 +520,12 @@ TEST_F(vfio_edu, iova_ranges_vtd)
 	EXPECT_EQ((1ULL << 48) - 1, r.ranges[r.cmd.num_ranges - 1].last);
 
 	/* The MSI window and what lies above the aperture cannot be mapped. */
-	EXPECT_EQ(EADDRINUSE, ioas_map(self->ioasid, ioas, self->buf, PAGE,
-				       0xfee00000ULL));
-	EXPECT_EQ(EADDRINUSE, ioas_map(self->ioasid, ioas, self->buf, PAGE,
-				       1ULL << 48));
-	EXPECT_EQ(0, ioas_map(self->ioasid, ioas, self->buf, PAGE,
-			      (1ULL << 48) - PAGE));
+	EXPECT_EQ(EADDRINUSE, ioasid_ioas_map_at(self->ioasid, ioas, self->buf, PAGE,
+						 0xfee00000ULL));
+	EXPECT_EQ(EADDRINUSE, ioasid_ioas_map_at(self->ioasid, ioas, self->buf, PAGE,
+						 1ULL << 48));
+	EXPECT_EQ(0, ioasid_ioas_map_at(self->ioasid, ioas, self->buf, PAGE,
+					(1ULL << 48) - PAGE));
 }
 
 /*
@@ -586,9 +541,9 @@ TEST_F(vfio_edu, dma_map_unmap_replace_detach)
 	int kmsg;
 
 	ASSERT_EQ(0, bind_ioasid(self->cdev, self->ioasid, &self->dev_id));
-	ASSERT_EQ(0, ioas_alloc(self->ioasid, &ioas));
-	ASSERT_EQ(0, ioas_map(self->ioasid, ioas, src, PAGE, IOVA_SRC));
-	ASSERT_EQ(0, ioas_map(self->ioasid, ioas, dst, PAGE, IOVA_DST));
+	ASSERT_EQ(0, ioasid_ioas_new(self->ioasid, &ioas));
+	ASSERT_EQ(0, ioasid_ioas_map_at(self->ioasid, ioas, src, PAGE, IOVA_SRC));
+	ASSERT_EQ(0, ioasid_ioas_map_at(self->ioasid, ioas, dst, PAGE, IOVA_DST));
 	pt_id = ioas;
 	ASSERT_EQ(0, attach_pt(self->cdev, &pt_id));
 	edu_setup(_metadata, self);
@@ -603,20 +558,21 @@ TEST_F(vfio_edu, dma_map_unmap_replace_detach)
 
 	/* Unmapped: the DMA is refused and the memory keeps its data. */
 	memset(dst, 0, PAGE);
-	ASSERT_EQ(0, ioas_unmap(self->ioasid, ioas, IOVA_DST, PAGE));
+	ASSERT_EQ(0, ioasid_ioas_unmap_range(self->ioasid, ioas, IOVA_DST, PAGE,
+					     NULL));
 	ASSERT_EQ(0, edu_dma(self->bar, IOVA_DST, EDU_LEN, true));
 	EXPECT_TRUE(is_zero(dst));
 	EXPECT_TRUE(wait_dmar_fault(kmsg, IOVA_DST));
 
 	/* Replace: a second IOAS maps another page at the same IOVA. */
-	ASSERT_EQ(0, ioas_alloc(self->ioasid, &ioas2));
-	ASSERT_EQ(0, ioas_map(self->ioasid, ioas2, other, PAGE, IOVA_DST));
-	ASSERT_EQ(0, ioas_map(self->ioasid, ioas, dst, PAGE, IOVA_DST));
+	ASSERT_EQ(0, ioasid_ioas_new(self->ioasid, &ioas2));
+	ASSERT_EQ(0, ioasid_ioas_map_at(self->ioasid, ioas2, other, PAGE, IOVA_DST));
+	ASSERT_EQ(0, ioasid_ioas_map_at(self->ioasid, ioas, dst, PAGE, IOVA_DST));
 	pt_id2 = ioas2;
 	ASSERT_EQ(0, attach_pt(self->cdev, &pt_id2));
 	EXPECT_NE(pt_id, pt_id2);
 	/* The first IOAS's HWPT went with its only attachment. */
-	EXPECT_EQ(ENOENT, destroy(self->ioasid, pt_id));
+	EXPECT_EQ(ENOENT, ioasid_obj_destroy(self->ioasid, pt_id));
 	ASSERT_EQ(0, edu_dma(self->bar, IOVA_DST, EDU_LEN, true));
 	EXPECT_TRUE(is_filled(other, 0x31));
 	EXPECT_TRUE(is_zero(dst));
@@ -639,14 +595,14 @@ TEST_F(vfio_edu, dma_through_hwpt)
 	__u32 ioas, pt_id;
 
 	ASSERT_EQ(0, bind_ioasid(self->cdev, self->ioasid, &self->dev_id));
-	ASSERT_EQ(0, ioas_alloc(self->ioasid, &ioas));
+	ASSERT_EQ(0, ioasid_ioas_new(self->ioasid, &ioas));
 	/* Mapped before the HWPT exists: it is filled on allocation. */
-	ASSERT_EQ(0, ioas_map(self->ioasid, ioas, src, PAGE, IOVA_SRC));
+	ASSERT_EQ(0, ioasid_ioas_map_at(self->ioasid, ioas, src, PAGE, IOVA_SRC));
 	hwpt.dev_id = self->dev_id;
 	hwpt.pt_id = ioas;
 	ASSERT_EQ(0, ioctl_err(self->ioasid, IOASID_HWPT_ALLOC, &hwpt));
 	/* Mapped after: kept in step. */
-	ASSERT_EQ(0, ioas_map(self->ioasid, ioas, dst, PAGE, IOVA_DST));
+	ASSERT_EQ(0, ioasid_ioas_map_at(self->ioasid, ioas, dst, PAGE, IOVA_DST));
 	pt_id = hwpt.out_hwpt_id;
 	ASSERT_EQ(0, attach_pt(self->cdev, &pt_id));
 	EXPECT_EQ(hwpt.out_hwpt_id, pt_id);
@@ -657,10 +613,10 @@ TEST_F(vfio_edu, dma_through_hwpt)
 	ASSERT_EQ(0, edu_dma(self->bar, IOVA_DST, EDU_LEN, true));
 	EXPECT_TRUE(is_filled(dst, 0x77));
 
-	EXPECT_EQ(EBUSY, destroy(self->ioasid, hwpt.out_hwpt_id));
+	EXPECT_EQ(EBUSY, ioasid_obj_destroy(self->ioasid, hwpt.out_hwpt_id));
 	EXPECT_EQ(0, detach_pt(self->cdev));
-	EXPECT_EQ(0, destroy(self->ioasid, hwpt.out_hwpt_id));
-	EXPECT_EQ(0, destroy(self->ioasid, ioas));
+	EXPECT_EQ(0, ioasid_obj_destroy(self->ioasid, hwpt.out_hwpt_id));
+	EXPECT_EQ(0, ioasid_obj_destroy(self->ioasid, ioas));
 }
 
 /*
@@ -685,9 +641,9 @@ TEST_F(vfio_edu, fault_queue_nothing_arrives)
 	ASSERT_EQ(0, bind_ioasid(self->cdev, self->ioasid, &self->dev_id));
 	kmsg = kmsg_open();
 	ASSERT_LE(0, kmsg);
-	ASSERT_EQ(0, ioas_alloc(self->ioasid, &ioas));
-	ASSERT_EQ(0, ioas_map(self->ioasid, ioas, src, PAGE, IOVA_SRC));
-	ASSERT_EQ(0, ioas_map(self->ioasid, ioas, dst, PAGE, IOVA_DST));
+	ASSERT_EQ(0, ioasid_ioas_new(self->ioasid, &ioas));
+	ASSERT_EQ(0, ioasid_ioas_map_at(self->ioasid, ioas, src, PAGE, IOVA_SRC));
+	ASSERT_EQ(0, ioasid_ioas_map_at(self->ioasid, ioas, dst, PAGE, IOVA_DST));
 	efd = eventfd(0, EFD_NONBLOCK);
 	ASSERT_LE(0, efd);
 	ASSERT_EQ(0, ioasid_fq_open(self->ioasid, IOASID_FAULT_QUEUE_EVENTFD,
@@ -704,7 +660,8 @@ TEST_F(vfio_edu, fault_queue_nothing_arrives)
 	ASSERT_EQ(0, edu_dma(self->bar, IOVA_DST, EDU_LEN, true));
 	EXPECT_TRUE(is_filled(dst, 0x3c));
 	/* Refused by the VT-d: logged, not delivered. */
-	ASSERT_EQ(0, ioas_unmap(self->ioasid, ioas, IOVA_DST, PAGE));
+	ASSERT_EQ(0, ioasid_ioas_unmap_range(self->ioasid, ioas, IOVA_DST, PAGE,
+					     NULL));
 	ASSERT_EQ(0, edu_dma(self->bar, IOVA_DST, EDU_LEN, true));
 	EXPECT_TRUE(wait_dmar_fault(kmsg, IOVA_DST));
 
@@ -717,12 +674,12 @@ TEST_F(vfio_edu, fault_queue_nothing_arrives)
 	EXPECT_EQ(0, q.ring->lost_events);
 
 	/* The HWPT holds the queue until it goes. */
-	EXPECT_EQ(EBUSY, destroy(self->ioasid, q.id));
+	EXPECT_EQ(EBUSY, ioasid_obj_destroy(self->ioasid, q.id));
 	EXPECT_EQ(0, detach_pt(self->cdev));
-	EXPECT_EQ(0, destroy(self->ioasid, hwpt));
-	EXPECT_EQ(0, destroy(self->ioasid, q.id));
+	EXPECT_EQ(0, ioasid_obj_destroy(self->ioasid, hwpt));
+	EXPECT_EQ(0, ioasid_obj_destroy(self->ioasid, q.id));
 	ioasid_fq_close(&q);
-	EXPECT_EQ(0, destroy(self->ioasid, ioas));
+	EXPECT_EQ(0, ioasid_obj_destroy(self->ioasid, ioas));
 	close(efd);
 	close(kmsg);
 }
@@ -744,9 +701,9 @@ TEST_F(vfio_edu, blocked_before_attach_and_after_close)
 	edu_setup(_metadata, self);
 	kmsg = kmsg_open();
 	ASSERT_LE(0, kmsg);
-	ASSERT_EQ(0, ioas_alloc(self->ioasid, &ioas));
-	ASSERT_EQ(0, ioas_map(self->ioasid, ioas, src, PAGE, IOVA_SRC));
-	ASSERT_EQ(0, ioas_map(self->ioasid, ioas, dst, PAGE, IOVA_DST));
+	ASSERT_EQ(0, ioasid_ioas_new(self->ioasid, &ioas));
+	ASSERT_EQ(0, ioasid_ioas_map_at(self->ioasid, ioas, src, PAGE, IOVA_SRC));
+	ASSERT_EQ(0, ioasid_ioas_map_at(self->ioasid, ioas, dst, PAGE, IOVA_DST));
 
 	/* Bound, not attached: blocked although the IOAS maps the page. */
 	fill(src, 0x55);
@@ -812,9 +769,9 @@ TEST_F(vfio_edu, no_pasid)
 	if (!(ginfo.features & IOASID_FEATURE_PASID))
 		SKIP(return, "kernel without IOASID_FEATURE_PASID");
 	ASSERT_EQ(0, bind_ioasid(self->cdev, self->ioasid, &self->dev_id));
-	ASSERT_EQ(0, ioas_alloc(self->ioasid, &ioas));
-	ASSERT_EQ(0, ioas_map(self->ioasid, ioas, src, PAGE, IOVA_SRC));
-	ASSERT_EQ(0, ioas_map(self->ioasid, ioas, dst, PAGE, IOVA_DST));
+	ASSERT_EQ(0, ioasid_ioas_new(self->ioasid, &ioas));
+	ASSERT_EQ(0, ioasid_ioas_map_at(self->ioasid, ioas, src, PAGE, IOVA_SRC));
+	ASSERT_EQ(0, ioasid_ioas_map_at(self->ioasid, ioas, dst, PAGE, IOVA_DST));
 
 	/* Not attached: declared and blocked. */
 	ASSERT_EQ(0, ioasid_pasid_info(self->ioasid, self->dev_id, 0, &info));
@@ -897,9 +854,9 @@ TEST_F(vfio_edu, no_pasid)
 	ASSERT_EQ(0, edu_dma(self->bar, IOVA_DST, EDU_LEN, true));
 	EXPECT_TRUE(is_filled(dst, 0x42));
 #endif
-	EXPECT_EQ(EBUSY, destroy(self->ioasid, pt_id));
+	EXPECT_EQ(EBUSY, ioasid_obj_destroy(self->ioasid, pt_id));
 	EXPECT_EQ(0, detach_pt(self->cdev));
-	EXPECT_EQ(ENOENT, destroy(self->ioasid, pt_id));
+	EXPECT_EQ(ENOENT, ioasid_obj_destroy(self->ioasid, pt_id));
 }
 
 /* ---- allocation failures ----------------------------------------------- */
@@ -939,9 +896,9 @@ TEST_F(vfio_edu, nesting_unsupported)
 	if (vtd.ecap_reg & (1ULL << 26))
 		SKIP(return, "this VT-d can nest (ecap 0x%llx)",
 		     (unsigned long long)vtd.ecap_reg);
-	ASSERT_EQ(0, ioas_alloc(self->ioasid, &ioas));
-	ASSERT_EQ(0, ioas_map(self->ioasid, ioas, src, PAGE, IOVA_SRC));
-	ASSERT_EQ(0, ioas_map(self->ioasid, ioas, dst, PAGE, IOVA_DST));
+	ASSERT_EQ(0, ioasid_ioas_new(self->ioasid, &ioas));
+	ASSERT_EQ(0, ioasid_ioas_map_at(self->ioasid, ioas, src, PAGE, IOVA_SRC));
+	ASSERT_EQ(0, ioasid_ioas_map_at(self->ioasid, ioas, dst, PAGE, IOVA_DST));
 
 	/* No nesting parent on this IOMMU. */
 	EXPECT_EQ(EOPNOTSUPP, ioasid_nest_parent_alloc(self->ioasid,
@@ -972,11 +929,11 @@ TEST_F(vfio_edu, nesting_unsupported)
 	ASSERT_EQ(0, edu_dma(self->bar, IOVA_SRC, EDU_LEN, false));
 	ASSERT_EQ(0, edu_dma(self->bar, IOVA_DST, EDU_LEN, true));
 	EXPECT_TRUE(is_filled(dst, 0x5d));
-	EXPECT_EQ(EBUSY, destroy(self->ioasid, hwpt));
+	EXPECT_EQ(EBUSY, ioasid_obj_destroy(self->ioasid, hwpt));
 	ASSERT_EQ(0, detach_pt(self->cdev));
-	EXPECT_EQ(0, destroy(self->ioasid, hwpt));
+	EXPECT_EQ(0, ioasid_obj_destroy(self->ioasid, hwpt));
 	/* And the IOAS is held by nothing. */
-	EXPECT_EQ(0, destroy(self->ioasid, ioas));
+	EXPECT_EQ(0, ioasid_obj_destroy(self->ioasid, ioas));
 }
 
 static int vfio_scenario(int cdev, int ioasid, unsigned char *buf)
@@ -984,20 +941,20 @@ static int vfio_scenario(int cdev, int ioasid, unsigned char *buf)
 	__u32 ioas, ioas2, pt_id;
 	int rc;
 
-	rc = ioas_alloc(ioasid, &ioas);
+	rc = ioasid_ioas_new(ioasid, &ioas);
 	if (rc)
 		return rc;
-	rc = ioas_map(ioasid, ioas, buf, 2 * PAGE, IOVA_SRC);
+	rc = ioasid_ioas_map_at(ioasid, ioas, buf, 2 * PAGE, IOVA_SRC);
 	if (rc)
 		return rc;
 	pt_id = ioas;
 	rc = attach_pt(cdev, &pt_id);
 	if (rc)
 		return rc;
-	rc = ioas_alloc(ioasid, &ioas2);
+	rc = ioasid_ioas_new(ioasid, &ioas2);
 	if (rc)
 		return rc;
-	rc = ioas_map(ioasid, ioas2, buf + 2 * PAGE, PAGE, IOVA_DST);
+	rc = ioasid_ioas_map_at(ioasid, ioas2, buf + 2 * PAGE, PAGE, IOVA_DST);
 	if (rc)
 		return rc;
 	pt_id = ioas2;
