@@ -120,10 +120,11 @@ struct vhost_vdpa_unbind_ioasid {
  * a device not bound; %E2BIG; %EPERM for the ASID vhost-vdpa keeps;
  * %ENOENT when @pt_id names no IOAS (or HWPT); for a device behind a
  * platform IOMMU the errors of attaching a device (%EINVAL for a HWPT
- * of another device's IOMMU, %EBUSY); %ENOSPC when the device's own table
- * cannot hold the IOAS's mappings (the ASID stays as it was); %EINTR when
- * a fatal signal stopped the pinning of the IOAS's mappings (likewise);
- * %ENOMEM; %EFAULT.
+ * of another device's IOMMU, %EBUSY, %EADDRINUSE when the IOAS maps one
+ * of the device's reserved regions, such as its MSI window); %ENOSPC when
+ * the device's own table cannot hold the IOAS's mappings (the ASID stays
+ * as it was); %EINTR when a fatal signal stopped the pinning of the
+ * IOAS's mappings (likewise); %ENOMEM; %EFAULT.
  */
 struct vhost_vdpa_attach_ioasid {
 	__u32 size;

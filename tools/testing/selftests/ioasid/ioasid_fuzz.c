@@ -140,10 +140,12 @@ static const int errs_fault_mmap[] = { EINVAL, 0 };
 /*
  * The vhost-vdpa ioctls (<linux/vhost_ioasid.h>): EBADF and EBADFD for a
  * descriptor that is not /dev/ioasid; EPERM for the ASID vhost-vdpa keeps;
- * ENOSPC when the device's own table cannot hold the IOAS's mappings.
+ * ENOSPC when the device's own table cannot hold the IOAS's mappings;
+ * EADDRINUSE when the IOAS maps a reserved region of a parent behind a
+ * platform IOMMU.
  */
 static const int errs_vdpa_bind[] = { EBADF, EBADFD, 0 };
-static const int errs_vdpa_attach[] = { EPERM, ENOSPC, 0 };
+static const int errs_vdpa_attach[] = { EPERM, ENOSPC, EADDRINUSE, 0 };
 static const int errs_vdpa_detach[] = { EPERM, 0 };
 
 /* ---- The ioctls, field by field ----------------------------------------- */
@@ -783,7 +785,7 @@ struct fz_undoc {
 
 struct fz {
 	int fd;			/* the context under test */
-	int vfd;		/* the vhost-vdpa file of this round, or -1 */
+	int vfd;		/* a vhost-vdpa file, or -1 when there is none */
 	int vfds[2];		/* vdpa_sim_net's, the test IOMMU's parent's */
 	int other_fd;		/* another context, for BIND_FD */
 	int memfd, memfd_ro, null_fd;
@@ -1138,6 +1140,17 @@ static void check_outputs(struct fz_thread *t, int op, void *arg,
 }
 
 /*
+ * The vhost-vdpa file of a call: either device, so that both of them are
+ * bound, attached and detached in the same round, from every thread.
+ */
+static int fz_vfd(struct fz_thread *t)
+{
+	int vfd = t->fz->vfds[rnd(t, 2)];
+
+	return vfd >= 0 ? vfd : t->fz->vfd;
+}
+
+/*
  * Issue @op with the struct at @arg (whose first word the caller may have
  * mutated), check the errno against the table, and learn the ids and
  * mappings a success returned.
@@ -1159,7 +1172,7 @@ static int fz_call(struct fz_thread *t, int op, void *arg)
 		memcpy(&size, arg, 4);
 	if (whole && op == OP_HWPT_INVALIDATE)
 		in_num = ((struct ioasid_hwpt_invalidate *)arg)->entry_num;
-	err = ioctl_err(o->vhost ? fz->vfd : fz->fd, o->cmd, arg);
+	err = ioctl_err(o->vhost ? fz_vfd(t) : fz->fd, o->cmd, arg);
 	__atomic_fetch_add(&fz->calls, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&fz->per_op[op], 1, __ATOMIC_RELAXED);
 	if (whole)
@@ -3200,8 +3213,8 @@ TEST_F_TIMEOUT(fuzz, ioctls, FUZZ_TIMEOUT)
 
 	/*
 	 * vDPA devices, for the vhost-vdpa ioctls, when the kernel has them:
-	 * a simulator's (an emulated device) and one behind the test IOMMU,
-	 * round and round about.
+	 * a simulator's (an emulated device) and one behind the test IOMMU;
+	 * each call goes to either.
 	 */
 	for (i = 0; i < 2; i++) {
 		fz->vfds[i] = -1;
@@ -3224,6 +3237,8 @@ TEST_F_TIMEOUT(fuzz, ioctls, FUZZ_TIMEOUT)
 			       vdpa_mgmt[i]);
 	}
 
+	fz->vfd = fz->vfds[0] >= 0 ? fz->vfds[0] : fz->vfds[1];
+
 	/* Fresh files each round: state stays bounded, leaks show early. */
 	end = ioasid_now_ns() + seconds * 1000000000ULL;
 	while (ioasid_now_ns() < end) {
@@ -3239,9 +3254,6 @@ TEST_F_TIMEOUT(fuzz, ioctls, FUZZ_TIMEOUT)
 		memset(fz->pasids, 0, sizeof(fz->pasids));
 		memset(fz->binds, 0, sizeof(fz->binds));
 		memset(fz->nests, 0, sizeof(fz->nests));
-		fz->vfd = fz->vfds[fz->round % 2];
-		if (fz->vfd < 0)
-			fz->vfd = fz->vfds[!(fz->round % 2)];
 		fz->deadline = now + round_seconds * 1000000000ULL;
 		if (fz->deadline > end)
 			fz->deadline = end;
@@ -3253,9 +3265,10 @@ TEST_F_TIMEOUT(fuzz, ioctls, FUZZ_TIMEOUT)
 		}
 		for (i = 0; i < fz->nthreads; i++)
 			ASSERT_EQ(0, pthread_join(pt[i], NULL));
-		/* A binding keeps its context: end it first. */
-		if (fz->vfd >= 0)
-			vdpa_unbind(fz->vfd);
+		/* A binding keeps its context: end them first. */
+		for (i = 0; i < 2; i++)
+			if (fz->vfds[i] >= 0)
+				vdpa_unbind(fz->vfds[i]);
 		ASSERT_EQ(0, close(fz->fd));
 		ASSERT_EQ(0, close(fz->other_fd));
 		qfd_close_all(fz);

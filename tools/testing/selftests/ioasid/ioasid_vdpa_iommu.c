@@ -280,7 +280,9 @@ TEST_F(vdpa_iommu, unbind_gives_back)
 
 TEST_F(vdpa_iommu, errors)
 {
-	__u32 dev_id, ioas;
+	const __u64 msi = IOASID_TEST_MOCK_MSI_START;
+	__u8 *page = pages(PG, 0x6d);
+	__u32 dev_id, ioas, bad;
 	int other;
 
 	ASSERT_EQ(EINVAL, vdpa_unbind(self->fd));
@@ -294,6 +296,21 @@ TEST_F(vdpa_iommu, errors)
 	ASSERT_EQ(EINVAL, vdpa_attach(self->fd, 1, 1));
 	ASSERT_EQ(EINVAL, vdpa_detach(self->fd, 1));
 	ASSERT_EQ(ENOENT, vdpa_attach(self->fd, 0, 0x7fffffff));
+	/*
+	 * An IOAS that maps the parent's MSI window cannot be attached;
+	 * once attached, the window cannot be mapped.
+	 */
+	ASSERT_NE(NULL, page);
+	ASSERT_EQ(0, ioasid_ioas_new(self->ioasid, &bad));
+	ASSERT_EQ(0, ioasid_ioas_map_at(self->ioasid, bad, page, PG, msi));
+	ASSERT_EQ(EADDRINUSE, vdpa_attach(self->fd, 0, bad));
+	ASSERT_EQ(0, ioasid_ioas_unmap_range(self->ioasid, bad, msi, PG, NULL));
+	ASSERT_EQ(0, vdpa_attach(self->fd, 0, bad));
+	ASSERT_EQ(EADDRINUSE,
+		  ioasid_ioas_map_at(self->ioasid, bad, page, PG, msi));
+	ASSERT_EQ(0, vdpa_detach(self->fd, 0));
+	ASSERT_EQ(0, ioasid_ioas_map_at(self->ioasid, bad, page, PG, msi));
+	munmap(page, PG);
 	/* The device of another context cannot be bound here meanwhile. */
 	other = open("/dev/ioasid", O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, other);
